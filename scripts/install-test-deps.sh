@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the real peers the test suite starts (Debian packages), on a fresh Debian machine.
+# Needs root (apt-get). Already-installed packages are left alone, so a second run is quick.
+set -euo pipefail
+
+PACKAGES=(
+  kamailio               # stand-in PBX: registrar + proxy with digest auth
+  kamailio-tls-modules   # Kamailio over TLS
+  sip-tester             # SIPp: call load and scenario peers
+  baresip-core           # real phones with audio
+  coturn                 # STUN peer (turnserver, turnutils_stunclient, turnutils_natdiscovery)
+  stun-client            # classic RFC 3489 STUN client (binary: stun)
+  iproute2               # network namespaces for the testbed
+  nftables               # NAT inside the testbed namespaces
+  iptables               # --random-fully masquerade for NAT tests
+  openssl                # test certificates
+  sox                    # tone generation and frequency checks of recordings
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-test-deps: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Debian packages install services; the tests start their own instances on their own ports.
+for svc in kamailio coturn; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+done
+echo "install-test-deps: ready (${#missing[@]} installed now)"

@@ -1,0 +1,7 @@
+import type { Command } from './command.js';
+
+/** Every command of the program, in the order --help lists them. */
+export const COMMANDS: readonly Command[] = [];
+
+export { EXIT, type ExitCode } from './exit-codes.js';
+export type { Command, CommandIo } from './command.js';

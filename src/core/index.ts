@@ -1,0 +1,5 @@
+export { ByteReader, ByteWriter } from './bytes.js';
+export { ManualClock, realClock, type Clock, type Timer } from './clock.js';
+export { TypedEmitter } from './emitter.js';
+export { ByteRangeError, ConfigError, SbcError, UsageError, describeError, type ErrorCode } from './errors.js';
+export { componentLogger, createLogger, silentLogger, type LogLevel, type Logger, type LoggerOptions } from './log.js';
