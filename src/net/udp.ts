@@ -1,0 +1,88 @@
+/**
+ * UDP sockets (node:dgram) behind the DatagramSocket interface. Send errors (ICMP unreachable
+ * surfacing as ECONNREFUSED, EHOSTUNREACH ...) go to the error handler, never throw.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { DatagramSocket, SocketAddress } from './types.js';
+
+export interface UdpBindOptions {
+  readonly address: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly reuseAddr?: boolean;
+  /** Kernel buffer sizes in bytes, for media and load. */
+  readonly receiveBufferSize?: number;
+  readonly sendBufferSize?: number;
+}
+
+class UdpSocket implements DatagramSocket {
+  readonly #socket: Socket;
+  #local: SocketAddress;
+  #messageHandler: (data: Buffer, from: SocketAddress) => void = () => {};
+  #errorHandler: (error: Error) => void = () => {};
+  #closed: Promise<void> | undefined;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    const a = socket.address();
+    this.#local = { address: a.address, port: a.port, family: a.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+    socket.on('message', (data, rinfo) => {
+      this.#messageHandler(data, { address: rinfo.address, port: rinfo.port, family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4' });
+    });
+    socket.on('error', (error) => this.#errorHandler(error));
+  }
+
+  get local(): SocketAddress {
+    return this.#local;
+  }
+
+  /** The node:dgram socket, for src/net's own helpers (multicast membership). */
+  get raw(): Socket {
+    return this.#socket;
+  }
+
+  send(data: Buffer | readonly Buffer[], port: number, address: string): void {
+    if (this.#closed !== undefined) return;
+    this.#socket.send(data as Buffer | Buffer[], port, address, (error) => {
+      if (error) this.#errorHandler(error);
+    });
+  }
+
+  onMessage(handler: (data: Buffer, from: SocketAddress) => void): void {
+    this.#messageHandler = handler;
+  }
+
+  onError(handler: (error: Error) => void): void {
+    this.#errorHandler = handler;
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= new Promise((resolve) => {
+      try {
+        this.#socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+    return this.#closed;
+  }
+}
+
+/** Binds a UDP socket; resolves once bound (so `local.port` is known). */
+export function bindUdp(options: UdpBindOptions): Promise<DatagramSocket & { readonly raw: Socket }> {
+  const socket = createSocket({ type: isIPv6(options.address) ? 'udp6' : 'udp4', reuseAddr: options.reuseAddr ?? false });
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      socket.close();
+      reject(error);
+    };
+    socket.once('error', onError);
+    socket.bind(options.port, options.address, () => {
+      socket.off('error', onError);
+      if (options.receiveBufferSize !== undefined) socket.setRecvBufferSize(options.receiveBufferSize);
+      if (options.sendBufferSize !== undefined) socket.setSendBufferSize(options.sendBufferSize);
+      resolve(new UdpSocket(socket));
+    });
+  });
+}
