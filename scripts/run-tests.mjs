@@ -26,5 +26,11 @@ if (files.length === 0) {
   console.error(`run-tests: no test files found for ${wanted.join(', ')}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// One file at a time: end-to-end files start real peers and network namespaces, and the
+// machine has two cores. A test that hangs is cut after five minutes instead of stalling CI.
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);
