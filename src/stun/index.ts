@@ -1,0 +1,12 @@
+export { addressBytes, type AddressFamily, type PasswordAlgorithmValue, type StunAttribute, type TransportAddress } from './attributes.js';
+export { bindingRequest, mappedAddressOf, newTransactionId, requestOverStream, RC, RM, RTO_MS, StunClient, TI_MS, type RequestOptions, type StunClientOptions, type StunResponse } from './client.js';
+export { ATTRIBUTE, attributeName, HEADER_LENGTH, isComprehensionRequired, MAGIC_COOKIE, METHOD, type AttributeName, type StunClass } from './constants.js';
+export { classifyPacket, looksLikeStun, type PacketKind } from './demux.js';
+export { StunDecodeError, StunTimeoutError } from './errors.js';
+export { StunStreamFramer } from './framer.js';
+export { checkFingerprint, checkMessageIntegrity, hasMagicCookie, longTermKey, opaqueString, shortTermKey, type CheckResult, type PasswordAlgorithmName } from './integrity.js';
+export { decodeStun, encodeStun, getAttribute, isClassic, messageType, protectedAttributes, type EncodeOptions, type StunMessage } from './message.js';
+export { discoverNatBehaviour, natVerdict, type DiscoveryOptions, type NatBehaviour, type NatReport } from './nat-behaviour.js';
+export { errorCode, StunResponder, type AddressGrid, type Decision, type RequestContext, type StunCredentials } from './responder.js';
+export { DEFAULT_RATE_LIMIT, StunServer, type StunRateLimit, type StunServerCounters, type StunServerOptions } from './server.js';
+export { formatEndpoint, sameEndpoint, type StunDatagramSocket, type StunEndpoint, type StunStream } from './transport.js';
