@@ -6,3 +6,4 @@ export { listenTls, tlsConnector, type TlsConnectorOptions, type TlsListenOption
 export { interfaceForSource, joinMulticast, listIpv4Interfaces, multicastSender, resolveLanInterfaces, type LanInterface, type MulticastOptions } from './multicast.js';
 export { startHttpServer, type HttpHandler, type HttpReply, type HttpRequestInfo, type HttpServerHandle, type HttpServerOptions } from './http-server.js';
 export { httpGet, type HttpGetOptions, type HttpGetResult } from './http-client.js';
+export { localAddressToward } from './stun-local-address.js';
