@@ -1,0 +1,15 @@
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, StateError, ensurePrivateDir, readFileIfExists, writeFileAtomic, type AtomicWriteOptions } from './atomic-file.js';
+export { withFileLock, type FileLockOptions } from './file-lock.js';
+export { currentPlatform, defaultStateDir, resolveStateDir, type PlatformInfo } from './paths.js';
+export {
+  STALE_AFTER_MS,
+  STATUS_INTERVAL_MS,
+  StatusPublisher,
+  readStatusFile,
+  type DirectionStats,
+  type ListenerStatus,
+  type Role,
+  type StatusDocument,
+  type StatusReading,
+  type TunnelStatus,
+} from './status-file.js';

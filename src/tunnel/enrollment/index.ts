@@ -1,0 +1,13 @@
+export { AGENT_VALIDITY_DAYS, CA_VALIDITY_DAYS, HubCa, SERVER_VALIDITY_DAYS, certificateNotAfter, createAgentKeyAndCsr, createCaCertificate, subjectAltNamesOf, type IssuedCertificate, type KeyAndCertificate } from './ca.js';
+export { DEFAULT_SCRYPT, generateAuthKey, generateId, hashAuthKey, normalizeAuthKey, verifyAuthKey, type AuthKeyHash, type ScryptParams } from './auth-key.js';
+export { AttemptLimiter, DEFAULT_LOCKOUT, addressKey, type LimiterVerdict, type LockoutPolicy } from './attempt-limiter.js';
+export { EnrollError, type EnrollFailure } from './errors.js';
+export { fingerprintOfDer, fingerprintOfPem, normalizeFingerprint } from './fingerprint.js';
+export { checkAgentCertificate, type AgentCheck, type PeerCertificateLike } from './check.js';
+export { EnrollmentService, MESSAGES as ENROLL_MESSAGES, type EnrollHttpRequest, type EnrollHttpResponse, type EnrollmentServiceOptions } from './enrollment-service.js';
+export { ENROLL_API_VERSION, FAILURE_STATUS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, enrollIdOfPath, parseEnrollRequest, parseEnrollResponse, serializeEnrollRequest, type EnrollRequest, type EnrollSuccess, type HubAddresses } from './messages.js';
+export { SBC_NAME, StoreFormatError, parseStoreDocument, serializeStoreDocument, type IssuedIdentity, type PendingKey, type SbcRecord, type SbcState, type StoreDocument } from './sbc-record.js';
+export { SbcListError, SbcStore, type SbcListProblem, type StoreBackend, type StoreEvents } from './sbc-store.js';
+export { agentStatePaths, hubStatePaths, type AgentStatePaths, type HubStatePaths } from './state-layout.js';
+export { IdentityError, agentIdentityFiles, certificateExpiry, keyMatchesCertificate, loadAgentIdentity, type AgentHubRecord, type AgentIdentity, type FileToWrite } from './agent-identity.js';
+export { enrollAgent, parseProvisioningUrl, presentedFingerprint, verifyPinnedChain, type EnrollAgentOptions, type EnrollTransport } from './agent-enroll.js';
