@@ -1,0 +1,24 @@
+// SIP codec (RFC 3261 §7, §19, §20, §25; RFC 4475; RFC 5118), header helpers and stream framing.
+export {
+  COMPACT_HEADER_NAMES,
+  canonicalHeaderName,
+  getHeader,
+  getHeaders,
+  withHeader,
+  withoutHeader,
+  type SipHeader,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from './message.js';
+export { SipFramingError, SipParseError, SipSerializeError, type SipParseErrorOptions } from './errors.js';
+export { SIP_VERSION, parseMessage, type ParseOptions } from './parse.js';
+export { serializeMessage } from './serialize.js';
+export { BRANCH_MAGIC_COOKIE, formatVia, getViaBranch, parseVia, topVia, type Via } from './via.js';
+export { MAX_CSEQ, formatCSeq, parseCSeq, type CSeq } from './cseq.js';
+export { formatNameAddr, getTag, parseNameAddr, type NameAddr } from './name-addr.js';
+export { formatHost, formatUri, isSipUri, isTelUri, parseUri, unescapeUriPart, type AbsoluteUri, type SipUri, type TelUri, type Uri } from './uri.js';
+export { LIST_HEADERS, mediaType, optionTags, parseDeltaSeconds, parseMaxForwards, splitHeaderValues } from './header-values.js';
+export { buildResponse, newTag, reasonPhrase, type BuildResponseOptions } from './response.js';
+export { DEFAULT_REQUEST_POLICY, REGISTERED_METHODS, validateRequest, type RequestPolicy, type RequestRejection } from './validate.js';
+export { SipStreamFramer, type FramerEvent, type SipStreamFramerOptions } from './framer.js';
