@@ -1,0 +1,56 @@
+/**
+ * A token bucket per source address, checked before a datagram is parsed, so a flood from one
+ * address costs a map lookup per datagram and cannot crowd out the phones on other addresses.
+ * The table is bounded: past `maxSources` the least recently seen source is forgotten.
+ */
+import type { Clock } from '../core/index.js';
+
+export interface RateLimitOptions {
+  /** Datagrams a source may send at once. */
+  readonly burst: number;
+  /** Tokens added back per second. */
+  readonly perSecond: number;
+  readonly maxSources?: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class SourceRateLimiter {
+  readonly #clock: Clock;
+  readonly #burst: number;
+  readonly #perMs: number;
+  readonly #max: number;
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(options: RateLimitOptions, clock: Clock) {
+    this.#clock = clock;
+    this.#burst = options.burst;
+    this.#perMs = options.perSecond / 1000;
+    this.#max = options.maxSources ?? 4096;
+  }
+
+  /** Takes one token for `source`; false when the source is over its rate. */
+  allow(source: string): boolean {
+    const now = this.#clock.now();
+    let b = this.#buckets.get(source);
+    if (b === undefined) {
+      if (this.#buckets.size >= this.#max) {
+        const oldest = this.#buckets.keys().next();
+        if (oldest.done !== true) this.#buckets.delete(oldest.value);
+      }
+      b = { tokens: this.#burst, at: now };
+    } else {
+      this.#buckets.delete(source);
+      b.tokens = Math.min(this.#burst, b.tokens + (now - b.at) * this.#perMs);
+      b.at = now;
+    }
+    // Re-inserting keeps Map order = least recently seen first.
+    this.#buckets.set(source, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+}
