@@ -7,3 +7,6 @@ export { interfaceForSource, joinMulticast, listIpv4Interfaces, multicastSender,
 export { startHttpServer, type HttpHandler, type HttpReply, type HttpRequestInfo, type HttpServerHandle, type HttpServerOptions } from './http-server.js';
 export { httpGet, type HttpGetOptions, type HttpGetResult } from './http-client.js';
 export { localAddressToward } from './stun-local-address.js';
+export type { TunnelCarriage, TunnelCarriageKind, TunnelPeer } from './tunnel-carriage.js';
+export { listenHttpsJson, type HttpsJsonRequest, type HttpsJsonResponse, type HttpsJsonServer, type HttpsJsonServerOptions } from './https-server.js';
+export { fetchPeerChain, postJsonPinned, type HttpsPinnedOptions } from './https-client.js';
