@@ -1,0 +1,260 @@
+/**
+ * The agent side of a tunnel: connects (through an injected connector: TLS first, then WSS),
+ * says HELLO, and when the path breaks reconnects with backoff and RESUMEs the same session
+ * (PROTOCOL.md "Reconnect", "Resume"). Streams and channels opened on the client survive a resume;
+ * a rejected resume starts a new session and emits `session`.
+ */
+import { TypedEmitter, type Clock, type Timer } from '../core/index.js';
+import type { TunnelCarriage } from '../net/index.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { ALL_CAPABILITIES, decodeGoAway, decodeHello, decodeResume, encodeHello, encodeResume, type GoAway } from './control.js';
+import { GoAwayReason, TunnelProtocolError, goAwayReasonName } from './errors.js';
+import { Flag, FrameType, SUPPORTED_VERSIONS, type Frame } from './frame.js';
+import { Link, type LinkCounters } from './link.js';
+import { TunnelSession, type SessionCloseInfo, type SessionOptions } from './session.js';
+import type { TunnelStats } from './stats.js';
+import type { TunnelChannel } from './channel.js';
+import type { TunnelStream } from './stream.js';
+
+export interface TunnelClientOptions extends SessionOptions {
+  readonly clock: Clock;
+  /** Opens a carriage to the hub; rejects when it cannot (its own timeout included). */
+  readonly connect: () => Promise<TunnelCarriage>;
+  /** The agent identity sent in HELLO (the certificate common name). */
+  readonly identity: string;
+  readonly reconnect?: BackoffOptions;
+  readonly handshakeTimeoutMs?: number;
+  /** Random source for the backoff jitter; Math.random by default. */
+  readonly random?: () => number;
+}
+
+export type TunnelClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface TunnelClientEvents extends Record<string, unknown> {
+  open: { resumed: boolean };
+  disconnected: { reason: string; error: Error | undefined };
+  reconnecting: { attempt: number; delayMs: number; error: Error | undefined };
+  /** A new session replaced a lost one (resume rejected, or the hub ended the old one). */
+  session: TunnelSession;
+  stream: TunnelStream;
+  channel: TunnelChannel;
+  config: { id: number; data: Buffer };
+  goaway: GoAway;
+  close: SessionCloseInfo;
+}
+
+/** Go-away reasons after which reconnecting cannot help (PROTOCOL.md "Go-away"). */
+const FINAL: ReadonlySet<number> = new Set([GoAwayReason.REVOKED, GoAwayReason.UNAUTHORIZED, GoAwayReason.UNSUPPORTED_VERSION]);
+const VERSIONS_DESC = [...SUPPORTED_VERSIONS].sort((a, b) => b - a);
+
+export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
+  readonly #options: TunnelClientOptions;
+  readonly #clock: Clock;
+  #session: TunnelSession;
+  #state: TunnelClientState = 'idle';
+  #attempt = 0;
+  #reconnects = 0;
+  #retryTimer: Timer | undefined;
+  #generation = 0;
+  #everOpen = false;
+  readonly #scratch: LinkCounters = { sent: { bytes: 0, frames: 0 }, received: { bytes: 0, frames: 0 } };
+
+  constructor(options: TunnelClientOptions) {
+    super((event, error) => options.logger?.warn({ event, err: error }, 'tunnel client listener failed'));
+    this.#options = options;
+    this.#clock = options.clock;
+    this.#session = this.#newSession();
+  }
+
+  get state(): TunnelClientState {
+    return this.#state;
+  }
+
+  get session(): TunnelSession {
+    return this.#session;
+  }
+
+  /** Starts connecting. Constructors do no I/O (STYLE.md rule 5). */
+  start(): void {
+    if (this.#state !== 'idle') return;
+    void this.#connectOnce();
+  }
+
+  openStream(): TunnelStream {
+    return this.#session.openStream();
+  }
+
+  openChannel(label = ''): TunnelChannel {
+    return this.#session.openChannel(label);
+  }
+
+  sendDatagram(channelId: number, datagram: Buffer): boolean {
+    return this.#session.sendDatagram(channelId, datagram);
+  }
+
+  onConfig(handler: (config: { id: number; data: Buffer }) => void): () => void {
+    return this.on('config', handler);
+  }
+
+  stats(): TunnelStats {
+    const s = this.#session.stats();
+    const state = this.#state === 'open' ? s.state : this.#state === 'idle' ? 'handshaking' : this.#state;
+    return { ...s, state, reconnects: this.#reconnects };
+  }
+
+  /** Ends the session with GO_AWAY(NORMAL) and stops reconnecting. Idempotent. */
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#generation++;
+    this.#retryTimer?.cancel();
+    this.#session.close(GoAwayReason.NORMAL, 'agent closing');
+  }
+
+  #newSession(): TunnelSession {
+    const session = new TunnelSession('client', this.#clock, this.#options);
+    session.on('stream', (s) => this.emit('stream', s));
+    session.on('channel', (c) => this.emit('channel', c));
+    session.on('config', (c) => this.emit('config', c));
+    session.on('open', (e) => {
+      this.#state = 'open';
+      this.emit('open', e);
+    });
+    session.on('disconnected', (e) => {
+      if (this.#state === 'closed') return;
+      this.emit('disconnected', { reason: e.reason, error: e.error });
+      this.#scheduleRetry(e.error);
+    });
+    session.on('close', (info) => this.#onSessionClose(session, info));
+    return session;
+  }
+
+  #onSessionClose(session: TunnelSession, info: SessionCloseInfo): void {
+    if (this.#state === 'closed') {
+      this.emit('close', info);
+      return;
+    }
+    if (session !== this.#session) return;
+    if (info.byPeer) this.emit('goaway', { reason: info.reason, message: info.message });
+    if (FINAL.has(info.reason)) {
+      this.#state = 'closed';
+      this.#retryTimer?.cancel();
+      this.emit('close', info);
+      return;
+    }
+    // The hub ended the session (or it failed): start a new one.
+    this.#session = this.#newSession();
+    this.emit('session', this.#session);
+    // A rejected resume is followed at once by a fresh HELLO (PROTOCOL.md "Resume").
+    this.#scheduleRetry(new Error(`session ended: ${goAwayReasonName(info.reason)} ${info.message}`), info.reason === GoAwayReason.RESUME_REJECTED);
+  }
+
+  #scheduleRetry(error: Error | undefined, immediately = false): void {
+    if (this.#state === 'closed') return;
+    this.#generation++;
+    this.#retryTimer?.cancel();
+    this.#state = 'reconnecting';
+    const delayMs = immediately ? 0 : backoffDelay(this.#attempt, this.#options.random ?? Math.random, this.#options.reconnect);
+    const attempt = this.#attempt++;
+    this.emit('reconnecting', { attempt, delayMs, error });
+    const generation = this.#generation;
+    this.#retryTimer = this.#clock.setTimeout(() => {
+      if (generation === this.#generation) void this.#connectOnce();
+    }, delayMs);
+  }
+
+  async #connectOnce(): Promise<void> {
+    const generation = ++this.#generation;
+    this.#state = this.#everOpen ? 'reconnecting' : 'connecting';
+    let carriage: TunnelCarriage;
+    try {
+      carriage = await this.#options.connect();
+    } catch (error) {
+      if (generation === this.#generation) this.#scheduleRetry(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (generation !== this.#generation || (this.#state as TunnelClientState) === 'closed') {
+      carriage.abort();
+      return;
+    }
+    this.#handshake(new Link(carriage, this.#scratch), generation);
+  }
+
+  #handshake(link: Link, generation: number): void {
+    const session = this.#session;
+    const resuming = session.resumeToken.length > 0;
+    let done = false;
+    const finish = (): boolean => {
+      if (done || generation !== this.#generation) return false;
+      done = true;
+      timer.cancel();
+      return true;
+    };
+    const timer = this.#clock.setTimeout(() => {
+      if (!finish()) return;
+      link.abort();
+      this.#scheduleRetry(new Error('tunnel handshake timed out'));
+    }, this.#options.handshakeTimeoutMs ?? 10_000);
+    link.use({
+      frame: (f) => {
+        if (finish()) this.#onAnswer(link, f, session, resuming);
+      },
+      alive: () => {},
+      protocolError: (e) => {
+        if (!finish()) return;
+        link.goAway({ reason: e.reason, message: e.message });
+        this.#scheduleRetry(e);
+      },
+      drain: () => {},
+      lost: (error) => {
+        if (finish()) this.#scheduleRetry(error ?? new Error('carriage closed during the handshake'));
+      },
+    });
+    const payload = resuming
+      ? encodeResume({ versions: VERSIONS_DESC, resumeToken: session.resumeToken, streams: session.positions() })
+      : encodeHello({ versions: VERSIONS_DESC, capabilities: ALL_CAPABILITIES, identity: this.#options.identity, resumeToken: Buffer.alloc(0), resumeWindow: 0 });
+    link.write([{ version: 1, type: resuming ? FrameType.RESUME : FrameType.HELLO, flags: Flag.SYN, id: 0, payload }]);
+  }
+
+  #onAnswer(link: Link, f: Frame, session: TunnelSession, resuming: boolean): void {
+    try {
+      if (f.type === FrameType.GO_AWAY) return this.#onRefused(link, decodeGoAway(f.payload), session);
+      const expected = resuming ? FrameType.RESUME : FrameType.HELLO;
+      if (f.type !== expected || f.flags !== Flag.ACK) {
+        throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `expected ${resuming ? 'RESUME' : 'HELLO'}(ACK), got type ${f.type}`);
+      }
+      const answer = resuming ? decodeResume(f.payload) : decodeHello(f.payload);
+      const version = answer.versions[0] ?? 0;
+      if (answer.versions.length !== 1 || !SUPPORTED_VERSIONS.includes(version)) {
+        throw new TunnelProtocolError(GoAwayReason.UNSUPPORTED_VERSION, `hub chose version ${answer.versions.join(',')}`);
+      }
+      session.version = version;
+      session.resumeToken = answer.resumeToken;
+      if ('identity' in answer) {
+        session.peerIdentity = answer.identity;
+        session.resumeWindowMs = answer.resumeWindow * 1000;
+      }
+      if (this.#everOpen) this.#reconnects++;
+      this.#everOpen = true;
+      this.#attempt = 0;
+      session.reconnects = this.#reconnects;
+      session.attach(link, 'streams' in answer ? answer.streams : undefined);
+    } catch (error) {
+      if (!(error instanceof TunnelProtocolError)) throw error;
+      link.goAway({ reason: error.reason, message: error.message });
+      if (FINAL.has(error.reason)) session.close(error.reason, error.message);
+      else this.#scheduleRetry(error);
+    }
+  }
+
+  #onRefused(link: Link, g: GoAway, session: TunnelSession): void {
+    link.close();
+    if (FINAL.has(g.reason) || (g.reason === GoAwayReason.RESUME_REJECTED && session.resumeToken.length > 0)) {
+      // The session cannot go on (PROTOCOL.md "Resume", "Go-away"); #onSessionClose decides what next.
+      session.reject(g.reason, g.message);
+      return;
+    }
+    this.emit('goaway', g);
+    this.#scheduleRetry(new Error(`hub refused: ${goAwayReasonName(g.reason)} ${g.message}`));
+  }
+}

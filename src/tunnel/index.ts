@@ -1,0 +1,31 @@
+/**
+ * The tunnel (PROTOCOL.md): frame codec, sessions with streams, datagram channels and control,
+ * the agent-side client (reconnect, resume) and the hub-side server. Carriages (TLS, WSS) are in
+ * src/net and handed in as TunnelCarriage values.
+ */
+import { TunnelClient, type TunnelClientOptions } from './client.js';
+import { TunnelServer, type TunnelServerOptions } from './server.js';
+
+export { GoAwayReason, TunnelProtocolError, goAwayReasonName, toGoAwayReason, type GoAwayReasonCode } from './errors.js';
+export { Flag, FrameType, HEADER_SIZE, MAX_PAYLOAD, PROTOCOL_VERSION, SUPPORTED_VERSIONS, decodeFrame, decodeHeader, encodeFrame, encodeFrames, type Frame, type FrameHeader, type FrameTypeCode } from './frame.js';
+export { FrameDecoder } from './decoder.js';
+export { ALL_CAPABILITIES, Capability, decodeGoAway, decodeHello, decodeResume, decodeWindowUpdate, encodeGoAway, encodeHello, encodeResume, encodeWindowUpdate, negotiateVersion, type GoAway, type Hello, type Resume, type StreamPosition, type WindowUpdate } from './control.js';
+export { ConfigAssembler, chunkConfig, MAX_CONFIG_BYTES } from './config-transfer.js';
+export { backoffDelay, DEFAULT_INITIAL_DELAY_MS, DEFAULT_MAX_DELAY_MS, type BackoffOptions } from './backoff.js';
+export { TunnelStream, INITIAL_WINDOW, type StreamEvents } from './stream.js';
+export { TunnelChannel, DEFAULT_CHANNEL_QUEUE, type ChannelCounters, type ChannelEvents } from './channel.js';
+export { Link, type LinkCounters } from './link.js';
+export { TunnelSession, type DisconnectReason, type SessionCloseInfo, type SessionEvents, type SessionOptions, type SessionRole, type SessionState } from './session.js';
+export { TunnelClient, type TunnelClientEvents, type TunnelClientOptions, type TunnelClientState } from './client.js';
+export { TunnelServer, DEFAULT_MAX_SESSIONS, DEFAULT_RESUME_WINDOW_MS, type TunnelServerEvents, type TunnelServerOptions } from './server.js';
+export type { TunnelStats } from './stats.js';
+
+/** The hub side: call `accept(carriage)` for each TLS or WSS connection; listen for `session`. */
+export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
+  return new TunnelServer(options);
+}
+
+/** The agent side: `start()` connects, reconnects and resumes until `close()`. */
+export function createTunnelClient(options: TunnelClientOptions): TunnelClient {
+  return new TunnelClient(options);
+}

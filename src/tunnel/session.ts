@@ -1,0 +1,502 @@
+/**
+ * A tunnel session (PROTOCOL.md): streams, datagram channels and control over a Link that may be
+ * replaced (resume). Writes follow the priority of PROTOCOL.md "Priority": control, then
+ * datagrams, then bulk (stream DATA, CONFIG), many frames per carriage write.
+ */
+import { TypedEmitter, type Clock, type Logger, type Timer } from '../core/index.js';
+import type { TunnelPeer } from '../net/index.js';
+import { TunnelChannel, DEFAULT_CHANNEL_QUEUE, type ChannelHost } from './channel.js';
+import { ConfigAssembler, chunkConfig, MAX_CONFIG_BYTES } from './config-transfer.js';
+import { decodeGoAway, decodeLabel, decodePing, decodeWindowUpdate, encodeWindowUpdate, MAX_LABEL_BYTES, type GoAway, type StreamPosition } from './control.js';
+import { GoAwayReason, TunnelProtocolError, type GoAwayReasonCode } from './errors.js';
+import { Flag, FrameType, PROTOCOL_VERSION, type Frame } from './frame.js';
+import type { Link, LinkCounters } from './link.js';
+import { TunnelStream, type StreamHost } from './stream.js';
+import type { TunnelStats } from './stats.js';
+
+export type SessionRole = 'client' | 'server';
+export type SessionState = 'handshaking' | 'open' | 'disconnected' | 'closed';
+
+export interface SessionOptions {
+  /** PING interval (PROTOCOL.md "Keep-alive"); default 1000 ms. */
+  readonly pingIntervalMs?: number;
+  /** Dead after this long without any received byte; default 3000 ms. */
+  readonly deadAfterMs?: number;
+  /** Datagrams queued per channel before the oldest is dropped; default 256. */
+  readonly channelQueue?: number;
+  readonly maxConfigBytes?: number;
+  /** Bytes gathered into one carriage write; default 64 KiB. */
+  readonly batchBytes?: number;
+  readonly logger?: Logger;
+}
+
+export type DisconnectReason = 'dead' | 'lost' | 'replaced';
+
+export interface SessionCloseInfo {
+  readonly reason: GoAwayReasonCode;
+  readonly message: string;
+  /** The peer sent the go-away (or the session was reset by a failed resume). */
+  readonly byPeer: boolean;
+}
+
+export interface SessionEvents extends Record<string, unknown> {
+  open: { resumed: boolean };
+  disconnected: { reason: DisconnectReason; error: Error | undefined };
+  stream: TunnelStream;
+  channel: TunnelChannel;
+  config: { id: number; data: Buffer };
+  close: SessionCloseInfo;
+}
+
+export class TunnelSession extends TypedEmitter<SessionEvents> implements StreamHost, ChannelHost {
+  readonly role: SessionRole;
+  readonly #clock: Clock;
+  readonly #pingIntervalMs: number;
+  readonly #deadAfterMs: number;
+  readonly #channelQueue: number;
+  readonly #batchBytes: number;
+  readonly #logger: Logger | undefined;
+  readonly #config: ConfigAssembler;
+  readonly #streams = new Map<number, TunnelStream>();
+  readonly #channels = new Map<number, TunnelChannel>();
+  readonly #counters: LinkCounters = { sent: { bytes: 0, frames: 0 }, received: { bytes: 0, frames: 0 } };
+  readonly #datagrams = { dropped: 0, sent: 0, received: 0, unknownChannel: 0 };
+  #state: SessionState = 'handshaking';
+  #link: Link | undefined;
+  #lastPeer: TunnelPeer | undefined;
+  #nextLocalId: number;
+  #maxPeerStreamId = 0;
+  #nextConfigId = 1;
+  #control: Frame[] = [];
+  #configOut: Frame[] = [];
+  readonly #readyStreams = new Set<TunnelStream>();
+  readonly #readyChannels = new Set<TunnelChannel>();
+  readonly #ackStreams = new Set<TunnelStream>();
+  #flushScheduled = false;
+  #pingTimer: Timer | undefined;
+  #deadTimer: Timer | undefined;
+  #lastReceived = 0;
+  #connectedAt = 0;
+  readonly #createdAt: number;
+  #rttMs: number | undefined;
+  #resumes = 0;
+  /** Set by the handshake. */
+  version = PROTOCOL_VERSION;
+  resumeToken: Buffer = Buffer.alloc(0);
+  resumeWindowMs = 0;
+  peerIdentity = '';
+  /** Count of reconnections, kept by the client. */
+  reconnects = 0;
+
+  constructor(role: SessionRole, clock: Clock, options: SessionOptions = {}) {
+    super((event, error) => options.logger?.warn({ event, err: error }, 'tunnel listener failed'));
+    this.role = role;
+    this.#clock = clock;
+    this.#pingIntervalMs = options.pingIntervalMs ?? 1000;
+    this.#deadAfterMs = options.deadAfterMs ?? 3000;
+    this.#channelQueue = options.channelQueue ?? DEFAULT_CHANNEL_QUEUE;
+    this.#batchBytes = options.batchBytes ?? 65_536;
+    this.#logger = options.logger;
+    this.#config = new ConfigAssembler(options.maxConfigBytes ?? MAX_CONFIG_BYTES);
+    this.#nextLocalId = role === 'client' ? 1 : 2;
+    this.#createdAt = clock.now();
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  get streams(): ReadonlyMap<number, TunnelStream> {
+    return this.#streams;
+  }
+
+  get channels(): ReadonlyMap<number, TunnelChannel> {
+    return this.#channels;
+  }
+
+  /** This side's stream positions, for RESUME (PROTOCOL.md "Resume"). */
+  positions(): StreamPosition[] {
+    return [...this.#streams.values()].map((s) => ({ id: s.id, receivedSeq: s.receivedSeq }));
+  }
+
+  openStream(): TunnelStream {
+    this.#assertUsable();
+    const stream = new TunnelStream(this.#takeId(), this, (e, err) => this.#logger?.warn({ event: e, err }, 'stream listener failed'), true);
+    this.#streams.set(stream.id, stream);
+    return stream;
+  }
+
+  openChannel(label = ''): TunnelChannel {
+    this.#assertUsable();
+    const bytes = Buffer.from(label, 'utf8');
+    if (bytes.length > MAX_LABEL_BYTES) throw new RangeError(`channel label above ${MAX_LABEL_BYTES} bytes`);
+    const channel = this.#newChannel(this.#takeId(), label);
+    this.#queueControl(FrameType.DATAGRAM, Flag.SYN, channel.id, bytes);
+    return channel;
+  }
+
+  /** Sends one datagram on a channel; false if the channel is unknown or closed. */
+  sendDatagram(channelId: number, datagram: Buffer): boolean {
+    return this.#channels.get(channelId)?.send(datagram) ?? false;
+  }
+
+  /** Queues a config snapshot (PROTOCOL.md "Config push"); returns its transfer ID. */
+  pushConfig(data: Buffer): number {
+    this.#assertUsable();
+    const id = this.#nextConfigId++;
+    this.#configOut.push(...chunkConfig(id, data, this.version));
+    this.#scheduleFlush();
+    return id;
+  }
+
+  #assertUsable(): void {
+    if (this.#state === 'closed') throw new TunnelProtocolError(GoAwayReason.INTERNAL_ERROR, 'session closed');
+  }
+
+  #takeId(): number {
+    const id = this.#nextLocalId;
+    this.#nextLocalId += 2;
+    return id;
+  }
+
+  #newChannel(id: number, label: string): TunnelChannel {
+    const channel = new TunnelChannel(id, label, this.#channelQueue, this, (e, err) => this.#logger?.warn({ event: e, err }, 'channel listener failed'));
+    this.#channels.set(id, channel);
+    return channel;
+  }
+
+  #isPeerId(id: number): boolean {
+    return (id % 2 === 1) === (this.role === 'server');
+  }
+
+  /** Hands a handshaken link to the session; `peerPositions` when the session is resumed. */
+  attach(link: Link, peerPositions?: readonly StreamPosition[]): void {
+    if (this.#state === 'closed') {
+      link.goAway({ reason: GoAwayReason.RESUME_REJECTED, message: 'session closed' });
+      return;
+    }
+    if (this.#link !== undefined) this.#detach('replaced', undefined);
+    this.#link = link;
+    this.#lastPeer = link.peer;
+    link.version = this.version;
+    link.use({
+      frame: (f) => this.#onFrame(f),
+      alive: () => {
+        this.#lastReceived = this.#clock.now();
+      },
+      protocolError: (e) => this.#fail(e),
+      drain: () => this.#flush(),
+      lost: (error) => this.#detach('lost', error),
+    }, this.#counters);
+    const resumed = peerPositions !== undefined;
+    if (resumed) this.#resume(peerPositions);
+    this.#state = 'open';
+    this.#connectedAt = this.#clock.now();
+    this.#lastReceived = this.#connectedAt;
+    this.#pingTimer = this.#clock.setInterval(() => this.#onPingTick(), this.#pingIntervalMs);
+    this.#armDeadTimer();
+    this.emit('open', { resumed });
+    this.#scheduleFlush();
+  }
+
+  /** PROTOCOL.md "Resume": retransmit what the peer lacks; keep channels. */
+  #resume(peerPositions: readonly StreamPosition[]): void {
+    this.#resumes++;
+    const peer = new Map(peerPositions.map((p) => [p.id, p.receivedSeq]));
+    for (const stream of [...this.#streams.values()]) {
+      const seq = peer.get(stream.id);
+      if (seq !== undefined) stream.rewind(seq);
+      else if (stream.synUnacknowledged) stream.rewind(0);
+      else stream.abandon(false);
+    }
+    for (const channel of this.#channels.values()) {
+      if (!channel.acknowledged && !this.#isPeerId(channel.id)) {
+        this.#queueControl(FrameType.DATAGRAM, Flag.SYN, channel.id, Buffer.from(channel.label, 'utf8'));
+      }
+    }
+  }
+
+  #detach(reason: DisconnectReason, error: Error | undefined): void {
+    const link = this.#link;
+    if (link === undefined) return;
+    this.#link = undefined;
+    this.#stopTimers();
+    link.abort();
+    this.#control = [];
+    this.#configOut = [];
+    this.#ackStreams.clear();
+    this.#config.reset();
+    if (this.#state === 'closed') return;
+    this.#state = 'disconnected';
+    this.#logger?.info({ reason, err: error }, 'tunnel path lost');
+    this.emit('disconnected', { reason, error });
+  }
+
+  #stopTimers(): void {
+    this.#pingTimer?.cancel();
+    this.#deadTimer?.cancel();
+    this.#pingTimer = undefined;
+    this.#deadTimer = undefined;
+  }
+
+  /** A malformed frame or payload: go-away with the error's reason, then the session ends. */
+  #fail(error: TunnelProtocolError): void {
+    this.#logger?.warn({ err: error }, 'tunnel protocol error');
+    this.close(error.reason, error.message);
+  }
+
+  /** Ends the session with GO_AWAY(reason) to the peer. Idempotent; cascades to streams and channels. */
+  close(reason: GoAwayReasonCode = GoAwayReason.NORMAL, message = ''): void {
+    this.#end({ reason, message, byPeer: false });
+  }
+
+  #end(info: SessionCloseInfo): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    const link = this.#link;
+    this.#link = undefined;
+    this.#stopTimers();
+    if (link !== undefined) {
+      if (info.byPeer) link.close();
+      else link.goAway({ reason: info.reason, message: info.message });
+    }
+    for (const s of [...this.#streams.values()]) s.abandon(true);
+    for (const c of [...this.#channels.values()]) c.abandon();
+    this.#control = [];
+    this.#configOut = [];
+    this.emit('close', info);
+    this.removeAllListeners();
+  }
+
+  /** The session ends because the peer refused to resume it (PROTOCOL.md "Resume"). */
+  reject(reason: GoAwayReasonCode, message: string): void {
+    this.#end({ reason, message, byPeer: true });
+  }
+
+  #onPingTick(): void {
+    const payload = Buffer.allocUnsafe(8);
+    payload.writeBigUInt64BE(BigInt(Math.round(this.#clock.now() * 1000)));
+    this.#queueControl(FrameType.PING, Flag.SYN, 0, payload);
+    for (const s of this.#streams.values()) if (s.ackOwed) this.#ackStreams.add(s);
+  }
+
+  #armDeadTimer(): void {
+    const due = this.#lastReceived + this.#deadAfterMs - this.#clock.now();
+    this.#deadTimer = this.#clock.setTimeout(() => {
+      // Any received byte is a sign of life (PROTOCOL.md "Keep-alive"): re-arm from the last one.
+      if (this.#clock.now() - this.#lastReceived >= this.#deadAfterMs) this.#detach('dead', undefined);
+      else this.#armDeadTimer();
+    }, Math.max(0, due));
+  }
+
+  #onFrame(f: Frame): void {
+    try {
+      this.#dispatch(f);
+    } catch (error) {
+      if (!(error instanceof TunnelProtocolError)) throw error;
+      this.#fail(error);
+    }
+  }
+
+  #dispatch(f: Frame): void {
+    switch (f.type) {
+      case FrameType.DATA:
+        return this.#onStreamData(f);
+      case FrameType.WINDOW_UPDATE: {
+        const stream = this.#streams.get(f.id);
+        if (stream === undefined) return;
+        if ((f.flags & Flag.RST) !== 0) return stream.abandon(true);
+        const u = decodeWindowUpdate(f.payload);
+        return stream.onWindowUpdate(u.delta, u.ackSeq);
+      }
+      case FrameType.DATAGRAM:
+        return this.#onDatagram(f);
+      case FrameType.PING: {
+        const opaque = decodePing(f.payload);
+        if ((f.flags & Flag.ACK) !== 0) {
+          this.#rttMs = Math.max(0, (this.#clock.now() * 1000 - Number(opaque.readBigUInt64BE(0))) / 1000);
+        } else {
+          this.#queueControl(FrameType.PING, Flag.ACK, 0, Buffer.from(opaque));
+        }
+        return;
+      }
+      case FrameType.CONFIG: {
+        const done = this.#config.push(f);
+        if (done !== undefined) this.emit('config', done);
+        return;
+      }
+      case FrameType.GO_AWAY: {
+        const g: GoAway = decodeGoAway(f.payload);
+        return this.#end({ reason: g.reason, message: g.message, byPeer: true });
+      }
+      case FrameType.HELLO:
+      case FrameType.RESUME:
+        throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, 'handshake frame after the handshake');
+    }
+  }
+
+  #onStreamData(f: Frame): void {
+    let stream = this.#streams.get(f.id);
+    if (stream === undefined) {
+      if ((f.flags & Flag.SYN) === 0) return; // late frame of a stream already reset or finished
+      if (!this.#isPeerId(f.id) || f.id <= this.#maxPeerStreamId) {
+        throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `SYN for stream ${f.id} with the wrong parity or reused`);
+      }
+      this.#maxPeerStreamId = f.id;
+      stream = new TunnelStream(f.id, this, (e, err) => this.#logger?.warn({ event: e, err }, 'stream listener failed'), false);
+      this.#streams.set(f.id, stream);
+      this.emit('stream', stream);
+    } else if ((f.flags & Flag.SYN) !== 0) {
+      throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `SYN for open stream ${f.id}`);
+    }
+    if (!stream.onData(f.flags, f.payload)) {
+      throw new TunnelProtocolError(GoAwayReason.FLOW_CONTROL_ERROR, `stream ${f.id} data beyond its window`);
+    }
+  }
+
+  #onDatagram(f: Frame): void {
+    if ((f.flags & Flag.SYN) !== 0) {
+      if (!this.#isPeerId(f.id)) throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `channel ${f.id} with the wrong parity`);
+      const label = decodeLabel(f.payload);
+      // A SYN for an open channel is a resend after a resume: acknowledge it again.
+      if (!this.#channels.has(f.id)) this.emit('channel', this.#newChannel(f.id, label));
+      this.#queueControl(FrameType.DATAGRAM, Flag.ACK, f.id, Buffer.alloc(0));
+      return;
+    }
+    const channel = this.#channels.get(f.id);
+    if (channel === undefined) {
+      this.#datagrams.unknownChannel++;
+      return;
+    }
+    if ((f.flags & Flag.ACK) !== 0) channel.acknowledged = true;
+    else if ((f.flags & Flag.FIN) !== 0) channel.abandon();
+    else channel.onDatagram(f.payload);
+  }
+
+  #queueControl(type: Frame['type'], flags: number, id: number, payload: Buffer): void {
+    this.#control.push({ version: this.version, type, flags, id, payload });
+    this.#scheduleFlush();
+  }
+
+  // StreamHost and ChannelHost: the narrow interface streams and channels see.
+  streamReady(stream: TunnelStream): void {
+    this.#readyStreams.add(stream);
+    this.#scheduleFlush();
+  }
+
+  streamAck(stream: TunnelStream): void {
+    this.#ackStreams.add(stream);
+    this.#scheduleFlush();
+  }
+
+  streamReset(stream: TunnelStream): void {
+    this.#queueControl(FrameType.DATA, Flag.RST, stream.id, Buffer.alloc(0));
+  }
+
+  streamClosed(stream: TunnelStream): void {
+    this.#streams.delete(stream.id);
+    this.#readyStreams.delete(stream);
+    this.#ackStreams.delete(stream);
+  }
+
+  channelReady(channel: TunnelChannel): void {
+    this.#readyChannels.add(channel);
+    this.#scheduleFlush();
+  }
+
+  channelClosed(channel: TunnelChannel, notifyPeer: boolean): void {
+    this.#channels.delete(channel.id);
+    this.#readyChannels.delete(channel);
+    this.#datagrams.dropped += channel.counters.dropped;
+    this.#datagrams.sent += channel.counters.sent;
+    this.#datagrams.received += channel.counters.received;
+    if (notifyPeer && this.#state !== 'closed') this.#queueControl(FrameType.DATAGRAM, Flag.FIN, channel.id, Buffer.alloc(0));
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#link === undefined) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  /** Writes batches while the carriage accepts them: control, then datagrams, then bulk. */
+  #flush(): void {
+    const link = this.#link;
+    if (link === undefined || this.#state !== 'open') return;
+    const limit = this.#batchBytes;
+    const v = this.version;
+    while (link.writable) {
+      const batch: Frame[] = [];
+      let bytes = 0;
+      for (const s of this.#ackStreams) {
+        const flags = s.receivedSeq === 1 ? Flag.ACK : 0;
+        batch.push({ version: v, type: FrameType.WINDOW_UPDATE, flags, id: s.id, payload: encodeWindowUpdate(s.takeAck()) });
+      }
+      this.#ackStreams.clear();
+      if (this.#control.length > 0) {
+        for (const f of this.#control) batch.push(f);
+        this.#control = [];
+      }
+      while (bytes < limit && this.#readyChannels.size > 0) {
+        for (const ch of this.#readyChannels) {
+          const d = ch.take();
+          this.#readyChannels.delete(ch);
+          if (d === undefined) continue;
+          if (ch.queued > 0) this.#readyChannels.add(ch); // to the back: round robin
+          batch.push({ version: v, type: FrameType.DATAGRAM, flags: 0, id: ch.id, payload: d });
+          bytes += 12 + d.length;
+          if (bytes >= limit) break;
+        }
+      }
+      while (bytes < limit && (this.#readyStreams.size > 0 || this.#configOut.length > 0)) {
+        const cf = this.#configOut.shift();
+        if (cf !== undefined) {
+          batch.push(cf);
+          bytes += 12 + cf.payload.length;
+        }
+        for (const s of this.#readyStreams) {
+          if (bytes >= limit) break;
+          const f = s.takeFrame();
+          this.#readyStreams.delete(s);
+          if (f === undefined) continue;
+          if (s.hasSendable) this.#readyStreams.add(s);
+          batch.push({ version: v, type: FrameType.DATA, flags: f.flags, id: s.id, payload: f.payload });
+          bytes += 12 + f.payload.length;
+        }
+      }
+      if (batch.length === 0) return;
+      link.write(batch);
+    }
+  }
+
+  stats(): TunnelStats {
+    let dropped = this.#datagrams.dropped, sent = this.#datagrams.sent, received = this.#datagrams.received;
+    for (const c of this.#channels.values()) {
+      dropped += c.counters.dropped;
+      sent += c.counters.sent;
+      received += c.counters.received;
+    }
+    const peer = this.#link?.peer ?? this.#lastPeer;
+    const now = this.#clock.now();
+    return {
+      role: this.role,
+      state: this.#state,
+      version: this.version,
+      peer: peer === undefined ? undefined : { identity: this.peerIdentity || peer.subject, address: peer.remoteAddress, port: peer.remotePort, carriage: peer.carriage, fingerprint256: peer.fingerprint256 },
+      rttMs: this.#rttMs,
+      uptimeMs: this.#state === 'open' ? now - this.#connectedAt : 0,
+      sessionAgeMs: now - this.#createdAt,
+      reconnects: this.reconnects,
+      resumes: this.#resumes,
+      sent: { ...this.#counters.sent },
+      received: { ...this.#counters.received },
+      datagrams: { sent, received, dropped, unknownChannel: this.#datagrams.unknownChannel },
+      streams: this.#streams.size,
+      channels: this.#channels.size,
+    };
+  }
+}
+
