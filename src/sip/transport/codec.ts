@@ -1,4 +1,8 @@
 /** The codec functions the transport layer uses, in one place. */
 export { parseVia, formatVia, type Via } from '../via.js';
 export { SipParseError, SipFramingError } from '../errors.js';
-export { parseMessage, serializeMessage, SipStreamFramer, buildResponse } from '../index.js';
+export { parseMessage } from '../parse.js';
+export { serializeMessage } from '../serialize.js';
+export { buildResponse } from '../response.js';
+export { SipStreamFramer } from '../framer.js';
+export { validateRequest, type RequestPolicy } from '../validate.js';

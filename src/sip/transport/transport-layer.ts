@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type { SipMessage, SipRequest } from '../message.js';
-import { buildResponse, parseMessage, SipParseError, serializeMessage } from './codec.js';
+import { buildResponse, parseMessage, SipParseError, serializeMessage, validateRequest, type RequestPolicy } from './codec.js';
 import { SipTransportError } from './errors.js';
 import { malformedRequestReply } from './malformed-reply.js';
 import { StreamFlow } from './stream-flow.js';
@@ -18,7 +18,7 @@ import {
   emptyCounters, type MessageSource, type SipAddress, type SipDatagramSocket, type SipStreamConnection,
   type SipStreamConnector, type SipStreamListener, type SipTransportCounters, type SipTransportName, type TransportTarget,
 } from './types.js';
-import { replaceTopVia, stampReceived, topViaOf } from './via-rport.js';
+import { replaceTopVia, responseTarget, stampReceived, topViaOf } from './via-rport.js';
 
 export interface StreamTransportSockets {
   readonly listener?: SipStreamListener;
@@ -38,6 +38,12 @@ export interface SipTransportLayerOptions {
   readonly connectTimeoutMs?: number;
   /** §18.1.1: "larger than 1300 bytes" when the path MTU is unknown. */
   readonly udpSizeLimit?: number;
+  /**
+   * Requests that fail validateRequest (missing mandatory headers, bad CSeq, unsupported
+   * Require ...) are answered here with its status and never reach the transaction layer.
+   * Absent: only parse errors are answered.
+   */
+  readonly requestPolicy?: RequestPolicy;
   /** Datagrams that look like STUN (RFC 7983 first byte 0..3) arriving on the SIP UDP port. */
   readonly onStunDatagram?: (data: Buffer, from: SipAddress) => void;
 }
@@ -63,6 +69,7 @@ export class SipTransportLayer {
   readonly #idleTimeoutMs: number;
   readonly #connectTimeoutMs: number;
   readonly #udpSizeLimit: number;
+  readonly #policy: RequestPolicy | undefined;
   readonly #onStun: ((data: Buffer, from: SipAddress) => void) | undefined;
   readonly #counters = emptyCounters();
   readonly #flowsById = new Map<string, StreamFlow>();
@@ -85,6 +92,7 @@ export class SipTransportLayer {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.#udpSizeLimit = options.udpSizeLimit ?? 1300;
+    this.#policy = options.requestPolicy;
     this.#onStun = options.onStunDatagram;
   }
 
@@ -305,9 +313,25 @@ export class SipTransportLayer {
     this.#counters.messagesReceived++;
     if (message.kind === 'request') {
       message = stampReceived(message, source);
+      if (this.#policy !== undefined && !this.#accepts(message, source)) return;
       if (flow !== undefined) this.#learnAlias(message, flow);
     }
     this.#handler(message, source);
+  }
+
+  /** §8.2: a request the policy rejects is answered here (never an ACK, §17). */
+  #accepts(request: SipRequest, source: MessageSource): boolean {
+    if (this.#policy === undefined) return true;
+    const rejection = validateRequest(request, this.#policy);
+    if (rejection === undefined) return true;
+    this.#counters.malformedRequests++;
+    if (request.method === 'ACK') return false;
+    const response = buildResponse(request, rejection.status, rejection.reason, rejection.headers);
+    const target = responseTarget(response, source.flowId);
+    if (target !== undefined) {
+      this.send(response, target).catch((error: unknown) => this.#log.debug({ err: error }, 'rejection not sent'));
+    }
+    return false;
   }
 
   /** RFC 5923 §5: a Via `alias` lets the connection be reused for requests to its sent-by. */

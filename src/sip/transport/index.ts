@@ -1,0 +1,8 @@
+export { SipTransportError } from './errors.js';
+export { malformedRequestReply } from './malformed-reply.js';
+export { SipTransportLayer, type SipMessageHandler, type SipTransportLayerOptions, type StreamTransportSockets } from './transport-layer.js';
+export {
+  defaultPort, emptyCounters, type MessageSource, type SipAddress, type SipDatagramSocket, type SipStreamConnection,
+  type SipStreamConnector, type SipStreamListener, type SipTransportCounters, type SipTransportName, type TransportTarget,
+} from './types.js';
+export { replaceTopVia, responseTarget, stampReceived, topViaOf } from './via-rport.js';
