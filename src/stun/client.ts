@@ -111,8 +111,10 @@ export class StunClient {
       this.#pending.set(key, pending);
       let interval = this.#rto;
       const transmit = (): void => {
-        this.#socket.send(bytes, destination.port, destination.address);
+        // Counted before sending: a socket may deliver the response before send() returns.
         pending.sends++;
+        this.#socket.send(bytes, destination.port, destination.address);
+        if (this.#pending.get(key) !== pending) return;
         const last = pending.sends >= this.#rc;
         // After the last send the client waits Rm × RTO (the initial RTO), §6.2.1.
         const wait = last ? this.#rm * this.#rto : interval;

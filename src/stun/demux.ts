@@ -5,6 +5,8 @@
  *   0–3 STUN · 16–19 ZRTP · 20–63 DTLS · 64–79 TURN channel · 128–191 RTP/RTCP
  *
  * SIP starts with an ASCII letter (method or "SIP/2.0") or CR/LF (keep-alive, RFC 5626 §3.5.1).
+ * Letters A–O (65–79) fall in the TURN channel range; this helper serves a SIP port, where no
+ * TURN channel data arrives, so letters are SIP.
  */
 import { HEADER_LENGTH, MAGIC_COOKIE } from './constants.js';
 
@@ -16,9 +18,9 @@ export function classifyPacket(data: Buffer): PacketKind {
   if (first <= 3) return looksLikeStun(data) ? 'stun' : 'unknown';
   if (first >= 16 && first <= 19) return 'zrtp';
   if (first >= 20 && first <= 63) return 'dtls';
+  if (first === 0x0d || first === 0x0a || (first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a)) return 'sip';
   if (first >= 64 && first <= 79) return 'turn-channel';
   if (first >= 128 && first <= 191) return 'rtp';
-  if (first === 0x0d || first === 0x0a || (first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a)) return 'sip';
   return 'unknown';
 }
 
