@@ -29,3 +29,6 @@ export function createTunnelServer(options: TunnelServerOptions): TunnelServer {
 export function createTunnelClient(options: TunnelClientOptions): TunnelClient {
   return new TunnelClient(options);
 }
+
+/** Enrollment by auth key: hub CA, SBC list, the enrollment API, the agent's identity (enrollment/README.md). */
+export * from './enrollment/index.js';

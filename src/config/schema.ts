@@ -1,0 +1,64 @@
+/**
+ * The configuration as the program uses it: every field present, defaults filled in, durations in
+ * milliseconds. config/sbc-agent.schema.json describes the YAML form for editors; validate.ts is
+ * what enforces it.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ListenConfig {
+  readonly listen: string;
+  readonly port: number;
+}
+
+export interface LockoutConfig {
+  /** Wrong keys from one address before it is locked out. */
+  readonly maxFailures: number;
+  /** Failures older than this are forgotten. */
+  readonly windowMs: number;
+  /** How long a locked-out address is refused (HTTP 429). */
+  readonly durationMs: number;
+  /** The delay before answering the first wrong key; it doubles with each one. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface HubConfig {
+  /** The name agents reach the hub by; the first name of its server certificate. Default: the Host the agent used. */
+  readonly publicName: string | undefined;
+  /** More DNS names and IP addresses for the hub's server certificate. */
+  readonly altNames: readonly string[];
+  readonly enrollment: ListenConfig;
+  readonly tunnel: ListenConfig;
+  readonly wss: ListenConfig & { readonly path: string };
+  /** How long a new auth key stays valid (`hub add-sbc --expires` overrides). */
+  readonly keyLifetimeMs: number;
+  readonly lockout: LockoutConfig;
+}
+
+export interface AgentConfig {
+  /** Timeout of each enrollment request. */
+  readonly enrollTimeoutMs: number;
+}
+
+export interface SbcConfig {
+  readonly stateDir: string | undefined;
+  readonly log: { readonly level: LogLevel };
+  readonly hub: HubConfig;
+  readonly agent: AgentConfig;
+}
+
+export const DEFAULT_CONFIG: SbcConfig = {
+  stateDir: undefined,
+  log: { level: 'info' },
+  hub: {
+    publicName: undefined,
+    altNames: [],
+    enrollment: { listen: '0.0.0.0', port: 5001 },
+    tunnel: { listen: '0.0.0.0', port: 5090 },
+    wss: { listen: '0.0.0.0', port: 443, path: '/tunnel' },
+    keyLifetimeMs: 7 * 86_400_000,
+    lockout: { maxFailures: 5, windowMs: 15 * 60_000, durationMs: 15 * 60_000, baseDelayMs: 250, maxDelayMs: 4000 },
+  },
+  agent: { enrollTimeoutMs: 15_000 },
+};

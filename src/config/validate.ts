@@ -1,0 +1,122 @@
+/**
+ * Configuration validation: the parsed YAML is `unknown` until every field is checked. The first
+ * bad field throws a ConfigError whose `path` names it (`hub.enrollment.port`); unknown fields are
+ * errors too, so a typo is not silently ignored.
+ */
+import { isIP } from 'node:net';
+import { ConfigError } from '../core/index.js';
+import { parseDuration } from './duration.js';
+import { DEFAULT_CONFIG, type AgentConfig, type HubConfig, type ListenConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
+
+type Obj = Record<string, unknown>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+function section(value: unknown, path: string, known: readonly string[]): Obj {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(path || '(top level)', 'must be a mapping');
+  const obj = value as Obj;
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) throw new ConfigError(path === '' ? key : `${path}.${key}`, `unknown field (known: ${known.join(', ')})`);
+  }
+  return obj;
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function string(obj: Obj, key: string, path: string, fallback: string): string {
+  const v = obj[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || v === '') throw new ConfigError(join(path, key), 'must be a non-empty string');
+  return v;
+}
+
+function integer(obj: Obj, key: string, path: string, fallback: number, min: number, max: number): number {
+  const v = obj[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(join(path, key), `must be an integer from ${min} to ${max}`);
+  return v;
+}
+
+function duration(obj: Obj, key: string, path: string, fallback: number, allowZero = false): number {
+  const v = obj[key];
+  if (v === undefined) return fallback;
+  const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+  if (ms === undefined || ms < (allowZero ? 0 : 1)) throw new ConfigError(join(path, key), "must be a duration such as '250ms', '30s', '15m', '12h' or '7d'");
+  return ms;
+}
+
+function hostName(value: string, path: string): string {
+  if (isIP(value) === 0 && !HOSTNAME.test(value)) throw new ConfigError(path, `'${value}' is neither a host name nor an IP address`);
+  return value;
+}
+
+function listen(value: unknown, path: string, fallback: ListenConfig): ListenConfig {
+  const obj = section(value, path, ['listen', 'port']);
+  const address = string(obj, 'listen', path, fallback.listen);
+  if (isIP(address) === 0) throw new ConfigError(join(path, 'listen'), `'${address}' is not an IP address (use 0.0.0.0 or :: for all)`);
+  return { listen: address, port: integer(obj, 'port', path, fallback.port, 1, 65535) };
+}
+
+function lockout(value: unknown, path: string): LockoutConfig {
+  const d = DEFAULT_CONFIG.hub.lockout;
+  const obj = section(value, path, ['maxFailures', 'window', 'duration', 'baseDelay', 'maxDelay']);
+  const baseDelayMs = duration(obj, 'baseDelay', path, d.baseDelayMs, true);
+  const maxDelayMs = duration(obj, 'maxDelay', path, d.maxDelayMs, true);
+  if (maxDelayMs < baseDelayMs) throw new ConfigError(join(path, 'maxDelay'), 'must not be shorter than baseDelay');
+  return {
+    maxFailures: integer(obj, 'maxFailures', path, d.maxFailures, 1, 1000),
+    windowMs: duration(obj, 'window', path, d.windowMs),
+    durationMs: duration(obj, 'duration', path, d.durationMs),
+    baseDelayMs,
+    maxDelayMs,
+  };
+}
+
+function hub(value: unknown): HubConfig {
+  const path = 'hub';
+  const d = DEFAULT_CONFIG.hub;
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout']);
+  const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
+  const names = obj['altNames'] ?? [];
+  if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
+  const altNames = names.map((n: unknown, i) => {
+    if (typeof n !== 'string') throw new ConfigError(`hub.altNames[${i}]`, 'must be a string');
+    return hostName(n, `hub.altNames[${i}]`);
+  });
+  const wssObj = section(obj['wss'], 'hub.wss', ['listen', 'port', 'path']);
+  const wssPath = string(wssObj, 'path', 'hub.wss', d.wss.path);
+  if (!wssPath.startsWith('/')) throw new ConfigError('hub.wss.path', "must start with '/'");
+  const { path: _p, ...wssListen } = wssObj;
+  return {
+    publicName,
+    altNames,
+    enrollment: listen(obj['enrollment'], 'hub.enrollment', d.enrollment),
+    tunnel: listen(obj['tunnel'], 'hub.tunnel', d.tunnel),
+    wss: { ...listen(wssListen, 'hub.wss', d.wss), path: wssPath },
+    keyLifetimeMs: duration(obj, 'keyLifetime', path, d.keyLifetimeMs),
+    lockout: lockout(obj['lockout'], 'hub.lockout'),
+  };
+}
+
+function agent(value: unknown): AgentConfig {
+  const obj = section(value, 'agent', ['enrollTimeout']);
+  return { enrollTimeoutMs: duration(obj, 'enrollTimeout', 'agent', DEFAULT_CONFIG.agent.enrollTimeoutMs) };
+}
+
+/** Checks a parsed configuration document and fills in defaults. */
+export function validateConfig(value: unknown): SbcConfig {
+  const top = section(value, '', ['stateDir', 'log', 'hub', 'agent']);
+  const log = section(top['log'], 'log', ['level']);
+  const level = string(log, 'level', 'log', DEFAULT_CONFIG.log.level);
+  if (!LOG_LEVELS.includes(level as LogLevel)) throw new ConfigError('log.level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    stateDir: top['stateDir'] === undefined ? undefined : string(top, 'stateDir', '', ''),
+    log: { level: level as LogLevel },
+    hub: hub(top['hub']),
+    agent: agent(top['agent']),
+  };
+}
