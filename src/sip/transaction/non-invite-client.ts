@@ -1,0 +1,154 @@
+/**
+ * Non-INVITE client transaction: RFC 3261 §17.1.2 (Figure 6).
+ *
+ *   Trying ──1xx──▶ Proceeding ──200-699──▶ Completed ──Timer K──▶ Terminated
+ *     │  ╲────────────200-699─────────────────▲                        ▲
+ *     └──────────── Timer F / transport error (Trying, Proceeding) ────┘
+ */
+import type { SipRequest, SipResponse } from '../message.js';
+import { callUser, checkTransition, TimerSet } from './timer-set.js';
+import type { ClientTransaction, ClientTransactionUser, NonInviteClientState, TransactionContext, TransactionTarget } from './types.js';
+
+const EDGES: Readonly<Record<NonInviteClientState, readonly NonInviteClientState[]>> = {
+  Trying: ['Proceeding', 'Completed', 'Terminated'],
+  Proceeding: ['Completed', 'Terminated'],
+  Completed: ['Terminated'],
+  Terminated: [],
+};
+
+type NonInviteClientTimer = 'E' | 'F' | 'K';
+
+export class NonInviteClientTransaction implements ClientTransaction {
+  readonly kind = 'non-invite-client';
+  readonly request: SipRequest;
+  readonly target: TransactionTarget;
+  readonly branch: string;
+  readonly #ctx: TransactionContext;
+  readonly #user: ClientTransactionUser;
+  readonly #timers: TimerSet<NonInviteClientTimer>;
+  #state: NonInviteClientState = 'Trying';
+  #intervalE = 0;
+
+  constructor(request: SipRequest, target: TransactionTarget, branch: string, ctx: TransactionContext, user: ClientTransactionUser) {
+    this.request = request;
+    this.target = target;
+    this.branch = branch;
+    this.#ctx = ctx;
+    this.#user = user;
+    this.#timers = new TimerSet(ctx.clock);
+  }
+
+  get state(): NonInviteClientState {
+    return this.#state;
+  }
+
+  get runningTimers(): readonly string[] {
+    return this.#timers.running;
+  }
+
+  /**
+   * §17.1.2.2: "The 'Trying' state is entered when the TU initiates a new client transaction with
+   * a request. When entering this state, the client transaction SHOULD set timer F to fire in
+   * 64*T1 seconds. The request MUST be passed to the transport layer for transmission. If an
+   * unreliable transport is in use, the client transaction MUST set timer E to fire in T1 seconds."
+   */
+  start(): void {
+    this.#timers.start('F', this.#ctx.timers.F, () => this.onTimerF());
+    this.#send();
+    const e = this.#ctx.timers.E;
+    if (e !== undefined) {
+      this.#intervalE = e;
+      this.#timers.start('E', e, () => this.onTimerE());
+    }
+  }
+
+  /**
+   * §17.1.2.2: "If timer E fires while still in this state [Trying], the timer is reset, but this
+   * time with a value of MIN(2*T1, T2) ... If Timer E fires while in the 'Proceeding' state, the
+   * request MUST be passed to the transport layer for retransmission, and Timer E MUST be reset with a value of T2 seconds."
+   */
+  onTimerE(): void {
+    if (this.#state === 'Trying') {
+      this.#intervalE = Math.min(2 * this.#intervalE, this.#ctx.timers.T2);
+    } else if (this.#state === 'Proceeding') {
+      this.#intervalE = this.#ctx.timers.T2;
+    } else {
+      return;
+    }
+    this.#send();
+    this.#timers.start('E', this.#intervalE, () => this.onTimerE());
+  }
+
+  /**
+   * §17.1.2.2: "If Timer F fires while the client transaction is still in the 'Trying' state, the
+   * client transaction SHOULD inform the TU about the timeout, and then it SHOULD enter the
+   * 'Terminated' state." Likewise in 'Proceeding'.
+   */
+  onTimerF(): void {
+    if (this.#state !== 'Trying' && this.#state !== 'Proceeding') return;
+    this.#transition('Terminated');
+    callUser(this.#ctx.log, 'onTimeout', () => this.#user.onTimeout?.(this));
+  }
+
+  /** §17.1.2.2: "If Timer K fires while in this state [Completed], the client transaction MUST transition to the 'Terminated' state." */
+  onTimerK(): void {
+    if (this.#state === 'Completed') this.#transition('Terminated');
+  }
+
+  receiveResponse(response: SipResponse): void {
+    switch (this.#state) {
+      case 'Trying':
+      case 'Proceeding':
+        if (response.status < 200) {
+          // §17.1.2.2: "If a provisional response is received while in the 'Trying' state, the
+          // response MUST be passed to the TU, and then the client transaction SHOULD move to the 'Proceeding' state."
+          if (this.#state === 'Trying') this.#transition('Proceeding');
+          this.#toUser(response);
+          return;
+        }
+        // §17.1.2.2: "If a final response (status codes 200-699) is received while in the 'Trying'
+        // [or 'Proceeding'] state, the response MUST be passed to the TU, and the client
+        // transaction MUST transition to the 'Completed' state ... [and] set Timer K".
+        this.#transition('Completed');
+        this.#timers.cancel('E');
+        this.#timers.cancel('F');
+        this.#toUser(response);
+        if (this.state === 'Completed') this.#timers.start('K', this.#ctx.timers.K, () => this.onTimerK());
+        return;
+      case 'Completed':
+        // §17.1.2.2: the Completed state exists "to buffer any additional response retransmissions that may be received".
+        return;
+      case 'Terminated':
+        return;
+    }
+  }
+
+  /** §17.1.4 (Figure 6: "Transport Err. Inform TU" from Trying and Proceeding). */
+  onTransportError(error: unknown): void {
+    if (this.#state !== 'Trying' && this.#state !== 'Proceeding') return;
+    this.#transition('Terminated');
+    callUser(this.#ctx.log, 'onTransportError', () => this.#user.onTransportError?.(this, error));
+  }
+
+  terminate(): void {
+    if (this.#state !== 'Terminated') this.#transition('Terminated');
+  }
+
+  #toUser(response: SipResponse): void {
+    callUser(this.#ctx.log, 'onResponse', () => this.#user.onResponse(response, this));
+  }
+
+  #send(): void {
+    this.#ctx.send(this.request, this.target, (error) => this.onTransportError(error));
+  }
+
+  #transition(to: NonInviteClientState): void {
+    checkTransition('non-INVITE client transaction', EDGES, this.#state, to);
+    this.#state = to;
+    if (to === 'Terminated') {
+      this.#timers.cancelAll();
+      this.#ctx.terminated();
+      callUser(this.#ctx.log, 'onTerminated', () => this.#user.onTerminated?.(this));
+    }
+  }
+}
