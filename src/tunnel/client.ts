@@ -157,6 +157,10 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     const delayMs = immediately ? 0 : backoffDelay(this.#attempt, this.#options.random ?? Math.random, this.#options.reconnect);
     const attempt = this.#attempt++;
     this.emit('reconnecting', { attempt, delayMs, error });
+    if (immediately) {
+      void this.#connectOnce();
+      return;
+    }
     const generation = this.#generation;
     this.#retryTimer = this.#clock.setTimeout(() => {
       if (generation === this.#generation) void this.#connectOnce();
