@@ -1,10 +1,14 @@
 import type { Command } from './command.js';
+import { sipCheckCommand } from './sip-check.js';
 import { stunCommand, stunServerCommand } from './stun.js';
+import { sipRegisterCommand } from './sip-register.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
   stunCommand,
   stunServerCommand,
+  sipCheckCommand,
+  sipRegisterCommand,
 ];
 
 export { EXIT, type ExitCode } from './exit-codes.js';

@@ -22,3 +22,13 @@ export { LIST_HEADERS, mediaType, optionTags, parseDeltaSeconds, parseMaxForward
 export { buildResponse, newTag, reasonPhrase, type BuildResponseOptions } from './response.js';
 export { DEFAULT_REQUEST_POLICY, REGISTERED_METHODS, validateRequest, type RequestPolicy, type RequestRejection } from './validate.js';
 export { SipStreamFramer, type FramerEvent, type SipStreamFramerOptions } from './framer.js';
+// Transports, stack composition, UA core and REGISTER client (RFC 3261 §18, §8.2, §10, §13).
+export {
+  SipTransportError, SipTransportLayer, defaultPort, emptyCounters, malformedRequestReply, replaceTopVia, responseTarget, stampReceived, topViaOf,
+  type MessageSource, type SipAddress, type SipDatagramSocket, type SipMessageHandler, type SipStreamConnection, type SipStreamConnector,
+  type SipStreamListener, type SipTransportCounters, type SipTransportLayerOptions, type SipTransportName, type StreamTransportSockets, type TransportTarget,
+} from './transport/index.js';
+export type { RequestHandler, ServerRequest, SipEndpoint } from './stack-types.js';
+export { SipStack, SipTimeoutError, type SipStackOptions } from './stack.js';
+export { UserAgent, type UserAgentCounters, type UserAgentOptions } from './user-agent.js';
+export { RegisterClient, RegisterError, type RegisterClientOptions, type RegisterListener, type Registration } from './register-client.js';

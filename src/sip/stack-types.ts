@@ -4,12 +4,13 @@
  */
 import type { Clock } from '../core/index.js';
 import type { SipMessage, SipRequest, SipResponse } from './message.js';
-import type { MessageSource, SipTransportName, TransportTarget } from './transport/index.js';
+import type { TransactionSource } from './transaction/index.js';
+import type { SipTransportName, TransportTarget } from './transport/index.js';
 
 /** A request delivered to the TU, with the way back. */
 export interface ServerRequest {
   readonly request: SipRequest;
-  readonly source: MessageSource;
+  readonly source: TransactionSource;
   /**
    * Sends a response through the request's server transaction. For INVITE, calling it again
    * with the same 2xx retransmits it (RFC 6026 §7.1 Accepted state; the UAS core drives

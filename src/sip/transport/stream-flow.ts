@@ -14,7 +14,8 @@ export interface StreamFlowEvents {
   pong(): void;
   framingError(error: unknown): void;
   idle(): void;
-  closed(): void;
+  /** Once; `error` when the socket failed. */
+  closed(error: Error | undefined): void;
 }
 
 export interface StreamFlowOptions {
@@ -58,7 +59,7 @@ export class StreamFlow {
     this.#events = options.events;
     this.#lastActive = options.clock.now();
     options.connection.onData((chunk) => this.#onData(chunk));
-    options.connection.onClose(() => this.#onClosed());
+    options.connection.onClose((error) => this.#onClosed(error));
     this.#armIdle(this.#idleTimeoutMs);
   }
 
@@ -123,11 +124,11 @@ export class StreamFlow {
     }
   }
 
-  #onClosed(): void {
+  #onClosed(error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#idleTimer?.cancel();
     this.#idleTimer = undefined;
-    this.#events.closed();
+    this.#events.closed(error);
   }
 }

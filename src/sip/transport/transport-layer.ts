@@ -76,6 +76,7 @@ export class SipTransportLayer {
   readonly #flowsByKey = new Map<string, StreamFlow>();
   readonly #connecting = new Map<string, Promise<StreamFlow>>();
   #handler: SipMessageHandler = () => {};
+  #flowClosed: (flowId: string, error: unknown) => void = () => {};
   #nextFlow = 1;
   #started = false;
   #closed: Promise<void> | undefined;
@@ -99,6 +100,11 @@ export class SipTransportLayer {
   /** The one receiver of parsed messages (the transaction layer). */
   onMessage(handler: SipMessageHandler): void {
     this.#handler = handler;
+  }
+
+  /** Told when a stream connection ends; `error` is set when it failed (framing, socket error). */
+  onFlowClosed(handler: (flowId: string, error: unknown) => void): void {
+    this.#flowClosed = handler;
   }
 
   /** Attaches to the sockets. Idempotent. */
@@ -253,6 +259,7 @@ export class SipTransportLayer {
       transport, address: connection.remote.address, port: connection.remote.port, flowId: id,
       localAddress: connection.local.address, localPort: connection.local.port,
     };
+    let failure: unknown;
     const flow: StreamFlow = new StreamFlow({
       id, transport, connection, outbound, clock: this.#clock, maxMessageSize: this.#maxMessageSize,
       idleTimeoutMs: this.#idleTimeoutMs,
@@ -261,11 +268,15 @@ export class SipTransportLayer {
         ping: () => this.#counters.pingsAnswered++,
         pong: () => this.#counters.pongsReceived++,
         framingError: (error) => {
+          failure = error;
           this.#counters.framingErrors++;
           this.#log.info({ err: error, flow: id }, 'framing error: connection closed');
         },
         idle: () => this.#counters.idleConnectionsClosed++,
-        closed: () => this.#removeFlow(flow),
+        closed: (error) => {
+          this.#removeFlow(flow);
+          this.#flowClosed(id, failure ?? error);
+        },
       },
     });
     this.#flowsById.set(id, flow);
