@@ -2,6 +2,9 @@ import type { Command } from './command.js';
 import { sipCheckCommand } from './sip-check.js';
 import { stunCommand, stunServerCommand } from './stun.js';
 import { sipRegisterCommand } from './sip-register.js';
+import { hubCommand } from './hub.js';
+import { enrollCommand } from './enroll.js';
+import { statusCommand } from './status.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -9,6 +12,9 @@ export const COMMANDS: readonly Command[] = [
   stunServerCommand,
   sipCheckCommand,
   sipRegisterCommand,
+  hubCommand,
+  enrollCommand,
+  statusCommand,
 ];
 
 export { EXIT, type ExitCode } from './exit-codes.js';
