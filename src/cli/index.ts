@@ -5,6 +5,8 @@ import { sipRegisterCommand } from './sip-register.js';
 import { hubCommand } from './hub.js';
 import { enrollCommand } from './enroll.js';
 import { statusCommand } from './status.js';
+import { phonesCommand } from './phones.js';
+import { pnpCommand } from './pnp.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -15,6 +17,8 @@ export const COMMANDS: readonly Command[] = [
   hubCommand,
   enrollCommand,
   statusCommand,
+  pnpCommand,
+  phonesCommand,
 ];
 
 export { EXIT, type ExitCode } from './exit-codes.js';
