@@ -81,11 +81,12 @@ export class NonInviteServerTransaction implements ServerTransaction {
         if (this.state === 'Completed') this.#timers.start('J', this.#ctx.timers.J, () => this.onTimerJ());
         return;
       case 'Completed':
-        // §17.2.2: "Any other final responses passed by the TU to the server transaction MUST be discarded while in the 'Completed' state."
-        if (!provisional) return;
-        throw new TransactionError(`non-INVITE server transaction in Completed cannot send ${response.status}`);
       case 'Terminated':
-        throw new TransactionError(`non-INVITE server transaction is terminated; cannot send ${response.status}`);
+        // §17.2.2: "Any other final responses passed by the TU to the server transaction MUST be
+        // discarded while in the 'Completed' state." Terminated too: with J = 0 (reliable
+        // transports) the two states are one, and the TU must not see a difference.
+        if (!provisional) return;
+        throw new TransactionError(`non-INVITE server transaction in ${this.#state} cannot send ${response.status}`);
     }
   }
 
