@@ -3,9 +3,9 @@
  * bad field throws a ConfigError whose `path` names it (`hub.enrollment.port`); unknown fields are
  * errors too, so a typo is not silently ignored.
  */
-import { isIP } from 'node:net';
 import { ConfigError } from '../core/index.js';
 import { parseDuration } from './duration.js';
+import { isIpLiteral } from './ip-literal.js';
 import { DEFAULT_CONFIG, type AgentConfig, type HubConfig, type ListenConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
 type Obj = Record<string, unknown>;
@@ -50,14 +50,14 @@ function duration(obj: Obj, key: string, path: string, fallback: number, allowZe
 }
 
 function hostName(value: string, path: string): string {
-  if (isIP(value) === 0 && !HOSTNAME.test(value)) throw new ConfigError(path, `'${value}' is neither a host name nor an IP address`);
+  if (!isIpLiteral(value) && !HOSTNAME.test(value)) throw new ConfigError(path, `'${value}' is neither a host name nor an IP address`);
   return value;
 }
 
 function listen(value: unknown, path: string, fallback: ListenConfig): ListenConfig {
   const obj = section(value, path, ['listen', 'port']);
   const address = string(obj, 'listen', path, fallback.listen);
-  if (isIP(address) === 0) throw new ConfigError(join(path, 'listen'), `'${address}' is not an IP address (use 0.0.0.0 or :: for all)`);
+  if (!isIpLiteral(address)) throw new ConfigError(join(path, 'listen'), `'${address}' is not an IP address (use 0.0.0.0 or :: for all)`);
   return { listen: address, port: integer(obj, 'port', path, fallback.port, 1, 65535) };
 }
 
@@ -90,7 +90,7 @@ function hub(value: unknown): HubConfig {
   const wssObj = section(obj['wss'], 'hub.wss', ['listen', 'port', 'path']);
   const wssPath = string(wssObj, 'path', 'hub.wss', d.wss.path);
   if (!wssPath.startsWith('/')) throw new ConfigError('hub.wss.path', "must start with '/'");
-  const { path: _p, ...wssListen } = wssObj;
+  const wssListen = { listen: wssObj['listen'], port: wssObj['port'] };
   return {
     publicName,
     altNames,

@@ -5,9 +5,9 @@
  * bounded (lru-cache): a flood of addresses evicts the oldest entries rather than growing memory.
  * IPv6 addresses are grouped by /64, the usual size of one customer's network.
  */
-import { isIPv6 } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../core/index.js';
+import { isIpv6Literal } from './ip-literal.js';
 
 export interface LockoutPolicy {
   readonly maxFailures: number;
@@ -31,7 +31,7 @@ export type LimiterVerdict = { readonly locked: false } | { readonly locked: tru
 /** The key an address is tracked under. */
 export function addressKey(address: string): string {
   const plain = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-  if (!isIPv6(plain)) return plain;
+  if (!isIpv6Literal(plain)) return plain;
   const [head = '', tail = ''] = plain.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');

@@ -5,10 +5,10 @@
  * Keys are RSA-2048 (forge's X.509 supports RSA only); signatures sha256WithRSAEncryption.
  */
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import forge from 'node-forge';
 import type { Clock } from '../../core/index.js';
 import { EnrollError } from './errors.js';
+import { isIpLiteral } from './ip-literal.js';
 import { fingerprintOfPem } from './fingerprint.js';
 
 const DAY_MS = 86_400_000;
@@ -118,7 +118,7 @@ export class HubCa {
     const keys = generateRsa();
     const cert = forge.pki.createCertificate();
     cert.publicKey = keys.publicKey;
-    const altNames = names.map((n) => (isIP(n) === 0 ? { type: 2, value: n } : { type: 7, ip: n }));
+    const altNames = names.map((n) => (!isIpLiteral(n) ? { type: 2, value: n } : { type: 7, ip: n }));
     const issued = this.#issue(cert, SERVER_VALIDITY_DAYS, names[0] ?? 'sbc-agent hub', [
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },

@@ -130,7 +130,8 @@ export class SbcStore {
   rekey(name: string, keyHash: AuthKeyHash, ttlMs: number): Promise<SbcRecord> {
     return this.update((sbcs) =>
       this.#replace(sbcs, name, (r) => {
-        const { revokedAt: _revokedAt, ...rest } = r;
+        const rest: SbcRecord = { ...r };
+        delete (rest as { revokedAt?: string }).revokedAt;
         return { ...rest, state: r.state === 'revoked' ? 'pending' : r.state, key: { keyHash, createdAt: this.#iso(), expiresAt: this.#iso(ttlMs) } };
       }),
     );

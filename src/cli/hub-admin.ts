@@ -1,0 +1,127 @@
+/**
+ * `sbc-agent hub add-sbc | list-sbc | revoke-sbc | rekey-sbc | rename-sbc`: the admin's side of
+ * enrollment. They change the SBC list file directly (under its lock); a running hub picks the
+ * change up within a second.
+ */
+import { hostname } from 'node:os';
+import { UsageError, realClock } from '../core/index.js';
+import { formatDuration, parseDuration, type SbcConfig } from '../config/index.js';
+import { openHubState } from '../hub.js';
+import { generateAuthKey, generateId, hashAuthKey, type SbcRecord } from '../tunnel/index.js';
+import { parseArgs } from './args.js';
+import type { CommandIo } from './command.js';
+import { COMMON_VALUES, commonContext, shortTime } from './hub-common.js';
+import { EXIT } from './exit-codes.js';
+
+function provisioningUrl(config: SbcConfig, urlHost: string | undefined, id: string): string {
+  const fallbackHost = config.hub.publicName ?? hostname();
+  const port = config.hub.enrollment.port;
+  let authority: string;
+  if (urlHost === undefined) authority = `${fallbackHost.includes(':') ? `[${fallbackHost}]` : fallbackHost}:${port}`;
+  else if (/^\[.*\](:\d+)?$/.test(urlHost) || /^[^:]+:\d+$/.test(urlHost)) authority = urlHost;
+  else authority = urlHost.includes(':') ? `[${urlHost}]:${port}` : `${urlHost}:${port}`;
+  const url = new URL(`https://${authority}/enroll/${id}`);
+  return url.href;
+}
+
+function expiryOf(args: ReturnType<typeof parseArgs>, config: SbcConfig): number {
+  const text = args.values.get('expires');
+  if (text === undefined) return config.hub.keyLifetimeMs;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new UsageError(`--expires '${text}' is not a duration such as 30s, 15m, 12h, 7d`);
+  return ms;
+}
+
+const KEY_SPEC = { values: [...COMMON_VALUES, 'expires', 'url-host', 'name'], flags: ['json'] };
+
+/** add-sbc and rekey-sbc: a new one-time key, printed once. */
+export async function issueKey(action: 'add' | 'rekey', argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseArgs(argv, KEY_SPEC);
+  const name = action === 'add' ? args.values.get('name') : args.positionals[0];
+  if (name === undefined) throw new UsageError(action === 'add' ? 'add-sbc needs --name NAME' : 'rekey-sbc needs the SBC name');
+  const { config, stateDir } = await commonContext(args);
+  const ttlMs = expiryOf(args, config);
+  const state = await openHubState(stateDir, config.hub, realClock);
+  const key = generateAuthKey();
+  const keyHash = await hashAuthKey(key);
+  const record = action === 'add' ? await state.store.add(name, generateId(), keyHash, ttlMs) : await state.store.rekey(name, keyHash, ttlMs);
+  const url = provisioningUrl(config, args.values.get('url-host'), record.id);
+  const expiresAt = record.key?.expiresAt ?? '';
+  if (args.flags.has('json')) {
+    io.stdout.write(`${JSON.stringify({ name: record.name, id: record.id, state: record.state, url, key, fingerprint: state.fingerprint, expiresAt })}\n`);
+    return EXIT.OK;
+  }
+  io.stdout.write(
+    [
+      action === 'add' ? `SBC '${record.name}' added (id ${record.id}).` : `New key for SBC '${record.name}' (id ${record.id}); any earlier key is void.`,
+      `  provisioning URL: ${url}`,
+      `  auth key:         ${key}`,
+      `                    one-time, expires ${shortTime(expiresAt)} (in ${formatDuration(ttlMs)}); it is shown only now`,
+      `  hub fingerprint:  ${state.fingerprint}`,
+      '',
+      'On the agent:',
+      `  sbc-agent enroll --url ${url} --key ${key} --fingerprint ${state.fingerprint}`,
+      '',
+    ].join('\n'),
+  );
+  return EXIT.OK;
+}
+
+function keyState(record: SbcRecord, now: number): string {
+  if (record.key === undefined) return '-';
+  if (record.key.usedAt !== undefined) return 'used';
+  return Date.parse(record.key.expiresAt) <= now ? 'expired' : `valid until ${shortTime(record.key.expiresAt)}`;
+}
+
+export async function listSbcs(argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseArgs(argv, { values: [...COMMON_VALUES], flags: ['json'] });
+  const { config, stateDir } = await commonContext(args);
+  const state = await openHubState(stateDir, config.hub, realClock);
+  const now = realClock.wallNow();
+  const records = state.store.list();
+  if (args.flags.has('json')) {
+    const rows = records.map((r) => ({
+      name: r.name,
+      id: r.id,
+      state: r.state,
+      createdAt: r.createdAt,
+      enrolledAt: r.enrolledAt ?? null,
+      lastSeen: r.lastSeen ?? null,
+      revokedAt: r.revokedAt ?? null,
+      certificate: r.certificate ?? null,
+      key: r.key === undefined ? null : { expiresAt: r.key.expiresAt, used: r.key.usedAt !== undefined, expired: Date.parse(r.key.expiresAt) <= now },
+    }));
+    io.stdout.write(`${JSON.stringify(rows)}\n`);
+    return EXIT.OK;
+  }
+  if (records.length === 0) {
+    io.stdout.write("No SBCs yet. Add one with 'sbc-agent hub add-sbc --name NAME'.\n");
+    return EXIT.OK;
+  }
+  const table = [['NAME', 'STATE', 'ID', 'ENROLLED', 'LAST SEEN', 'CERT EXPIRES', 'KEY'], ...records.map((r) => [r.name, r.state, r.id, shortTime(r.enrolledAt), shortTime(r.lastSeen), shortTime(r.certificate?.notAfter), keyState(r, now)])];
+  const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
+  io.stdout.write(`${table.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`);
+  return EXIT.OK;
+}
+
+export async function revokeSbc(argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseArgs(argv, { values: [...COMMON_VALUES] });
+  const name = args.positionals[0];
+  if (name === undefined) throw new UsageError('revoke-sbc needs the SBC name');
+  const { config, stateDir } = await commonContext(args);
+  const state = await openHubState(stateDir, config.hub, realClock);
+  await state.store.revoke(name);
+  io.stdout.write(`SBC '${name}' revoked: its certificate is refused at its next tunnel handshake and its key can no longer enroll.\n`);
+  return EXIT.OK;
+}
+
+export async function renameSbc(argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseArgs(argv, { values: [...COMMON_VALUES] });
+  const [from, to] = args.positionals;
+  if (from === undefined || to === undefined) throw new UsageError('rename-sbc needs OLD and NEW names');
+  const { config, stateDir } = await commonContext(args);
+  const state = await openHubState(stateDir, config.hub, realClock);
+  const record = await state.store.rename(from, to);
+  io.stdout.write(`SBC '${from}' is now '${record.name}' (id ${record.id} unchanged; its certificate stays valid).\n`);
+  return EXIT.OK;
+}

@@ -1,0 +1,54 @@
+/**
+ * What the hub, enroll and status commands share: `--config` and `--state-dir`, and turning the
+ * state and file errors they can meet into plain messages and exit codes.
+ */
+import { SbcError, describeError } from '../core/index.js';
+import { ConfigFileError, loadConfig, type SbcConfig } from '../config/index.js';
+import { StateError, resolveStateDir } from '../platform/index.js';
+import { IdentityError, SbcListError, StoreFormatError } from '../tunnel/index.js';
+import type { ParsedArgs } from './args.js';
+import type { CommandIo } from './command.js';
+import { EXIT } from './exit-codes.js';
+
+export const COMMON_VALUES = ['config', 'state-dir'] as const;
+
+export interface CommonContext {
+  readonly config: SbcConfig;
+  readonly stateDir: string;
+}
+
+export async function commonContext(args: ParsedArgs): Promise<CommonContext> {
+  const config = await loadConfig(args.values.get('config'));
+  return { config, stateDir: resolveStateDir(args.values.get('state-dir'), config.stateDir) };
+}
+
+/** Runs a command body; the errors a person can act on become a message and their exit code. */
+export async function reportErrors(io: CommandIo, command: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof SbcListError) {
+      io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    if (error instanceof ConfigFileError || error instanceof StateError) {
+      io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
+      return EXIT.IO;
+    }
+    if (error instanceof StoreFormatError || error instanceof IdentityError) {
+      io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
+      return EXIT.INTERNAL;
+    }
+    if (error instanceof SbcError && error.code === 'SBC_ERR_STATE') {
+      io.stderr.write(`sbc-agent ${command}: ${describeError(error)}\n`);
+      return EXIT.IO;
+    }
+    throw error;
+  }
+}
+
+/** `2026-11-25T14:00:00.000Z` → `2026-11-25 14:00 UTC`. */
+export function shortTime(iso: string | undefined): string {
+  if (iso === undefined) return '-';
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}

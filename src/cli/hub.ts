@@ -1,0 +1,115 @@
+/**
+ * `sbc-agent hub`: runs the hub (`hub` or `hub run`), or manages its SBCs (`hub add-sbc`...).
+ */
+import { isIP } from 'node:net';
+import { UsageError, createLogger } from '../core/index.js';
+import type { SbcConfig } from '../config/index.js';
+import { Hub } from '../hub.js';
+import { parseArgs } from './args.js';
+import type { Command, CommandIo } from './command.js';
+import { EXIT } from './exit-codes.js';
+import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
+import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
+
+const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--listen ADDR] [--enroll-port N] [--public-name NAME]
+       sbc-agent hub add-sbc --name NAME [--expires 7d] [--url-host HOST[:PORT]] [--json]
+       sbc-agent hub list-sbc [--json]
+       sbc-agent hub revoke-sbc NAME
+       sbc-agent hub rekey-sbc NAME [--expires 7d] [--url-host HOST[:PORT]] [--json]
+       sbc-agent hub rename-sbc OLD NEW
+
+Runs the hub (the HTTPS enrollment endpoint, port 5001 by default, and the tunnel listeners), or
+manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-dir DIR.
+
+  run           run the hub until SIGINT or SIGTERM (the default)
+  add-sbc       add an SBC; prints its provisioning URL, a one-time auth key and the hub fingerprint
+  list-sbc      list the SBCs: state, enrollment, last seen, key
+  revoke-sbc    revoke an SBC: its tunnel is refused at the next handshake
+  rekey-sbc     a new one-time key for an SBC (its current certificate stays valid until it re-enrolls)
+  rename-sbc    rename an SBC (its id and certificate stay)
+
+  --expires D   how long the key stays valid: 30s, 15m, 12h, 7d (default hub.keyLifetime, 7d)
+  --url-host H  the host (and port) agents reach the hub by, for the URL (default hub.publicName)
+  --json        print one JSON object (add-sbc: name, id, url, key, fingerprint, expiresAt)
+  --listen A    listen address for every hub listener (overrides the configuration)
+  --enroll-port N  enrollment port (0: any free port; the start-up line says which)
+  --public-name N  the hub's public name (overrides hub.publicName)
+`;
+
+function runOverrides(config: SbcConfig, args: ReturnType<typeof parseArgs>): SbcConfig {
+  const listen = args.values.get('listen');
+  if (listen !== undefined && isIP(listen) === 0) throw new UsageError(`--listen '${listen}' is not an IP address`);
+  const portText = args.values.get('enroll-port');
+  const port = portText === undefined ? config.hub.enrollment.port : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--enroll-port '${portText ?? ''}' is not a port number`);
+  const publicName = args.values.get('public-name') ?? config.hub.publicName;
+  const at = (l: { listen: string; port: number }) => ({ ...l, listen: listen ?? l.listen });
+  return {
+    ...config,
+    hub: { ...config.hub, publicName, enrollment: { ...at(config.hub.enrollment), port }, tunnel: at(config.hub.tunnel), wss: { ...at(config.hub.wss), path: config.hub.wss.path } },
+  };
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = on('SIGINT');
+    const onTerm = on('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+  });
+}
+
+async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseArgs(argv, { values: [...COMMON_VALUES, 'listen', 'enroll-port', 'public-name'] });
+  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
+  const context = await commonContext(args);
+  const config = runOverrides(context.config, args);
+  const logger = createLogger({ level: config.log.level });
+  const hub = await Hub.open({ config, stateDir: context.stateDir, logger });
+  const stopped = waitForSignal();
+  await hub.start();
+  io.stdout.write(`hub: state ${context.stateDir}\nhub: fingerprint ${hub.state.fingerprint}\n`);
+  for (const l of hub.listeners()) {
+    const host = l.address.includes(':') ? `[${l.address}]` : l.address;
+    io.stdout.write(`hub: ${l.name} ${l.name === 'enrollment' ? `https://${host}:${l.port}/enroll/` : `${host}:${l.port}`}\n`);
+  }
+  io.stdout.write('hub: ready\n');
+  const signal = await stopped;
+  logger.info({ signal }, 'hub stopping');
+  await hub.close();
+  logger.flush();
+  return EXIT.OK;
+}
+
+export const hubCommand: Command = {
+  name: 'hub',
+  summary: 'run the hub, or add, list, revoke, rekey and rename the SBCs it enrolls',
+  usage: USAGE,
+  run(argv: readonly string[], io: CommandIo): Promise<number> {
+    const [sub, ...rest] = argv;
+    return reportErrors(io, `hub${sub !== undefined && !sub.startsWith('-') ? ` ${sub}` : ''}`, () => {
+      switch (sub) {
+        case 'add-sbc':
+          return issueKey('add', rest, io);
+        case 'rekey-sbc':
+          return issueKey('rekey', rest, io);
+        case 'list-sbc':
+          return listSbcs(rest, io);
+        case 'revoke-sbc':
+          return revokeSbc(rest, io);
+        case 'rename-sbc':
+          return renameSbc(rest, io);
+        case 'run':
+          return runHub(rest, io);
+        default:
+          if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown hub subcommand '${sub}'`);
+          return runHub(argv, io);
+      }
+    });
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * The hub's persistent state, opened by the running hub and by the admin commands alike: the CA
+ * (created on first use), the server certificate of the hub's listeners (re-issued when the
+ * configured names change or it nears expiry), and the SBC list.
+ */
+import { X509Certificate } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Clock } from './core/index.js';
+import type { HubConfig } from './config/index.js';
+import { ensurePrivateDir, readFileIfExists, withFileLock, writeFileAtomic } from './platform/index.js';
+import { HubCa, SbcStore, createCaCertificate, hubStatePaths, subjectAltNamesOf, type HubStatePaths, type KeyAndCertificate, type StoreBackend } from './tunnel/index.js';
+
+const RENEW_BEFORE_MS = 30 * 86_400_000;
+
+export interface HubState {
+  readonly stateDir: string;
+  readonly paths: HubStatePaths;
+  readonly ca: HubCa;
+  /** SHA-256 of the CA certificate (DER), colon hex: what `add-sbc` prints and agents pin. */
+  readonly fingerprint: string;
+  /** Key and chain (server certificate + CA) for every TLS listener of the hub. */
+  readonly server: KeyAndCertificate & { readonly chainPem: string };
+  /** The names in the server certificate, first the public name. */
+  readonly names: readonly string[];
+  readonly store: SbcStore;
+}
+
+/** The names the server certificate must cover. */
+export function hubCertificateNames(config: HubConfig): string[] {
+  const names = [config.publicName ?? hostname(), ...config.altNames, 'localhost', '127.0.0.1', '::1'];
+  return [...new Set(names)];
+}
+
+function storeBackend(paths: HubStatePaths): StoreBackend {
+  return {
+    read: async () => (await readFileIfExists(paths.sbcList))?.toString('utf8'),
+    write: (text) => writeFileAtomic(paths.sbcList, text),
+    exclusive: (fn) => withFileLock(paths.sbcListLock, fn),
+  };
+}
+
+async function readPair(keyPath: string, certPath: string): Promise<KeyAndCertificate | undefined> {
+  const [key, cert] = await Promise.all([readFileIfExists(keyPath), readFileIfExists(certPath)]);
+  return key === undefined || cert === undefined ? undefined : { keyPem: key.toString('utf8'), certPem: cert.toString('utf8') };
+}
+
+async function writePair(keyPath: string, certPath: string, pair: KeyAndCertificate): Promise<void> {
+  await writeFileAtomic(keyPath, pair.keyPem);
+  await writeFileAtomic(certPath, pair.certPem);
+}
+
+function serverCertUsable(pair: KeyAndCertificate, ca: HubCa, names: readonly string[], clock: Clock): boolean {
+  try {
+    const cert = new X509Certificate(pair.certPem);
+    const current = subjectAltNamesOf(pair.certPem);
+    return (
+      cert.verify(new X509Certificate(ca.certPem).publicKey) &&
+      Date.parse(cert.validTo) - clock.wallNow() > RENEW_BEFORE_MS &&
+      current.length === names.length &&
+      names.every((n, i) => current[i] === n)
+    );
+  } catch {
+    return false;
+  }
+}
+
+export async function openHubState(stateDir: string, config: HubConfig, clock: Clock): Promise<HubState> {
+  const paths = hubStatePaths(stateDir);
+  await ensurePrivateDir(paths.dir);
+  const names = hubCertificateNames(config);
+  // One lock for the key material, so two commands run at once do not both create a CA.
+  const { ca, server } = await withFileLock(`${paths.caKey}.lock`, async () => {
+    let caPair = await readPair(paths.caKey, paths.caCert);
+    if (caPair === undefined) {
+      caPair = createCaCertificate(clock, `sbc-agent hub CA ${names[0] ?? ''}`.trim());
+      await writePair(paths.caKey, paths.caCert, caPair);
+    }
+    const hubCa = new HubCa(caPair, clock);
+    let serverPair = await readPair(paths.serverKey, paths.serverCert);
+    if (serverPair === undefined || !serverCertUsable(serverPair, hubCa, names, clock)) {
+      serverPair = hubCa.issueServerCertificate(names);
+      await writePair(paths.serverKey, paths.serverCert, serverPair);
+    }
+    return { ca: hubCa, server: serverPair };
+  });
+  const store = await SbcStore.open(storeBackend(paths), clock);
+  return { stateDir, paths, ca, fingerprint: ca.fingerprint, server: { ...server, chainPem: `${server.certPem.trim()}\n${ca.certPem.trim()}\n` }, names, store };
+}
