@@ -32,3 +32,23 @@ export type { RequestHandler, ServerRequest, SipEndpoint } from './stack-types.j
 export { SipStack, SipTimeoutError, type SipStackOptions } from './stack.js';
 export { UserAgent, type UserAgentCounters, type UserAgentOptions } from './user-agent.js';
 export { RegisterClient, RegisterError, type RegisterClientOptions, type RegisterListener, type Registration } from './register-client.js';
+// Transaction layer (RFC 3261 §17, RFC 6026). Transport side: TransactionTransport.send(message, target) (may throw or
+// reject = transport error) and TransactionLayer.receive(message, source) / flowFailed(flowId, error). TU side:
+// TransactionUser (server requests, ACK for 2xx, CANCEL, stray responses) and ClientTransactionUser per sendRequest.
+export {
+  DEFAULT_TIMER_CONFIG, InviteClientTransaction, InviteServerTransaction, NonInviteClientTransaction, NonInviteServerTransaction,
+  TransactionError, TransactionLayer, buildNon2xxAck, isRfc3261Branch, newBranch, timerValues,
+  type ClientTransaction, type ClientTransactionUser, type InviteClientState, type InviteServerState, type NonInviteClientState,
+  type NonInviteServerState, type ServerTransaction, type TimerValues, type TransactionLayerCounters, type TransactionLayerOptions,
+  type TransactionSource, type TransactionTarget, type TransactionTimerConfig, type TransactionTransport, type TransactionTransportName,
+  type TransactionUser,
+} from './transaction/index.js';
+// Digest authentication, client and server (RFC 7616, RFC 8760; RFC 3261 §22).
+export {
+  AuthFailure, DIGEST_ALGORITHMS, DigestClient, DigestParseError, DigestServer, computeDigestResponse, computeHA1, digestAlgorithm,
+  digestHash, formatAuthHeader, formatDigestChallenge, formatDigestCredentials, formatNonceCount, parseAuthHeader,
+  parseDigestChallenges, parseDigestCredentials, withCredentials,
+  type AuthChallenge, type AuthFailureReason, type AuthorizationHeader, type DigestAlgorithm, type DigestChallenge,
+  type DigestClientOptions, type DigestCredentials, type DigestQop, type DigestResponseInput, type DigestServerOptions,
+  type DigestTarget, type DigestUserStore, type DigestVerdict, type UserSecret, type VerifyFailure,
+} from './auth/index.js';

@@ -6,7 +6,7 @@
  *       └──2xx from TU──▶ Accepted ──Timer L─────────────────────────────────────┘
  */
 import type { SipRequest, SipResponse } from '../message.js';
-import { transactionResponse } from './response.js';
+import { buildResponse } from '../response.js';
 import { callUser, checkTransition, TimerSet } from './timer-set.js';
 import {
   TransactionError,
@@ -80,7 +80,7 @@ export class InviteServerTransaction implements ServerTransaction {
   }
 
   onTimerTrying(): void {
-    if (this.#state === 'Proceeding' && this.#lastResponse === undefined) this.respond(transactionResponse(this.request, 100));
+    if (this.#state === 'Proceeding' && this.#lastResponse === undefined) this.respond(buildResponse(this.request, 100));
   }
 
   respond(response: SipResponse): void {

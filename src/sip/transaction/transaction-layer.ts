@@ -6,12 +6,12 @@
  */
 import { silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message.js';
+import { buildResponse } from '../response.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { clientKey, clientKeyOfResponse, isRfc3261Branch, responseTargetFor, serverMatch, tagOf, topViaOf, type ServerMatch } from './keys.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
-import { transactionResponse } from './response.js';
 import { callUser } from './timer-set.js';
 import { resolveTimerConfig, timerValues, type TransactionTimerConfig } from './timers.js';
 import {
@@ -210,7 +210,7 @@ export class TransactionLayer {
     if (this.#serverCount >= this.#max) {
       // §21.5.4: 503 "The server is temporarily unable to process the request due to a temporary overloading".
       this.#overloaded++;
-      this.#sendSilently(transactionResponse(request, 503, undefined, [{ name: 'Retry-After', value: '5' }]), responseTargetFor(request, source));
+      this.#sendSilently(buildResponse(request, 503, undefined, [{ name: 'Retry-After', value: '5' }]), responseTargetFor(request, source));
       return;
     }
     if (request.method === 'INVITE') {
@@ -250,14 +250,14 @@ export class TransactionLayer {
       return;
     }
     if (invite === undefined) {
-      tx.respond(transactionResponse(cancel, 481));
+      tx.respond(buildResponse(cancel, 481));
       return;
     }
     // §9.2: "the UAS SHOULD ... respond to the INVITE with a 487 (Request Terminated)" when no final
     // response was sent yet; "the response to the CANCEL ... is a 200 (OK)" in any case.
     const toTag = invite.lastResponse === undefined ? undefined : tagOf(invite.lastResponse, 'To');
-    tx.respond(transactionResponse(cancel, 200, toTag));
-    if (invite.state === 'Proceeding') invite.respond(transactionResponse(invite.request, 487, toTag));
+    tx.respond(buildResponse(cancel, 200, undefined, [], undefined, toTag === undefined ? {} : { toTag }));
+    if (invite.state === 'Proceeding') invite.respond(buildResponse(invite.request, 487, undefined, [], undefined, toTag === undefined ? {} : { toTag }));
   }
 
   #find(match: ServerMatch, request: SipRequest): AnyServer | undefined {
