@@ -125,8 +125,10 @@ export class RtpStreamStats {
     this.#lastAt = arrivalMs;
     this.#payloadType = h.payloadType;
     if (this.#ssrc !== h.ssrc) {
-      if (this.#ssrc !== undefined) this.#ssrcChanges++;
-      this.#foldSource();
+      if (this.#ssrc !== undefined) {
+        this.#ssrcChanges++;
+        this.#foldSource();
+      }
       this.#ssrc = h.ssrc;
       this.#newSource(h.sequenceNumber);
       this.#prev = undefined;
@@ -203,14 +205,16 @@ export class RtpStreamStats {
 
   /**
    * RFC 3550 A.8: D = (Rj − Ri) − (Sj − Si) in timestamp units, J += (|D| − J) / 16. Only
-   * between packets of the same payload type with a known clock rate: RFC 4733 events reuse
-   * one timestamp for a whole event and would read as jitter.
+   * between packets of the same payload type with a known clock rate, and packets that repeat
+   * the previous timestamp are left out: RFC 4733 §2.5.1.2 events keep one timestamp for the
+   * whole event and would read as jitter.
    */
   #updateJitter(h: RtpHeader, arrivalMs: number): void {
     const rate = this.clockRateOf(h.payloadType);
     if (rate === undefined) return;
     const arrival = (arrivalMs * rate) / 1000;
     const prev = this.#prev;
+    if (prev !== undefined && prev.payloadType === h.payloadType && prev.timestamp === h.timestamp) return;
     this.#prev = { arrival, timestamp: h.timestamp, payloadType: h.payloadType };
     if (prev === undefined || prev.payloadType !== h.payloadType) return;
     const d = arrival - prev.arrival - signed32(h.timestamp - prev.timestamp);
