@@ -170,11 +170,13 @@ export class UserAgent {
   }
 
   #armRetransmit(dialog: Dialog, interval: number): void {
+    // §13.3.1.4: retransmit "until it receives an ACK ... for 64*T1 seconds", then give up.
+    const remaining = dialog.retransmitStarted + 64 * this.#t1 - this.#clock.now();
+    if (interval >= remaining) {
+      dialog.retransmitTimer = this.#clock.setTimeout(() => this.#ackTimedOut(dialog), remaining);
+      return;
+    }
     dialog.retransmitTimer = this.#clock.setTimeout(() => {
-      if (this.#clock.now() - dialog.retransmitStarted >= 64 * this.#t1) {
-        this.#ackTimedOut(dialog);
-        return;
-      }
       if (dialog.ok !== undefined) dialog.invite.respond(dialog.ok);
       this.#armRetransmit(dialog, Math.min(interval * 2, this.#t2));
     }, interval);
