@@ -3,7 +3,6 @@
  * attribute, decoded from and encoded to the value bytes of the TLV (padding is handled by
  * message.ts). Values that break their attribute's layout are StunDecodeErrors.
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { ByteRangeError, ByteReader, ByteWriter } from '../core/index.js';
 import { ATTRIBUTE, attributeName, MAGIC_COOKIE } from './constants.js';
 import { StunDecodeError } from './errors.js';
@@ -110,21 +109,48 @@ function formatIpv6(raw: Buffer): string {
   return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
 }
 
+function parseIpv4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/u.test(p) || Number(p) > 255)) return undefined;
+  return parts.map(Number);
+}
+
+/** RFC 4291 §2.2 text forms, including "::" and a dotted IPv4 tail. */
+function parseIpv6(text: string): Buffer | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const items = part.split(':');
+    for (const [i, item] of items.entries()) {
+      if (i === items.length - 1 && item.includes('.')) {
+        const v4 = parseIpv4(item);
+        if (v4 === undefined) return undefined;
+        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
+      } else if (/^[0-9a-f]{1,4}$/iu.test(item)) {
+        out.push(Number.parseInt(item, 16));
+      } else {
+        return undefined;
+      }
+    }
+    return out;
+  };
+  const left = groups(halves[0] ?? '');
+  const right = halves.length === 2 ? groups(halves[1] ?? '') : [];
+  if (left === undefined || right === undefined) return undefined;
+  const missing = 8 - left.length - right.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const out = Buffer.alloc(16);
+  [...left, ...new Array<number>(missing).fill(0), ...right].forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  return out;
+}
+
 /** IP text to bytes; text that is not an address of the family is a ByteRangeError (a value out of range for its field). */
 export function addressBytes(address: TransportAddress): Buffer {
-  if (address.family === 'IPv4') {
-    if (!isIPv4(address.address)) throw new ByteRangeError(`'${address.address}' is not an IPv4 address`, 0);
-    return Buffer.from(address.address.split('.').map(Number));
-  }
-  if (!isIPv6(address.address)) throw new ByteRangeError(`'${address.address}' is not an IPv6 address`, 0);
-  const [head = '', tail] = address.address.split('::');
-  const parse = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  const groups = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
-  return out;
+  const raw = address.family === 'IPv4' ? parseIpv4(address.address) : parseIpv6(address.address);
+  if (raw === undefined) throw new ByteRangeError(`'${address.address}' is not an ${address.family} address`, 0);
+  return Buffer.from(raw);
 }
 
 function encodeAddress(w: ByteWriter, address: TransportAddress, xorKey: Buffer | undefined): void {
