@@ -107,7 +107,7 @@ function checkIntegrity(req: SipRequest): RequestRejection | undefined {
     const values = getHeaders(req, name);
     for (const value of values) {
       if (!parses(() => parseNameAddr(value))) return reject(400, `Invalid ${name}`);
-      if (value.trim() === '*' && (name !== 'Contact' || values.length > 1)) return reject(400, `Invalid ${name}`);
+      if (value.trim() === '*' && (name !== 'Contact' || values.length > 1 || req.method !== 'REGISTER')) return reject(400, `Invalid ${name}`);
     }
   }
   let cseqMethod: string;
