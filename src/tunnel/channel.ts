@@ -79,6 +79,14 @@ export class TunnelChannel extends TypedEmitter<ChannelEvents> {
     return d;
   }
 
+  /** Drops every queued datagram, counted: stale media is worth nothing after a broken path. */
+  discardQueued(): void {
+    this.counters.dropped += this.#size;
+    this.#queue.fill(undefined);
+    this.#head = 0;
+    this.#size = 0;
+  }
+
   onDatagram(datagram: Buffer): void {
     if (this.#closed) return;
     this.counters.received++;

@@ -226,6 +226,8 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     this.#configOut = [];
     this.#ackStreams.clear();
     this.#config.reset();
+    for (const c of this.#channels.values()) c.discardQueued();
+    this.#readyChannels.clear();
     if (this.#state === 'closed') return;
     this.#state = 'disconnected';
     this.#logger?.info({ reason, err: error }, 'tunnel path lost');
@@ -400,6 +402,8 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   }
 
   channelReady(channel: TunnelChannel): void {
+    // PROTOCOL.md "Datagram channels": no path, no queueing; the datagram is dropped and counted.
+    if (this.#state !== 'open') return channel.discardQueued();
     this.#readyChannels.add(channel);
     this.#scheduleFlush();
   }

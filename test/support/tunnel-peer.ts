@@ -27,7 +27,7 @@ const pem = (name: string): string => readFileSync(join(certs, name), 'utf8');
 const timing = { pingIntervalMs: num('ping-ms', 1000), deadAfterMs: num('dead-ms', 3000) };
 
 function say(event: string, data: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ event, t: Math.round(performance.now()), ...data })}\n`);
+  process.stdout.write(`${JSON.stringify({ event, t: Date.now(), ...data })}\n`);
 }
 
 export function sipMessage(streamIndex: number, seq: number, size: number): Buffer {
