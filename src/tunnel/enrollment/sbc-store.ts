@@ -37,6 +37,7 @@ export class SbcStore {
   readonly #clock: Clock;
   #doc: StoreDocument = EMPTY_STORE;
   #text: string | undefined;
+  #loaded = false;
   readonly events = new TypedEmitter<StoreEvents>();
 
   private constructor(backend: StoreBackend, clock: Clock) {
@@ -74,11 +75,11 @@ export class SbcStore {
   /** Re-reads the file if another process changed it. */
   async reload(): Promise<void> {
     const text = await this.#backend.read();
-    if (text === this.#text) return;
+    if (this.#loaded && text === this.#text) return;
     this.#doc = text === undefined ? EMPTY_STORE : parseStoreDocument(text);
-    const first = this.#text === undefined;
     this.#text = text;
-    if (!first) this.events.emit('changed', this.#doc.sbcs);
+    if (this.#loaded) this.events.emit('changed', this.#doc.sbcs);
+    this.#loaded = true;
   }
 
   /** Applies `change` to the current file content under the lock and writes the result. */
