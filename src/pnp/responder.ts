@@ -121,6 +121,9 @@ export class PnpResponder {
       this.#malformed(from, describeError(error));
       return;
     }
+    // A response to our NOTIFY is matched by its branch whichever socket it reaches: a test
+    // client such as SIPp sends everything to the address it first sent to, the group.
+    if (msg.kind === 'response' && this.#onResponse(msg)) return;
     if (msg.kind !== 'request' || msg.method !== 'SUBSCRIBE') {
       this.stats.ignored++;
       return;
@@ -171,6 +174,10 @@ export class PnpResponder {
     } catch {
       return false;
     }
+    return this.#onResponse(msg);
+  }
+
+  #onResponse(msg: SipMessage): boolean {
     if (msg.kind !== 'response' || !/\bNOTIFY\s*$/i.test(getHeader(msg, 'CSeq') ?? '')) return false;
     const via = getHeader(msg, 'Via');
     if (via === undefined) return false;
