@@ -19,7 +19,7 @@ const EDGES: Readonly<Record<InviteClientState, readonly InviteClientState[]>> =
   Terminated: [],
 };
 
-type InviteClientTimer = 'A' | 'B' | 'D' | 'M';
+type InviteClientTimer = 'A' | 'B' | 'C' | 'D' | 'M';
 
 export class InviteClientTransaction implements ClientTransaction {
   readonly kind = 'invite-client';
@@ -93,6 +93,17 @@ export class InviteClientTransaction implements ClientTransaction {
     callUser(this.#ctx.log, 'onTimeout', () => this.#user.onTimeout?.(this));
   }
 
+  /**
+   * Timer C, borrowed from the proxy (§16.6 step 11): a transaction in Proceeding that sees
+   * neither a final nor a new provisional response for more than 3 minutes reports a timeout, so the TU (which would otherwise
+   * CANCEL, §9.1) is never left waiting for good.
+   */
+  onTimerC(): void {
+    if (this.#state !== 'Proceeding') return;
+    this.#transition('Terminated');
+    callUser(this.#ctx.log, 'onTimeout', () => this.#user.onTimeout?.(this));
+  }
+
   /** §17.1.1.2: "If timer D fires while the client transaction is in the 'Completed' state, the client transaction MUST move to the terminated state." */
   onTimerD(): void {
     if (this.#state === 'Completed') this.#transition('Terminated');
@@ -113,9 +124,13 @@ export class InviteClientTransaction implements ClientTransaction {
           // 'Calling' state, it transitions to the 'Proceeding' state ... the client transaction
           // SHOULD NOT retransmit the request any longer. Furthermore, the provisional response
           // MUST be passed to the TU."
-          if (this.#state === 'Calling') this.#transition('Proceeding');
-          this.#timers.cancel('A');
-          this.#timers.cancel('B');
+          if (this.#state === 'Calling') {
+            this.#transition('Proceeding');
+            this.#timers.cancel('A');
+            this.#timers.cancel('B');
+          }
+          // §16.7 step 2 (for Timer C): "If a provisional response is received ... timer C MUST be reset".
+          this.#timers.start('C', this.#ctx.timers.C, () => this.onTimerC());
           this.#toUser(response);
         } else if (status < 300) {
           // RFC 6026 §8.4: "a 2xx response ... MUST be passed up to the TU ... the client

@@ -29,8 +29,8 @@ type InviteServerTimer = 'Trying' | 'G' | 'H' | 'I' | 'L';
 
 /** What the INVITE server transaction reports to the layer above it. */
 export interface InviteServerEvents {
-  /** RFC 6026 §8.7: an ACK received in "Accepted" is passed to the TU. */
-  onAck(ack: SipRequest, transaction: InviteServerTransaction): void;
+  /** RFC 6026 §8.7: an ACK received in "Accepted" is passed to the TU, with where it came from. */
+  onAck(ack: SipRequest, source: TransactionSource, transaction: InviteServerTransaction): void;
   /** Timer H fired: no ACK came for the final response (§17.2.1). */
   onTimeout(transaction: InviteServerTransaction): void;
   onTransportError(transaction: InviteServerTransaction, error: unknown): void;
@@ -131,9 +131,9 @@ export class InviteServerTransaction implements ServerTransaction {
   }
 
   /** A request that matched this transaction: an INVITE retransmission or an ACK (§17.2.3). */
-  receiveRequest(request: SipRequest): void {
+  receiveRequest(request: SipRequest, source: TransactionSource = this.source): void {
     if (request.method === 'ACK') {
-      this.#receiveAck(request);
+      this.#receiveAck(request, source);
       return;
     }
     switch (this.#state) {
@@ -157,7 +157,7 @@ export class InviteServerTransaction implements ServerTransaction {
     }
   }
 
-  #receiveAck(ack: SipRequest): void {
+  #receiveAck(ack: SipRequest, source: TransactionSource): void {
     switch (this.#state) {
       case 'Completed':
         // §17.2.1: "If an ACK is received while the server transaction is in the 'Completed' state,
@@ -170,7 +170,7 @@ export class InviteServerTransaction implements ServerTransaction {
         return;
       case 'Accepted':
         // RFC 6026 §8.7: "The server transaction MUST pass any received ACKs to the TU".
-        callUser(this.#ctx.log, 'onAck', () => this.#events.onAck(ack, this));
+        callUser(this.#ctx.log, 'onAck', () => this.#events.onAck(ack, source, this));
         return;
       case 'Proceeding':
       case 'Confirmed':

@@ -13,17 +13,24 @@ export interface TransactionTimerConfig {
   readonly T4: number;
   /** Timer D on unreliable transports: "> 32 s" (Table 4); default 32 s. */
   readonly D: number;
+  /**
+   * Timer C (§16.6 step 11, "greater than 3 minutes"): how long an INVITE client transaction waits
+   * in Proceeding for a final response before it reports a timeout; default 180 s. RFC 3261 lets a
+   * UAC wait forever there; this bound keeps a silent peer from holding a transaction for good.
+   */
+  readonly C: number;
   /** §17.2.1: an INVITE server transaction sends 100 Trying when the TU has not answered in this time; default 200 ms. */
   readonly trying: number;
 }
 
-export const DEFAULT_TIMER_CONFIG: TransactionTimerConfig = { T1: 500, T2: 4000, T4: 5000, D: 32_000, trying: 200 };
+export const DEFAULT_TIMER_CONFIG: TransactionTimerConfig = { T1: 500, T2: 4000, T4: 5000, C: 180_000, D: 32_000, trying: 200 };
 
 /** Resolved values for one transaction; `undefined` means the timer is not used on this transport. */
 export interface TimerValues {
   readonly T2: number;
   readonly A: number | undefined;
   readonly B: number;
+  readonly C: number;
   readonly D: number;
   readonly E: number | undefined;
   readonly F: number;
@@ -52,6 +59,7 @@ export function timerValues(config: TransactionTimerConfig, reliable: boolean): 
     T2,
     A: reliable ? undefined : T1,
     B: 64 * T1,
+    C: config.C,
     D: reliable ? 0 : config.D,
     E: reliable ? undefined : T1,
     F: 64 * T1,

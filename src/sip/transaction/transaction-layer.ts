@@ -196,7 +196,7 @@ export class TransactionLayer {
     const existing = this.#find(match, request);
     if (request.method === 'ACK') {
       if (existing instanceof InviteServerTransaction) {
-        existing.receiveRequest(request);
+        existing.receiveRequest(request, source);
       } else {
         // §17.2.3 / §13.3.1.4: an ACK matching no transaction acknowledges a 2xx; it is the TU's.
         callUser(this.#log, 'onAck', () => this.#user.onAck?.(request, source, undefined));
@@ -215,7 +215,7 @@ export class TransactionLayer {
     }
     if (request.method === 'INVITE') {
       const tx: InviteServerTransaction = new InviteServerTransaction(request, source, responseTargetFor(request, source), this.#serverContext(match, source, (): AnyServer => tx), {
-        onAck: (ack, t) => this.#user.onAck?.(ack, source, t),
+        onAck: (ack, ackSource, t) => this.#user.onAck?.(ack, ackSource, t),
         onTimeout: (t) => this.#user.onServerTimeout?.(t),
         onTransportError: (t, error) => this.#user.onServerTransportError?.(t, error),
       });

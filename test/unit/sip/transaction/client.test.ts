@@ -33,17 +33,23 @@ for (const c of INVITE_TIMEOUTS) {
   });
 }
 
-test('INVITE client: a provisional response stops timer A and timer B (Proceeding has no timeout, §17.1.1.2)', () => {
+test('INVITE client: a provisional response stops timers A and B; Timer C (3 min, restarted by each 1xx) bounds Proceeding', () => {
   const s = setup();
   const { invite, tx } = sendInvite(s);
   s.clock.advance(600);
   s.layer.receive(response(invite, 180), UDP_SOURCE);
   assert.equal(tx.state, 'Proceeding');
+  assert.deepEqual(tx.runningTimers, ['C']);
   s.clock.advance(120_000);
+  // Each provisional response restarts Timer C (§16.7 step 2).
+  s.layer.receive(response(invite, 183), UDP_SOURCE);
+  s.clock.advance(180_000 - 1);
   assert.equal(tx.state, 'Proceeding');
   assert.deepEqual(s.transport.times('INVITE'), [0, 500]);
-  assert.deepEqual(s.user.events, ['response 180 (Proceeding)']);
-  assert.deepEqual(tx.runningTimers, []);
+  s.clock.advance(1);
+  assert.equal(tx.state, 'Terminated');
+  assert.deepEqual(s.user.events, ['response 180 (Proceeding)', 'response 183 (Proceeding)', 'terminated', 'timeout Terminated']);
+  assert.equal(s.clock.pending, 0);
 });
 
 for (const target of [UDP_TARGET, TCP_TARGET]) {

@@ -4,8 +4,8 @@ import { DEFAULT_TIMER_CONFIG, timerValues } from '../../../../src/sip/transacti
 
 // RFC 3261 Table 4 and §17.1.1.2, RFC 6026 §8.11 (L, M), with T1 = 500, T2 = 4000, T4 = 5000.
 const EXPECTED = {
-  UDP: { T2: 4000, A: 500, B: 32_000, D: 32_000, E: 500, F: 32_000, G: 500, H: 32_000, I: 5000, J: 32_000, K: 5000, L: 32_000, M: 32_000, trying: 200 },
-  TCP: { T2: 4000, A: undefined, B: 32_000, D: 0, E: undefined, F: 32_000, G: undefined, H: 32_000, I: 0, J: 0, K: 0, L: 32_000, M: 32_000, trying: 200 },
+  UDP: { T2: 4000, A: 500, B: 32_000, C: 180_000, D: 32_000, E: 500, F: 32_000, G: 500, H: 32_000, I: 5000, J: 32_000, K: 5000, L: 32_000, M: 32_000, trying: 200 },
+  TCP: { T2: 4000, A: undefined, B: 32_000, C: 180_000, D: 0, E: undefined, F: 32_000, G: undefined, H: 32_000, I: 0, J: 0, K: 0, L: 32_000, M: 32_000, trying: 200 },
 };
 
 for (const [transport, expected] of Object.entries(EXPECTED)) {
