@@ -50,6 +50,8 @@ export async function openSipStack(o: SipSocketOptions): Promise<SipStack> {
     }),
     ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
     ...(o.requestPolicy === undefined ? {} : { requestPolicy: o.requestPolicy }),
+    // A wildcard bind cannot say which address the Via carries: no §18.1.2 check then.
+    ...(o.address === '0.0.0.0' || o.address === '::' ? {} : { sentByHosts: [o.address] }),
   });
   const stack = new SipStack({
     clock,

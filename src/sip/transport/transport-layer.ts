@@ -46,6 +46,11 @@ export interface SipTransportLayerOptions {
   readonly requestPolicy?: RequestPolicy;
   /** Datagrams that look like STUN (RFC 7983 first byte 0..3) arriving on the SIP UDP port. */
   readonly onStunDatagram?: (data: Buffer, from: SipAddress) => void;
+  /**
+   * The hosts we write in Via sent-by. When given, a response whose top Via names another host
+   * is discarded (§18.1.2). Absent: every response is passed up.
+   */
+  readonly sentByHosts?: readonly string[];
 }
 
 export type SipMessageHandler = (message: SipMessage, source: MessageSource) => void;
@@ -71,6 +76,7 @@ export class SipTransportLayer {
   readonly #udpSizeLimit: number;
   readonly #policy: RequestPolicy | undefined;
   readonly #onStun: ((data: Buffer, from: SipAddress) => void) | undefined;
+  readonly #sentByHosts: ReadonlySet<string> | undefined;
   readonly #counters = emptyCounters();
   readonly #flowsById = new Map<string, StreamFlow>();
   readonly #flowsByKey = new Map<string, StreamFlow>();
@@ -95,6 +101,7 @@ export class SipTransportLayer {
     this.#udpSizeLimit = options.udpSizeLimit ?? 1300;
     this.#policy = options.requestPolicy;
     this.#onStun = options.onStunDatagram;
+    this.#sentByHosts = options.sentByHosts === undefined ? undefined : new Set(options.sentByHosts.map(bareHost));
   }
 
   /** The one receiver of parsed messages (the transaction layer). */
@@ -321,6 +328,10 @@ export class SipTransportLayer {
       this.#onMalformed(bytes, error, source, flow);
       return;
     }
+    if (message.kind === 'response' && !this.#isOurs(message)) {
+      this.#counters.misroutedResponses++;
+      return;
+    }
     this.#counters.messagesReceived++;
     if (message.kind === 'request') {
       message = stampReceived(message, source);
@@ -328,6 +339,20 @@ export class SipTransportLayer {
       if (flow !== undefined) this.#learnAlias(message, flow);
     }
     this.#handler(message, source);
+  }
+
+  /**
+   * §18.1.2: "the client transport MUST verify that the value in the sent-by parameter in the
+   * top Via header field value corresponds to a value that the client transport is configured to
+   * insert into requests. If it does not, the response MUST be silently discarded."
+   */
+  #isOurs(response: SipMessage): boolean {
+    if (this.#sentByHosts === undefined || response.kind !== 'response') return true;
+    const via = topViaOf(response);
+    if (via === undefined) return false;
+    if (!this.#sentByHosts.has(bareHost(via.host))) return false;
+    const ports = (['UDP', 'TCP', 'TLS'] as const).map((t) => this.localAddress(t)?.port).filter((p) => p !== undefined);
+    return via.port === undefined || ports.includes(via.port);
   }
 
   /** §8.2: a request the policy rejects is answered here (never an ACK, §17). */

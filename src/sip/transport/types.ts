@@ -85,6 +85,8 @@ export interface SipTransportCounters {
   sendErrors: number;
   /** UDP requests sent over TCP instead because of their size (RFC 3261 §18.1.1). */
   sizeSwitchesToTcp: number;
+  /** Responses whose top Via sent-by is not ours: silently discarded (RFC 3261 §18.1.2). */
+  misroutedResponses: number;
 }
 
 export function emptyCounters(): SipTransportCounters {
@@ -92,6 +94,7 @@ export function emptyCounters(): SipTransportCounters {
     messagesReceived: 0, messagesSent: 0, malformedRequests: 0, malformedResponses: 0, framingErrors: 0,
     oversize: 0, pingsAnswered: 0, pongsReceived: 0, nonSipDatagrams: 0, connectionsOpened: 0,
     connectionsAccepted: 0, connectionsClosed: 0, idleConnectionsClosed: 0, sendErrors: 0, sizeSwitchesToTcp: 0,
+    misroutedResponses: 0,
   };
 }
 

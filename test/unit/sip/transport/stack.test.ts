@@ -14,7 +14,9 @@ function setup(): { stack: SipStack; udp: MemoryDatagramSocket; connector: Memor
   const clock = new ManualClock();
   const udp = new MemoryDatagramSocket({ address: '127.0.0.1', port: 5062 });
   const connector = new MemoryConnector('127.0.0.1');
-  const transport = new SipTransportLayer({ clock, udp, tcp: { listener: new MemoryListener({ address: '127.0.0.1', port: 5062 }), connector } });
+  const transport = new SipTransportLayer({
+    clock, udp, tcp: { listener: new MemoryListener({ address: '127.0.0.1', port: 5062 }), connector }, sentByHosts: ['127.0.0.1'],
+  });
   const stack = new SipStack({ clock, transport });
   stack.start();
   return { stack, udp, connector, clock };
@@ -67,6 +69,9 @@ test('request(): resolves with the final response; Timer F rejects with SipTimeo
   const provisional: number[] = [];
   const timedOut = stack.request({ ...request, headers: request.headers.map((h) => (h.name === 'Via' ? { ...h, value: 'SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK-lost' } : h)) },
     { transport: 'UDP', host: '127.0.0.9', port: 5070 }, (r) => provisional.push(r.status));
+  // §18.1.2: a response naming another sent-by is discarded, even with a matching branch.
+  udp.inject(['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 127.0.0.2:5062;branch=z9hG4bK-out', 'From: <sip:a@example.test>;tag=1', 'To: <sip:127.0.0.1>;tag=2', 'Call-ID: opt-1', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n'), PHONE);
+  assert.equal(stack.transport.counters().misroutedResponses, 1);
   udp.inject(['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK-out', 'From: <sip:a@example.test>;tag=1', 'To: <sip:127.0.0.1>;tag=2', 'Call-ID: opt-1', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n'), PHONE);
   assert.equal((await answered).status, 200);
   clock.advance(64 * 500);
