@@ -1,0 +1,79 @@
+/**
+ * Two LANs: the agent's namespace has two veth links, each to a phone namespace with its own
+ * subnet (10.202.1.0/24 and 10.202.2.0/24, only inside namespaces this test creates and
+ * removes). `sbc-agent pnp --listen` names both interfaces; each phone's SUBSCRIBE reaches the
+ * group socket over real multicast, and each phone gets its answers from, and a URL with, the
+ * agent's address on its own subnet.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeNamespace, run, runPhone, startPnp } from '../support/pnp-e2e.js';
+
+const GROUP_PORT = 14260;
+
+function subscribe(mac: string): string[] {
+  return [
+    `SUBSCRIBE sip:MAC${mac}@224.0.1.75 SIP/2.0`,
+    'Via: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK{port};rport',
+    `From: <sip:MAC${mac}@224.0.1.75>;tag={port}`,
+    `To: <sip:MAC${mac}@224.0.1.75>`,
+    'Call-ID: {port}@{ip}',
+    'CSeq: 1 SUBSCRIBE',
+    `Contact: <sip:MAC${mac}@{ip}:{port}>`,
+    'User-Agent: Grandstream GRP2612W 1.0.5.67',
+    'Event: ua-profile;profile-type="device";vendor="Grandstream";model="GRP2612W";version="1.0.5.67"',
+    'Content-Length: 0',
+  ];
+}
+
+test('two LAN interfaces: each phone gets the agent address on its own subnet', async () => {
+  const tag = String(process.pid % 100_000);
+  const agent = `pnp2a-${tag}`;
+  const lans = [1, 2].map((n) => ({ ns: `pnp2p${n}-${tag}`, agentIf: `pa${n}-${tag}`, phoneIf: `pp${n}-${tag}`, agentIp: `10.202.${n}.1`, phoneIp: `10.202.${n}.2` }));
+  const dir = mkdtempSync(join(tmpdir(), 'pnp-2lan-'));
+  try {
+    run('ip', ['netns', 'add', agent]);
+    run('ip', ['-n', agent, 'link', 'set', 'lo', 'up']);
+    for (const l of lans) {
+      run('ip', ['netns', 'add', l.ns]);
+      run('ip', ['-n', agent, 'link', 'add', l.agentIf, 'type', 'veth', 'peer', 'name', l.phoneIf, 'netns', l.ns]);
+      run('ip', ['-n', agent, 'addr', 'add', `${l.agentIp}/24`, 'dev', l.agentIf]);
+      run('ip', ['-n', l.ns, 'addr', 'add', `${l.phoneIp}/24`, 'dev', l.phoneIf]);
+      run('ip', ['-n', agent, 'link', 'set', l.agentIf, 'up']);
+      run('ip', ['-n', l.ns, 'link', 'set', l.phoneIf, 'up']);
+      run('ip', ['-n', l.ns, 'link', 'set', 'lo', 'up']);
+    }
+    const pnp = await startPnp(agent, [
+      '--listen', lans.map((l) => l.agentIf).join(','), '--port', String(GROUP_PORT), '--http-port', '14280',
+      '--state-dir', dir, '--policy', 'auto', '--log-level', 'warn',
+    ]);
+    let stats: Record<string, number> = {};
+    try {
+      const reports = await Promise.all(lans.map((l, i) => runPhone(l.ns, {
+        bind: l.phoneIp, iface: l.phoneIp, group: '224.0.1.75', groupPort: GROUP_PORT, lines: subscribe(`c074ad00000${i + 1}`),
+        answerNotify: true, listenMs: 800,
+      })));
+      for (const [i, l] of lans.entries()) {
+        const r = reports[i]!;
+        const ok = r.received.find((m) => m.text.startsWith('SIP/2.0 200 OK'));
+        const notify = r.received.find((m) => m.text.startsWith('NOTIFY '));
+        assert.equal(ok?.from, `${l.agentIp}:${GROUP_PORT}`, `LAN ${i + 1}: 200 from the agent's unicast socket on this LAN`);
+        assert.equal(notify?.from, `${l.agentIp}:${GROUP_PORT}`);
+        assert.equal(notify?.text.slice(notify.text.indexOf('\r\n\r\n') + 4), `http://${l.agentIp}:14280/`);
+        assert.match(notify?.text ?? '', new RegExp(`^Contact: <sip:${l.agentIp.replaceAll('.', '\\.')}:${GROUP_PORT}>\\r$`, 'm'));
+        assert.equal(r.received.filter((m) => m.text.startsWith('NOTIFY ')).length, 1);
+      }
+    } finally {
+      stats = (await pnp.stop()).stats;
+    }
+    assert.equal(stats['answered'], 2);
+    assert.equal(stats['notifyAnswered'], 2);
+  } finally {
+    for (const l of lans) removeNamespace(l.ns);
+    removeNamespace(agent);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
