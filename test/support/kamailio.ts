@@ -156,6 +156,8 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
     const early = peer.exited.then((code) => {
       throw new Error(`kamailio exited (${code}):\n${peer.output().slice(-2000)}`);
     });
+    // It also settles when the test stops Kamailio later: that is not an error.
+    early.catch(() => {});
     await Promise.race([
       early,
       (async () => {
@@ -164,7 +166,6 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
         if (options.tlsPort !== undefined) await waitUntil('kamailio over TLS', () => acceptsTcp(options.tlsPort ?? 0), 5_000);
       })(),
     ]);
-    early.catch(() => {});
   } catch (error) {
     await stop();
     throw error;
