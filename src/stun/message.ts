@@ -89,8 +89,10 @@ function decode(buf: Buffer): StunMessage {
   const classic = buf.readUInt32BE(4) !== MAGIC_COOKIE;
   if (!classic) r.skip(4, 'magic cookie');
   const transactionId = Buffer.from(r.bytes(classic ? 16 : 12, 'transaction id'));
-  const xorKey = xorKeyOf(transactionId);
+  const { method, messageClass } = splitType(type);
   const attributes: StunAttribute[] = [];
+  if (r.remaining === 0) return { method, messageClass, transactionId, attributes };
+  const xorKey = xorKeyOf(transactionId);
   let sawFingerprint = false;
   while (r.remaining > 0) {
     const at = r.offset;
@@ -104,7 +106,7 @@ function decode(buf: Buffer): StunMessage {
     attributes.push(pad.some((b) => b !== 0) ? { ...attribute, padding: Buffer.from(pad) } : attribute);
     sawFingerprint = attribute.type === 'FINGERPRINT';
   }
-  return { ...splitType(type), transactionId, attributes };
+  return { method, messageClass, transactionId, attributes };
 }
 
 /**

@@ -62,9 +62,10 @@ export class StunResponder {
     }
     // RFC 8489 §6.3: indications and responses are not answered.
     if (request.messageClass !== 'request') return { kind: 'drop', reason: 'not-a-request' };
-    if (checkFingerprint(ctx.raw) === 'invalid') return { kind: 'drop', reason: 'bad-fingerprint' };
+    const fingerprint = request.attributes.length === 0 ? 'absent' : checkFingerprint(ctx.raw);
+    if (fingerprint === 'invalid') return { kind: 'drop', reason: 'bad-fingerprint' };
     const reply = (status: number, attributes: StunAttribute[], extra: Partial<{ key: Buffer; ip: 0 | 1; port: 0 | 1; destination: TransportAddress }> = {}): Decision =>
-      this.#reply(ctx, request, status, attributes, extra);
+      this.#reply(ctx, request, fingerprint === 'valid', status, attributes, extra);
 
     // RFC 3489 §8.2 Shared Secret: removed by RFC 5389; an error response, not silence.
     if (request.method === METHOD.SHARED_SECRET) return reply(400, [errorCode(400, 'Shared Secret is not supported')]);
@@ -119,6 +120,7 @@ export class StunResponder {
   #reply(
     ctx: RequestContext,
     request: StunMessage,
+    fingerprint: boolean,
     status: number,
     attributes: StunAttribute[],
     extra: Partial<{ key: Buffer; ip: 0 | 1; port: 0 | 1; destination: TransportAddress }>,
@@ -130,7 +132,8 @@ export class StunResponder {
       const sha256 = getAttribute(request, 'MESSAGE-INTEGRITY-SHA256') !== undefined;
       list.push(sha256 ? { type: 'MESSAGE-INTEGRITY-SHA256', value: Buffer.alloc(0) } : { type: 'MESSAGE-INTEGRITY', value: Buffer.alloc(0) });
     }
-    if (!classic && checkFingerprint(ctx.raw) === 'valid') list.push({ type: 'FINGERPRINT' });
+    // RFC 8489 §7.3: a response carries FINGERPRINT when the request did.
+    if (!classic && fingerprint) list.push({ type: 'FINGERPRINT' });
     return {
       kind: 'respond',
       status,
