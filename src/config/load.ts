@@ -17,11 +17,11 @@ export class ConfigFileError extends SbcError {
 
 /** Parses YAML text and validates it. */
 export function parseConfigText(text: string): SbcConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = doc.errors[0];
   if (first !== undefined) {
     const line = first.linePos?.[0]?.line;
-    throw new ConfigError(line === undefined ? '(file)' : `(line ${line})`, `not valid YAML: ${first.message.split('\n')[0] ?? ''}`);
+    throw new ConfigError(line === undefined ? '(file)' : `(line ${line})`, `not valid YAML: ${(first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   return validateConfig(doc.toJS());
 }

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../../src/core/index.js';
+import { ConfigFileError, DEFAULT_CONFIG, formatDuration, loadConfig, parseConfigText, parseDuration, validateConfig } from '../../../src/config/index.js';
+import { REPO_ROOT } from '../../support/paths.js';
+
+test('an empty document gives the defaults (ports 5001, 5090, 443)', () => {
+  for (const doc of [undefined, null, {}]) assert.deepEqual(validateConfig(doc), DEFAULT_CONFIG);
+  assert.equal(DEFAULT_CONFIG.hub.enrollment.port, 5001);
+  assert.equal(DEFAULT_CONFIG.hub.tunnel.port, 5090);
+  assert.equal(DEFAULT_CONFIG.hub.wss.port, 443);
+});
+
+test('every invalid field is refused with its path named', () => {
+  const table: Array<[string, unknown, string]> = [
+    ['top level not a mapping', [], '(top level)'],
+    ['unknown top-level field', { hubb: {} }, 'hubb'],
+    ['stateDir not a string', { stateDir: 5 }, 'stateDir'],
+    ['stateDir empty', { stateDir: '' }, 'stateDir'],
+    ['log level', { log: { level: 'loud' } }, 'log.level'],
+    ['hub not a mapping', { hub: 'x' }, 'hub'],
+    ['unknown hub field', { hub: { port: 1 } }, 'hub.port'],
+    ['public name', { hub: { publicName: 'not a name!' } }, 'hub.publicName'],
+    ['alt names not a list', { hub: { altNames: 'a' } }, 'hub.altNames'],
+    ['alt name not a string', { hub: { altNames: ['a.example', 7] } }, 'hub.altNames[1]'],
+    ['alt name invalid', { hub: { altNames: ['a_b..c'] } }, 'hub.altNames[0]'],
+    ['enrollment port 0', { hub: { enrollment: { port: 0 } } }, 'hub.enrollment.port'],
+    ['enrollment port too big', { hub: { enrollment: { port: 65536 } } }, 'hub.enrollment.port'],
+    ['enrollment port as text', { hub: { enrollment: { port: '5001' } } }, 'hub.enrollment.port'],
+    ['enrollment listen is a name', { hub: { enrollment: { listen: 'localhost' } } }, 'hub.enrollment.listen'],
+    ['unknown enrollment field', { hub: { enrollment: { host: '::' } } }, 'hub.enrollment.host'],
+    ['tunnel port fraction', { hub: { tunnel: { port: 50.5 } } }, 'hub.tunnel.port'],
+    ['wss path', { hub: { wss: { path: 'tunnel' } } }, 'hub.wss.path'],
+    ['wss port', { hub: { wss: { port: -1 } } }, 'hub.wss.port'],
+    ['unknown wss field', { hub: { wss: { tls: true } } }, 'hub.wss.tls'],
+    ['key lifetime without unit', { hub: { keyLifetime: '7' } }, 'hub.keyLifetime'],
+    ['key lifetime zero', { hub: { keyLifetime: '0s' } }, 'hub.keyLifetime'],
+    ['key lifetime a number', { hub: { keyLifetime: 604800 } }, 'hub.keyLifetime'],
+    ['lockout failures', { hub: { lockout: { maxFailures: 0 } } }, 'hub.lockout.maxFailures'],
+    ['lockout window', { hub: { lockout: { window: 'soon' } } }, 'hub.lockout.window'],
+    ['lockout delays reversed', { hub: { lockout: { baseDelay: '5s', maxDelay: '1s' } } }, 'hub.lockout.maxDelay'],
+    ['unknown lockout field', { hub: { lockout: { max: 1 } } }, 'hub.lockout.max'],
+    ['agent timeout', { agent: { enrollTimeout: '1y' } }, 'agent.enrollTimeout'],
+    ['unknown agent field', { agent: { url: 'x' } }, 'agent.url'],
+  ];
+  for (const [name, doc, path] of table) {
+    assert.throws(() => validateConfig(doc), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `), name);
+  }
+});
+
+test('valid values are converted: durations to ms, IPv6 listen addresses, names and IPs', () => {
+  const config = validateConfig({
+    stateDir: '/srv/sbc',
+    hub: { publicName: 'hub.example.net', altNames: ['203.0.113.10', '2001:db8::1', 'alias.example.net'], enrollment: { listen: '::', port: 15001 }, keyLifetime: '12h', lockout: { baseDelay: '0ms', maxDelay: '0ms', duration: '1m' } },
+    agent: { enrollTimeout: '3s' },
+  });
+  assert.equal(config.stateDir, '/srv/sbc');
+  assert.deepEqual(config.hub.enrollment, { listen: '::', port: 15001 });
+  assert.deepEqual(config.hub.tunnel, DEFAULT_CONFIG.hub.tunnel);
+  assert.equal(config.hub.keyLifetimeMs, 12 * 3_600_000);
+  assert.deepEqual(config.hub.lockout, { ...DEFAULT_CONFIG.hub.lockout, baseDelayMs: 0, maxDelayMs: 0, durationMs: 60_000 });
+  assert.equal(config.agent.enrollTimeoutMs, 3000);
+});
+
+test('durations: the accepted forms and the refused ones', () => {
+  const table: Array<[string, number | undefined]> = [
+    ['250ms', 250], ['30s', 30_000], ['15m', 900_000], ['12h', 43_200_000], ['7d', 604_800_000], ['2w', 1_209_600_000], [' 5s ', 5000],
+    ['7', undefined], ['1.5h', undefined], ['-1s', undefined], ['5 s', undefined], ['1y', undefined], ['', undefined],
+  ];
+  for (const [text, ms] of table) assert.equal(parseDuration(text), ms, text);
+  assert.equal(formatDuration(604_800_000), '1w');
+  assert.equal(formatDuration(86_400_000 * 3), '3d');
+  assert.equal(formatDuration(1500), '1500ms');
+});
+
+test('YAML: the example files are valid; syntax errors give the line; a missing file is a file error', async (t) => {
+  const hub = parseConfigText(readFileSync(join(REPO_ROOT, 'config', 'hub.yaml'), 'utf8'));
+  assert.equal(hub.hub.publicName, 'hub.example.net');
+  assert.deepEqual(hub.hub.altNames, ['203.0.113.10']);
+  assert.deepEqual({ ...hub.hub, publicName: undefined, altNames: [] }, DEFAULT_CONFIG.hub, 'the example shows the defaults');
+  assert.deepEqual(parseConfigText(readFileSync(join(REPO_ROOT, 'config', 'agent.yaml'), 'utf8')), DEFAULT_CONFIG);
+  assert.throws(() => parseConfigText('hub:\n  enrollment: [\n'), (e: unknown) => e instanceof ConfigError && /^\(line \d+\)$/.test(e.path));
+  assert.throws(() => parseConfigText('hub: {}\nhub: {}\n'), ConfigError, 'duplicate keys');
+  const dir = await mkdtemp(join(tmpdir(), 'sbc-config-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await assert.rejects(loadConfig(join(dir, 'absent.yaml')), ConfigFileError);
+  const file = join(dir, 'hub.yaml');
+  await writeFile(file, 'hub:\n  tunnel:\n    port: 70000\n');
+  await assert.rejects(loadConfig(file), (e: unknown) => e instanceof ConfigError && e.path === 'hub.tunnel.port' && e.message.includes(file));
+  assert.deepEqual(await loadConfig(undefined), DEFAULT_CONFIG);
+});
+
+test('the JSON schema lists exactly the fields the validator knows', () => {
+  const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'sbc-agent.schema.json'), 'utf8')) as { properties: Record<string, { properties?: Record<string, { properties?: Record<string, unknown> }> }> };
+  const doc: Record<string, Record<string, unknown>> = {};
+  for (const [section, spec] of Object.entries(schema.properties)) {
+    if (spec.properties === undefined) continue;
+    doc[section] = {};
+    for (const field of Object.keys(spec.properties)) assert.ok(validateConfig({ [section]: { [field]: undefined } }), `${section}.${field}`);
+  }
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['agent', 'hub', 'log', 'stateDir']);
+  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['altNames', 'enrollment', 'keyLifetime', 'lockout', 'publicName', 'tunnel', 'wss']);
+  assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['lockout']?.properties ?? {}).sort(), ['baseDelay', 'duration', 'maxDelay', 'maxFailures', 'window']);
+});
