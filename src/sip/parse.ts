@@ -130,6 +130,8 @@ export function parseMessage(data: Buffer, options?: ParseOptions): SipMessage {
   let nl = text.indexOf('\n', pos);
   if (nl < 0) throw new SipParseError('Incomplete start line', pos, { isResponse: text.startsWith('SIP/', pos) });
   const startEnd = text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+  const cr = text.indexOf('\r', pos);
+  if (cr >= 0 && cr < startEnd) throw new SipParseError('Bare CR in start line', cr, { isResponse: text.startsWith('SIP/', pos) });
   const start = parseStartLine(text.slice(pos, startEnd), pos);
   const isResponse = start.request === undefined;
   const headers: SipHeader[] = [];

@@ -13,7 +13,7 @@ export function serializeMessage(msg: SipMessage): Buffer {
   let head: string;
   if (msg.kind === 'request') {
     if (!isToken(msg.method)) throw new SipSerializeError(`method is not a token: ${JSON.stringify(msg.method)}`);
-    if (/[\s]/.test(msg.uri) || msg.uri.length === 0) throw new SipSerializeError(`Request-URI is empty or has white space`);
+    if (/[ \t\r\n]/.test(msg.uri) || msg.uri.length === 0) throw new SipSerializeError(`Request-URI is empty or has white space`);
     head = `${msg.method} ${msg.uri} ${msg.version}\r\n`;
   } else {
     if (!Number.isInteger(msg.status) || msg.status < 100 || msg.status > 699) throw new SipSerializeError(`status ${msg.status} outside 100..699`);
