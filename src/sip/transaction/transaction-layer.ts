@@ -13,7 +13,7 @@ import { clientKey, clientKeyOfResponse, isRfc3261Branch, responseTargetFor, ser
 import { NonInviteClientTransaction } from './non-invite-client.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
 import { callUser } from './timer-set.js';
-import { resolveTimerConfig, timerValues, type TransactionTimerConfig } from './timers.js';
+import { resolveTimerConfig, timerValues, type TimerValues, type TransactionTimerConfig } from './timers.js';
 import {
   TransactionError,
   type ClientTransaction,
@@ -78,7 +78,8 @@ export class TransactionLayer {
   readonly #user: TransactionUser;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #config: TransactionTimerConfig;
+  /** Timer values for unreliable [0] and reliable [1] transports, resolved once. */
+  readonly #timerValues: readonly [TimerValues, TimerValues];
   readonly #max: number;
   readonly #clients = new Map<string, AnyClient>();
   /** RFC 3261 server transactions by branch | sent-by | method. */
@@ -96,7 +97,8 @@ export class TransactionLayer {
     this.#user = options.user;
     this.#clock = options.clock;
     this.#log = options.logger ?? silentLogger;
-    this.#config = resolveTimerConfig(options.timers);
+    const config = resolveTimerConfig(options.timers);
+    this.#timerValues = [timerValues(config, false), timerValues(config, true)];
     this.#max = options.maxTransactions ?? 20_000;
   }
 
@@ -307,7 +309,7 @@ export class TransactionLayer {
   #context(reliable: boolean, terminated: () => void): TransactionContext {
     return {
       clock: this.#clock,
-      timers: timerValues(this.#config, reliable),
+      timers: this.#timerValues[reliable ? 1 : 0],
       log: this.#log,
       send: (message, target, onError) => this.#sendFor(message, target, onError),
       terminated,
