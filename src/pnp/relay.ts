@@ -99,8 +99,9 @@ export class ProvisioningRelay {
     }
     if (result.status !== 200) return { status: result.status === 404 ? 404 : 502 };
     let body = result.body;
+    // A template names the agent itself ({{agent}}); a file from the PBX names the PBX.
     if (this.#o.templates === true) body = this.#render(body, phone, request.local.address);
-    body = substitute(body, this.#o.rules ?? VENDOR_RULES, request.local.address).body;
+    else body = substitute(body, this.#o.rules ?? VENDOR_RULES, request.local.address).body;
     const ext = /\.([a-z0-9]+)$/i.exec(checked.path)?.[1]?.toLowerCase() ?? '';
     return { status: 200, headers: { 'Content-Type': result.contentType ?? CONTENT_TYPES[ext] ?? 'application/octet-stream', 'Cache-Control': 'no-store' }, body };
   }
