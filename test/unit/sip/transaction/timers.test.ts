@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TIMER_CONFIG, timerValues } from '../../../../src/sip/transaction/index.js';
+import { ManualClock } from '../../../../src/core/index.js';
+import { DEFAULT_TIMER_CONFIG, TransactionLayer, timerValues } from '../../../../src/sip/transaction/index.js';
 
 // RFC 3261 Table 4 and §17.1.1.2, RFC 6026 §8.11 (L, M), with T1 = 500, T2 = 4000, T4 = 5000.
 const EXPECTED = {
@@ -18,3 +19,17 @@ test('timers scale with T1 and T4 from configuration', () => {
   const v = timerValues({ ...DEFAULT_TIMER_CONFIG, T1: 100, T2: 1000, T4: 2000 }, false);
   assert.deepEqual([v.A, v.B, v.E, v.F, v.G, v.H, v.I, v.J, v.K, v.L, v.M], [100, 6400, 100, 6400, 100, 6400, 2000, 6400, 2000, 6400, 6400]);
 });
+
+const BAD_CONFIGS: Array<[string, Record<string, number>]> = [
+  ['T1 = 0', { T1: 0 }],
+  ['negative T4', { T4: -1 }],
+  ['T2 below T1', { T1: 5000, T2: 4000 }],
+  ['NaN C', { C: Number.NaN }],
+];
+
+for (const [name, timers] of BAD_CONFIGS) {
+  test(`the transaction layer refuses timer configuration with ${name}`, () => {
+    const clock = new ManualClock();
+    assert.throws(() => new TransactionLayer({ clock, timers, transport: { send: () => {} }, user: { onRequest: () => {} } }), RangeError);
+  });
+}
