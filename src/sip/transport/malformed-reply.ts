@@ -5,6 +5,8 @@
  * verbatim, otherwise nothing can be sent and the request is only counted. ACK is never answered
  * (§17.2.1: ACK gets no response).
  */
+import { randomBytes } from 'node:crypto';
+import { buildResponse, serializeMessage, type SipParseError } from './codec.js';
 
 const NEEDED: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['Via', ['via', 'v']],
@@ -60,4 +62,20 @@ export function malformedRequestReply(raw: Buffer, status: number, reason: strin
   }
   out.push('Content-Length: 0', '', '');
   return Buffer.from(out.join('\r\n'), 'latin1');
+}
+
+/**
+ * The answer to a request the parser rejected: built from the parser's partial request (start
+ * line and headers) when it has one, else from the raw lines; undefined when nothing can be sent.
+ */
+export function replyToMalformed(bytes: Buffer, error: SipParseError): Buffer | undefined {
+  const partial = error.request;
+  if (partial !== undefined && partial.method !== 'ACK') {
+    try {
+      return serializeMessage(buildResponse(partial, error.status, error.reason));
+    } catch {
+      // A header the response must copy is itself unusable: fall back to the raw lines.
+    }
+  }
+  return malformedRequestReply(bytes, error.status, error.reason, randomBytes(6).toString('hex'));
 }

@@ -7,12 +7,11 @@
  * connections are reused by remote address and RFC 5923 alias, and a UDP request over 1300
  * bytes goes over TCP when we can connect (§18.1.1).
  */
-import { randomBytes } from 'node:crypto';
 import { silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type { SipMessage, SipRequest } from '../message.js';
 import { buildResponse, parseMessage, SipParseError, serializeMessage, validateRequest, type RequestPolicy } from './codec.js';
 import { SipTransportError } from './errors.js';
-import { malformedRequestReply } from './malformed-reply.js';
+import { replyToMalformed } from './malformed-reply.js';
 import { StreamFlow } from './stream-flow.js';
 import {
   emptyCounters, type MessageSource, type SipAddress, type SipDatagramSocket, type SipStreamConnection,
@@ -380,29 +379,13 @@ export class SipTransportLayer {
     this.#flowsByKey.set(key, flow);
   }
 
-  /**
-   * The parser's partial request (start line and headers) answers best; a request that failed
-   * before its headers were split is answered from the raw lines when they suffice.
-   */
-  #malformedReply(bytes: Buffer, error: SipParseError): Buffer | undefined {
-    const partial = error.request;
-    if (partial !== undefined && partial.method !== 'ACK') {
-      try {
-        return serializeMessage(buildResponse(partial, error.status, error.reason));
-      } catch {
-        // A header the response must copy is itself unusable: fall back to the raw lines.
-      }
-    }
-    return malformedRequestReply(bytes, error.status, error.reason, randomBytes(6).toString('hex'));
-  }
-
   #onMalformed(bytes: Buffer, error: SipParseError, source: MessageSource, flow: StreamFlow | undefined): void {
     if (error.isResponse) {
       this.#counters.malformedResponses++;
       return;
     }
     this.#counters.malformedRequests++;
-    const reply = this.#malformedReply(bytes, error);
+    const reply = replyToMalformed(bytes, error);
     if (reply === undefined) return;
     // The source address, not the Via: nothing in a malformed request is to be trusted (§18.2.2 / RFC 3581).
     if (flow !== undefined) flow.write(reply);
