@@ -3,14 +3,16 @@
  * replaced (resume). Writes follow the priority of PROTOCOL.md "Priority": control, then
  * datagrams, then bulk (stream DATA, CONFIG), many frames per carriage write.
  */
-import { TypedEmitter, type Clock, type Logger, type Timer } from '../core/index.js';
+import { TypedEmitter, type Clock, type Logger } from '../core/index.js';
 import type { TunnelPeer } from '../net/index.js';
 import { TunnelChannel, DEFAULT_CHANNEL_QUEUE, type ChannelHost } from './channel.js';
 import { ConfigAssembler, chunkConfig, MAX_CONFIG_BYTES } from './config-transfer.js';
-import { decodeGoAway, decodeLabel, decodePing, decodeWindowUpdate, encodeWindowUpdate, MAX_LABEL_BYTES, type GoAway, type StreamPosition } from './control.js';
+import { decodeGoAway, decodeLabel, decodePing, decodeWindowUpdate, MAX_LABEL_BYTES, type GoAway, type StreamPosition } from './control.js';
 import { GoAwayReason, TunnelProtocolError, type GoAwayReasonCode } from './errors.js';
 import { Flag, FrameType, PROTOCOL_VERSION, type Frame } from './frame.js';
 import type { Link, LinkCounters } from './link.js';
+import { KeepAlive } from './keepalive.js';
+import { SendScheduler } from './scheduler.js';
 import { TunnelStream, type StreamHost } from './stream.js';
 import type { TunnelStats } from './stats.js';
 
@@ -51,8 +53,6 @@ export interface SessionEvents extends Record<string, unknown> {
 export class TunnelSession extends TypedEmitter<SessionEvents> implements StreamHost, ChannelHost {
   readonly role: SessionRole;
   readonly #clock: Clock;
-  readonly #pingIntervalMs: number;
-  readonly #deadAfterMs: number;
   readonly #channelQueue: number;
   readonly #batchBytes: number;
   readonly #logger: Logger | undefined;
@@ -67,15 +67,9 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   #nextLocalId: number;
   #maxPeerStreamId = 0;
   #nextConfigId = 1;
-  #control: Frame[] = [];
-  #configOut: Frame[] = [];
-  readonly #readyStreams = new Set<TunnelStream>();
-  readonly #readyChannels = new Set<TunnelChannel>();
-  readonly #ackStreams = new Set<TunnelStream>();
+  readonly #send = new SendScheduler();
   #flushScheduled = false;
-  #pingTimer: Timer | undefined;
-  #deadTimer: Timer | undefined;
-  #lastReceived = 0;
+  readonly #keepAlive: KeepAlive;
   #connectedAt = 0;
   readonly #createdAt: number;
   #rttMs: number | undefined;
@@ -92,14 +86,13 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     super((event, error) => options.logger?.warn({ event, err: error }, 'tunnel listener failed'));
     this.role = role;
     this.#clock = clock;
-    this.#pingIntervalMs = options.pingIntervalMs ?? 1000;
-    this.#deadAfterMs = options.deadAfterMs ?? 3000;
     this.#channelQueue = options.channelQueue ?? DEFAULT_CHANNEL_QUEUE;
     this.#batchBytes = options.batchBytes ?? 65_536;
     this.#logger = options.logger;
     this.#config = new ConfigAssembler(options.maxConfigBytes ?? MAX_CONFIG_BYTES);
     this.#nextLocalId = role === 'client' ? 1 : 2;
     this.#createdAt = clock.now();
+    this.#keepAlive = new KeepAlive(clock, options.pingIntervalMs ?? 1000, options.deadAfterMs ?? 3000, () => this.#onPingTick(), () => this.#detach('dead', undefined));
   }
 
   get state(): SessionState {
@@ -144,7 +137,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   pushConfig(data: Buffer): number {
     this.#assertUsable();
     const id = this.#nextConfigId++;
-    this.#configOut.push(...chunkConfig(id, data, this.version));
+    this.#send.config(chunkConfig(id, data, this.version));
     this.#scheduleFlush();
     return id;
   }
@@ -181,9 +174,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     link.version = this.version;
     link.use({
       frame: (f) => this.#onFrame(f),
-      alive: () => {
-        this.#lastReceived = this.#clock.now();
-      },
+      alive: () => this.#keepAlive.alive(),
       protocolError: (e) => this.#fail(e),
       drain: () => this.#flush(),
       lost: (error) => this.#detach('lost', error),
@@ -192,9 +183,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     if (resumed) this.#resume(peerPositions);
     this.#state = 'open';
     this.#connectedAt = this.#clock.now();
-    this.#lastReceived = this.#connectedAt;
-    this.#pingTimer = this.#clock.setInterval(() => this.#onPingTick(), this.#pingIntervalMs);
-    this.#armDeadTimer();
+    this.#keepAlive.start();
     this.emit('open', { resumed });
     this.#scheduleFlush();
   }
@@ -220,25 +209,15 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     const link = this.#link;
     if (link === undefined) return;
     this.#link = undefined;
-    this.#stopTimers();
+    this.#keepAlive.stop();
     link.abort();
-    this.#control = [];
-    this.#configOut = [];
-    this.#ackStreams.clear();
+    this.#send.dropUnsent();
     this.#config.reset();
     for (const c of this.#channels.values()) c.discardQueued();
-    this.#readyChannels.clear();
     if (this.#state === 'closed') return;
     this.#state = 'disconnected';
     this.#logger?.info({ reason, err: error }, 'tunnel path lost');
     this.emit('disconnected', { reason, error });
-  }
-
-  #stopTimers(): void {
-    this.#pingTimer?.cancel();
-    this.#deadTimer?.cancel();
-    this.#pingTimer = undefined;
-    this.#deadTimer = undefined;
   }
 
   /** A malformed frame or payload: go-away with the error's reason, then the session ends. */
@@ -257,15 +236,14 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     this.#state = 'closed';
     const link = this.#link;
     this.#link = undefined;
-    this.#stopTimers();
+    this.#keepAlive.stop();
     if (link !== undefined) {
       if (info.byPeer) link.close();
       else link.goAway({ reason: info.reason, message: info.message });
     }
     for (const s of [...this.#streams.values()]) s.abandon(true);
     for (const c of [...this.#channels.values()]) c.abandon();
-    this.#control = [];
-    this.#configOut = [];
+    this.#send.dropUnsent();
     this.emit('close', info);
     this.removeAllListeners();
   }
@@ -279,16 +257,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     const payload = Buffer.allocUnsafe(8);
     payload.writeBigUInt64BE(BigInt(Math.round(this.#clock.now() * 1000)));
     this.#queueControl(FrameType.PING, Flag.SYN, 0, payload);
-    for (const s of this.#streams.values()) if (s.ackOwed) this.#ackStreams.add(s);
-  }
-
-  #armDeadTimer(): void {
-    const due = this.#lastReceived + this.#deadAfterMs - this.#clock.now();
-    this.#deadTimer = this.#clock.setTimeout(() => {
-      // Any received byte is a sign of life (PROTOCOL.md "Keep-alive"): re-arm from the last one.
-      if (this.#clock.now() - this.#lastReceived >= this.#deadAfterMs) this.#detach('dead', undefined);
-      else this.#armDeadTimer();
-    }, Math.max(0, due));
+    for (const s of this.#streams.values()) if (s.ackOwed) this.#send.ackOwed(s);
   }
 
   #onFrame(f: Frame): void {
@@ -376,18 +345,18 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   }
 
   #queueControl(type: Frame['type'], flags: number, id: number, payload: Buffer): void {
-    this.#control.push({ version: this.version, type, flags, id, payload });
+    this.#send.control({ version: this.version, type, flags, id, payload });
     this.#scheduleFlush();
   }
 
   // StreamHost and ChannelHost: the narrow interface streams and channels see.
   streamReady(stream: TunnelStream): void {
-    this.#readyStreams.add(stream);
+    this.#send.streamReady(stream);
     this.#scheduleFlush();
   }
 
   streamAck(stream: TunnelStream): void {
-    this.#ackStreams.add(stream);
+    this.#send.ackOwed(stream);
     this.#scheduleFlush();
   }
 
@@ -397,20 +366,19 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
 
   streamClosed(stream: TunnelStream): void {
     this.#streams.delete(stream.id);
-    this.#readyStreams.delete(stream);
-    this.#ackStreams.delete(stream);
+    this.#send.forgetStream(stream);
   }
 
   channelReady(channel: TunnelChannel): void {
     // PROTOCOL.md "Datagram channels": no path, no queueing; the datagram is dropped and counted.
     if (this.#state !== 'open') return channel.discardQueued();
-    this.#readyChannels.add(channel);
+    this.#send.channelReady(channel);
     this.#scheduleFlush();
   }
 
   channelClosed(channel: TunnelChannel, notifyPeer: boolean): void {
     this.#channels.delete(channel.id);
-    this.#readyChannels.delete(channel);
+    this.#send.forgetChannel(channel);
     this.#datagrams.dropped += channel.counters.dropped;
     this.#datagrams.sent += channel.counters.sent;
     this.#datagrams.received += channel.counters.received;
@@ -426,51 +394,12 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     });
   }
 
-  /** Writes batches while the carriage accepts them: control, then datagrams, then bulk. */
+  /** Writes batches while the carriage accepts them (PROTOCOL.md "Priority"). */
   #flush(): void {
     const link = this.#link;
     if (link === undefined || this.#state !== 'open') return;
-    const limit = this.#batchBytes;
-    const v = this.version;
     while (link.writable) {
-      const batch: Frame[] = [];
-      let bytes = 0;
-      for (const s of this.#ackStreams) {
-        const flags = s.receivedSeq === 1 ? Flag.ACK : 0;
-        batch.push({ version: v, type: FrameType.WINDOW_UPDATE, flags, id: s.id, payload: encodeWindowUpdate(s.takeAck()) });
-      }
-      this.#ackStreams.clear();
-      if (this.#control.length > 0) {
-        for (const f of this.#control) batch.push(f);
-        this.#control = [];
-      }
-      while (bytes < limit && this.#readyChannels.size > 0) {
-        for (const ch of this.#readyChannels) {
-          const d = ch.take();
-          this.#readyChannels.delete(ch);
-          if (d === undefined) continue;
-          if (ch.queued > 0) this.#readyChannels.add(ch); // to the back: round robin
-          batch.push({ version: v, type: FrameType.DATAGRAM, flags: 0, id: ch.id, payload: d });
-          bytes += 12 + d.length;
-          if (bytes >= limit) break;
-        }
-      }
-      while (bytes < limit && (this.#readyStreams.size > 0 || this.#configOut.length > 0)) {
-        const cf = this.#configOut.shift();
-        if (cf !== undefined) {
-          batch.push(cf);
-          bytes += 12 + cf.payload.length;
-        }
-        for (const s of this.#readyStreams) {
-          if (bytes >= limit) break;
-          const f = s.takeFrame();
-          this.#readyStreams.delete(s);
-          if (f === undefined) continue;
-          if (s.hasSendable) this.#readyStreams.add(s);
-          batch.push({ version: v, type: FrameType.DATA, flags: f.flags, id: s.id, payload: f.payload });
-          bytes += 12 + f.payload.length;
-        }
-      }
+      const batch = this.#send.nextBatch(this.#batchBytes, this.version);
       if (batch.length === 0) return;
       link.write(batch);
     }
