@@ -48,6 +48,8 @@ export interface PnpResponderOptions {
   /** Larger datagrams are not a PnP SUBSCRIBE (real ones are about 500 bytes). */
   readonly maxDatagramBytes?: number;
   readonly ids?: PnpIds;
+  /** NOTIFY transactions running at once; past it new phones wait (a spoofed-source flood bound). */
+  readonly maxActiveNotifies?: number;
 }
 
 export interface PnpStats {
@@ -57,6 +59,7 @@ export interface PnpStats {
   ignored: number;
   pending: number;
   rejected: number;
+  overloaded: number;
   answered: number;
   subscribeRetransmissions: number;
   notifyRetransmissions: number;
@@ -88,7 +91,7 @@ export class PnpResponder {
   readonly #answered = new Map<string, Answered>();
   readonly #notifies = new Map<string, NotifyTransaction>();
   readonly stats: PnpStats = {
-    received: 0, rateLimited: 0, malformed: 0, ignored: 0, pending: 0, rejected: 0, answered: 0,
+    received: 0, rateLimited: 0, malformed: 0, ignored: 0, pending: 0, rejected: 0, overloaded: 0, answered: 0,
     subscribeRetransmissions: 0, notifyRetransmissions: 0, notifyAnswered: 0, notifyTimeouts: 0,
   };
   #closed = false;
@@ -149,6 +152,11 @@ export class PnpResponder {
     if (lan === undefined) {
       this.stats.ignored++;
       this.#o.log.debug({ from: from.address }, 'pnp SUBSCRIBE from outside every LAN');
+      return;
+    }
+    if (this.#notifies.size >= (this.#o.maxActiveNotifies ?? 1024)) {
+      // Unanswered, the phone retransmits its SUBSCRIBE and is answered once load falls.
+      this.stats.overloaded++;
       return;
     }
     const decision = this.#o.inbox.observe(s.identity, from.address);

@@ -6,7 +6,7 @@ import { ManualClock, silentLogger } from '../../src/core/index.js';
 import { InboxFile, PhoneInbox, PnpResponder, type PnpPolicy } from '../../src/pnp/index.js';
 import { RecordingSocket } from './pnp-fakes.js';
 
-export function pnpRig(policy: PnpPolicy, options: { t1Ms?: number; t2Ms?: number; burst?: number } = {}) {
+export function pnpRig(policy: PnpPolicy, options: { t1Ms?: number; t2Ms?: number; burst?: number; maxActiveNotifies?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'pnp-unit-'));
   const clock = new ManualClock();
   const file = new InboxFile(dir, clock);
@@ -19,6 +19,7 @@ export function pnpRig(policy: PnpPolicy, options: { t1Ms?: number; t2Ms?: numbe
     ...(options.t1Ms === undefined ? {} : { t1Ms: options.t1Ms }),
     ...(options.t2Ms === undefined ? {} : { t2Ms: options.t2Ms }),
     ...(options.burst === undefined ? {} : { rateLimit: { burst: options.burst, perSecond: 5 } }),
+    ...(options.maxActiveNotifies === undefined ? {} : { maxActiveNotifies: options.maxActiveNotifies }),
     ids: { tag: () => `agtag${++n}`, branch: () => `z9hG4bKagent${n}` },
   });
   return {

@@ -173,3 +173,18 @@ test('10,000 SUBSCRIBEs from one source: all but the burst are dropped before pa
     await r.done();
   }
 });
+
+test('past maxActiveNotifies running NOTIFYs a new phone is not answered until one ends', async () => {
+  const r = pnpRig('auto', { maxActiveNotifies: 1 });
+  try {
+    send(r, YEALINK_W52P);
+    send(r, GRANDSTREAM_GRP2612W);
+    assert.equal(r.responder.stats.overloaded, 1);
+    assert.equal(r.lan.sent.length, 2);
+    r.responder.handleUnicast(okToNotify(notifies(r)[0] ?? ''));
+    send(r, GRANDSTREAM_GRP2612W);
+    assert.equal(notifies(r).length, 2);
+  } finally {
+    await r.done();
+  }
+});
