@@ -23,7 +23,8 @@ import { isAscii } from 'node:buffer';
 import { parseCSeq } from './cseq.js';
 import { SipParseError } from './errors.js';
 import { LIST_HEADERS, splitList } from './header-values.js';
-import { COMPACT_HEADER_NAMES, canonicalHeaderName, type SipHeader, type SipMessage, type SipRequest } from './message.js';
+import { canonicalName } from './header-names.js';
+import { type SipHeader, type SipMessage, type SipRequest } from './message.js';
 import { isToken, isTokenChar, parseBoundedInt, schemeLength } from './syntax.js';
 
 export interface ParseOptions {
@@ -33,23 +34,6 @@ export interface ParseOptions {
 
 export const SIP_VERSION = 'SIP/2.0';
 const EMPTY: Buffer = Buffer.alloc(0);
-
-/** Exact spellings seen on the wire → canonical name, so the common case is one map lookup. */
-const KNOWN_SPELLINGS = new Map<string, string>();
-for (const lower of ['via', 'from', 'to', 'call-id', 'cseq', 'contact', 'max-forwards', 'content-length', 'content-type', 'route', 'record-route', 'allow', 'supported', 'user-agent', 'expires', 'authorization', 'www-authenticate', 'proxy-authorization', 'proxy-authenticate', 'require', 'accept', 'server', 'subject', 'date', 'event', 'session-expires', 'min-se', 'p-asserted-identity', 'privacy', 'rseq', 'rack', 'reason', 'refer-to', 'referred-by', 'allow-events', 'content-disposition', 'path', 'timestamp', 'warning', 'unsupported', 'proxy-require', 'organization', 'accept-encoding', 'accept-language', 'content-encoding', 'mime-version']) {
-  const canonical = canonicalHeaderName(lower);
-  KNOWN_SPELLINGS.set(canonical, canonical);
-  KNOWN_SPELLINGS.set(lower, canonical);
-  KNOWN_SPELLINGS.set(canonical.toUpperCase(), canonical);
-}
-for (const [compact, canonical] of Object.entries(COMPACT_HEADER_NAMES)) {
-  KNOWN_SPELLINGS.set(compact, canonical);
-  KNOWN_SPELLINGS.set(compact.toUpperCase(), canonical);
-}
-
-function canonical(name: string): string {
-  return KNOWN_SPELLINGS.get(name) ?? canonicalHeaderName(name);
-}
 
 function isWspCode(c: number): boolean {
   return c === 0x20 || c === 0x09;
@@ -166,7 +150,7 @@ export function parseMessage(data: Buffer, options?: ParseOptions): SipMessage {
       let nameEnd = colon;
       while (nameEnd > pos && isWspCode(text.charCodeAt(nameEnd - 1))) nameEnd--;
       checkName(text, pos, nameEnd, isResponse);
-      name = canonical(text.slice(pos, nameEnd));
+      name = canonicalName(text.slice(pos, nameEnd));
       value = text.slice(colon + 1, lineEnd);
     }
     if (nl < 0) {

@@ -4,10 +4,13 @@
  * from the body length (RFC 3261 §18.3: mandatory on streams; harmless on UDP).
  */
 import { SipSerializeError } from './errors.js';
-import { canonicalHeaderName, type SipMessage } from './message.js';
+import { canonicalName } from './header-names.js';
+import type { SipMessage } from './message.js';
 import { isToken } from './syntax.js';
 
-const LINE_BREAK = /[\r\n]/;
+function hasLineBreak(text: string): boolean {
+  return text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0;
+}
 
 export function serializeMessage(msg: SipMessage): Buffer {
   let head: string;
@@ -17,14 +20,14 @@ export function serializeMessage(msg: SipMessage): Buffer {
     head = `${msg.method} ${msg.uri} ${msg.version}\r\n`;
   } else {
     if (!Number.isInteger(msg.status) || msg.status < 100 || msg.status > 699) throw new SipSerializeError(`status ${msg.status} outside 100..699`);
-    if (LINE_BREAK.test(msg.reason)) throw new SipSerializeError('reason phrase with CR or LF');
+    if (hasLineBreak(msg.reason)) throw new SipSerializeError('reason phrase with CR or LF');
     head = `${msg.version} ${msg.status} ${msg.reason}\r\n`;
   }
   for (const h of msg.headers) {
-    const name = canonicalHeaderName(h.name);
+    const name = canonicalName(h.name);
     if (name === 'Content-Length') continue;
     if (!isToken(name)) throw new SipSerializeError(`header name is not a token: ${JSON.stringify(h.name)}`);
-    if (LINE_BREAK.test(h.value)) throw new SipSerializeError(`${name} value with CR or LF`);
+    if (hasLineBreak(h.value)) throw new SipSerializeError(`${name} value with CR or LF`);
     head += `${name}: ${h.value}\r\n`;
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
