@@ -154,7 +154,8 @@ Exit codes: 0 answered, 2 wrong command line, 5 the server did not answer in tim
 function report(io: CommandIo, json: boolean, server: string, response: StunResponse, local: TransportAddress | undefined): number {
   const mapped = response.message.messageClass === 'success' ? mappedAddressOf(response.message) : undefined;
   if (mapped === undefined) throw new StunTimeoutError(`${server} (answered without a mapped address)`, 0);
-  if (json) io.stdout.write(`${JSON.stringify({ server, localAddress: showAddress(local), mappedAddress: formatEndpoint(mapped) })}\n`);
+  // Same keys as with --nat, so scripts read one shape; the behaviour tests did not run.
+  if (json) io.stdout.write(`${JSON.stringify({ server, localAddress: showAddress(local), mappedAddress: formatEndpoint(mapped), mapping: null, filtering: null, hairpin: null })}\n`);
   else io.stdout.write(`Public address: ${formatEndpoint(mapped)} (seen by ${server})\n`);
   return EXIT.OK;
 }
