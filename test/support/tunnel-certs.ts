@@ -24,6 +24,8 @@ export interface TunnelCerts {
   readonly agent: PemPair;
   /** CN=agent-1, signed by another CA: the hub must refuse it. */
   readonly foreignAgent: PemPair;
+  /** That other CA's certificate. */
+  readonly foreignCa: string;
   /** Another agent signed by the hub CA. */
   issueAgent(name: string): PemPair;
   remove(): void;
@@ -65,5 +67,6 @@ export function makeTunnelCerts(hubAddresses: readonly string[] = []): TunnelCer
   };
   const caPath = join(dir, 'hub-ca.pem');
   writeFileSync(join(dir, 'README'), 'throwaway tunnel test certificates\n');
-  return { dir, ca: readFileSync(caPath, 'utf8'), caPath, hub, agent, foreignAgent, issueAgent, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const foreignCa = readFileSync(join(dir, 'foreign-ca.pem'), 'utf8');
+  return { dir, ca: readFileSync(caPath, 'utf8'), caPath, hub, agent, foreignAgent, foreignCa, issueAgent, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
