@@ -3,14 +3,16 @@
  * subnet (10.202.1.0/24 and 10.202.2.0/24, only inside namespaces this test creates and
  * removes). `sbc-agent pnp --listen` names both interfaces; each phone's SUBSCRIBE reaches the
  * group socket over real multicast, and each phone gets its answers from, and a URL with, the
- * agent's address on its own subnet.
+ * agent's address on its own subnet. Each phone then fetches its file from the provisioning
+ * relay at that URL (a local template folder here): the relay on that LAN address fills in
+ * the agent's address, and refuses a file for a phone nobody approved.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeNamespace, run, runPhone, startPnp } from '../support/pnp-e2e.js';
+import { phones, removeNamespace, run, runPhone, startPnp } from '../support/pnp-e2e.js';
 
 const GROUP_PORT = 14260;
 
@@ -29,7 +31,7 @@ function subscribe(mac: string): string[] {
   ];
 }
 
-test('two LAN interfaces: each phone gets the agent address on its own subnet', async () => {
+test('two LAN interfaces: each phone gets the agent address on its own subnet and its file from the relay there', async () => {
   const tag = String(process.pid % 100_000);
   const agent = `pnp2a-${tag}`;
   const lans = [1, 2].map((n) => ({ ns: `pnp2p${n}-${tag}`, agentIf: `pa${n}-${tag}`, phoneIf: `pp${n}-${tag}`, agentIp: `10.202.${n}.1`, phoneIp: `10.202.${n}.2` }));
@@ -46,15 +48,20 @@ test('two LAN interfaces: each phone gets the agent address on its own subnet', 
       run('ip', ['-n', l.ns, 'link', 'set', l.phoneIf, 'up']);
       run('ip', ['-n', l.ns, 'link', 'set', 'lo', 'up']);
     }
+    const templates = join(dir, 'templates');
+    mkdirSync(templates);
+    for (const i of [1, 2]) writeFileSync(join(templates, `c074ad00000${i}.cfg`), '<P47>{{agent}}</P47><P35>{{extension}}</P35>\n');
+    writeFileSync(join(templates, 'c074ad0000ff.cfg'), 'not for this phone\n');
+    for (const i of [1, 2]) phones(['approve', `c074ad00000${i}`, '--extension', `20${i}`, '--state-dir', dir]);
     const pnp = await startPnp(agent, [
       '--listen', lans.map((l) => l.agentIf).join(','), '--port', String(GROUP_PORT), '--http-port', '14280',
-      '--state-dir', dir, '--policy', 'auto', '--log-level', 'warn',
+      '--state-dir', dir, '--policy', 'inbox', '--templates', templates, '--log-level', 'warn',
     ]);
     let stats: Record<string, number> = {};
     try {
       const reports = await Promise.all(lans.map((l, i) => runPhone(l.ns, {
         bind: l.phoneIp, iface: l.phoneIp, group: '224.0.1.75', groupPort: GROUP_PORT, lines: subscribe(`c074ad00000${i + 1}`),
-        answerNotify: true, listenMs: 800,
+        answerNotify: true, listenMs: 800, fetch: [`c074ad00000${i + 1}.cfg`, 'c074ad0000ff.cfg'],
       })));
       for (const [i, l] of lans.entries()) {
         const r = reports[i]!;
@@ -65,6 +72,10 @@ test('two LAN interfaces: each phone gets the agent address on its own subnet', 
         assert.equal(notify?.text.slice(notify.text.indexOf('\r\n\r\n') + 4), `http://${l.agentIp}:14280/`);
         assert.match(notify?.text ?? '', new RegExp(`^Contact: <sip:${l.agentIp.replaceAll('.', '\\.')}:${GROUP_PORT}>\\r$`, 'm'));
         assert.equal(r.received.filter((m) => m.text.startsWith('NOTIFY ')).length, 1);
+        assert.deepEqual(r.fetched.map((f) => [f.url, f.status, f.body]), [
+          [`http://${l.agentIp}:14280/c074ad00000${i + 1}.cfg`, 200, `<P47>${l.agentIp}</P47><P35>20${i + 1}</P35>\n`],
+          [`http://${l.agentIp}:14280/c074ad0000ff.cfg`, 403, ''],
+        ]);
       }
     } finally {
       stats = (await pnp.stop()).stats;

@@ -7,6 +7,7 @@
  * spread evenly over `spreadMs`.
  */
 import { createSocket } from 'node:dgram';
+import { get } from 'node:http';
 
 export interface PhoneScript {
   readonly bind: string;
@@ -19,6 +20,8 @@ export interface PhoneScript {
   readonly count?: number;
   readonly spreadMs?: number;
   readonly answerNotify?: boolean;
+  /** After the NOTIFY, GET each of these relative to the URL in its body, as a phone does. */
+  readonly fetch?: readonly string[];
   readonly listenMs: number;
 }
 
@@ -27,12 +30,23 @@ export interface PhoneReport {
   readonly firstSendWall: number;
   readonly lastSendWall: number;
   readonly received: ReadonlyArray<{ readonly ms: number; readonly from: string; readonly text: string }>;
+  readonly fetched: ReadonlyArray<{ readonly url: string; readonly status: number; readonly body: string }>;
 }
 
 /** The phone's 200 to a NOTIFY (RFC 3261 §8.2.6: Via, From, To, Call-ID, CSeq copied). */
 export function okFor(request: string): string {
   const keep = request.split('\r\n').filter((l) => /^(Via|v|From|f|To|t|Call-ID|i|CSeq):/i.test(l));
   return `SIP/2.0 200 OK\r\n${keep.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`;
+}
+
+function httpGet(url: string): Promise<{ url: string; status: number; body: string }> {
+  return new Promise((resolve) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ url, status: res.statusCode ?? 0, body }));
+    }).on('error', (e) => resolve({ url, status: 0, body: e.message }));
+  });
 }
 
 async function main(script: PhoneScript): Promise<void> {
@@ -44,11 +58,16 @@ async function main(script: PhoneScript): Promise<void> {
   const port = socket.address().port;
   const datagram = Buffer.from(`${script.lines.join('\r\n').replaceAll('{ip}', script.bind).replaceAll('{port}', String(port))}\r\n\r\n`);
   const received: Array<{ ms: number; from: string; text: string }> = [];
+  const fetches: Array<Promise<{ url: string; status: number; body: string }>> = [];
   let t0 = 0;
   socket.on('message', (data, rinfo) => {
     const text = data.toString('latin1');
     received.push({ ms: performance.now() - t0, from: `${rinfo.address}:${rinfo.port}`, text });
     if (script.answerNotify === true && text.startsWith('NOTIFY ')) socket.send(okFor(text), rinfo.port, rinfo.address);
+    if (text.startsWith('NOTIFY ') && fetches.length === 0) {
+      const base = text.slice(text.indexOf('\r\n\r\n') + 4);
+      for (const path of script.fetch ?? []) fetches.push(httpGet(`${base}${path}`));
+    }
   });
   await new Promise((resolve) => setTimeout(resolve, script.startDelayMs ?? 0));
   const count = script.count ?? 1;
@@ -64,7 +83,7 @@ async function main(script: PhoneScript): Promise<void> {
   const lastSendWall = Date.now();
   await new Promise((resolve) => setTimeout(resolve, script.listenMs));
   socket.close();
-  const report: PhoneReport = { sent, firstSendWall, lastSendWall, received };
+  const report: PhoneReport = { sent, firstSendWall, lastSendWall, received, fetched: await Promise.all(fetches) };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
