@@ -160,7 +160,9 @@ export class StunResponder {
     });
     const sha256 = getAttribute(request, 'MESSAGE-INTEGRITY-SHA256') !== undefined;
     const sha1 = getAttribute(request, 'MESSAGE-INTEGRITY') !== undefined;
-    if (!sha1 && !sha256) return challenge(401);
+    // §9.2.4: a long-term request without integrity is challenged (401 with REALM and NONCE);
+    // §9.1.3: a short-term one is a 400.
+    if (!sha1 && !sha256) return longTerm ? challenge(401) : { kind: 'reject', status: 400, attributes: [errorCode(400, 'Missing MESSAGE-INTEGRITY')] };
     const username = getAttribute(request, 'USERNAME')?.value;
     if (username === undefined) return { kind: 'reject', status: 400, attributes: [errorCode(400, 'Missing USERNAME')] };
     const password = credentials.password(username);

@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/paths.js';
 import { behaviourFromCoturn, MAIN, run, start, type Started } from './stun-process.js';
@@ -21,6 +22,8 @@ async function testbed(...args: string[]): Promise<void> {
 }
 
 before(async () => {
+  // Also on an exit that skips `after` (an uncaught error): the namespaces never outlive the run.
+  process.once('exit', () => spawnSync('bash', [SCRIPT, 'down', TAG]));
   await testbed('up', TAG);
   server = await start('ip', ['netns', 'exec', `${TAG}s`, process.execPath, MAIN, 'stun-server', '--listen', '10.200.2.2:3478', '--alternate', '10.200.2.3:3479'], /stun-server listening/u);
 });

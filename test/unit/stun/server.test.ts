@@ -157,16 +157,16 @@ test('malformed datagrams, bad FINGERPRINTs, indications and responses are dropp
 
 const SHORT: StunCredentials = { kind: 'short-term', password: (u) => (u === 'alice' ? 'secret' : undefined) };
 
-test('short-term credentials: missing or bad MESSAGE-INTEGRITY → 401; good → signed success', () => {
+test('short-term credentials: missing MESSAGE-INTEGRITY → 400, bad one or unknown user → 401; good → signed success', () => {
   const { replies, send, server } = setup({ credentials: SHORT });
   const mi: StunAttribute = { type: 'MESSAGE-INTEGRITY', value: Buffer.alloc(0) };
   send(encodeStun(request([{ type: 'USERNAME', value: 'alice' }])));
   send(encodeStun(request([{ type: 'USERNAME', value: 'alice' }, mi]), { integrityKey: shortTermKey('wrong') }));
   send(encodeStun(request([{ type: 'USERNAME', value: 'mallory' }, mi]), { integrityKey: shortTermKey('secret') }));
   send(encodeStun(request([{ type: 'USERNAME', value: 'alice' }, mi, { type: 'FINGERPRINT' }]), { integrityKey: shortTermKey('secret') }));
-  assert.deepEqual(replies.map((r) => getAttribute(r.message, 'ERROR-CODE')?.code ?? 'ok'), [401, 401, 401, 'ok']);
+  assert.deepEqual(replies.map((r) => getAttribute(r.message, 'ERROR-CODE')?.code ?? 'ok'), [400, 401, 401, 'ok']);
   assert.equal(checkMessageIntegrity(replies[3]!.data, shortTermKey('secret')), 'valid');
-  assert.equal(server.counters.errors[401], 3);
+  assert.deepEqual(server.counters.errors, { 400: 1, 401: 2 });
 });
 
 test('short-term credentials with MESSAGE-INTEGRITY-SHA256', () => {
