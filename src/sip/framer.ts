@@ -25,11 +25,22 @@ const EMPTY: Buffer = Buffer.alloc(0);
 
 export class SipStreamFramer {
   readonly #maxMessageSize: number;
-  #pending: Buffer = EMPTY;
-  /** Bytes consumed before #pending[0], for error offsets. */
+  /**
+   * Received bytes live in #buf[#start, #end). It grows by doubling (amortised O(n) even when a
+   * peer dribbles one byte per segment) and is never written below #end, so message bytes handed
+   * out as views stay valid.
+   */
+  #buf: Buffer = EMPTY;
+  #start = 0;
+  #end = 0;
+  /** #buf was allocated here (else it is a caller's chunk, never written to). */
+  #owned = false;
+  /** Bytes consumed before #buf[#start], for error offsets. */
   #consumed = 0;
   /** Where the search for the end of the header section resumes in #pending. */
   #scanFrom = 0;
+  /** Length of the message being received, once its header section was read. */
+  #frameLength: number | undefined;
   /** The last event was a pong for a CRLF that ended the data. */
   #pongAtEnd = false;
 
@@ -42,15 +53,15 @@ export class SipStreamFramer {
 
   /** Bytes held while waiting for the rest of a message. */
   get buffered(): number {
-    return this.#pending.length;
+    return this.#end - this.#start;
   }
 
   push(chunk: Buffer): FramerEvent[] {
     if (chunk.length === 0) return [];
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#append(chunk);
     const events: FramerEvent[] = [];
     for (;;) {
-      const p = this.#pending;
+      const p = this.#pending();
       if (p.length === 0) break;
       if (p[0] === CR || p[0] === LF) {
         if (!this.#keepAlive(events)) break;
@@ -64,15 +75,48 @@ export class SipStreamFramer {
     return events;
   }
 
+  #pending(): Buffer {
+    return this.#buf.subarray(this.#start, this.#end);
+  }
+
+  #append(chunk: Buffer): void {
+    const held = this.#end - this.#start;
+    if (held === 0) {
+      // Nothing held: use the chunk itself, no copy.
+      this.#buf = chunk;
+      this.#owned = false;
+      this.#start = 0;
+      this.#end = chunk.length;
+      return;
+    }
+    if (!this.#owned || this.#end + chunk.length > this.#buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(2 * (held + chunk.length), 1024));
+      this.#buf.copy(next, 0, this.#start, this.#end);
+      this.#buf = next;
+      this.#owned = true;
+      this.#start = 0;
+      this.#end = held;
+    }
+    chunk.copy(this.#buf, this.#end);
+    this.#end += chunk.length;
+  }
+
   #consume(n: number): void {
-    this.#pending = this.#pending.subarray(n);
+    this.#start += n;
     this.#consumed += n;
     this.#scanFrom = 0;
+    this.#frameLength = undefined;
+    if (this.#start === this.#end) {
+      this.#buf = EMPTY;
+      this.#owned = false;
+      this.#start = 0;
+      this.#end = 0;
+    }
   }
 
   /** Handles CR/LF bytes between messages; false when more data is needed to decide. */
   #keepAlive(events: FramerEvent[]): boolean {
-    const p = this.#pending;
+    const p = this.#pending();
     const crlf = p[0] === CR && p[1] === LF;
     if (p[0] === CR && p.length < 2) return false;
     if (!crlf) {
@@ -95,13 +139,14 @@ export class SipStreamFramer {
     if (p.length === 3 && p[2] === CR) return false;
     events.push({ type: 'pong' });
     this.#consume(2);
-    this.#pongAtEnd = this.#pending.length === 0;
+    this.#pongAtEnd = this.#end === this.#start;
     return true;
   }
 
   /** One complete message from #pending, or undefined when more bytes are needed. */
   #message(): Buffer | undefined {
-    const p = this.#pending;
+    const p = this.#pending();
+    if (this.#frameLength !== undefined) return this.#take(p, this.#frameLength);
     const headerEnd = this.#findHeaderEnd(p);
     if (headerEnd === undefined) {
       if (p.length > this.#maxMessageSize) {
@@ -114,6 +159,11 @@ export class SipStreamFramer {
     if (total > this.#maxMessageSize) {
       throw new SipFramingError(`message of ${total} bytes above the limit of ${this.#maxMessageSize}`, this.#consumed);
     }
+    this.#frameLength = total;
+    return this.#take(p, total);
+  }
+
+  #take(p: Buffer, total: number): Buffer | undefined {
     if (p.length < total) return undefined;
     const bytes = p.subarray(0, total);
     this.#consume(total);
