@@ -6,6 +6,7 @@
  */
 import { TypedEmitter, type Clock, type Timer } from '../core/index.js';
 import type { TunnelCarriage } from '../net/index.js';
+import { AcceptQueue } from './accept-queue.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { ALL_CAPABILITIES, decodeGoAway, decodeHello, decodeResume, encodeHello, encodeResume, type GoAway } from './control.js';
 import { GoAwayReason, TunnelProtocolError, goAwayReasonName } from './errors.js';
@@ -57,6 +58,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
   #retryTimer: Timer | undefined;
   #generation = 0;
   #everOpen = false;
+  readonly #accept = new AcceptQueue<TunnelStream>();
   readonly #scratch: LinkCounters = { sent: { bytes: 0, frames: 0 }, received: { bytes: 0, frames: 0 } };
 
   constructor(options: TunnelClientOptions) {
@@ -84,6 +86,11 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     return this.#session.openStream();
   }
 
+  /** The next stream the hub opens, across sessions (for callers that do not listen to `stream`). */
+  acceptStream(): Promise<TunnelStream> {
+    return this.#accept.take();
+  }
+
   openChannel(label = ''): TunnelChannel {
     return this.#session.openChannel(label);
   }
@@ -106,6 +113,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
   close(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#accept.close(new TunnelProtocolError(GoAwayReason.NORMAL, 'tunnel client closed'));
     this.#generation++;
     this.#retryTimer?.cancel();
     this.#session.close(GoAwayReason.NORMAL, 'agent closing');
@@ -113,7 +121,11 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
 
   #newSession(): TunnelSession {
     const session = new TunnelSession('client', this.#clock, this.#options);
-    session.on('stream', (s) => this.emit('stream', s));
+    session.on('stream', (s) => {
+      const listened = this.listenerCount('stream') > 0;
+      this.emit('stream', s);
+      this.#accept.offer(s, listened);
+    });
     session.on('channel', (c) => this.emit('channel', c));
     session.on('config', (c) => this.emit('config', c));
     session.on('open', (e) => {
@@ -138,6 +150,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     if (info.byPeer) this.emit('goaway', { reason: info.reason, message: info.message });
     if (FINAL.has(info.reason)) {
       this.#state = 'closed';
+      this.#accept.close(new TunnelProtocolError(info.reason, info.message));
       this.#retryTimer?.cancel();
       this.emit('close', info);
       return;

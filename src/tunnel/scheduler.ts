@@ -58,9 +58,9 @@ export class SendScheduler {
     const batch: Frame[] = [];
     let bytes = 0;
     for (const s of this.#acks) {
+      const ack = s.takeAck();
       // ACK on the first acknowledgement: it answers the stream's SYN (PROTOCOL.md "Streams").
-      const flags = s.receivedSeq === 1 ? Flag.ACK : 0;
-      batch.push({ version, type: FrameType.WINDOW_UPDATE, flags, id: s.id, payload: encodeWindowUpdate(s.takeAck()) });
+      batch.push({ version, type: FrameType.WINDOW_UPDATE, flags: ack.first ? Flag.ACK : 0, id: s.id, payload: encodeWindowUpdate(ack) });
     }
     this.#acks.clear();
     if (this.#control.length > 0) {

@@ -13,6 +13,7 @@ import { Flag, FrameType, PROTOCOL_VERSION, type Frame } from './frame.js';
 import type { Link, LinkCounters } from './link.js';
 import { KeepAlive } from './keepalive.js';
 import { SendScheduler } from './scheduler.js';
+import { AcceptQueue } from './accept-queue.js';
 import { TunnelStream, type StreamHost } from './stream.js';
 import type { TunnelStats } from './stats.js';
 
@@ -68,6 +69,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   #maxPeerStreamId = 0;
   #nextConfigId = 1;
   readonly #send = new SendScheduler();
+  readonly #accept = new AcceptQueue<TunnelStream>();
   #flushScheduled = false;
   readonly #keepAlive: KeepAlive;
   #connectedAt = 0;
@@ -117,6 +119,11 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     const stream = new TunnelStream(this.#takeId(), this, (e, err) => this.#logger?.warn({ event: e, err }, 'stream listener failed'), true);
     this.#streams.set(stream.id, stream);
     return stream;
+  }
+
+  /** The next stream the peer opens (for callers that do not listen to `stream`). */
+  acceptStream(): Promise<TunnelStream> {
+    return this.#accept.take();
   }
 
   openChannel(label = ''): TunnelChannel {
@@ -244,6 +251,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     for (const s of [...this.#streams.values()]) s.abandon(true);
     for (const c of [...this.#channels.values()]) c.abandon();
     this.#send.dropUnsent();
+    this.#accept.close(new TunnelProtocolError(info.reason, `session closed: ${info.message}`));
     this.emit('close', info);
     this.removeAllListeners();
   }
@@ -316,7 +324,9 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
       this.#maxPeerStreamId = f.id;
       stream = new TunnelStream(f.id, this, (e, err) => this.#logger?.warn({ event: e, err }, 'stream listener failed'), false);
       this.#streams.set(f.id, stream);
+      const listened = this.listenerCount('stream') > 0;
       this.emit('stream', stream);
+      this.#accept.offer(stream, listened);
     } else if ((f.flags & Flag.SYN) !== 0) {
       throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `SYN for open stream ${f.id}`);
     }

@@ -50,6 +50,7 @@ export class TunnelStream extends TypedEmitter<StreamEvents> {
   #pendingCredit = 0;
   #ackedSeq = 0;
   #ackUrgent = false;
+  #synAcknowledged = false;
   #remoteFin = false;
   #closed = false;
 
@@ -165,15 +166,17 @@ export class TunnelStream extends TypedEmitter<StreamEvents> {
     return this.#receivedSeq !== this.#ackedSeq || this.#pendingCredit > 0;
   }
 
-  /** Builds the WINDOW_UPDATE owed now and counts it as sent. */
-  takeAck(): { delta: number; ackSeq: number } {
+  /** Builds the WINDOW_UPDATE owed now and counts it as sent; `first` answers the peer's SYN. */
+  takeAck(): { delta: number; ackSeq: number; first: boolean } {
+    const first = !this.#synAcknowledged;
+    this.#synAcknowledged = true;
     const delta = this.#pendingCredit;
     this.#recvWindow += delta;
     this.#pendingCredit = 0;
     this.#ackedSeq = this.#receivedSeq;
     this.#ackUrgent = false;
     this.#maybeDone();
-    return { delta, ackSeq: this.#receivedSeq };
+    return { delta, ackSeq: this.#receivedSeq, first };
   }
 
   /** The first frame (SYN, sequence 0) has not been acknowledged yet. */

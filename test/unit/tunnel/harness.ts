@@ -14,7 +14,7 @@ export interface Harness {
   revoked: boolean;
 }
 
-export async function connectedPair(options: SessionOptions & { highWater?: number; resumeWindowMs?: number } = {}): Promise<Harness> {
+export async function connectedPair(options: SessionOptions & { highWater?: number; resumeWindowMs?: number; server?: SessionOptions } = {}): Promise<Harness> {
   const clock = new ManualClock(0);
   const pipes: MemoryPipe[] = [];
   const serverSessions: TunnelSession[] = [];
@@ -34,6 +34,7 @@ export async function connectedPair(options: SessionOptions & { highWater?: numb
   const makeServer = (): TunnelServer => {
     const server = new TunnelServer({
       ...options,
+      ...options.server,
       clock,
       identity: 'hub',
       ...(options.resumeWindowMs !== undefined ? { resumeWindowMs: options.resumeWindowMs } : {}),

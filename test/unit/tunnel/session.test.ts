@@ -340,3 +340,48 @@ test('config push: a snapshot larger than a frame arrives whole', async () => {
   assert.ok(got[0]?.equals(snapshot));
   h.client.close();
 });
+
+test('resume while the hub still holds the old carriage: the new one replaces it', async () => {
+  const h = await connectedPair({ server: { deadAfterMs: 60_000 } });
+  const server = h.serverSessions[0];
+  assert.ok(server);
+  const atServer: number[] = [];
+  server.on('stream', (s) => s.on('data', (d) => atServer.push(d.readUInt32BE(0))));
+  const stream = h.client.openStream();
+  for (let i = 0; i < 10; i++) stream.write(message(i));
+  await settle();
+  h.pipe.cut();
+  for (let i = 10; i < 20; i++) stream.write(message(i));
+  const serverEvents: string[] = [];
+  server.on('disconnected', (e) => serverEvents.push(e.reason));
+  h.clock.advance(3000); // the agent gives up on the path; the hub would wait a minute
+  await settle();
+  assert.equal(server.state, 'open');
+  h.clock.advance(250);
+  await settle();
+  assert.deepEqual(serverEvents, ['replaced']);
+  assert.equal(server.state, 'open');
+  assert.equal(h.client.stats().resumes, 1);
+  assert.deepEqual(atServer, Array.from({ length: 20 }, (_, i) => i));
+  h.client.close();
+});
+
+test('acceptStream hands over streams the peer opens, and rejects once the session is closed', async () => {
+  const h = await connectedPair();
+  const server = h.serverSessions[0];
+  assert.ok(server);
+  const opened = server.openStream();
+  opened.write(Buffer.from('OPTIONS'));
+  const fromHub = await h.client.acceptStream();
+  assert.equal(fromHub.id, opened.id);
+  assert.equal(opened.id % 2, 0, 'the hub opens even IDs');
+  const fromAgent = h.client.openStream();
+  fromAgent.write(Buffer.from('REGISTER'));
+  const accepted = await server.acceptStream();
+  assert.equal(accepted.id, fromAgent.id);
+  const pending = h.client.acceptStream();
+  h.client.close();
+  await assert.rejects(pending, (e: unknown) => e instanceof Error && 'code' in e && e.code === 'SBC_ERR_TUNNEL_PROTOCOL');
+  await settle();
+  await assert.rejects(server.acceptStream());
+});
