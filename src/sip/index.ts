@@ -17,7 +17,7 @@ export { serializeMessage } from './serialize.js';
 export { BRANCH_MAGIC_COOKIE, formatVia, getViaBranch, parseVia, topVia, type Via } from './via.js';
 export { MAX_CSEQ, formatCSeq, parseCSeq, type CSeq } from './cseq.js';
 export { formatNameAddr, getTag, parseNameAddr, type NameAddr } from './name-addr.js';
-export { formatHost, formatUri, isSipUri, isTelUri, parseUri, unescapeUriPart, type AbsoluteUri, type SipUri, type TelUri, type Uri } from './uri.js';
+export { formatHost, formatUri, isSipUri, isTelUri, parseUri, unescapeUriPart, type AbsoluteUri, type ParseUriOptions, type SipUri, type TelUri, type Uri } from './uri.js';
 export { LIST_HEADERS, mediaType, optionTags, parseDeltaSeconds, parseMaxForwards, splitHeaderValues } from './header-values.js';
 export { buildResponse, newTag, reasonPhrase, type BuildResponseOptions } from './response.js';
 export { DEFAULT_REQUEST_POLICY, REGISTERED_METHODS, validateRequest, type RequestPolicy, type RequestRejection } from './validate.js';

@@ -149,16 +149,24 @@ function hasForbiddenChar(text: string): number {
   return -1;
 }
 
+export interface ParseUriOptions {
+  /** Lower-case schemes the caller handles; another scheme throws SipParseError 416 (RFC 3261 §8.2.2.1). */
+  readonly supportedSchemes?: readonly string[];
+}
+
 /**
- * Parses any absolute URI. Unsupported schemes are not an error here: the caller that needs a
- * SIP URI answers 416 (RFC 3261 §8.2.2.1); see validateRequest.
+ * Parses any absolute URI. An unknown scheme is not an error unless the caller lists the schemes
+ * it supports (then 416, RFC 3261 §8.2.2.1); see also validateRequest.
  */
-export function parseUri(text: string): Uri {
+export function parseUri(text: string, options?: ParseUriOptions): Uri {
   const schemeLen = schemeLength(text);
   if (schemeLen === 0) throw new SipParseError('Invalid URI scheme', 0);
+  const scheme = text.slice(0, schemeLen).toLowerCase();
+  if (options?.supportedSchemes !== undefined && !options.supportedSchemes.includes(scheme)) {
+    throw new SipParseError('Unsupported URI Scheme', 0, { status: 416 });
+  }
   const bad = hasForbiddenChar(text);
   if (bad >= 0) throw new SipParseError('Invalid character in URI', bad);
-  const scheme = text.slice(0, schemeLen).toLowerCase();
   const rest = schemeLen + 1;
   if (scheme === 'sip' || scheme === 'sips') return parseSipUri(text, scheme, rest);
   if (rest >= text.length) throw new SipParseError('Empty URI', rest);

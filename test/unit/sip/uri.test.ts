@@ -83,3 +83,10 @@ test('unescapeUriPart resolves %HH as UTF-8 and keeps a lone %', () => {
   assert.equal(unescapeUriPart('100%'), '100%');
   assert.equal(unescapeUriPart('%Z1'), '%Z1');
 });
+
+test('parseUri with supportedSchemes: another scheme is a 416, a listed one parses', () => {
+  const sipOnly = { supportedSchemes: ['sip', 'sips'] };
+  assert.throws(() => parseUri('nobodyKnowsThisScheme:totallyopaquecontent', sipOnly), (e: unknown) => e instanceof SipParseError && e.status === 416);
+  assert.throws(() => parseUri('tel:+1-201-555-0123', sipOnly), (e: unknown) => e instanceof SipParseError && e.status === 416);
+  assert.equal(parseUri('SIP:alice@atlanta.com', sipOnly).kind, 'sip');
+});
