@@ -158,9 +158,15 @@ export class Hub {
     if (this.#started) return;
     this.#started = true;
     this.#startedAt = new Date(this.#clock.wallNow()).toISOString();
-    for (const service of this.#services) {
-      await service.start();
-      this.#logger.info({ service: service.name, listeners: service.listeners?.() ?? [] }, 'hub service started');
+    try {
+      for (const service of this.#services) {
+        await service.start();
+        this.#logger.info({ service: service.name, listeners: service.listeners?.() ?? [] }, 'hub service started');
+      }
+    } catch (error) {
+      // A listener that cannot bind stops the hub whole: nothing stays half-started.
+      await this.close();
+      throw error;
     }
     // Admin commands change the SBC list from other processes; pick their changes up each second.
     this.#refresh = this.#clock.setInterval(() => {
