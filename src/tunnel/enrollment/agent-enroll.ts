@@ -56,7 +56,12 @@ export function presentedFingerprint(chain: readonly Buffer[]): string {
 export function verifyPinnedChain(chain: readonly Buffer[], pinned: string): void {
   const leaf = chain[0];
   const ca = chain.find((der) => fingerprintOfDer(der) === pinned);
-  const signed = leaf !== undefined && ca !== undefined && (ca === leaf || new X509Certificate(leaf).verify(new X509Certificate(ca).publicKey));
+  let signed = false;
+  try {
+    signed = leaf !== undefined && ca !== undefined && (ca === leaf || new X509Certificate(leaf).verify(new X509Certificate(ca).publicKey));
+  } catch {
+    // A certificate that does not even parse proves nothing.
+  }
   if (!signed) {
     const shown = chain.length === 0 ? 'no certificate' : presentedFingerprint(chain);
     throw new EnrollError('fingerprint', `the hub's fingerprint does not match: expected ${pinned}, the hub presented ${shown}`);

@@ -89,7 +89,10 @@ test('a fingerprint mismatch, a swapped chain or a hub that changes between conn
   const [leaf, ca] = SERVER_CHAIN;
   assert.ok(leaf !== undefined && ca !== undefined);
   const caOnlyOnTop = loopback(h, [Buffer.from(leaf).fill(1, 200, 210), ca]);
-  await assert.rejects(enrollAgent({ url, key, fingerprint: HUB_FP, confirm: () => Promise.resolve(true), transport: caOnlyOnTop, clock: h.clock }));
+  await assert.rejects(enrollAgent({ url, key, fingerprint: HUB_FP, confirm: () => Promise.resolve(true), transport: caOnlyOnTop, clock: h.clock }), failsWith('fingerprint'));
+  const selfSigned = loopback(h, [Buffer.from(ca)]);
+  const identity = await enrollAgent({ url, key, fingerprint: HUB_FP, confirm: () => Promise.resolve(true), transport: selfSigned, clock: h.clock });
+  assert.equal(identity.record.caFingerprint, HUB_FP, 'a hub presenting the pinned certificate itself is accepted');
   assert.equal(caOnlyOnTop.posts, 0);
   const switching = { ...loopback(h), post: (_u: URL, _b: string, verify: (c: readonly Buffer[]) => void) => (verify([leaf]), Promise.reject(new Error('sent'))) };
   await assert.rejects(enrollAgent({ url, key, fingerprint: HUB_FP, confirm: () => Promise.resolve(true), transport: switching, clock: h.clock }), failsWith('fingerprint'));
