@@ -35,6 +35,11 @@ export class KeepAlive {
     this.#lastReceived = this.#clock.now();
   }
 
+  /** Milliseconds since the last received byte. */
+  get silentMs(): number {
+    return this.#clock.now() - this.#lastReceived;
+  }
+
   stop(): void {
     this.#pingTimer?.cancel();
     this.#deadTimer?.cancel();

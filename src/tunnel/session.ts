@@ -430,6 +430,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
       version: this.version,
       peer: peer === undefined ? undefined : { identity: this.peerIdentity || peer.subject, address: peer.remoteAddress, port: peer.remotePort, carriage: peer.carriage, fingerprint256: peer.fingerprint256 },
       rttMs: this.#rttMs,
+      silentMs: this.#state === 'handshaking' ? 0 : this.#keepAlive.silentMs,
       uptimeMs: this.#state === 'open' ? now - this.#connectedAt : 0,
       sessionAgeMs: now - this.#createdAt,
       reconnects: this.reconnects,

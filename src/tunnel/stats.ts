@@ -8,6 +8,8 @@ export interface TunnelStats {
   readonly peer: { readonly identity: string; readonly address: string; readonly port: number; readonly carriage: TunnelCarriageKind; readonly fingerprint256: string } | undefined;
   /** Last PING round trip, milliseconds. */
   readonly rttMs: number | undefined;
+  /** Time since the last byte was received (on the current or the last carriage). */
+  readonly silentMs: number;
   /** Time since the current carriage came up (0 when down). */
   readonly uptimeMs: number;
   readonly sessionAgeMs: number;

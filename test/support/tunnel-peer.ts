@@ -133,7 +133,7 @@ function runAgent(): void {
   });
   const client = createTunnelClient({ clock: realClock, identity: agentName, connect, ...timing, reconnect: { maxDelayMs: num('max-backoff-ms', 30_000) } });
   client.on('open', (e) => say('open', { resumed: e.resumed, carriage: client.stats().peer?.carriage }));
-  client.on('disconnected', (e) => say('disconnected', { reason: e.reason }));
+  client.on('disconnected', (e) => say('disconnected', { reason: e.reason, lastReceivedAt: Date.now() - client.stats().silentMs }));
   client.on('reconnecting', (e) => say('reconnecting', { attempt: e.attempt, delayMs: Math.round(e.delayMs), message: e.error?.message }));
   client.on('goaway', (g) => say('goaway', { reason: g.reason, message: g.message }));
   client.on('close', (c) => say('closed', { reason: c.reason }));
