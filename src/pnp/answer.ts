@@ -59,6 +59,8 @@ export function readSubscribe(request: SipRequest): ReadResult {
   try {
     const via = parseVia(viaText);
     const fromTag = parseNameAddr(from).params.get('tag');
+    // The To is answered with our tag added (withTag), so it must parse too.
+    parseNameAddr(to);
     const contactUri = parseNameAddr(contact).uri;
     const uri = parseUri(contactUri);
     if (uri.kind !== 'sip') return drop('no-contact');

@@ -62,6 +62,8 @@ export interface PnpStats {
   overloaded: number;
   answered: number;
   subscribeRetransmissions: number;
+  /** Responses to our NOTIFYs that arrived on the group socket. */
+  notifyResponses: number;
   notifyRetransmissions: number;
   notifyAnswered: number;
   notifyTimeouts: number;
@@ -92,7 +94,7 @@ export class PnpResponder {
   readonly #notifies = new Map<string, NotifyTransaction>();
   readonly stats: PnpStats = {
     received: 0, rateLimited: 0, malformed: 0, ignored: 0, pending: 0, rejected: 0, overloaded: 0, answered: 0,
-    subscribeRetransmissions: 0, notifyRetransmissions: 0, notifyAnswered: 0, notifyTimeouts: 0,
+    subscribeRetransmissions: 0, notifyResponses: 0, notifyRetransmissions: 0, notifyAnswered: 0, notifyTimeouts: 0,
   };
   #closed = false;
 
@@ -105,9 +107,17 @@ export class PnpResponder {
     this.#maxBytes = options.maxDatagramBytes ?? 4096;
   }
 
-  /** A datagram from the group socket. */
+  /** A datagram from the group socket. Never throws: a socket handler must not. */
   handleMulticast(data: Buffer, from: SocketAddress): void {
     if (this.#closed) return;
+    try {
+      this.#onDatagram(data, from);
+    } catch (error) {
+      this.#malformed(from, describeError(error));
+    }
+  }
+
+  #onDatagram(data: Buffer, from: SocketAddress): void {
     this.stats.received++;
     if (!this.#limiter.allow(from.address)) {
       this.stats.rateLimited++;
@@ -126,7 +136,10 @@ export class PnpResponder {
     }
     // A response to our NOTIFY is matched by its branch whichever socket it reaches: a test
     // client such as SIPp sends everything to the address it first sent to, the group.
-    if (msg.kind === 'response' && this.#onResponse(msg)) return;
+    if (msg.kind === 'response' && this.#onResponse(msg)) {
+      this.stats.notifyResponses++;
+      return;
+    }
     if (msg.kind !== 'request' || msg.method !== 'SUBSCRIBE') {
       this.stats.ignored++;
       return;

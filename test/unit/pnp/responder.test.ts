@@ -127,6 +127,7 @@ const MALFORMED: ReadonlyArray<readonly [string, Buffer]> = [
   ['missing Call-ID', captureBytes({ lines: without('Call-ID') })],
   ['missing Via', captureBytes({ lines: without('Via') })],
   ['bad Contact URI', captureBytes({ lines: YL.map((l) => (l.startsWith('Contact:') ? 'Contact: <nonsense>' : l)) })],
+  ['bad To URI (found by the fuzz test)', captureBytes({ lines: YL.map((l) => (l.startsWith('To:') ? 'To: <s\u0016p:MAC001565f4f9e1@224.0.1.75>' : l)) })],
   ['truncated start line', Buffer.from('SUBSCRIBE\r\n\r\n')],
   ['oversized datagram', captureBytes({ lines: [...YL.slice(0, -1), `X-Pad: ${'a'.repeat(5000)}`, 'Content-Length: 0'] })],
 ];
