@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { PnpStats } from '../../../src/pnp/index.js';
+import { checkRequestPath, type PnpStats } from '../../../src/pnp/index.js';
 import { ALL_CAPTURES, captureBytes } from '../../support/pnp-captures.js';
 import { pnpRig } from '../../support/pnp-rig.js';
 
@@ -32,6 +32,21 @@ test('any datagram: no throw, and received = the sum of the outcome counters', a
       { numRuns: 2000 },
     );
     assert.ok(r.responder.stats.malformed > 0 && r.responder.stats.answered > 0, 'both kinds were generated');
+  } finally {
+    await r.done();
+  }
+});
+
+test('any datagram on the unicast socket or any request-target: no throw', async () => {
+  const r = pnpRig('auto');
+  try {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (a) => {
+      assert.equal(typeof r.responder.handleUnicast(Buffer.from(a)), 'boolean');
+    }), { numRuns: 1000 });
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), (target) => {
+      const checked = checkRequestPath(`/${target}`);
+      if (checked.ok) assert.ok(!checked.path.split('/').includes('..'));
+    }), { numRuns: 2000 });
   } finally {
     await r.done();
   }
