@@ -34,6 +34,7 @@ export interface ParseOptions {
 
 export const SIP_VERSION = 'SIP/2.0';
 const EMPTY: Buffer = Buffer.alloc(0);
+const HEADER_END = Buffer.from('\r\n\r\n');
 
 function isWspCode(c: number): boolean {
   return c === 0x20 || c === 0x09;
@@ -107,10 +108,13 @@ function checkName(text: string, from: number, to: number, isResponse: boolean):
 
 export function parseMessage(data: Buffer, options?: ParseOptions): SipMessage {
   const stream = options?.stream === true;
-  const text = data.toString('latin1');
+  // The first CRLFCRLF bounds the header section (an earlier bare-LF empty line ends it sooner),
+  // so the body is neither decoded nor scanned.
   let pos = 0;
   // RFC 3261 §7.5: CRLFs before the start-line are ignored.
-  while (pos < text.length && (text.charCodeAt(pos) === 0x0d || text.charCodeAt(pos) === 0x0a)) pos++;
+  while (pos < data.length && (data[pos] === 0x0d || data[pos] === 0x0a)) pos++;
+  const crlfcrlf = data.indexOf(HEADER_END, pos);
+  const text = data.toString('latin1', 0, crlfcrlf < 0 ? data.length : crlfcrlf + 4);
   let nl = text.indexOf('\n', pos);
   if (nl < 0) throw new SipParseError('Incomplete start line', pos, { isResponse: text.startsWith('SIP/', pos) });
   const startEnd = text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
@@ -134,7 +138,7 @@ export function parseMessage(data: Buffer, options?: ParseOptions): SipMessage {
       bodyStart = nl < 0 ? text.length : nl + 1;
       break;
     }
-    if (pos === headerStart) ascii = isAscii(data.subarray(headerStart, data.length));
+    if (pos === headerStart) ascii = isAscii(data.subarray(headerStart, text.length));
     // Remembered across lines so LF-only input is not rescanned to its end on every line.
     if (nextCr === -2 || (nextCr >= 0 && nextCr < pos)) nextCr = text.indexOf('\r', pos);
     if (nextCr >= 0 && nextCr < lineEnd) throw new SipParseError('Bare CR in header', nextCr, { isResponse });
