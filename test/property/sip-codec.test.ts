@@ -109,6 +109,7 @@ function mayThrowParseError(fn: () => unknown): void {
 
 /** Parses; if it parses, checks the helpers and that writing it gives a message that reads back the same. */
 function parseAnything(bytes: Buffer): void {
+  mayThrowParseError(() => parseMessage(bytes, { stream: true }));
   let msg: SipMessage;
   try {
     msg = parseMessage(bytes);
