@@ -105,6 +105,8 @@ export async function listenHttpsJson(options: HttpsJsonServerOptions): Promise<
       resolve();
     });
   });
+  // After listening, a server error (EMFILE...) is reported, never an uncaught exception.
+  server.on('error', (error) => options.onError?.(error));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('HTTPS server has no address');
   const local: SocketAddress = { address: address.address, port: address.port, family: address.family === 'IPv6' ? 'IPv6' : 'IPv4' };
