@@ -12,7 +12,7 @@ import { EnrollError, MAX_RESPONSE_BYTES, agentIdentityFiles, agentStatePaths, c
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { COMMON_VALUES, commonContext, reportErrors, shortTime } from './hub-common.js';
+import { COMMON_VALUES, commonContext, hostPort, reportErrors, shortTime } from './hub-common.js';
 
 const USAGE = `Usage: sbc-agent enroll --url URL --key KEY [--fingerprint FP] [--yes] [--state-dir DIR] [--config FILE] [--json]
 
@@ -116,7 +116,7 @@ async function enroll(argv: readonly string[], io: CommandIo): Promise<number> {
       `Enrolled as SBC '${record.sbc.name}' (id ${record.sbc.id})${previous === undefined ? '' : ', replacing the previous identity'}.`,
       `  identity:    ${paths.dir} (agent.key, agent.crt, hub-ca.crt, hub.json)`,
       `  certificate: valid until ${shortTime(expires)}`,
-      `  hub tunnel:  ${record.hub.tunnel.host}:${record.hub.tunnel.port} (TLS), ${record.hub.wss.url} (WSS)`,
+      `  hub tunnel:  ${hostPort(record.hub.tunnel.host, record.hub.tunnel.port)} (TLS), ${record.hub.wss.url} (WSS)`,
       '',
     ].join('\n'),
   );

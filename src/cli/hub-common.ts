@@ -52,3 +52,8 @@ export function shortTime(iso: string | undefined): string {
   if (iso === undefined) return '-';
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
+
+/** HOST:PORT, with an IPv6 address in brackets (RFC 3986 section 3.2.2). */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

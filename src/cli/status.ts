@@ -9,7 +9,7 @@ import { agentStatePaths, certificateExpiry, fingerprintOfPem, hubStatePaths, lo
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
-import { COMMON_VALUES, commonContext, reportErrors, shortTime } from './hub-common.js';
+import { COMMON_VALUES, commonContext, hostPort, reportErrors, shortTime } from './hub-common.js';
 
 const USAGE = `Usage: sbc-agent status [--state-dir DIR] [--config FILE] [--json]
 
@@ -63,7 +63,7 @@ function tunnelLine(t: TunnelStatus): string {
 
 function runtimeLines(part: Record<string, unknown>): string[] {
   if (part['running'] !== true) return [`  process:     not running${part['reason'] === 'stale' ? ' (its status file is stale)' : ''}`];
-  const listeners = (part['listeners'] as Array<{ name: string; address: string; port: number }>).map((l) => `${l.name} ${l.address}:${l.port}`);
+  const listeners = (part['listeners'] as Array<{ name: string; address: string; port: number }>).map((l) => `${l.name} ${hostPort(l.address, l.port)}`);
   const tunnels = part['tunnels'] as TunnelStatus[];
   return [
     `  process:     running (pid ${String(part['pid'])}, since ${shortTime(part['startedAt'] as string)})`,
@@ -96,7 +96,7 @@ async function status(argv: readonly string[], io: CommandIo): Promise<number> {
     lines.push(
       'agent',
       `  identity:    SBC '${sbc.name}' (id ${sbc.id}), certificate valid until ${shortTime(cert.notAfter)}`,
-      `  hub:         ${hubInfo.tunnel.host}:${hubInfo.tunnel.port} (TLS), ${hubInfo.wss.url} (WSS)`,
+      `  hub:         ${hostPort(hubInfo.tunnel.host, hubInfo.tunnel.port)} (TLS), ${hubInfo.wss.url} (WSS)`,
       ...runtimeLines(agent),
     );
   }
