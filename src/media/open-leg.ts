@@ -15,22 +15,32 @@ export interface OpenLegOptions extends Omit<UdpRelayLegOptions, 'rtp' | 'rtcp' 
   readonly attempts?: number;
 }
 
+/**
+ * Rejects with MediaPortsExhaustedError when the pool has no pair left to try, or with the
+ * last bind error after `attempts` pairs could not be bound.
+ */
 export async function openUdpRelayLeg(pool: PortPool, bind: UdpBinder, options: OpenLegOptions): Promise<UdpRelayLeg> {
   const attempts = options.attempts ?? 8;
+  // Pairs that failed to bind stay allocated until this call ends, so the next try moves on.
+  const failed: number[] = [];
   let lastError: unknown;
-  for (let i = 0; i < attempts; i++) {
-    const pair = pool.allocate();
-    let rtp: DatagramSocket | undefined;
-    try {
-      rtp = await bind(pair.rtp);
-      const rtcp = options.openRtcp === false ? undefined : await bind(pair.rtcp);
-      return new UdpRelayLeg({ ...options, rtp, ...(rtcp === undefined ? {} : { rtcp }), onClosed: () => pool.free(pair.rtp) });
-    } catch (error) {
-      // A port held by another process (EADDRINUSE): give the pair back and try the next one.
-      lastError = error;
-      await rtp?.close();
-      pool.free(pair.rtp);
+  try {
+    for (let i = 0; i < attempts; i++) {
+      const pair = pool.allocate();
+      let rtp: DatagramSocket | undefined;
+      try {
+        rtp = await bind(pair.rtp);
+        const rtcp = options.openRtcp === false ? undefined : await bind(pair.rtcp);
+        return new UdpRelayLeg({ ...options, rtp, ...(rtcp === undefined ? {} : { rtcp }), onClosed: () => pool.free(pair.rtp) });
+      } catch (error) {
+        // A port held by another process (EADDRINUSE): try the next pair.
+        lastError = error;
+        await rtp?.close();
+        failed.push(pair.rtp);
+      }
     }
+    throw lastError;
+  } finally {
+    for (const port of failed) pool.free(port);
   }
-  throw lastError;
 }

@@ -156,8 +156,9 @@ export class UdpRelayLeg implements MediaEndpoint {
     this.#handler = handler;
   }
 
-  close(): void {
-    void this.closed();
+  /** Closes both sockets; the promise resolves when they are closed (MediaEndpoint callers may ignore it). */
+  close(): Promise<void> {
+    return this.closed();
   }
 
   /** Closes both sockets; resolves when they are closed. Idempotent. */
