@@ -1,7 +1,26 @@
 /**
  * The tunnel (PROTOCOL.md): frame codec, sessions with streams, datagram channels and control,
  * the agent-side client (reconnect, resume) and the hub-side server. Carriages (TLS, WSS) are in
- * src/net and handed in as TunnelCarriage values.
+ * src/net and handed in as TunnelCarriage values. A composition root wires them like this:
+ *
+ *   // hub
+ *   const server = createTunnelServer({ clock, identity: 'hub', authorize: (peer) => revoked(peer) });
+ *   server.on('session', (session) => {
+ *     session.on('stream', (stream) => ...);        // SIP flow from the agent
+ *     session.on('channel', (channel) => ...);      // RTP/RTCP from the agent
+ *     session.pushConfig(snapshot);
+ *   });
+ *   await listenTunnelTls({ ...hubCredentials, host, port: 5090, onCarriage: (c) => server.accept(c) });
+ *   await listenTunnelWss({ ...hubCredentials, host, port: 443, onCarriage: (c) => server.accept(c) });
+ *
+ *   // agent
+ *   const client = createTunnelClient({ clock, identity, connect: tunnelConnector({ ...agentCredentials,
+ *     tls: { host: hub, port: 5090 }, wssUrl: tunnelWssUrl(hub, 443) }) });
+ *   client.onConfig(({ data }) => ...);
+ *   client.start();
+ *   const stream = client.openStream();             // survives a resume
+ *   const channel = client.openChannel('call-17/audio');
+ *   channel.send(rtp);                              // or client.sendDatagram(channel.id, rtp)
  */
 import { TunnelClient, type TunnelClientOptions } from './client.js';
 import { TunnelServer, type TunnelServerOptions } from './server.js';

@@ -54,6 +54,12 @@ test('streams carry messages in order, boundaries kept, both ways', async () => 
     got.forEach((m, i) => assert.ok(m.equals(message(i, 100 + i)), `stream ${s.id} message ${i}`));
   }
   for (const e of echoes) assert.equal(e.length, 300);
+  const c = h.client.stats();
+  const s = server.stats();
+  assert.equal(c.sent.bytes, s.received.bytes);
+  assert.equal(c.received.frames, s.sent.frames);
+  assert.ok(c.sent.frames >= 903, `${c.sent.frames} frames sent (3 SYN + 900 DATA at least)`);
+  assert.equal(c.streams, 3);
   h.client.close();
 });
 
