@@ -58,6 +58,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
   #retryTimer: Timer | undefined;
   #generation = 0;
   #everOpen = false;
+  #cancelHandshake: (() => void) | undefined;
   readonly #accept = new AcceptQueue<TunnelStream>();
   readonly #scratch: LinkCounters = { sent: { bytes: 0, frames: 0 }, received: { bytes: 0, frames: 0 } };
 
@@ -116,6 +117,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     this.#accept.close(new TunnelProtocolError(GoAwayReason.NORMAL, 'tunnel client closed'));
     this.#generation++;
     this.#retryTimer?.cancel();
+    this.#cancelHandshake?.();
     this.#session.close(GoAwayReason.NORMAL, 'agent closing');
   }
 
@@ -202,10 +204,17 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     const resuming = session.resumeToken.length > 0;
     let done = false;
     const finish = (): boolean => {
-      if (done || generation !== this.#generation) return false;
+      if (done) return false;
       done = true;
       timer.cancel();
-      return true;
+      this.#cancelHandshake = undefined;
+      if (generation === this.#generation) return true;
+      link.abort(); // superseded (closed, or another attempt started)
+      return false;
+    };
+    this.#cancelHandshake = () => {
+      finish();
+      link.abort();
     };
     const timer = this.#clock.setTimeout(() => {
       if (!finish()) return;

@@ -97,3 +97,17 @@ test('a hub that never answers the handshake: the agent gives up after 10 s and 
   assert.equal(attempts, 2);
   client.close();
 });
+
+test('closing the agent during the handshake drops the half-open carriage', async () => {
+  const clock = new ManualClock();
+  const pipe = new MemoryPipe();
+  const ended: string[] = [];
+  pipe.b.onClose(() => ended.push('hub side closed'));
+  const client = new TunnelClient({ clock, identity: 'agent-1', connect: async () => pipe.a });
+  client.start();
+  await settle();
+  client.close();
+  await settle();
+  assert.deepEqual(ended, ['hub side closed']);
+  assert.equal(clock.pending, 0);
+});
