@@ -1,5 +1,5 @@
 export { Latch, latchRuleFor, type LatchRule, type LatchTarget } from './latch.js';
-export { createEndpointPair, type MediaEndpoint } from './media-endpoint.js';
+export { channelEndpoint, createEndpointPair, type DatagramChannelLike, type MediaEndpoint } from './media-endpoint.js';
 export { MediaSession, type MediaSessionEvents, type MediaSessionOptions, type MediaSessionStats } from './media-session.js';
 export { openUdpRelayLeg, type OpenLegOptions, type UdpBinder } from './open-leg.js';
 export { MediaPortsExhaustedError, PortPool, type PortPair, type PortRange } from './port-pool.js';

@@ -32,3 +32,32 @@ export function createEndpointPair(): [MediaEndpoint, MediaEndpoint] {
   });
   return [make(0), make(1)];
 }
+
+/**
+ * What a tunnel datagram channel offers (src/tunnel TunnelChannel has this shape): media does
+ * not import the tunnel, so the SBC hands a channel in through this structural type.
+ */
+export interface DatagramChannelLike {
+  send(datagram: Buffer): unknown;
+  on(event: 'datagram', listener: (datagram: Buffer) => void): () => void;
+  close(): void;
+}
+
+/** A MediaEndpoint over a tunnel datagram channel (RTP and RTCP share the channel, RFC 5761). */
+export function channelEndpoint(channel: DatagramChannelLike): MediaEndpoint {
+  let off: (() => void) | undefined;
+  return {
+    send(packet) {
+      channel.send(packet);
+    },
+    onPacket(handler) {
+      off?.();
+      off = channel.on('datagram', handler);
+    },
+    close() {
+      off?.();
+      off = undefined;
+      channel.close();
+    },
+  };
+}

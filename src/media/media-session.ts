@@ -15,6 +15,7 @@ import {
   type RtpDirection,
   type RtpStreamSnapshot,
 } from '../rtp/index.js';
+import type { MediaDirection } from '../sdp/index.js';
 import type { MediaEndpoint } from './media-endpoint.js';
 
 export interface MediaSessionOptions {
@@ -127,6 +128,15 @@ export class MediaSession {
     this.#expected[direction] = expected;
     if (expected) this.#lastRtpAt = Math.max(this.#lastRtpAt, this.#clock.now());
     this.#detector?.expect(direction, expected);
+  }
+
+  /**
+   * The same from a negotiated direction as leg a's side states it (RFC 3264 §6.1): sendonly
+   * means a sends and b does not; recvonly the reverse; inactive neither; sendrecv both.
+   */
+  applyDirection(aDirection: MediaDirection): void {
+    this.setExpected('a-to-b', aDirection === 'sendrecv' || aDirection === 'sendonly');
+    this.setExpected('b-to-a', aDirection === 'sendrecv' || aDirection === 'recvonly');
   }
 
   /** A re-INVITE that changes codecs brings new dynamic payload types. */

@@ -129,3 +129,28 @@ test('two sessions chained through an in-memory endpoint pair (agent leg ⇄ cha
   agent.close();
   hub.close();
 });
+
+test('applyDirection maps leg a’s negotiated direction to the directions expected to carry RTP', () => {
+  const cases = [
+    ['sendonly', 'b-to-a'],
+    ['recvonly', 'a-to-b'],
+  ] as const;
+  for (const [direction, silentOk] of cases) {
+    const { clock, a, b, session, events } = setup();
+    session.applyDirection(direction);
+    const talk = (ms: number, from: number): void => {
+      for (let t = 0; t < ms; t += 20) {
+        if (silentOk === 'b-to-a') a.inject(rtp(from + t / 20, 1));
+        else b.inject(rtp(from + t / 20, 2));
+        clock.advance(20);
+      }
+    };
+    talk(8000, 0);
+    assert.equal(events.length, 0, direction);
+    // Resumed: the held direction is expected again and flagged after 5 s more of silence.
+    session.applyDirection('sendrecv');
+    talk(6000, 400);
+    assert.deepEqual(events.map(([name, e]) => [name, (e as { silent: string }).silent]), [['one-way-start', silentOk]], direction);
+    session.close();
+  }
+});
