@@ -1,4 +1,4 @@
-export { Latch, latchRuleFor, type LatchRule, type LatchTarget } from './latch.js';
+export { Latch, canonicalAddress, latchRuleFor, type LatchRule, type LatchTarget } from './latch.js';
 export { channelEndpoint, createEndpointPair, type DatagramChannelLike, type MediaEndpoint } from './media-endpoint.js';
 export { MediaSession, type MediaSessionEvents, type MediaSessionOptions, type MediaSessionStats } from './media-session.js';
 export { openUdpRelayLeg, type OpenLegOptions, type UdpBinder } from './open-leg.js';

@@ -20,6 +20,26 @@ import { isHoldAddress, isPrivateAddress } from '../sdp/index.js';
 
 export type LatchRule = 'sdp-ip' | 'any';
 
+/**
+ * One spelling per address, so an SDP's "2001:DB8:0::1" matches the socket's "2001:db8::1"
+ * and a dual-stack socket's "::ffff:192.0.2.1" matches "192.0.2.1". The WHATWG URL parser
+ * canonicalises IPv6 literals (RFC 5952 form) without any socket module.
+ */
+export function canonicalAddress(address: string): string {
+  if (!address.includes(':')) return address;
+  let host: string;
+  try {
+    host = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.toLowerCase();
+  }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (mapped === null) return host;
+  const hi = parseInt(mapped[1] ?? '0', 16);
+  const lo = parseInt(mapped[2] ?? '0', 16);
+  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+}
+
 export function latchRuleFor(sdpAddress: string, signalingAddress?: string): LatchRule {
   if (isPrivateAddress(sdpAddress) && sdpAddress !== signalingAddress) return 'any';
   return 'sdp-ip';
@@ -63,7 +83,11 @@ export class Latch {
 
   #allowed(from: SocketAddress): boolean {
     if (this.#rule === 'any') return true;
-    return from.address === this.#expected?.address || from.address === this.#signalingAddress;
+    const source = canonicalAddress(from.address);
+    return (
+      (this.#expected !== undefined && source === canonicalAddress(this.#expected.address)) ||
+      (this.#signalingAddress !== undefined && source === canonicalAddress(this.#signalingAddress))
+    );
   }
 
   /**

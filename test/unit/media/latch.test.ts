@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Latch, latchRuleFor, type LatchRule } from '../../../src/media/index.js';
+import { Latch, canonicalAddress, latchRuleFor, type LatchRule } from '../../../src/media/index.js';
 
 const RULES: Array<[string, string | undefined, LatchRule]> = [
   ['203.0.113.5', undefined, 'sdp-ip'],
@@ -42,4 +42,25 @@ test("'any': the first source wins; nothing is sent before for a hold address or
   assert.equal(new Latch({ address: '0.0.0.0', port: 4000 }, 'any', undefined, 0).target, undefined);
   assert.equal(new Latch({ address: '192.0.2.1', port: 0 }, 'sdp-ip', undefined, 0).target, undefined);
   assert.equal(new Latch(undefined, 'sdp-ip', undefined, 0).accept(from('192.0.2.1', 1), 0), 'rejected');
+});
+
+const CANONICAL: Array<[string, string]> = [
+  ['192.0.2.1', '192.0.2.1'],
+  ['2001:DB8:0:0::1', '2001:db8::1'],
+  ['2001:0db8::0001', '2001:db8::1'],
+  ['::ffff:192.0.2.1', '192.0.2.1'],
+  ['::1', '::1'],
+  ['not:an:address:zz', 'not:an:address:zz'],
+];
+for (const [input, expected] of CANONICAL) {
+  test(`canonicalAddress(${input}) is ${expected}`, () => {
+    assert.equal(canonicalAddress(input), expected);
+  });
+}
+
+test("'sdp-ip' matches an SDP IPv6 address however it is spelled, and IPv4-mapped sources", () => {
+  const v6 = new Latch({ address: '2001:DB8:0::5', port: 4000 }, 'sdp-ip', undefined, 0);
+  assert.equal(v6.accept({ address: '2001:db8::5', port: 5000, family: 'IPv6' }, 0), 'latched');
+  const mapped = new Latch({ address: '192.0.2.9', port: 4000 }, 'sdp-ip', undefined, 0);
+  assert.equal(mapped.accept({ address: '::ffff:192.0.2.9', port: 5000, family: 'IPv6' }, 0), 'latched');
 });
