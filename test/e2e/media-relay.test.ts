@@ -176,3 +176,21 @@ test('port pool over real binds: a port held elsewhere is skipped, exhaustion is
   await Promise.all([second.closed(), third.closed()]);
   assert.equal(pool.available, 3);
 });
+
+test('IPv6: the relay latches and forwards on [::1], with the SDP address spelled long-hand', { timeout: 10_000 }, async (t) => {
+  const track = cleanup(t);
+  const pool = new PortPool({ min: 19240, max: 19249 });
+  const bind6: UdpBinder = (port) => bindUdp({ address: '::1', port });
+  const a = await phone(track, '::1');
+  const b = await phone(track, '::1');
+  const legA = track(await openUdpRelayLeg(pool, bind6, { clock: realClock, remote: { address: '0:0:0:0:0:0:0:1', port: 9 } }));
+  const legB = track(await openUdpRelayLeg(pool, bind6, { clock: realClock, remote: { address: '::1', port: b.socket.local.port } }));
+  const session = track(new MediaSession({ clock: realClock, a: legA, b: legB }));
+  session.start();
+  a.socket.send(rtp(1, 1), legA.local.rtp.port, '::1');
+  await until(() => b.got.length === 1, 'IPv6 packet at B');
+  b.socket.send(rtp(1, 2), legB.local.rtp.port, '::1');
+  await until(() => a.got.length === 1, 'IPv6 packet back at A');
+  assert.deepEqual(legA.rtpTarget, { address: '::1', port: a.socket.local.port });
+  assert.equal(session.stats()['a-to-b'].packets, 1);
+});
