@@ -104,7 +104,12 @@ export function rewriteSdp(sdp: SessionDescription, plan: SdpRewritePlan): Sessi
   const firstAnchor = plan.media.find((a) => a !== undefined);
   const sessionAddress = plan.sessionAddress ?? firstAnchor?.address;
   const connection = sdp.connection === undefined || sessionAddress === undefined ? sdp.connection : anchoredConnection(sdp.connection, sessionAddress);
-  const media = sdp.media.map((m, i) => rewriteMedia(m, plan.media[i], connection, stripIce));
+  const media = sdp.media.map((m, i) => {
+    const rewritten = rewriteMedia(m, plan.media[i], connection, stripIce);
+    // A section left alone keeps the address it had from the session-level c= (RFC 8866 §5.7).
+    const keepsOld = plan.media[i] === undefined && m.connections.length === 0 && sdp.connection !== undefined && connection !== sdp.connection;
+    return keepsOld && sdp.connection !== undefined ? { ...rewritten, connections: [sdp.connection] } : rewritten;
+  });
   const attributes = stripIce ? sdp.attributes.filter((a) => !ICE_ATTRIBUTES.has(a.name)) : [...sdp.attributes];
   const origin = originFor(sdp, plan);
   const rewritten: SessionDescription = { ...sdp, origin, connection, attributes, media };

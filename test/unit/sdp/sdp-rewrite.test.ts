@@ -87,6 +87,7 @@ test('anchoring: a section without a plan entry is left alone; a media c= is add
   const out = rewriteSdp(two, { media: [undefined, { address: '1.1.1.1', port: 6000 }], sessionAddress: '2.2.2.2' });
   assert.deepEqual(out.connection, { netType: 'IN', addrType: 'IP4', address: '2.2.2.2' });
   assert.equal(out.media[0]?.port, 4000);
+  assert.deepEqual(out.media[0]?.connections, [{ netType: 'IN', addrType: 'IP4', address: '10.0.0.1' }], 'keeps the address it inherited');
   assert.deepEqual(out.media[1]?.connections, [{ netType: 'IN', addrType: 'IP4', address: '1.1.1.1' }]);
   assert.equal(out.media[1]?.port, 6000);
   assert.equal(out.origin, two.origin, 'o= untouched without a plan origin');
