@@ -11,6 +11,7 @@ import { GoAwayReason, TunnelProtocolError } from './errors.js';
 import { Flag, FrameType, SUPPORTED_VERSIONS, type Frame } from './frame.js';
 import { Link, type LinkCounters } from './link.js';
 import { TunnelSession, type SessionOptions } from './session.js';
+import type { TunnelStats } from './stats.js';
 
 export const DEFAULT_RESUME_WINDOW_MS = 300_000;
 export const DEFAULT_MAX_SESSIONS = 10_000;
@@ -66,6 +67,11 @@ export class TunnelServer extends TypedEmitter<TunnelServerEvents> {
   /** Sessions held: connected, or disconnected within their resume window. */
   sessions(): TunnelSession[] {
     return [...this.#entries.keys()];
+  }
+
+  /** What `status` shows: one entry per session held. */
+  stats(): TunnelStats[] {
+    return this.sessions().map((s) => s.stats());
   }
 
   /** Takes an accepted carriage (TLS or WSS) and runs the handshake on it. */

@@ -30,6 +30,9 @@ export interface SessionOptions {
   readonly maxConfigBytes?: number;
   /** Bytes gathered into one carriage write; default 64 KiB. */
   readonly batchBytes?: number;
+  /** Streams and channels the peer may hold open at once; more are refused (RST, FIN). Default 4096. */
+  readonly maxStreams?: number;
+  readonly maxChannels?: number;
   readonly logger?: Logger;
 }
 
@@ -56,6 +59,8 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   readonly #clock: Clock;
   readonly #channelQueue: number;
   readonly #batchBytes: number;
+  readonly #maxStreams: number;
+  readonly #maxChannels: number;
   readonly #logger: Logger | undefined;
   readonly #config: ConfigAssembler;
   readonly #streams = new Map<number, TunnelStream>();
@@ -90,6 +95,8 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     this.#clock = clock;
     this.#channelQueue = options.channelQueue ?? DEFAULT_CHANNEL_QUEUE;
     this.#batchBytes = options.batchBytes ?? 65_536;
+    this.#maxStreams = options.maxStreams ?? 4096;
+    this.#maxChannels = options.maxChannels ?? 4096;
     this.#logger = options.logger;
     this.#config = new ConfigAssembler(options.maxConfigBytes ?? MAX_CONFIG_BYTES);
     this.#nextLocalId = role === 'client' ? 1 : 2;
@@ -318,8 +325,12 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     let stream = this.#streams.get(f.id);
     if (stream === undefined) {
       if ((f.flags & Flag.SYN) === 0) return; // late frame of a stream already reset or finished
-      if (!this.#isPeerId(f.id) || f.id <= this.#maxPeerStreamId) {
-        throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `SYN for stream ${f.id} with the wrong parity or reused`);
+      if (!this.#isPeerId(f.id)) throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `SYN for stream ${f.id} with the wrong parity`);
+      // PROTOCOL.md "Streams": over the limit, or an ID already used (a refused stream's SYN sent
+      // again after a resume), the stream is refused with RST.
+      if (f.id <= this.#maxPeerStreamId || this.#streams.size >= this.#maxStreams) {
+        this.#maxPeerStreamId = Math.max(this.#maxPeerStreamId, f.id);
+        return this.#queueControl(FrameType.DATA, Flag.RST, f.id, Buffer.alloc(0));
       }
       this.#maxPeerStreamId = f.id;
       stream = new TunnelStream(f.id, this, (e, err) => this.#logger?.warn({ event: e, err }, 'stream listener failed'), false);
@@ -340,7 +351,10 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
       if (!this.#isPeerId(f.id)) throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `channel ${f.id} with the wrong parity`);
       const label = decodeLabel(f.payload);
       // A SYN for an open channel is a resend after a resume: acknowledge it again.
-      if (!this.#channels.has(f.id)) this.emit('channel', this.#newChannel(f.id, label));
+      if (!this.#channels.has(f.id)) {
+        if (this.#channels.size >= this.#maxChannels) return this.#queueControl(FrameType.DATAGRAM, Flag.FIN, f.id, Buffer.alloc(0));
+        this.emit('channel', this.#newChannel(f.id, label));
+      }
       this.#queueControl(FrameType.DATAGRAM, Flag.ACK, f.id, Buffer.alloc(0));
       return;
     }

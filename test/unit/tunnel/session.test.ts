@@ -391,3 +391,24 @@ test('acceptStream hands over streams the peer opens, and rejects once the sessi
   await settle();
   await assert.rejects(server.acceptStream());
 });
+
+test('streams and channels over the peer limit are refused with RST and FIN, the session stays up', async () => {
+  const h = await connectedPair({ server: { maxStreams: 2, maxChannels: 1 } });
+  const server = h.serverSessions[0];
+  assert.ok(server);
+  const streams = [h.client.openStream(), h.client.openStream(), h.client.openStream()];
+  const resets: number[] = [];
+  for (const s of streams) s.on('close', (c) => c.reset && resets.push(s.id));
+  const channels = [h.client.openChannel('a'), h.client.openChannel('b')];
+  const channelCloses: number[] = [];
+  for (const c of channels) c.on('close', () => channelCloses.push(c.id));
+  await settle();
+  assert.deepEqual(resets, [5]);
+  assert.deepEqual(channelCloses, [9], "streams and channels share one ID counter: 1, 3, 5, then 7, 9");
+  assert.equal(server.streams.size, 2);
+  assert.equal(server.channels.size, 1);
+  assert.equal(h.client.state, 'open');
+  assert.equal(server.state, 'open');
+  assert.deepEqual(h.server.stats().map((s) => s.streams), [2]);
+  h.client.close();
+});
