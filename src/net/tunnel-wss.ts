@@ -82,6 +82,8 @@ export interface TunnelWssListenOptions extends TunnelCredentials {
   readonly port?: number;
   readonly onCarriage: (carriage: TunnelCarriage) => void;
   readonly onHandshakeError?: (error: Error, remoteAddress: string) => void;
+  /** The WebSocket path; default /tunnel. */
+  readonly path?: string;
 }
 
 export async function listenTunnelWss(options: TunnelWssListenOptions): Promise<TunnelListener> {
@@ -89,7 +91,7 @@ export async function listenTunnelWss(options: TunnelWssListenOptions): Promise<
     res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required\n');
   });
   https.on('tlsClientError', (error, socket) => options.onHandshakeError?.(error, socket.remoteAddress ?? ''));
-  const wss = new WebSocketServer({ server: https, path: TUNNEL_WSS_PATH, perMessageDeflate: false, maxPayload: MAX_MESSAGE });
+  const wss = new WebSocketServer({ server: https, path: options.path ?? TUNNEL_WSS_PATH, perMessageDeflate: false, maxPayload: MAX_MESSAGE });
   wss.on('connection', (ws, req) => {
     options.onCarriage(new WsCarriage(ws, peerOf(req.socket as TLSSocket, 'wss')));
   });
@@ -112,8 +114,8 @@ export interface TunnelWssConnectOptions extends TunnelCredentials {
   readonly checkServerIdentity?: (host: string, cert: unknown) => Error | undefined;
 }
 
-export function tunnelWssUrl(host: string, port = DEFAULT_TUNNEL_WSS_PORT): string {
-  return `wss://${host.includes(':') ? `[${host}]` : host}:${port}${TUNNEL_WSS_PATH}`;
+export function tunnelWssUrl(host: string, port = DEFAULT_TUNNEL_WSS_PORT, path = TUNNEL_WSS_PATH): string {
+  return `wss://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
 }
 
 export function connectTunnelWss(options: TunnelWssConnectOptions): Promise<TunnelCarriage> {
