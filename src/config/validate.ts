@@ -3,9 +3,8 @@
  * bad field throws a ConfigError whose `path` names it (`hub.enrollment.port`); unknown fields are
  * errors too, so a typo is not silently ignored.
  */
-import { ConfigError } from '../core/index.js';
+import { ConfigError, isIpLiteral } from '../core/index.js';
 import { parseDuration } from './duration.js';
-import { isIpLiteral } from './ip-literal.js';
 import { DEFAULT_CONFIG, type AgentConfig, type HubConfig, type ListenConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
 type Obj = Record<string, unknown>;

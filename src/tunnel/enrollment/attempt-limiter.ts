@@ -6,8 +6,7 @@
  * IPv6 addresses are grouped by /64, the usual size of one customer's network.
  */
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../../core/index.js';
-import { isIpv6Literal } from './ip-literal.js';
+import { isIpv6Literal, type Clock } from '../../core/index.js';
 
 export interface LockoutPolicy {
   readonly maxFailures: number;

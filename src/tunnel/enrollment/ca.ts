@@ -6,9 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import forge from 'node-forge';
-import type { Clock } from '../../core/index.js';
+import { isIpLiteral, type Clock } from '../../core/index.js';
 import { EnrollError } from './errors.js';
-import { isIpLiteral } from './ip-literal.js';
 import { fingerprintOfPem } from './fingerprint.js';
 
 const DAY_MS = 86_400_000;
