@@ -1,0 +1,330 @@
+/**
+ * The agent side of the call path: the outbound proxy of the LAN phones. A transaction-stateful
+ * proxy (RFC 3261 §16) whose upstream is the tunnel: requests from phones lose their Via stack and
+ * Contacts (topology hiding, the hub never learns LAN addresses), responses come back with the
+ * phone's own Vias; requests from the hub are routed by the contact token in their Request-URI to
+ * the phone's flow (the source it last spoke from: rport, RFC 3581, and phones behind a NAT or a
+ * broken SIP ALG whose Contact does not match their source). SDP is anchored on the agent.
+ */
+import { silentLogger, type Clock, type Logger } from '../core/index.js';
+import { parseSdp, serializeSdp } from '../sdp/index.js';
+import {
+  buildResponse, getHeader, topVia, getViaBranch, withHeader, withoutHeader, formatVia, parseVia,
+  type ServerRequest, type SipMessage, type SipRequest, type SipResponse, type SipStack, type TransportTarget, type SipTransportName,
+} from '../sip/index.js';
+import type { CallMedia } from './call-media.js';
+import { RegistrationCache, requestedExpires } from './registrations.js';
+import type { SipTunnelLink } from './sip-link.js';
+import {
+  TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
+} from './sip-edit.js';
+import { newTunnelBranch, tokenOf } from './tokens.js';
+
+export interface AgentCallPathOptions {
+  readonly clock: Clock;
+  readonly stack: SipStack;
+  readonly media: CallMedia;
+  readonly registrations: RegistrationCache;
+  readonly logger?: Logger;
+}
+
+interface PhoneFlow {
+  readonly uri: string;
+  readonly target: TransportTarget;
+}
+
+interface Upstream {
+  readonly incoming: ServerRequest;
+  readonly target: TransportTarget;
+  readonly phoneExpires: number | undefined;
+}
+
+interface Downstream {
+  readonly fromHub: SipRequest;
+  readonly sent: SipRequest;
+  readonly target: TransportTarget;
+  mediaTag: string;
+}
+
+export class AgentCallPath {
+  readonly #o: AgentCallPathOptions;
+  readonly #log: Logger;
+  readonly #phones = new Map<string, PhoneFlow>();
+  readonly #upstream = new Map<string, Upstream>();
+  /** Phone INVITE branch → tunnel branch, for CANCEL (RFC 3261 §9.1: the CANCEL has the INVITE's branch). */
+  readonly #cancelable = new Map<string, string>();
+  readonly #downstream = new Map<string, Downstream>();
+  #link: SipTunnelLink | undefined;
+  readonly #counters = { fromPhones: 0, fromTunnel: 0, unroutable: 0, tunnelDown: 0 };
+
+  constructor(options: AgentCallPathOptions) {
+    this.#o = options;
+    this.#log = options.logger ?? silentLogger;
+    options.stack.onRequest((incoming) => this.#fromPhone(incoming));
+  }
+
+  /** The SIP stream of the current tunnel session (a new one after a session is replaced). */
+  attach(link: SipTunnelLink): void {
+    this.#link = link;
+    link.onMessage((m) => this.#fromTunnel(m, link));
+  }
+
+  get counters(): Readonly<Record<'fromPhones' | 'fromTunnel' | 'unroutable' | 'tunnelDown', number>> {
+    return this.#counters;
+  }
+
+  phones(): { token: string; uri: string; target: TransportTarget }[] {
+    return [...this.#phones].map(([token, p]) => ({ token, ...p }));
+  }
+
+  #lanContact(transport: SipTransportName, user: string): string {
+    const t = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
+    return `sip:${user}@${this.#o.stack.hostPort(transport)}${t}`;
+  }
+
+  /** A phone's contact → the agent's token for it (and the flow it is reached on). */
+  #phoneContact(uri: string, source: ServerRequest['source']): string {
+    const target: TransportTarget = { transport: source.transport, host: source.address, port: source.port, ...(source.flowId === undefined ? {} : { flowId: source.flowId }) };
+    const token = `a-${tokenOf(`${uri}|${target.transport}|${target.host}|${target.port}`)}`;
+    this.#phones.set(token, { uri, target });
+    return `sip:${token}@${TUNNEL_HOST}`;
+  }
+
+  // ---------------------------------------------------------------- phone → tunnel
+
+  #fromPhone(incoming: ServerRequest): void {
+    const { request } = incoming;
+    this.#counters.fromPhones++;
+    if (request.method === 'OPTIONS' && this.#isForUs(request)) {
+      incoming.respond(buildResponse(request, 200, undefined, [{ name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, SUBSCRIBE, NOTIFY, MESSAGE, REGISTER' }]));
+      return;
+    }
+    void this.#forwardUp(incoming).catch((error: unknown) => {
+      this.#log.warn({ err: error, method: request.method }, 'request from a phone not forwarded');
+      if (request.method !== 'ACK') incoming.respond(buildResponse(request, 500));
+    });
+  }
+
+  #isForUs(request: SipRequest): boolean {
+    const uri = sipUri(request.uri);
+    return uri !== undefined && uri.user === undefined && headerList(request, 'Route').length === 0;
+  }
+
+  async #forwardUp(incoming: ServerRequest): Promise<void> {
+    const { request, source } = incoming;
+    const link = this.#link;
+    if (request.method === 'CANCEL') return this.#cancelUp(incoming, link);
+    if (link === undefined || link.closed) {
+      this.#counters.tunnelDown++;
+      if (request.method !== 'ACK') incoming.respond(buildResponse(request, 503, 'Tunnel Down'));
+      return;
+    }
+    const headers0 = decrementMaxForwards(request);
+    if (headers0 === undefined) {
+      incoming.respond(buildResponse(request, 483));
+      return;
+    }
+    let contactToken: string | undefined;
+    let phoneContact: string | undefined;
+    let headers = mapContacts(headers0, (uri) => {
+      phoneContact = uri;
+      const mapped = this.#phoneContact(uri, source);
+      contactToken = sipUri(mapped)?.user;
+      return mapped;
+    });
+    let phoneExpires: number | undefined;
+    if (request.method === 'REGISTER' && contactToken !== undefined && phoneContact !== undefined) {
+      phoneExpires = requestedExpires(request);
+      const cached = this.#o.registrations.answerable(request, contactToken);
+      if (cached !== undefined) {
+        incoming.respond(buildResponse(request, 200, undefined, [{ name: 'Contact', value: `<${phoneContact}>;expires=${phoneExpires ?? 0}` }]));
+        return;
+      }
+      // Ask the registrar for the longer upstream lifetime (RFC 3261 §10.2.1.1).
+      if (phoneExpires !== undefined && phoneExpires > 0) {
+        const up = Math.max(phoneExpires, this.#o.registrations.upstreamExpires);
+        headers = withHeader(mapContacts(headers, (u) => u).map((h) => (h.name === 'Contact' ? { ...h, value: h.value.replace(/;expires=\d+/i, '') } : h)), 'Expires', String(up));
+      }
+    }
+    // The phone reaches us as its outbound proxy: its Route set names only us (RFC 3261 §16.4).
+    headers = withoutHeader(headers, 'Route');
+    const branch = newTunnelBranch();
+    headers = setHeaderList(headers, 'Via', [`SIP/2.0/TCP ${TUNNEL_HOST};branch=${branch}`]);
+    let body = request.body;
+    if (isSdp(request)) body = await this.#sdpUp(request, source.address, link);
+    const uri = this.#upstreamUri(request.uri);
+    const out: SipRequest = { ...request, uri, headers, body };
+    if (request.method === 'BYE') this.#o.media.release(callIdOf(request), phoneTag(request, true));
+    if (request.method !== 'ACK') {
+      const target: TransportTarget = { transport: source.transport, host: source.address, port: source.port };
+      this.#upstream.set(branch, { incoming, target, phoneExpires });
+      if (request.method === 'INVITE') {
+        const phoneBranch = getViaBranch(topVia(request));
+        if (phoneBranch !== undefined) this.#cancelable.set(phoneBranch, branch);
+      }
+    }
+    link.send(out);
+  }
+
+  /** sip:h-TOKEN@<agent> (a contact the hub minted, given to the phone by us) → sip:h-TOKEN@tunnel.invalid. */
+  #upstreamUri(uri: string): string {
+    const parsed = sipUri(uri);
+    if (parsed?.user?.startsWith('h-') === true) return `sip:${parsed.user}@${TUNNEL_HOST}`;
+    return uri;
+  }
+
+  async #sdpUp(message: SipMessage, signalingAddress: string, link: SipTunnelLink): Promise<Buffer> {
+    const tag = phoneTag(message, true);
+    if (tag === undefined) return message.body;
+    const sd = await this.#o.media.fromEdge(callIdOf(message), tag, parseSdp(message.body), link.channels, signalingAddress);
+    return Buffer.from(serializeSdp(sd));
+  }
+
+  #cancelUp(incoming: ServerRequest, link: SipTunnelLink | undefined): void {
+    const { request } = incoming;
+    const phoneBranch = getViaBranch(topVia(request));
+    const branch = phoneBranch === undefined ? undefined : this.#cancelable.get(phoneBranch);
+    if (branch === undefined || link === undefined) {
+      incoming.respond(buildResponse(request, 481));
+      return;
+    }
+    incoming.respond(buildResponse(request, 200));
+    const headers = setHeaderList(withoutHeader(request.headers, 'Route'), 'Via', [`SIP/2.0/TCP ${TUNNEL_HOST};branch=${branch}`]);
+    link.send({ ...request, uri: this.#upstreamUri(request.uri), headers });
+  }
+
+  // ---------------------------------------------------------------- tunnel → phone
+
+  #fromTunnel(message: SipMessage, link: SipTunnelLink): void {
+    this.#counters.fromTunnel++;
+    const task = message.kind === 'response' ? this.#responseDown(message, link) : this.#requestDown(message, link);
+    void task.catch((error: unknown) => this.#log.warn({ err: error }, 'message from the tunnel not delivered'));
+  }
+
+  async #responseDown(response: SipResponse, link: SipTunnelLink): Promise<void> {
+    const branch = getViaBranch(topVia(response));
+    const up = branch === undefined ? undefined : this.#upstream.get(branch);
+    if (up === undefined || branch === undefined) return;
+    const { request } = up.incoming;
+    if (response.status >= 200) {
+      this.#upstream.delete(branch);
+      const phoneBranch = getViaBranch(topVia(request));
+      if (phoneBranch !== undefined) this.#cancelable.delete(phoneBranch);
+    }
+    let headers = prependHeader(withoutHeader(withoutHeader(response.headers, 'Via'), 'Record-Route'), 'Via', headerList(request, 'Via'));
+    headers = mapContacts(headers, (uri) => this.#hubContactForPhone(uri, up.target.transport));
+    if (request.method === 'REGISTER' && response.status >= 200 && response.status < 300) headers = this.#registered(request, response, headers, up);
+    let body = response.body;
+    const callId = callIdOf(response);
+    if (isSdp(response)) {
+      const tag = phoneTag(response, false);
+      if (tag !== undefined) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, tag, parseSdp(response.body), link.channels)));
+    }
+    if (request.method === 'INVITE' && response.status >= 300) this.#o.media.release(callId, phoneTag(response, false));
+    up.incoming.respond({ ...response, headers, body });
+  }
+
+  /** Upstream granted `expires` for our token contact; the phone is told its own lifetime back. */
+  #registered(request: SipRequest, response: SipResponse, headers: ReturnType<typeof mapContacts>, up: Upstream): ReturnType<typeof mapContacts> {
+    const phoneContact = headerList(request, 'Contact')[0];
+    const phoneUri = phoneContact === undefined ? undefined : sipUri(phoneContact.replace(/^[^<]*<([^>]*)>.*$/, '$1'));
+    if (phoneContact === undefined || phoneUri === undefined) return headers;
+    const token = sipUri(this.#phoneContact(phoneContact.replace(/^[^<]*<([^>]*)>.*$/, '$1'), up.incoming.source))?.user ?? '';
+    const ours = headerList(response, 'Contact').find((c) => c.includes(token));
+    const grantedMatch = ours === undefined ? undefined : /;expires=(\d+)/i.exec(ours);
+    const granted = grantedMatch?.[1] === undefined ? Number(getHeader(response, 'Expires') ?? 0) : Number(grantedMatch[1]);
+    const phoneExpires = Math.min(up.phoneExpires ?? granted, granted);
+    this.#o.registrations.store(request, phoneContact.replace(/^[^<]*<([^>]*)>.*$/, '$1'), token, granted, phoneExpires);
+    // The phone sees only its own binding, with the lifetime it asked for (it keeps refreshing at its pace).
+    return setHeaderList(withoutHeader(headers, 'Expires'), 'Contact', phoneExpires > 0 ? [`${phoneContact.replace(/;expires=\d+/i, '')};expires=${phoneExpires}`] : []);
+  }
+
+  #hubContactForPhone(uri: string, transport: SipTransportName): string {
+    const parsed = sipUri(uri);
+    if (parsed?.user !== undefined && parsed.host === TUNNEL_HOST && parsed.user.startsWith('h-')) return this.#lanContact(transport, parsed.user);
+    if (parsed?.user !== undefined && parsed.host === TUNNEL_HOST && parsed.user.startsWith('a-')) {
+      const phone = this.#phones.get(parsed.user);
+      if (phone !== undefined) return phone.uri;
+    }
+    return uri;
+  }
+
+  async #requestDown(request: SipRequest, link: SipTunnelLink): Promise<void> {
+    const uri = sipUri(request.uri);
+    const phone = uri?.user === undefined ? undefined : this.#phones.get(uri.user);
+    const hubBranch = getViaBranch(topVia(request)) ?? '';
+    if (request.method === 'CANCEL') return this.#cancelDown(request, hubBranch, link);
+    if (phone === undefined) {
+      this.#counters.unroutable++;
+      if (request.method !== 'ACK') link.send(buildResponse(request, 404, 'Unknown Contact'));
+      return;
+    }
+    const transport = phone.target.transport;
+    let headers = withoutHeader(withoutHeader(withoutHeader(request.headers, 'Route'), 'Record-Route'), 'Via');
+    headers = prependHeader(headers, 'Via', [this.#o.stack.newVia(transport)]);
+    headers = mapContacts(headers, (u) => this.#hubContactForPhone(u, transport));
+    const callId = callIdOf(request);
+    const existingTag = phoneTag(request, false);
+    const mediaTag = existingTag ?? `pending:${hubBranch}`;
+    let body = request.body;
+    if (isSdp(request)) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, mediaTag, parseSdp(request.body), link.channels)));
+    const sent: SipRequest = { ...request, uri: phone.uri, headers, body };
+    if (request.method === 'BYE') this.#o.media.release(callId, existingTag);
+    if (request.method === 'ACK') {
+      await this.#o.stack.sendStateless(sent, phone.target);
+      return;
+    }
+    const down: Downstream = { fromHub: request, sent, target: phone.target, mediaTag };
+    this.#downstream.set(hubBranch, down);
+    const relay = (response: SipResponse): void => void this.#responseUp(response, down, link).catch((error: unknown) => this.#log.warn({ err: error }, 'response not relayed'));
+    try {
+      const final = await this.#o.stack.request(sent, phone.target, relay);
+      relay(final);
+    } catch (error) {
+      this.#log.info({ err: error, method: request.method }, 'phone did not answer');
+      link.send(buildResponse(request, 408));
+    } finally {
+      this.#downstream.delete(hubBranch);
+    }
+  }
+
+  async #responseUp(response: SipResponse, down: Downstream, link: SipTunnelLink): Promise<void> {
+    let headers = prependHeader(withoutHeader(response.headers, 'Via'), 'Via', headerList(down.fromHub, 'Via'));
+    headers = mapContacts(headers, (uri) => this.#phoneContact(uri, { transport: down.target.transport, address: down.target.host, port: down.target.port, ...(down.target.flowId === undefined ? {} : { flowId: down.target.flowId }) }));
+    const callId = callIdOf(response);
+    const tag = phoneTag(response, true);
+    if (tag !== undefined && down.mediaTag !== tag) {
+      this.#o.media.rekey(callId, down.mediaTag, tag);
+      down.mediaTag = tag;
+    }
+    let body = response.body;
+    if (isSdp(response) && tag !== undefined) {
+      body = Buffer.from(serializeSdp(await this.#o.media.fromEdge(callId, tag, parseSdp(response.body), link.channels, down.target.host)));
+    }
+    if (down.fromHub.method === 'INVITE' && response.status >= 300) this.#o.media.release(callId, down.mediaTag);
+    link.send({ ...response, headers, body });
+  }
+
+  #cancelDown(cancel: SipRequest, hubBranch: string, link: SipTunnelLink): void {
+    const down = this.#downstream.get(hubBranch);
+    link.send(buildResponse(cancel, down === undefined ? 481 : 200));
+    if (down === undefined) return;
+    const via = headerList(down.sent, 'Via')[0] ?? '';
+    const { seq } = cseqOf(down.sent);
+    const headers = [
+      { name: 'Via', value: formatVia(parseVia(via)) },
+      { name: 'Max-Forwards', value: '70' },
+      ...['From', 'To', 'Call-ID'].map((name) => ({ name, value: getHeader(down.sent, name) ?? '' })),
+      { name: 'CSeq', value: `${seq} CANCEL` },
+    ];
+    const request: SipRequest = { kind: 'request', version: 'SIP/2.0', method: 'CANCEL', uri: down.sent.uri, headers, body: Buffer.alloc(0) };
+    this.#o.stack.request(request, down.target).catch(() => {});
+  }
+
+  close(): void {
+    this.#upstream.clear();
+    this.#downstream.clear();
+    this.#cancelable.clear();
+    this.#o.media.close();
+  }
+}

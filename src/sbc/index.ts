@@ -1,0 +1,10 @@
+// The SBC call path: LAN phones ⇄ agent ⇄ tunnel ⇄ hub ⇄ PBX (README.md in this folder).
+export { AgentCallPath, type AgentCallPathOptions } from './agent-side.js';
+export { HubCallPath, agentKeyOf, cancelFor, type HubCallPathOptions } from './hub-side.js';
+export { CHANNEL_ATTRIBUTE, CallMedia, type CallLegInfo, type CallMediaOptions, type ChannelSource } from './call-media.js';
+export { RegistrationCache, aorOf, digestUsername, requestedExpires, type Binding, type RegistrationCacheOptions } from './registrations.js';
+export { SipTunnelLink } from './sip-link.js';
+export { TUNNEL_HOST, callIdOf, headerList, mapContacts, phoneTag } from './sip-edit.js';
+export { AgentSbc, HubSbc, type AgentSbcOptions, type CallReport, type HubSbcOptions, type SipListenOptions } from './services.js';
+export { callsReport, formatCalls, type CallsDocument } from './calls-report.js';
+export { sbcHubService, type SbcHubService, type SbcHubServiceOptions } from './hub-service.js';

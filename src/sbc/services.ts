@@ -1,0 +1,160 @@
+/**
+ * Composition of the call path on each side, for the composition roots (src/agent.ts, the hub):
+ * opens the SIP sockets and the media port pool, wires the tunnel's SIP stream and datagram
+ * channels. Start order: media pool → SIP stack → call path → tunnel wiring; close() reverses it.
+ */
+import { silentLogger, type Clock, type Logger } from '../core/index.js';
+import { PortPool, openUdpRelayLeg, type PortRange } from '../media/index.js';
+import { bindUdp, listenTcp, listenTls, tcpConnector } from '../net/index.js';
+import { SipStack, SipTransportLayer, type SipTransportName, type TransportTarget } from '../sip/index.js';
+import type { TunnelClient, TunnelServer, TunnelSession } from '../tunnel/index.js';
+import { AgentCallPath } from './agent-side.js';
+import { CallMedia, type CallLegInfo } from './call-media.js';
+import { HubCallPath } from './hub-side.js';
+import { RegistrationCache, type Binding } from './registrations.js';
+import { SipTunnelLink } from './sip-link.js';
+
+export interface SipListenOptions {
+  readonly address: string;
+  /** Absent: no listener of that transport. 0: any free port. */
+  readonly udpPort?: number;
+  readonly tcpPort?: number;
+  readonly tlsPort?: number;
+  readonly tlsServer?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+}
+
+async function openStack(clock: Clock, logger: Logger, o: SipListenOptions): Promise<SipStack> {
+  const udp = o.udpPort === undefined ? undefined : await bindUdp({ address: o.address, port: o.udpPort, receiveBufferSize: 4 << 20 });
+  const tcpListener = o.tcpPort === undefined ? undefined : await listenTcp({ address: o.address, port: o.tcpPort });
+  const tlsListener = o.tlsPort === undefined || o.tlsServer === undefined ? undefined : await listenTls({ address: o.address, port: o.tlsPort, ...o.tlsServer });
+  const transport = new SipTransportLayer({
+    clock,
+    logger,
+    ...(udp === undefined ? {} : { udp }),
+    tcp: { ...(tcpListener === undefined ? {} : { listener: tcpListener }), connector: tcpConnector() },
+    ...(tlsListener === undefined ? {} : { tls: { listener: tlsListener } }),
+  });
+  const stack = new SipStack({ clock, logger, transport, advertisedHost: o.address });
+  stack.start();
+  return stack;
+}
+
+function mediaFor(clock: Clock, address: string, ports: PortRange, localBridging: boolean): CallMedia {
+  const pool = new PortPool(ports);
+  return new CallMedia({
+    clock,
+    edgeAddress: address,
+    localBridging,
+    openLeg: () => openUdpRelayLeg(pool, (port) => bindUdp({ address, port, receiveBufferSize: 1 << 20 }), { clock }),
+  });
+}
+
+export interface CallReport {
+  readonly side: 'agent' | 'hub';
+  readonly legs: readonly CallLegInfo[];
+}
+
+export interface AgentSbcOptions {
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  readonly sip: SipListenOptions;
+  /** LAN address for media relay legs (what the phones send RTP to). */
+  readonly mediaAddress: string;
+  readonly mediaPorts: PortRange;
+  readonly tunnel: TunnelClient;
+  /** Upstream registration lifetime, seconds. */
+  readonly upstreamExpires?: number;
+}
+
+export class AgentSbc {
+  readonly stack: SipStack;
+  readonly callPath: AgentCallPath;
+  readonly media: CallMedia;
+  readonly registrations: RegistrationCache;
+
+  private constructor(stack: SipStack, callPath: AgentCallPath, media: CallMedia, registrations: RegistrationCache) {
+    this.stack = stack;
+    this.callPath = callPath;
+    this.media = media;
+    this.registrations = registrations;
+  }
+
+  static async start(o: AgentSbcOptions): Promise<AgentSbc> {
+    const logger = o.logger ?? silentLogger;
+    const media = mediaFor(o.clock, o.mediaAddress, o.mediaPorts, true);
+    const stack = await openStack(o.clock, logger, o.sip);
+    const registrations = new RegistrationCache({ clock: o.clock, ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }) });
+    const callPath = new AgentCallPath({ clock: o.clock, stack, media, registrations, logger });
+    // One SIP stream per tunnel session; a resumed session keeps it, a new session gets a new one.
+    const attach = (session: TunnelSession): void => callPath.attach(new SipTunnelLink(session, session.openStream(), logger));
+    attach(o.tunnel.session);
+    o.tunnel.on('session', attach);
+    return new AgentSbc(stack, callPath, media, registrations);
+  }
+
+  bindings(): Binding[] {
+    return this.registrations.list();
+  }
+
+  async calls(): Promise<CallReport> {
+    return { side: 'agent', legs: await this.media.list() };
+  }
+
+  async close(): Promise<void> {
+    this.callPath.close();
+    await this.stack.close();
+  }
+}
+
+export interface HubSbcOptions {
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  readonly tunnel: TunnelServer;
+  /** The hub's SIP address toward the PBX. */
+  readonly sip: SipListenOptions;
+  readonly pbx: TransportTarget;
+  /** The hub's media address toward the PBX. */
+  readonly mediaAddress: string;
+  readonly mediaPorts: PortRange;
+}
+
+export class HubSbc {
+  readonly stack: SipStack;
+  readonly callPath: HubCallPath;
+  readonly media: CallMedia;
+
+  private constructor(stack: SipStack, callPath: HubCallPath, media: CallMedia) {
+    this.stack = stack;
+    this.callPath = callPath;
+    this.media = media;
+  }
+
+  static async start(o: HubSbcOptions): Promise<HubSbc> {
+    const logger = o.logger ?? silentLogger;
+    const media = mediaFor(o.clock, o.mediaAddress, o.mediaPorts, false);
+    const stack = await openStack(o.clock, logger, o.sip);
+    const callPath = new HubCallPath({ stack, media, pbx: o.pbx, logger });
+    o.tunnel.on('session', (session) => {
+      const identity = session.peerIdentity;
+      session.on('stream', (stream) => {
+        const link = new SipTunnelLink(session, stream, logger);
+        callPath.attach(identity, link);
+        session.on('close', () => callPath.detach(identity, link));
+      });
+    });
+    return new HubSbc(stack, callPath, media);
+  }
+
+  transport(): SipTransportName {
+    return this.callPath.pbxTransport;
+  }
+
+  async calls(): Promise<CallReport> {
+    return { side: 'hub', legs: await this.media.list() };
+  }
+
+  async close(): Promise<void> {
+    this.callPath.close();
+    await this.stack.close();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * SIP on the tunnel: one reliable stream per tunnel session carries every SIP message of the
+ * branch, one message per DATA frame (streams preserve frame boundaries, PROTOCOL.md "Streams",
+ * so no Content-Length framing is needed). One multiplexed stream rather than one per phone flow:
+ * SIP is small and rare next to RTP, the per-flow context lives in the agent's tables anyway, and a
+ * single stream keeps the order of the messages of a dialog that moves between phone flows.
+ */
+import type { Logger } from '../core/index.js';
+import { parseMessage, serializeMessage, type SipMessage } from '../sip/index.js';
+import type { TunnelSession, TunnelStream } from '../tunnel/index.js';
+import type { ChannelSource } from './call-media.js';
+
+export class SipTunnelLink {
+  readonly channels: ChannelSource;
+  readonly #stream: TunnelStream;
+  #handler: (message: SipMessage) => void = () => {};
+
+  constructor(readonly session: TunnelSession, stream: TunnelStream, logger?: Logger) {
+    this.#stream = stream;
+    this.channels = {
+      open: (label) => (session.state === 'open' ? session.openChannel(label) : undefined),
+      get: (id) => session.channels.get(id),
+    };
+    stream.on('data', (payload) => {
+      let message: SipMessage;
+      try {
+        message = parseMessage(payload);
+      } catch (error) {
+        logger?.warn({ err: error }, 'unparsable SIP message on the tunnel');
+        return;
+      }
+      this.#handler(message);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#stream.closed;
+  }
+
+  onMessage(handler: (message: SipMessage) => void): void {
+    this.#handler = handler;
+  }
+
+  send(message: SipMessage): boolean {
+    return this.#stream.write(serializeMessage(message));
+  }
+
+  close(): void {
+    this.#stream.end();
+  }
+}

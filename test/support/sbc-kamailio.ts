@@ -1,0 +1,116 @@
+/**
+ * Kamailio as the stand-in PBX of the SBC tests (protocols.md §6.1: registrar with digest auth,
+ * every password "secret", Record-Route on INVITE and SUBSCRIBE), listening on a given address,
+ * optionally inside a network namespace. Stopped by pid.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PBX_DOMAIN = 'pbx.test';
+export const PBX_PASSWORD = 'secret';
+
+export function kamailioConfig(address: string, port: number): string {
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+tcp_children=2
+auto_aliases=no
+listen=udp:${address}:${port}
+listen=tcp:${address}:${port}
+alias="${PBX_DOMAIN}"
+loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "auth.so"
+modparam("usrloc", "db_mode", 0)
+modparam("registrar", "max_expires", 3600)
+modparam("registrar", "min_expires", 30)
+modparam("auth", "nonce_expire", 300)
+modparam("rr", "append_fromtag", 1)
+
+request_route {
+	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+	if (!sanity_check("17895", "7")) { xlog("L_WARN", "malformed from $si:$sp\\n"); exit; }
+	if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "Keepalive"); exit; }
+	if (has_totag()) {
+		if (loose_route()) { t_relay(); exit; }
+		if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+		sl_send_reply("404", "Not here"); exit;
+	}
+	if (is_present_hf("Route")) { remove_hf("Route"); }
+	if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
+	t_check_trans();
+	if (is_method("REGISTER")) {
+		xlog("L_INFO", "REGISTER $tu from $si:$sp contact $ct\\n");
+		if (!pv_www_authenticate("$td", "${PBX_PASSWORD}", "0")) { www_challenge("$td", "0"); exit; }
+		consume_credentials();
+		if (!save("location")) { sl_reply_error(); }
+		exit;
+	}
+	if (is_method("INVITE|MESSAGE|SUBSCRIBE") && from_uri==myself) {
+		if (!pv_proxy_authenticate("$fd", "${PBX_PASSWORD}", "0")) { proxy_challenge("$fd", "0"); exit; }
+		consume_credentials();
+	}
+	if (is_method("INVITE|SUBSCRIBE|REFER")) record_route();
+	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+	if (!t_relay()) sl_reply_error();
+	exit;
+}
+`;
+}
+
+export interface PbxProcess {
+  readonly child: ChildProcess;
+  readonly log: string[];
+  stop(): Promise<void>;
+}
+
+export function startPbx(dir: string, address: string, port: number, netns?: string): PbxProcess {
+  const run = join(dir, 'kam-run');
+  mkdirSync(run, { recursive: true });
+  const cfg = join(dir, 'kamailio.cfg');
+  writeFileSync(cfg, kamailioConfig(address, port));
+  const argv = ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-Y', run, '-w', run];
+  // Its own process group: the workers are stopped with the main process, by that group id.
+  const child = netns === undefined
+    ? spawn('kamailio', argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    : spawn('ip', ['netns', 'exec', netns, 'kamailio', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const log: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+  child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+  return {
+    child,
+    log,
+    async stop() {
+      if (child.exitCode !== null || child.pid === undefined) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const group = -child.pid;
+      process.kill(group, 'SIGTERM');
+      const t = setTimeout(() => {
+        try {
+          process.kill(group, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(t);
+      try {
+        process.kill(group, 'SIGKILL');
+      } catch {
+        // every worker is gone
+      }
+    },
+  };
+}
