@@ -8,7 +8,7 @@
  */
 import { formatCSeq, parseCSeq } from '../cseq.js';
 import { getHeader, getHeaders, type SipHeader, type SipRequest, type SipResponse } from '../message.js';
-import { callUser, checkTransition, TimerSet } from './timer-set.js';
+import { TransactionMachine } from './timer-set.js';
 import type { ClientTransaction, ClientTransactionUser, InviteClientState, TransactionContext, TransactionTarget } from './types.js';
 
 const EDGES: Readonly<Record<InviteClientState, readonly InviteClientState[]>> = {
@@ -28,8 +28,7 @@ export class InviteClientTransaction implements ClientTransaction {
   readonly branch: string;
   readonly #ctx: TransactionContext;
   readonly #user: ClientTransactionUser;
-  readonly #timers: TimerSet<InviteClientTimer>;
-  #state: InviteClientState = 'Calling';
+  readonly #machine: TransactionMachine<InviteClientState, InviteClientTimer>;
   #intervalA = 0;
   #ack: SipRequest | undefined;
 
@@ -39,16 +38,17 @@ export class InviteClientTransaction implements ClientTransaction {
     this.branch = branch;
     this.#ctx = ctx;
     this.#user = user;
-    this.#timers = new TimerSet(ctx.clock);
+    this.#machine = new TransactionMachine('INVITE client transaction', EDGES, 'Calling', ctx, () =>
+      this.#machine.callUser('onTerminated', () => this.#user.onTerminated?.(this)));
   }
 
   get state(): InviteClientState {
-    return this.#state;
+    return this.#machine.state;
   }
 
   /** Timers running now, for tests and diagnostics. */
   get runningTimers(): readonly string[] {
-    return this.#timers.running;
+    return this.#machine.runningTimers;
   }
 
   /** The ACK this transaction built for a non-2xx final response, if any (§17.1.1.3). */
@@ -67,9 +67,9 @@ export class InviteClientTransaction implements ClientTransaction {
     const a = this.#ctx.timers.A;
     if (a !== undefined) {
       this.#intervalA = a;
-      this.#timers.start('A', a, () => this.onTimerA());
+      this.#machine.startTimer('A', a, () => this.onTimerA());
     }
-    this.#timers.start('B', this.#ctx.timers.B, () => this.onTimerB());
+    this.#machine.startTimer('B', this.#ctx.timers.B, () => this.onTimerB());
   }
 
   /**
@@ -77,10 +77,10 @@ export class InviteClientTransaction implements ClientTransaction {
    * it to the transport layer, and MUST reset the timer with a value of 2*T1."
    */
   onTimerA(): void {
-    if (this.#state !== 'Calling') return;
+    if (this.#machine.state !== 'Calling') return;
     this.#send(this.request);
     this.#intervalA *= 2;
-    this.#timers.start('A', this.#intervalA, () => this.onTimerA());
+    this.#machine.startTimer('A', this.#intervalA, () => this.onTimerA());
   }
 
   /**
@@ -88,9 +88,9 @@ export class InviteClientTransaction implements ClientTransaction {
    * client transaction SHOULD inform the TU that a timeout has occurred."
    */
   onTimerB(): void {
-    if (this.#state !== 'Calling') return;
-    this.#transition('Terminated');
-    callUser(this.#ctx.log, 'onTimeout', () => this.#user.onTimeout?.(this));
+    if (this.#machine.state !== 'Calling') return;
+    this.#machine.transition('Terminated');
+    this.#machine.callUser('onTimeout', () => this.#user.onTimeout?.(this));
   }
 
   /**
@@ -99,24 +99,24 @@ export class InviteClientTransaction implements ClientTransaction {
    * CANCEL, §9.1) is never left waiting for good.
    */
   onTimerC(): void {
-    if (this.#state !== 'Proceeding') return;
-    this.#transition('Terminated');
-    callUser(this.#ctx.log, 'onTimeout', () => this.#user.onTimeout?.(this));
+    if (this.#machine.state !== 'Proceeding') return;
+    this.#machine.transition('Terminated');
+    this.#machine.callUser('onTimeout', () => this.#user.onTimeout?.(this));
   }
 
   /** §17.1.1.2: "If timer D fires while the client transaction is in the 'Completed' state, the client transaction MUST move to the terminated state." */
   onTimerD(): void {
-    if (this.#state === 'Completed') this.#transition('Terminated');
+    if (this.#machine.state === 'Completed') this.#machine.transition('Terminated');
   }
 
   /** RFC 6026 §8.4: "If Timer M fires while the client transaction is in the 'Accepted' state, the client transaction MUST move to the 'Terminated' state." */
   onTimerM(): void {
-    if (this.#state === 'Accepted') this.#transition('Terminated');
+    if (this.#machine.state === 'Accepted') this.#machine.transition('Terminated');
   }
 
   receiveResponse(response: SipResponse): void {
     const status = response.status;
-    switch (this.#state) {
+    switch (this.#machine.state) {
       case 'Calling':
       case 'Proceeding':
         if (status < 200) {
@@ -124,30 +124,30 @@ export class InviteClientTransaction implements ClientTransaction {
           // 'Calling' state, it transitions to the 'Proceeding' state ... the client transaction
           // SHOULD NOT retransmit the request any longer. Furthermore, the provisional response
           // MUST be passed to the TU."
-          if (this.#state === 'Calling') {
-            this.#transition('Proceeding');
-            this.#timers.cancel('A');
-            this.#timers.cancel('B');
+          if (this.#machine.state === 'Calling') {
+            this.#machine.transition('Proceeding');
+            this.#machine.cancelTimer('A');
+            this.#machine.cancelTimer('B');
           }
           // §16.7 step 2 (for Timer C): "If a provisional response is received ... timer C MUST be reset".
-          this.#timers.start('C', this.#ctx.timers.C, () => this.onTimerC());
+          this.#machine.startTimer('C', this.#ctx.timers.C, () => this.onTimerC());
           this.#toUser(response);
         } else if (status < 300) {
           // RFC 6026 §8.4: "a 2xx response ... MUST be passed up to the TU ... the client
           // transaction MUST transition to the 'Accepted' state, and Timer M MUST be started with a value of 64*T1."
-          this.#transition('Accepted');
-          this.#timers.start('M', this.#ctx.timers.M, () => this.onTimerM());
+          this.#machine.transition('Accepted');
+          this.#machine.startTimer('M', this.#ctx.timers.M, () => this.onTimerM());
           this.#toUser(response);
         } else {
           // §17.1.1.2: "When in either the 'Calling' or 'Proceeding' states, reception of a response
           // with status code from 300-699 MUST cause the client transaction to transition to
           // 'Completed'. The client transaction MUST pass the received response up to the TU, and
           // the client transaction MUST generate an ACK request ... [and] start timer D".
-          this.#transition('Completed');
+          this.#machine.transition('Completed');
           this.#ack = buildNon2xxAck(this.request, response);
           this.#send(this.#ack);
           this.#toUser(response);
-          if (this.state === 'Completed') this.#timers.start('D', this.#ctx.timers.D, () => this.onTimerD());
+          if (this.state === 'Completed') this.#machine.startTimer('D', this.#ctx.timers.D, () => this.onTimerD());
         }
         return;
       case 'Accepted':
@@ -171,32 +171,22 @@ export class InviteClientTransaction implements ClientTransaction {
    * and the client transaction SHOULD transition directly to the 'Terminated' state."
    */
   onTransportError(error: unknown): void {
-    if (this.#state === 'Terminated') return;
-    this.#transition('Terminated');
-    callUser(this.#ctx.log, 'onTransportError', () => this.#user.onTransportError?.(this, error));
+    if (this.#machine.state === 'Terminated') return;
+    this.#machine.transition('Terminated');
+    this.#machine.callUser('onTransportError', () => this.#user.onTransportError?.(this, error));
   }
 
   /** Ends the transaction without telling the TU (the layer is closing). */
   terminate(): void {
-    if (this.#state !== 'Terminated') this.#transition('Terminated');
+    this.#machine.terminate();
   }
 
   #toUser(response: SipResponse): void {
-    callUser(this.#ctx.log, 'onResponse', () => this.#user.onResponse(response, this));
+    this.#machine.callUser('onResponse', () => this.#user.onResponse(response, this));
   }
 
   #send(message: SipRequest): void {
     this.#ctx.send(message, this.target, (error) => this.onTransportError(error));
-  }
-
-  #transition(to: InviteClientState): void {
-    checkTransition('INVITE client transaction', EDGES, this.#state, to);
-    this.#state = to;
-    if (to === 'Terminated') {
-      this.#timers.cancelAll();
-      this.#ctx.terminated();
-      callUser(this.#ctx.log, 'onTerminated', () => this.#user.onTerminated?.(this));
-    }
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import type { SipRequest, SipResponse } from '../message.js';
 import { buildResponse } from '../response.js';
-import { callUser, checkTransition, TimerSet } from './timer-set.js';
+import { TransactionMachine } from './timer-set.js';
 import {
   TransactionError,
   type InviteServerState,
@@ -43,8 +43,7 @@ export class InviteServerTransaction implements ServerTransaction {
   readonly responseTarget: TransactionTarget;
   readonly #ctx: TransactionContext;
   readonly #events: InviteServerEvents;
-  readonly #timers: TimerSet<InviteServerTimer>;
-  #state: InviteServerState = 'Proceeding';
+  readonly #machine: TransactionMachine<InviteServerState, InviteServerTimer>;
   #lastResponse: SipResponse | undefined;
   #intervalG = 0;
 
@@ -54,15 +53,15 @@ export class InviteServerTransaction implements ServerTransaction {
     this.responseTarget = responseTarget;
     this.#ctx = ctx;
     this.#events = events;
-    this.#timers = new TimerSet(ctx.clock);
+    this.#machine = new TransactionMachine('INVITE server transaction', EDGES, 'Proceeding', ctx);
   }
 
   get state(): InviteServerState {
-    return this.#state;
+    return this.#machine.state;
   }
 
   get runningTimers(): readonly string[] {
-    return this.#timers.running;
+    return this.#machine.runningTimers;
   }
 
   /** The last response sent (RFC 2543 ACK matching compares its To tag, §17.2.3). */
@@ -76,18 +75,18 @@ export class InviteServerTransaction implements ServerTransaction {
    * TU will generate a provisional or final response within 200 ms".
    */
   start(): void {
-    this.#timers.start('Trying', this.#ctx.timers.trying, () => this.onTimerTrying());
+    this.#machine.startTimer('Trying', this.#ctx.timers.trying, () => this.onTimerTrying());
   }
 
   onTimerTrying(): void {
-    if (this.#state === 'Proceeding' && this.#lastResponse === undefined) this.respond(buildResponse(this.request, 100));
+    if (this.#machine.state === 'Proceeding' && this.#lastResponse === undefined) this.respond(buildResponse(this.request, 100));
   }
 
   respond(response: SipResponse): void {
     const status = response.status;
-    switch (this.#state) {
+    switch (this.#machine.state) {
       case 'Proceeding':
-        this.#timers.cancel('Trying');
+        this.#machine.cancelTimer('Trying');
         this.#lastResponse = response;
         if (status < 200) {
           // §17.2.1: "The TU passes any number of provisional responses to the server transaction.
@@ -97,21 +96,21 @@ export class InviteServerTransaction implements ServerTransaction {
           // RFC 6026 §8.5: "If, while in the 'Proceeding' state, the TU passes a 2xx response to the
           // server transaction, the server transaction MUST pass this response to the transport layer
           // for transmission ... The server transaction MUST then transition to the 'Accepted' state" (Timer L = 64*T1).
-          this.#transition('Accepted');
-          this.#timers.start('L', this.#ctx.timers.L, () => this.onTimerL());
+          this.#machine.transition('Accepted');
+          this.#machine.startTimer('L', this.#ctx.timers.L, () => this.onTimerL());
           this.#send(response);
         } else {
           // §17.2.1: "While in the 'Proceeding' state, if the TU passes a response with status code
           // from 300 to 699 to the server transaction, the response MUST be passed to the transport
           // layer for transmission, and the state machine MUST enter the 'Completed' state. For
           // unreliable transports, timer G is set to fire in T1 seconds ... timer H MUST be set to fire in 64*T1 seconds".
-          this.#transition('Completed');
+          this.#machine.transition('Completed');
           const g = this.#ctx.timers.G;
           if (g !== undefined) {
             this.#intervalG = g;
-            this.#timers.start('G', g, () => this.onTimerG());
+            this.#machine.startTimer('G', g, () => this.onTimerG());
           }
-          this.#timers.start('H', this.#ctx.timers.H, () => this.onTimerH());
+          this.#machine.startTimer('H', this.#ctx.timers.H, () => this.onTimerH());
           this.#send(response);
         }
         return;
@@ -126,7 +125,7 @@ export class InviteServerTransaction implements ServerTransaction {
       case 'Completed':
       case 'Confirmed':
       case 'Terminated':
-        throw new TransactionError(`INVITE server transaction in ${this.#state} cannot send ${status}`);
+        throw new TransactionError(`INVITE server transaction in ${this.#machine.state} cannot send ${status}`);
     }
   }
 
@@ -136,7 +135,7 @@ export class InviteServerTransaction implements ServerTransaction {
       this.#receiveAck(request, source);
       return;
     }
-    switch (this.#state) {
+    switch (this.#machine.state) {
       case 'Proceeding':
         // §17.2.1: "If a request retransmission is received while in the 'Proceeding' state, the
         // most recent provisional response that was received from the TU MUST be passed to the transport layer for retransmission."
@@ -158,19 +157,19 @@ export class InviteServerTransaction implements ServerTransaction {
   }
 
   #receiveAck(ack: SipRequest, source: TransactionSource): void {
-    switch (this.#state) {
+    switch (this.#machine.state) {
       case 'Completed':
         // §17.2.1: "If an ACK is received while the server transaction is in the 'Completed' state,
         // the server transaction MUST transition to the 'Confirmed' state. As Timer G is ignored
         // in this state, any retransmissions of the response will cease."  Timer I = T4 (0 reliable).
-        this.#transition('Confirmed');
-        this.#timers.cancel('G');
-        this.#timers.cancel('H');
-        this.#timers.start('I', this.#ctx.timers.I, () => this.onTimerI());
+        this.#machine.transition('Confirmed');
+        this.#machine.cancelTimer('G');
+        this.#machine.cancelTimer('H');
+        this.#machine.startTimer('I', this.#ctx.timers.I, () => this.onTimerI());
         return;
       case 'Accepted':
         // RFC 6026 §8.7: "The server transaction MUST pass any received ACKs to the TU".
-        callUser(this.#ctx.log, 'onAck', () => this.#events.onAck(ack, source, this));
+        this.#machine.callUser('onAck', () => this.#events.onAck(ack, source, this));
         return;
       case 'Proceeding':
       case 'Confirmed':
@@ -187,10 +186,10 @@ export class InviteServerTransaction implements ServerTransaction {
    * with a value that doubles, unless that value exceeds T2, in which case it is reset with the value of T2."
    */
   onTimerG(): void {
-    if (this.#state !== 'Completed' || this.#lastResponse === undefined) return;
+    if (this.#machine.state !== 'Completed' || this.#lastResponse === undefined) return;
     this.#send(this.#lastResponse);
     this.#intervalG = Math.min(2 * this.#intervalG, this.#ctx.timers.T2);
-    this.#timers.start('G', this.#intervalG, () => this.onTimerG());
+    this.#machine.startTimer('G', this.#intervalG, () => this.onTimerG());
   }
 
   /**
@@ -199,19 +198,19 @@ export class InviteServerTransaction implements ServerTransaction {
    * MUST indicate to the TU that a transaction failure has occurred."
    */
   onTimerH(): void {
-    if (this.#state !== 'Completed') return;
-    this.#transition('Terminated');
-    callUser(this.#ctx.log, 'onTimeout', () => this.#events.onTimeout(this));
+    if (this.#machine.state !== 'Completed') return;
+    this.#machine.transition('Terminated');
+    this.#machine.callUser('onTimeout', () => this.#events.onTimeout(this));
   }
 
   /** §17.2.1: "Once timer I fires, the server MUST transition to the 'Terminated' state." */
   onTimerI(): void {
-    if (this.#state === 'Confirmed') this.#transition('Terminated');
+    if (this.#machine.state === 'Confirmed') this.#machine.transition('Terminated');
   }
 
   /** RFC 6026 §8.7: "If Timer L fires while the INVITE server transaction is in the 'Accepted' state, the transaction MUST transition to the 'Terminated' state." */
   onTimerL(): void {
-    if (this.#state === 'Accepted') this.#transition('Terminated');
+    if (this.#machine.state === 'Accepted') this.#machine.transition('Terminated');
   }
 
   /**
@@ -220,25 +219,16 @@ export class InviteServerTransaction implements ServerTransaction {
    * Accepted must keep absorbing retransmissions until Timer L).
    */
   onTransportError(error: unknown): void {
-    if (this.#state === 'Terminated' || this.#state === 'Confirmed') return;
-    if (this.#state === 'Completed') this.#transition('Terminated');
-    callUser(this.#ctx.log, 'onTransportError', () => this.#events.onTransportError(this, error));
+    if (this.#machine.state === 'Terminated' || this.#machine.state === 'Confirmed') return;
+    if (this.#machine.state === 'Completed') this.#machine.transition('Terminated');
+    this.#machine.callUser('onTransportError', () => this.#events.onTransportError(this, error));
   }
 
   terminate(): void {
-    if (this.#state !== 'Terminated') this.#transition('Terminated');
+    this.#machine.terminate();
   }
 
   #send(response: SipResponse): void {
     this.#ctx.send(response, this.responseTarget, (error) => this.onTransportError(error));
-  }
-
-  #transition(to: InviteServerState): void {
-    checkTransition('INVITE server transaction', EDGES, this.#state, to);
-    this.#state = to;
-    if (to === 'Terminated') {
-      this.#timers.cancelAll();
-      this.#ctx.terminated();
-    }
   }
 }

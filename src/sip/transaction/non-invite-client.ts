@@ -6,7 +6,7 @@
  *     └──────────── Timer F / transport error (Trying, Proceeding) ────┘
  */
 import type { SipRequest, SipResponse } from '../message.js';
-import { callUser, checkTransition, TimerSet } from './timer-set.js';
+import { TransactionMachine } from './timer-set.js';
 import type { ClientTransaction, ClientTransactionUser, NonInviteClientState, TransactionContext, TransactionTarget } from './types.js';
 
 const EDGES: Readonly<Record<NonInviteClientState, readonly NonInviteClientState[]>> = {
@@ -25,8 +25,7 @@ export class NonInviteClientTransaction implements ClientTransaction {
   readonly branch: string;
   readonly #ctx: TransactionContext;
   readonly #user: ClientTransactionUser;
-  readonly #timers: TimerSet<NonInviteClientTimer>;
-  #state: NonInviteClientState = 'Trying';
+  readonly #machine: TransactionMachine<NonInviteClientState, NonInviteClientTimer>;
   #intervalE = 0;
 
   constructor(request: SipRequest, target: TransactionTarget, branch: string, ctx: TransactionContext, user: ClientTransactionUser) {
@@ -35,15 +34,16 @@ export class NonInviteClientTransaction implements ClientTransaction {
     this.branch = branch;
     this.#ctx = ctx;
     this.#user = user;
-    this.#timers = new TimerSet(ctx.clock);
+    this.#machine = new TransactionMachine('non-INVITE client transaction', EDGES, 'Trying', ctx, () =>
+      this.#machine.callUser('onTerminated', () => this.#user.onTerminated?.(this)));
   }
 
   get state(): NonInviteClientState {
-    return this.#state;
+    return this.#machine.state;
   }
 
   get runningTimers(): readonly string[] {
-    return this.#timers.running;
+    return this.#machine.runningTimers;
   }
 
   /**
@@ -53,12 +53,12 @@ export class NonInviteClientTransaction implements ClientTransaction {
    * unreliable transport is in use, the client transaction MUST set timer E to fire in T1 seconds."
    */
   start(): void {
-    this.#timers.start('F', this.#ctx.timers.F, () => this.onTimerF());
+    this.#machine.startTimer('F', this.#ctx.timers.F, () => this.onTimerF());
     this.#send();
     const e = this.#ctx.timers.E;
     if (e !== undefined) {
       this.#intervalE = e;
-      this.#timers.start('E', e, () => this.onTimerE());
+      this.#machine.startTimer('E', e, () => this.onTimerE());
     }
   }
 
@@ -68,15 +68,15 @@ export class NonInviteClientTransaction implements ClientTransaction {
    * request MUST be passed to the transport layer for retransmission, and Timer E MUST be reset with a value of T2 seconds."
    */
   onTimerE(): void {
-    if (this.#state === 'Trying') {
+    if (this.#machine.state === 'Trying') {
       this.#intervalE = Math.min(2 * this.#intervalE, this.#ctx.timers.T2);
-    } else if (this.#state === 'Proceeding') {
+    } else if (this.#machine.state === 'Proceeding') {
       this.#intervalE = this.#ctx.timers.T2;
     } else {
       return;
     }
     this.#send();
-    this.#timers.start('E', this.#intervalE, () => this.onTimerE());
+    this.#machine.startTimer('E', this.#intervalE, () => this.onTimerE());
   }
 
   /**
@@ -85,35 +85,35 @@ export class NonInviteClientTransaction implements ClientTransaction {
    * 'Terminated' state." Likewise in 'Proceeding'.
    */
   onTimerF(): void {
-    if (this.#state !== 'Trying' && this.#state !== 'Proceeding') return;
-    this.#transition('Terminated');
-    callUser(this.#ctx.log, 'onTimeout', () => this.#user.onTimeout?.(this));
+    if (this.#machine.state !== 'Trying' && this.#machine.state !== 'Proceeding') return;
+    this.#machine.transition('Terminated');
+    this.#machine.callUser('onTimeout', () => this.#user.onTimeout?.(this));
   }
 
   /** §17.1.2.2: "If Timer K fires while in this state [Completed], the client transaction MUST transition to the 'Terminated' state." */
   onTimerK(): void {
-    if (this.#state === 'Completed') this.#transition('Terminated');
+    if (this.#machine.state === 'Completed') this.#machine.transition('Terminated');
   }
 
   receiveResponse(response: SipResponse): void {
-    switch (this.#state) {
+    switch (this.#machine.state) {
       case 'Trying':
       case 'Proceeding':
         if (response.status < 200) {
           // §17.1.2.2: "If a provisional response is received while in the 'Trying' state, the
           // response MUST be passed to the TU, and then the client transaction SHOULD move to the 'Proceeding' state."
-          if (this.#state === 'Trying') this.#transition('Proceeding');
+          if (this.#machine.state === 'Trying') this.#machine.transition('Proceeding');
           this.#toUser(response);
           return;
         }
         // §17.1.2.2: "If a final response (status codes 200-699) is received while in the 'Trying'
         // [or 'Proceeding'] state, the response MUST be passed to the TU, and the client
         // transaction MUST transition to the 'Completed' state ... [and] set Timer K".
-        this.#transition('Completed');
-        this.#timers.cancel('E');
-        this.#timers.cancel('F');
+        this.#machine.transition('Completed');
+        this.#machine.cancelTimer('E');
+        this.#machine.cancelTimer('F');
         this.#toUser(response);
-        if (this.state === 'Completed') this.#timers.start('K', this.#ctx.timers.K, () => this.onTimerK());
+        if (this.state === 'Completed') this.#machine.startTimer('K', this.#ctx.timers.K, () => this.onTimerK());
         return;
       case 'Completed':
         // §17.1.2.2: the Completed state exists "to buffer any additional response retransmissions that may be received".
@@ -125,30 +125,20 @@ export class NonInviteClientTransaction implements ClientTransaction {
 
   /** §17.1.4 (Figure 6: "Transport Err. Inform TU" from Trying and Proceeding). */
   onTransportError(error: unknown): void {
-    if (this.#state !== 'Trying' && this.#state !== 'Proceeding') return;
-    this.#transition('Terminated');
-    callUser(this.#ctx.log, 'onTransportError', () => this.#user.onTransportError?.(this, error));
+    if (this.#machine.state !== 'Trying' && this.#machine.state !== 'Proceeding') return;
+    this.#machine.transition('Terminated');
+    this.#machine.callUser('onTransportError', () => this.#user.onTransportError?.(this, error));
   }
 
   terminate(): void {
-    if (this.#state !== 'Terminated') this.#transition('Terminated');
+    this.#machine.terminate();
   }
 
   #toUser(response: SipResponse): void {
-    callUser(this.#ctx.log, 'onResponse', () => this.#user.onResponse(response, this));
+    this.#machine.callUser('onResponse', () => this.#user.onResponse(response, this));
   }
 
   #send(): void {
     this.#ctx.send(this.request, this.target, (error) => this.onTransportError(error));
-  }
-
-  #transition(to: NonInviteClientState): void {
-    checkTransition('non-INVITE client transaction', EDGES, this.#state, to);
-    this.#state = to;
-    if (to === 'Terminated') {
-      this.#timers.cancelAll();
-      this.#ctx.terminated();
-      callUser(this.#ctx.log, 'onTerminated', () => this.#user.onTerminated?.(this));
-    }
   }
 }

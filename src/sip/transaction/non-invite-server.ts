@@ -6,7 +6,7 @@
  *   transport error in Proceeding or Completed ──────────────────────────────────▶ Terminated
  */
 import type { SipRequest, SipResponse } from '../message.js';
-import { callUser, checkTransition, TimerSet } from './timer-set.js';
+import { TransactionMachine } from './timer-set.js';
 import {
   TransactionError,
   type NonInviteServerState,
@@ -34,8 +34,7 @@ export class NonInviteServerTransaction implements ServerTransaction {
   readonly responseTarget: TransactionTarget;
   readonly #ctx: TransactionContext;
   readonly #events: NonInviteServerEvents;
-  readonly #timers: TimerSet<'J'>;
-  #state: NonInviteServerState = 'Trying';
+  readonly #machine: TransactionMachine<NonInviteServerState, 'J'>;
   #lastResponse: SipResponse | undefined;
 
   constructor(request: SipRequest, source: TransactionSource, responseTarget: TransactionTarget, ctx: TransactionContext, events: NonInviteServerEvents) {
@@ -44,15 +43,15 @@ export class NonInviteServerTransaction implements ServerTransaction {
     this.responseTarget = responseTarget;
     this.#ctx = ctx;
     this.#events = events;
-    this.#timers = new TimerSet(ctx.clock);
+    this.#machine = new TransactionMachine('non-INVITE server transaction', EDGES, 'Trying', ctx);
   }
 
   get state(): NonInviteServerState {
-    return this.#state;
+    return this.#machine.state;
   }
 
   get runningTimers(): readonly string[] {
-    return this.#timers.running;
+    return this.#machine.runningTimers;
   }
 
   get lastResponse(): SipResponse | undefined {
@@ -61,7 +60,7 @@ export class NonInviteServerTransaction implements ServerTransaction {
 
   respond(response: SipResponse): void {
     const provisional = response.status < 200;
-    switch (this.#state) {
+    switch (this.#machine.state) {
       case 'Trying':
       case 'Proceeding':
         this.#lastResponse = response;
@@ -69,16 +68,16 @@ export class NonInviteServerTransaction implements ServerTransaction {
           // §17.2.2: "While in the 'Trying' state, if the TU passes a provisional response to the
           // server transaction, the server transaction MUST enter the 'Proceeding' state. The
           // response MUST be passed to the transport layer for transmission." Further 1xx in Proceeding are sent too.
-          if (this.#state === 'Trying') this.#transition('Proceeding');
+          if (this.#machine.state === 'Trying') this.#machine.transition('Proceeding');
           this.#send(response);
           return;
         }
         // §17.2.2: "If the TU passes a final response (status codes 200-699) to the server while in
         // the 'Proceeding' [or 'Trying'] state, the transaction MUST enter the 'Completed' state, and
         // the response MUST be passed to the transport layer for transmission." Timer J = 64*T1 (0 reliable).
-        this.#transition('Completed');
+        this.#machine.transition('Completed');
         this.#send(response);
-        if (this.state === 'Completed') this.#timers.start('J', this.#ctx.timers.J, () => this.onTimerJ());
+        if (this.state === 'Completed') this.#machine.startTimer('J', this.#ctx.timers.J, () => this.onTimerJ());
         return;
       case 'Completed':
       case 'Terminated':
@@ -86,13 +85,13 @@ export class NonInviteServerTransaction implements ServerTransaction {
         // discarded while in the 'Completed' state." Terminated too: with J = 0 (reliable
         // transports) the two states are one, and the TU must not see a difference.
         if (!provisional) return;
-        throw new TransactionError(`non-INVITE server transaction in ${this.#state} cannot send ${response.status}`);
+        throw new TransactionError(`non-INVITE server transaction in ${this.#machine.state} cannot send ${response.status}`);
     }
   }
 
   /** A retransmission of the request (§17.2.3). */
   receiveRequest(_request: SipRequest): void {
-    switch (this.#state) {
+    switch (this.#machine.state) {
       case 'Trying':
         // §17.2.2: "Once in the 'Trying' state, any further request retransmissions are discarded."
         return;
@@ -111,30 +110,21 @@ export class NonInviteServerTransaction implements ServerTransaction {
 
   /** §17.2.2: "The server transaction remains in this state until Timer J fires, at which point it MUST transition to the 'Terminated' state." */
   onTimerJ(): void {
-    if (this.#state === 'Completed') this.#transition('Terminated');
+    if (this.#machine.state === 'Completed') this.#machine.transition('Terminated');
   }
 
   /** §17.2.4 / Figure 8: "Transport Err. Inform TU" from Proceeding and Completed to Terminated. */
   onTransportError(error: unknown): void {
-    if (this.#state === 'Terminated') return;
-    this.#transition('Terminated');
-    callUser(this.#ctx.log, 'onTransportError', () => this.#events.onTransportError(this, error));
+    if (this.#machine.state === 'Terminated') return;
+    this.#machine.transition('Terminated');
+    this.#machine.callUser('onTransportError', () => this.#events.onTransportError(this, error));
   }
 
   terminate(): void {
-    if (this.#state !== 'Terminated') this.#transition('Terminated');
+    this.#machine.terminate();
   }
 
   #send(response: SipResponse): void {
     this.#ctx.send(response, this.responseTarget, (error) => this.onTransportError(error));
-  }
-
-  #transition(to: NonInviteServerState): void {
-    checkTransition('non-INVITE server transaction', EDGES, this.#state, to);
-    this.#state = to;
-    if (to === 'Terminated') {
-      this.#timers.cancelAll();
-      this.#ctx.terminated();
-    }
   }
 }
