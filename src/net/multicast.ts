@@ -7,7 +7,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import type { DatagramSocket, SocketAddress } from './types.js';
+import type { DatagramSocket } from './types.js';
+import { UdpSocket } from './udp.js';
 
 /** An IPv4 address of this host with its prefix, e.g. 192.168.1.10/24 on eth0. */
 export interface LanInterface {
@@ -85,60 +86,6 @@ export interface MulticastOptions {
   readonly receiveBufferSize?: number;
 }
 
-class MulticastSocket implements DatagramSocket {
-  readonly #socket: Socket;
-  readonly #local: SocketAddress;
-  #messageHandler: (data: Buffer, from: SocketAddress) => void = () => {};
-  #errorHandler: (error: Error) => void = () => {};
-  #closed: Promise<void> | undefined;
-
-  readonly #canSend: boolean;
-
-  constructor(socket: Socket, canSend: boolean) {
-    this.#socket = socket;
-    this.#canSend = canSend;
-    const a = socket.address();
-    this.#local = { address: a.address, port: a.port, family: 'IPv4' };
-    socket.on('message', (data, rinfo) => this.#messageHandler(data, { address: rinfo.address, port: rinfo.port, family: 'IPv4' }));
-    socket.on('error', (error) => this.#errorHandler(error));
-  }
-
-  get local(): SocketAddress {
-    return this.#local;
-  }
-
-  get raw(): Socket {
-    return this.#socket;
-  }
-
-  /** Answers go out of the unicast socket (§1.4): a group socket drops what it is given. */
-  send(data: Buffer | readonly Buffer[], port: number, address: string): void {
-    if (!this.#canSend || this.#closed !== undefined) return;
-    this.#socket.send(data as Buffer | Buffer[], port, address, (error) => {
-      if (error) this.#errorHandler(error);
-    });
-  }
-
-  onMessage(handler: (data: Buffer, from: SocketAddress) => void): void {
-    this.#messageHandler = handler;
-  }
-
-  onError(handler: (error: Error) => void): void {
-    this.#errorHandler = handler;
-  }
-
-  close(): Promise<void> {
-    this.#closed ??= new Promise((resolve) => {
-      try {
-        this.#socket.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
-    return this.#closed;
-  }
-}
-
 /** Binds group:port and joins the group on each interface address; resolves once joined. */
 export function joinMulticast(options: MulticastOptions): Promise<DatagramSocket> {
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
@@ -157,7 +104,7 @@ export function joinMulticast(options: MulticastOptions): Promise<DatagramSocket
         return;
       }
       socket.off('error', onError);
-      resolve(new MulticastSocket(socket, false));
+      resolve(new UdpSocket(socket, false));
     });
   });
 }
@@ -172,7 +119,7 @@ export function multicastSender(interfaceAddress: string, port = 0): Promise<Dat
       socket.setMulticastInterface(interfaceAddress);
       socket.setMulticastLoopback(true);
       socket.setMulticastTTL(1);
-      resolve(new MulticastSocket(socket, true));
+      resolve(new UdpSocket(socket));
     });
   });
 }

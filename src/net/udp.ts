@@ -16,15 +16,22 @@ export interface UdpBindOptions {
   readonly sendBufferSize?: number;
 }
 
-class UdpSocket implements DatagramSocket {
+/**
+ * A bound node:dgram socket as a DatagramSocket; src/net's multicast sockets use it too. A socket
+ * made with `canSend` false drops what it is given to send (a multicast group socket, whose
+ * answers go out of the unicast socket: protocols.md §1.4).
+ */
+export class UdpSocket implements DatagramSocket {
   readonly #socket: Socket;
-  #local: SocketAddress;
+  readonly #canSend: boolean;
+  readonly #local: SocketAddress;
   #messageHandler: (data: Buffer, from: SocketAddress) => void = () => {};
   #errorHandler: (error: Error) => void = () => {};
   #closed: Promise<void> | undefined;
 
-  constructor(socket: Socket) {
+  constructor(socket: Socket, canSend = true) {
     this.#socket = socket;
+    this.#canSend = canSend;
     const a = socket.address();
     this.#local = { address: a.address, port: a.port, family: a.family === 'IPv6' ? 'IPv6' : 'IPv4' };
     socket.on('message', (data, rinfo) => {
@@ -43,7 +50,7 @@ class UdpSocket implements DatagramSocket {
   }
 
   send(data: Buffer | readonly Buffer[], port: number, address: string): void {
-    if (this.#closed !== undefined) return;
+    if (!this.#canSend || this.#closed !== undefined) return;
     this.#socket.send(data as Buffer | Buffer[], port, address, (error) => {
       if (error) this.#errorHandler(error);
     });
