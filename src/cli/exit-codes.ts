@@ -30,6 +30,8 @@ export const EXIT = {
   ENROLL_LOCKED_OUT: 16,
   /** Enrollment: the person declined to trust the hub's fingerprint. */
   ENROLL_DECLINED: 17,
+  /** The agent has no identity in its state directory: run `sbc-agent enroll` first. */
+  NOT_ENROLLED: 18,
   /** Authentication with a SIP peer failed (wrong user or password). */
   SIP_AUTH: 20,
 } as const;

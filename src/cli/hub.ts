@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { UsageError, createLogger } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
+import { hubTunnelService } from '../hub-tunnel.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -71,6 +72,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const config = runOverrides(context.config, args);
   const logger = createLogger({ level: config.log.level });
   const hub = await Hub.open({ config, stateDir: context.stateDir, logger });
+  hub.add(hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger }));
   const stopped = waitForSignal();
   await hub.start();
   io.stdout.write(`hub: state ${context.stateDir}\nhub: fingerprint ${hub.state.fingerprint}\n`);

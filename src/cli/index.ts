@@ -7,6 +7,8 @@ import { enrollCommand } from './enroll.js';
 import { statusCommand } from './status.js';
 import { phonesCommand } from './phones.js';
 import { pnpCommand } from './pnp.js';
+import { agentCommand } from './agent.js';
+import { demoCommand } from './demo.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -19,6 +21,8 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   pnpCommand,
   phonesCommand,
+  agentCommand,
+  demoCommand,
 ];
 
 export { EXIT, type ExitCode } from './exit-codes.js';

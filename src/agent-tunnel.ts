@@ -1,0 +1,171 @@
+/**
+ * The agent's tunnel toward its hub, from the identity `sbc-agent enroll` stored: key, certificate,
+ * hub CA and hub addresses (enrollment/README.md). TLS to hub.tunnel first, WSS to hub.wss.url when
+ * TLS cannot be established (PROTOCOL.md "Carriage"); reconnects and resumes until closed. The
+ * agent's status file (`sbc-agent status`) is rewritten every second while it runs.
+ *
+ * `outcome` settles once the tunnel is over for good: closed by us, or refused by the hub with a
+ * final go-away (PROTOCOL.md "Go-away": REVOKED, UNAUTHORIZED, UNSUPPORTED_VERSION).
+ */
+import { SbcError, componentLogger, realClock, type Clock, type Logger } from './core/index.js';
+import type { TunnelConnectorOptions } from './net/index.js';
+import { tunnelConnector } from './net/index.js';
+import { StatusPublisher, readFileIfExists, type StatusDocument, type TunnelStatus } from './platform/index.js';
+import { tunnelStatusOf } from './tunnel-status.js';
+import {
+  GoAwayReason,
+  agentStatePaths,
+  createTunnelClient,
+  goAwayReasonName,
+  loadAgentIdentity,
+  type AgentIdentity,
+  type AgentStatePaths,
+  type SessionOptions,
+  type TunnelClient,
+} from './tunnel/index.js';
+
+/** The state directory holds no agent identity: `sbc-agent enroll` has not run there. */
+export class NotEnrolledError extends SbcError {
+  constructor(readonly stateDir: string) {
+    super('SBC_ERR_STATE', `this agent is not enrolled (no identity in ${stateDir}); run 'sbc-agent enroll --url URL --key KEY' first`);
+  }
+}
+
+export type AgentTunnelOutcome =
+  | { readonly kind: 'stopped' }
+  /** GO_AWAY(REVOKED): the hub's admin revoked this SBC; only a new key (rekey-sbc) re-admits it. */
+  | { readonly kind: 'revoked'; readonly message: string }
+  /** Another final go-away (UNAUTHORIZED: the hub does not know this certificate; UNSUPPORTED_VERSION). */
+  | { readonly kind: 'refused'; readonly reason: string; readonly message: string };
+
+export interface AgentTunnelOptions {
+  readonly stateDir: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Where the hub is, instead of the enrolled addresses (tests, the demo): TLS target, WSS URL. */
+  readonly hub?: { readonly tls?: { readonly host: string; readonly port: number } | null; readonly wssUrl?: string | null };
+  /** Per carriage attempt; default 10 s. */
+  readonly connectTimeoutMs?: number;
+  readonly session?: SessionOptions;
+  /** Write `<state>/agent/status.json` every second; default true. */
+  readonly publishStatus?: boolean;
+}
+
+/** The connector settings of an enrolled identity (also for the call path's Agent). */
+export function agentConnectorOptions(identity: AgentIdentity, hub: AgentTunnelOptions['hub'] = {}): TunnelConnectorOptions {
+  const tls = hub.tls === undefined ? identity.record.hub.tunnel : hub.tls;
+  const wssUrl = hub.wssUrl === undefined ? identity.record.hub.wss.url : hub.wssUrl;
+  return {
+    key: identity.keyPem,
+    cert: identity.certPem,
+    ca: identity.caPem,
+    ...(tls === null ? {} : { tls }),
+    ...(wssUrl === null ? {} : { wssUrl }),
+  };
+}
+
+export class AgentTunnel {
+  readonly client: TunnelClient;
+  readonly identity: AgentIdentity;
+  readonly paths: AgentStatePaths;
+  readonly outcome: Promise<AgentTunnelOutcome>;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #publisher: StatusPublisher | undefined;
+  readonly #peer: string;
+  #startedAt = '';
+  #closed: Promise<void> | undefined;
+
+  private constructor(identity: AgentIdentity, paths: AgentStatePaths, o: AgentTunnelOptions) {
+    this.identity = identity;
+    this.paths = paths;
+    this.#clock = o.clock ?? realClock;
+    this.#logger = componentLogger(o.logger, 'agent');
+    const connector = agentConnectorOptions(identity, o.hub);
+    const target = connector.tls ?? undefined;
+    this.#peer = target === undefined ? (connector.wssUrl ?? 'hub') : `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port ?? 5090}`;
+    this.client = createTunnelClient({
+      ...o.session,
+      clock: this.#clock,
+      identity: identity.record.sbc.id,
+      logger: componentLogger(o.logger, 'tunnel'),
+      connect: tunnelConnector({
+        ...connector,
+        ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }),
+        onFallback: (error) => this.#logger.info({ err: error.message }, 'TLS to the hub failed; trying WSS'),
+      }),
+    });
+    this.outcome = new Promise((resolve) => {
+      this.client.on('close', (info) => {
+        if (info.reason === GoAwayReason.REVOKED) resolve({ kind: 'revoked', message: info.message });
+        else if (info.byPeer) resolve({ kind: 'refused', reason: goAwayReasonName(info.reason), message: info.message });
+        else resolve({ kind: 'stopped' });
+      });
+    });
+    this.client.on('open', (e) => this.#logger.info({ resumed: e.resumed, carriage: this.client.stats().peer?.carriage }, 'tunnel up'));
+    this.client.on('disconnected', (e) => this.#logger.warn({ reason: e.reason, err: e.error?.message }, 'tunnel down'));
+    this.client.on('reconnecting', (e) => this.#logger.info({ attempt: e.attempt, delayMs: Math.round(e.delayMs), err: e.error?.message }, 'tunnel reconnecting'));
+    this.#publisher =
+      o.publishStatus === false ? undefined : new StatusPublisher(this.#clock, paths.status, () => this.snapshot(), (error) => this.#logger.warn({ err: error }, 'cannot write the status file'));
+  }
+
+  /** Loads the enrolled identity; throws NotEnrolledError when there is none. Nothing connects yet. */
+  static async open(o: AgentTunnelOptions): Promise<AgentTunnel> {
+    const paths = agentStatePaths(o.stateDir);
+    const identity = await loadAgentIdentity(paths, readFileIfExists);
+    if (identity === undefined) throw new NotEnrolledError(o.stateDir);
+    return new AgentTunnel(identity, paths, o);
+  }
+
+  /** Connects (and keeps reconnecting), and starts the status file. */
+  async start(): Promise<void> {
+    this.#startedAt = new Date(this.#clock.wallNow()).toISOString();
+    this.client.start();
+    await this.#publisher?.start();
+  }
+
+  /** Resolves at the next `open` (or at once when open); rejects if the tunnel ends first. */
+  whenOpen(): Promise<void> {
+    if (this.client.state === 'open') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const offOpen = this.client.once('open', () => {
+        offClose();
+        resolve();
+      });
+      const offClose = this.client.once('close', (info) => {
+        offOpen();
+        reject(new Error(`the tunnel ended before it came up: ${goAwayReasonName(info.reason)} ${info.message}`));
+      });
+    });
+  }
+
+  status(): TunnelStatus {
+    return tunnelStatusOf(this.client.stats(), this.#peer, this.client.session.resumeToken.length > 0);
+  }
+
+  snapshot(): StatusDocument {
+    return {
+      version: 1,
+      role: 'agent',
+      pid: process.pid,
+      startedAt: this.#startedAt,
+      updatedAt: new Date(this.#clock.wallNow()).toISOString(),
+      listeners: [],
+      tunnels: [this.status()],
+    };
+  }
+
+  /** Writes the status file now (the demo prints it right after). */
+  publish(): Promise<void> {
+    return this.#publisher?.publish() ?? Promise.resolve();
+  }
+
+  /** Ends the tunnel with GO_AWAY(NORMAL) and removes the status file. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.client.close();
+      await this.#publisher?.close();
+    })();
+    return this.#closed;
+  }
+}

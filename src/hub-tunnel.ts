@@ -1,0 +1,171 @@
+/**
+ * The hub's tunnel service: the TLS 1.3 listener (hub.tunnel, port 5090) and the WSS listener
+ * (hub.wss, port 443), both with the hub's server certificate and requiring an agent certificate
+ * signed by the hub CA, feeding one TunnelServer. At each handshake (HELLO and RESUME) the agent's
+ * certificate must be the current one of an enrolled SBC (enrollment/README.md "The SBC list and
+ * revocation"); a revoked one gets GO_AWAY(REVOKED), anything else GO_AWAY(UNAUTHORIZED). When the
+ * SBC list changes (the admin ran `hub revoke-sbc` in another process; the hub re-reads the list
+ * every second), the live sessions of SBCs no longer admitted are ended the same way.
+ *
+ *   const hub = await Hub.open({ config, stateDir, logger });
+ *   const tunnel = hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger });
+ *   hub.add(tunnel);
+ *   await hub.start();
+ *   tunnel.server.on('session', (session) => ...);   // the call path takes its sessions here
+ */
+import { componentLogger, type Clock, type Logger } from './core/index.js';
+import type { HubConfig } from './config/index.js';
+import type { HubService, HubState } from './hub.js';
+import { listenTunnelTls, listenTunnelWss, type TunnelCarriage, type TunnelListener, type TunnelPeer } from './net/index.js';
+import type { ListenerStatus, TunnelStatus } from './platform/index.js';
+import { tunnelStatusOf } from './tunnel-status.js';
+import {
+  GoAwayReason,
+  checkAgentCertificate,
+  createTunnelServer,
+  normalizeFingerprint,
+  type GoAway,
+  type SessionOptions,
+  type TunnelServer,
+  type TunnelSession,
+} from './tunnel/index.js';
+
+/** What a refused agent reads (and `sbc-agent agent` turns into its message and exit code). */
+export const REVOKED_MESSAGE = 'this SBC was revoked by the hub admin';
+export const UNKNOWN_MESSAGE = 'this certificate does not belong to an enrolled SBC; enroll again';
+
+export interface HubTunnelOptions {
+  readonly state: HubState;
+  /** hub.tunnel and hub.wss: listen address and port (0: any free port). */
+  readonly config: Pick<HubConfig, 'tunnel' | 'wss'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Keep-alive and limits of the sessions (defaults: PROTOCOL.md). */
+  readonly session?: SessionOptions;
+  readonly resumeWindowMs?: number;
+  /** The WSS listener; false: TLS only. Default true. */
+  readonly wss?: boolean;
+}
+
+export interface HubTunnelService extends HubService {
+  /** The tunnel server every agent session lands in: the call path listens for `session` here. */
+  readonly server: TunnelServer;
+  /** TLS handshakes refused (no, foreign or expired client certificate). */
+  readonly tlsRefused: number;
+}
+
+function fingerprintOf(peer: TunnelPeer | { readonly fingerprint256: string } | undefined): string | undefined {
+  return peer === undefined || peer.fingerprint256 === '' ? undefined : normalizeFingerprint(peer.fingerprint256);
+}
+
+function isAccessDenied(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'EACCES';
+}
+
+class HubTunnel implements HubTunnelService {
+  readonly name = 'tunnel';
+  readonly server: TunnelServer;
+  readonly #o: HubTunnelOptions;
+  readonly #log: Logger;
+  #tls: TunnelListener | undefined;
+  #wss: TunnelListener | undefined;
+  #tlsRefused = 0;
+  #unsubscribe: (() => void) | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(o: HubTunnelOptions) {
+    this.#o = o;
+    this.#log = componentLogger(o.logger, 'tunnel');
+    this.server = createTunnelServer({
+      ...o.session,
+      clock: o.clock,
+      identity: o.state.names[0] ?? 'hub',
+      logger: this.#log,
+      ...(o.resumeWindowMs === undefined ? {} : { resumeWindowMs: o.resumeWindowMs }),
+      authorize: (peer) => this.#authorize(peer),
+    });
+    this.server.on('session', (s) => this.#log.info({ sbc: this.#sbcName(s), peer: s.stats().peer }, 'tunnel session open'));
+    this.server.on('resumed', (s) => this.#log.info({ sbc: this.#sbcName(s), peer: s.stats().peer }, 'tunnel session resumed'));
+    this.server.on('refused', ({ peer, goAway }) => this.#log.warn({ peer: `${peer.remoteAddress}:${peer.remotePort}`, subject: peer.subject, reason: goAway.reason, message: goAway.message }, 'tunnel handshake refused'));
+  }
+
+  get tlsRefused(): number {
+    return this.#tlsRefused;
+  }
+
+  /** PROTOCOL.md "Handshake": the certificate TLS verified must be an admitted SBC's current one. */
+  #authorize(peer: TunnelPeer): GoAway | undefined {
+    const check = checkAgentCertificate(this.#o.state.store, { fingerprint256: peer.fingerprint256 });
+    if (!check.ok) return check.reason === 'revoked' ? { reason: GoAwayReason.REVOKED, message: REVOKED_MESSAGE } : { reason: GoAwayReason.UNAUTHORIZED, message: UNKNOWN_MESSAGE };
+    const fingerprint = fingerprintOf(peer);
+    if (fingerprint !== undefined) {
+      this.#o.state.store.markSeen(fingerprint).catch((error: unknown) => this.#log.warn({ err: error }, 'cannot record when the SBC was last seen'));
+    }
+    return undefined;
+  }
+
+  #sbcName(session: TunnelSession): string {
+    const fingerprint = fingerprintOf(session.stats().peer);
+    const match = fingerprint === undefined ? undefined : this.#o.state.store.byCertificateFingerprint(fingerprint);
+    return match?.record.name ?? (session.peerIdentity || 'unknown');
+  }
+
+  /** Ends the sessions whose SBC is no longer admitted (revoked, or re-enrolled with a new certificate). */
+  #recheck(): void {
+    for (const session of this.server.sessions()) {
+      const peer = session.stats().peer;
+      const check = checkAgentCertificate(this.#o.state.store, { fingerprint256: peer?.fingerprint256 ?? '' });
+      if (check.ok) continue;
+      this.#log.warn({ sbc: this.#sbcName(session), reason: check.reason }, 'ending the tunnel of an SBC no longer admitted');
+      if (check.reason === 'revoked') session.close(GoAwayReason.REVOKED, REVOKED_MESSAGE);
+      else session.close(GoAwayReason.UNAUTHORIZED, UNKNOWN_MESSAGE);
+    }
+  }
+
+  async start(): Promise<void> {
+    const { state, config } = this.#o;
+    const credentials = { key: state.server.keyPem, cert: state.server.chainPem, ca: state.ca.certPem };
+    const onCarriage = (c: TunnelCarriage): void => this.server.accept(c);
+    const onHandshakeError = (error: Error, remoteAddress: string): void => {
+      this.#tlsRefused++;
+      this.#log.warn({ remoteAddress, err: error.message }, 'tunnel TLS handshake refused');
+    };
+    this.#unsubscribe = state.store.events.on('changed', () => this.#recheck());
+    this.#tls = await listenTunnelTls({ ...credentials, host: config.tunnel.listen, port: config.tunnel.port, onCarriage, onHandshakeError });
+    if (this.#o.wss === false) return;
+    try {
+      this.#wss = await listenTunnelWss({ ...credentials, host: config.wss.listen, port: config.wss.port, path: config.wss.path, onCarriage, onHandshakeError });
+    } catch (error) {
+      // Port 443 needs root (or CAP_NET_BIND_SERVICE): the TLS path still works, so the hub runs on
+      // and says loudly why agents behind HTTPS-only networks cannot reach it.
+      if (!isAccessDenied(error)) throw error;
+      this.#log.error({ err: error, port: config.wss.port }, `WSS tunnel listener not started: port ${config.wss.port} needs root; set hub.wss.port (agents can use TLS only)`);
+    }
+  }
+
+  listeners(): readonly ListenerStatus[] {
+    const out: ListenerStatus[] = [];
+    if (this.#tls !== undefined) out.push({ name: 'tunnel', address: this.#tls.address, port: this.#tls.port });
+    if (this.#wss !== undefined) out.push({ name: 'wss', address: this.#wss.address, port: this.#wss.port });
+    return out;
+  }
+
+  tunnels(): readonly TunnelStatus[] {
+    return this.server.sessions().map((s) => tunnelStatusOf(s.stats(), this.#sbcName(s), true));
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#unsubscribe?.();
+      // GO_AWAY(SHUTTING_DOWN) first: a TLS listener's close waits for its connections to end.
+      this.server.close();
+      await Promise.all([this.#tls?.close(), this.#wss?.close()]);
+    })();
+    return this.#closed;
+  }
+}
+
+/** The hub's tunnel listeners and server; `hub.add()` it before `hub.start()`. */
+export function hubTunnelService(options: HubTunnelOptions): HubTunnelService {
+  return new HubTunnel(options);
+}
