@@ -80,7 +80,7 @@ export class BaresipPhone {
   readonly events: BaresipEvent[] = [];
   readonly log: string[] = [];
   readonly home: string;
-  #ctrl: Socket | undefined;
+  #ctrl: { write(data: string): void; destroy(): void } | undefined;
   #buffer = Buffer.alloc(0);
   #token = 0;
   #pending = new Map<string, (r: { ok: boolean; data: string }) => void>();
@@ -134,10 +134,12 @@ export class BaresipPhone {
   }
 
   async #connect(): Promise<void> {
+    if (this.options.netns !== undefined) return this.#connectInNamespace(this.options.netns);
     const deadline = Date.now() + 10_000;
+    let socket: Socket;
     for (;;) {
       try {
-        this.#ctrl = await new Promise<Socket>((resolve, reject) => {
+        socket = await new Promise<Socket>((resolve, reject) => {
           const s = connect({ host: this.options.address, port: this.options.ctrlPort }, () => resolve(s));
           s.once('error', reject);
         });
@@ -147,7 +149,38 @@ export class BaresipPhone {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    this.#ctrl.on('data', (d: Buffer) => this.#onData(d));
+    socket.on('data', (d: Buffer) => this.#onData(d));
+    this.#ctrl = socket;
+  }
+
+  /**
+   * The test runs outside the namespace and cannot reach the phone's ctrl_tcp address: a small
+   * Node pipe started inside the namespace carries the bytes over its stdin and stdout.
+   */
+  async #connectInNamespace(netns: string): Promise<void> {
+    const script = `const net=require('net');const t0=Date.now();(function go(){const s=net.connect(${this.options.ctrlPort},'${this.options.address}',()=>{process.stdout.write('\\u0000');process.stdin.pipe(s);s.pipe(process.stdout);});s.on('error',()=>{if(Date.now()-t0>10000)process.exit(1);setTimeout(go,100);});s.on('close',()=>process.exit(0));})();`;
+    const pipe = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      let ready = false;
+      pipe.stdout?.on('data', (d: Buffer) => {
+        if (!ready) {
+          ready = true;
+          resolve();
+          d = d.subarray(1);
+        }
+        if (d.length > 0) this.#onData(d);
+      });
+      pipe.once('exit', () => {
+        if (!ready) reject(new Error(`baresip ${this.options.name} ctrl_tcp not reachable in ${netns}\n${this.log.join('')}`));
+      });
+    });
+    this.#ctrl = {
+      write: (data) => void pipe.stdin?.write(data),
+      destroy: () => {
+        pipe.stdin?.end();
+        if (pipe.pid !== undefined && pipe.exitCode === null) pipe.kill();
+      },
+    };
   }
 
   #onData(chunk: Buffer): void {

@@ -1,0 +1,203 @@
+/**
+ * The SBC call path end to end, in network namespaces this test creates (10.203.x.y exists only
+ * inside them):
+ *
+ *   lan (phones A B C, 10.203.1.10) ── agent (LAN 10.203.1.1 | WAN 10.203.2.2) ── router (NAT) ── pbx (hub + Kamailio + phone D, 10.203.3.2)
+ *   natin (phone E, 10.203.4.10) ── nat (masquerade, 10.203.1.20 on the LAN) ──┘
+ *
+ * Real peers: baresip phones (tones from sox, recordings checked by frequency), Kamailio as the PBX.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BaresipPhone, dominantFrequency, type BaresipOptions } from '../support/baresip.js';
+import { Testbed } from '../support/netns.js';
+import { PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxProcess } from '../support/sbc-kamailio.js';
+import { SbcNode } from '../support/sbc-rig.js';
+import { makeTunnelCerts, type TunnelCerts } from '../support/tunnel-certs.js';
+
+const AGENT_LAN = '10.203.1.1';
+const PHONES = '10.203.1.10';
+const PBX = '10.203.3.2';
+const NAT_PHONE = '10.203.4.10';
+const TONE = { A: 1000, B: 500, C: 750, D: 1250, E: 625 } as const;
+
+let bed: Testbed;
+let dir: string;
+let certs: TunnelCerts;
+let pbx: PbxProcess;
+let hub: SbcNode;
+let agent: SbcNode;
+const phones: Record<string, BaresipPhone> = {};
+let ns: Record<'lan' | 'agent' | 'router' | 'pbx' | 'nat' | 'natin', string>;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function phone(name: keyof typeof TONE, i: number, netns: string, address: string, outbound: string, answer: 'auto' | 'manual'): Promise<BaresipPhone> {
+  const o: BaresipOptions = {
+    dir, name, address, netns, answer, outbound,
+    sipPort: 20300 + i * 2, ctrlPort: 20310 + i, rtpPorts: [20400 + i * 20, 20419 + i * 20],
+    user: `100${i + 1}`, domain: PBX_DOMAIN, password: PBX_PASSWORD, toneHz: TONE[name],
+  };
+  return BaresipPhone.start(o);
+}
+
+interface Leg { callId: string; streams: { local: boolean; stats?: { 'a-to-b': { packets: number }; 'b-to-a': { packets: number } } }[] }
+async function agentLegs(): Promise<Leg[]> {
+  const r = await agent.ask('calls');
+  return ((r.report as { legs: Leg[] } | undefined)?.legs) ?? [];
+}
+
+/** Waits `ms`, then the newest received-audio recording of `p` and its dominant frequency. */
+function heard(p: BaresipPhone): number {
+  const files = p.decodedRecordings();
+  const last = files[files.length - 1];
+  assert.ok(last !== undefined, `${p.options.name} recorded nothing`);
+  return dominantFrequency(last).hz;
+}
+
+function near(hz: number, want: number): boolean {
+  return Math.abs(hz - want) <= want * 0.05;
+}
+
+async function call(from: BaresipPhone, to: BaresipPhone, seconds: number): Promise<void> {
+  const since = { from: from.events.length, to: to.events.length };
+  await from.command('dial', `sip:${to.options.user}@${PBX_DOMAIN}`);
+  await from.waitFor('CALL_ESTABLISHED', 15_000, since.from);
+  await to.waitFor('CALL_ESTABLISHED', 15_000, since.to);
+  await sleep(seconds * 1000);
+}
+
+async function hangupAll(): Promise<void> {
+  for (const p of Object.values(phones)) await p.command('hangup').catch(() => undefined);
+  await sleep(1000);
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sbc-e2e-'));
+  bed = new Testbed('sbce');
+  ns = {
+    lan: bed.namespace('lan'), agent: bed.namespace('agt'), router: bed.namespace('rtr'),
+    pbx: bed.namespace('pbx'), nat: bed.namespace('nat'), natin: bed.namespace('nin'),
+  };
+  // The LAN is a bridge in the agent's namespace: phones, the NAT router's outside leg and the agent share it.
+  bed.exec(ns.agent, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
+  bed.exec(ns.agent, 'ip', ['addr', 'add', `${AGENT_LAN}/24`, 'dev', 'br0']);
+  bed.exec(ns.agent, 'ip', ['link', 'set', 'br0', 'up']);
+  bed.link({ ns: ns.lan, dev: 'eth0', addr: `${PHONES}/24` }, { ns: ns.agent, dev: 'lan0', addr: '' });
+  bed.link({ ns: ns.nat, dev: 'out0', addr: '10.203.1.20/24' }, { ns: ns.agent, dev: 'lan1', addr: '' });
+  for (const dev of ['lan0', 'lan1']) bed.exec(ns.agent, 'ip', ['link', 'set', dev, 'master', 'br0']);
+  bed.link({ ns: ns.agent, dev: 'wan0', addr: '10.203.2.2/24' }, { ns: ns.router, dev: 'in0', addr: '10.203.2.1/24' });
+  bed.link({ ns: ns.router, dev: 'out0', addr: '10.203.3.1/24' }, { ns: ns.pbx, dev: 'eth0', addr: `${PBX}/24` });
+  bed.link({ ns: ns.natin, dev: 'eth0', addr: `${NAT_PHONE}/24` }, { ns: ns.nat, dev: 'in0', addr: '10.203.4.1/24' });
+  bed.defaultRoute(ns.agent, '10.203.2.1');
+  bed.defaultRoute(ns.natin, '10.203.4.1');
+  bed.forwarding(ns.router);
+  bed.forwarding(ns.nat);
+  bed.masquerade(ns.router, 'out0');
+  bed.masquerade(ns.nat, 'out0');
+  // Counters on the agent's WAN leg: UDP (RTP would be) and the tunnel's TCP.
+  bed.nft(ns.agent, 'table inet watch {\n chain out {\n  type filter hook output priority 0; policy accept;\n  oifname "wan0" meta l4proto udp counter\n  oifname "wan0" tcp dport 20090 counter\n }\n}\n');
+
+  certs = makeTunnelCerts([PBX]);
+  pbx = startPbx(dir, PBX, 20060, ns.pbx);
+  hub = new SbcNode('hub', {
+    certs: { key: certs.hub.keyPath, cert: certs.hub.certPath, ca: certs.caPath },
+    tunnelHost: PBX, tunnelPort: 20090, sipAddress: PBX, sipPort: 20070, mediaAddress: PBX,
+    mediaPorts: { min: 20200, max: 20299 }, pbx: { host: PBX, port: 20060 },
+  }, ns.pbx);
+  await hub.waitFor('listening');
+  agent = new SbcNode('agent', {
+    identity: 'agent-1', certs: { key: certs.agent.keyPath, cert: certs.agent.certPath, ca: certs.caPath },
+    hub: { host: PBX, port: 20090 }, sipAddress: AGENT_LAN, sipPort: 20060, mediaAddress: AGENT_LAN,
+    mediaPorts: { min: 20100, max: 20199 },
+  }, ns.agent);
+  await agent.waitFor('tunnel-open', 15_000);
+  const viaAgent = `sip:${AGENT_LAN}:20060;transport=udp`;
+  phones.A = await phone('A', 0, ns.lan, PHONES, viaAgent, 'manual');
+  phones.B = await phone('B', 1, ns.lan, PHONES, viaAgent, 'auto');
+  phones.C = await phone('C', 2, ns.lan, PHONES, viaAgent, 'auto');
+  phones.D = await phone('D', 3, ns.pbx, PBX, `sip:${PBX}:20060;transport=udp`, 'auto');
+  phones.E = await phone('E', 4, ns.natin, NAT_PHONE, viaAgent, 'auto');
+});
+
+after(async () => {
+  for (const p of Object.values(phones)) await p.stop().catch(() => undefined);
+  await agent?.stop();
+  await hub?.stop();
+  await pbx?.stop();
+  bed?.remove();
+  certs?.remove();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+test('three LAN phones register through the agent; Kamailio sees only the hub', { timeout: 60_000 }, async () => {
+  for (const name of ['A', 'B', 'C'] as const) await phones[name]?.waitRegistered();
+  const r = await agent.ask('calls');
+  const bindings = r.bindings as { aor: string; contact: string }[];
+  for (const user of ['1001', '1002', '1003']) assert.ok(bindings.some((b) => b.aor === `sip:${user}@${PBX_DOMAIN}`), `the agent keeps ${user}'s binding`);
+  const kamailio = pbx.log.join('');
+  assert.match(kamailio, /REGISTER sip:1001@pbx\.test from 10\.203\.3\.2:20070 contact <sip:agent-1~a-/);
+  assert.doesNotMatch(kamailio, /10\.203\.1\.|10\.203\.4\./, 'no LAN address reaches the PBX');
+});
+
+test('A calls B: each hears the other; RTP stays in the LAN (WAN leg: SIP, no UDP)', { timeout: 60_000 }, async () => {
+  const before = bed.nftJson(ns.agent, 'table', 'inet', 'watch');
+  const counters = (doc: unknown): number[] => JSON.stringify(doc).match(/"packets":\s*(\d+)/g)?.map((m) => Number(m.replace(/\D/g, ''))) ?? [];
+  const [udp0 = 0, tcp0 = 0] = counters(before);
+  const tunnel0 = ((await agent.ask('calls')).tunnel as { datagrams: { sent: number } }).datagrams.sent;
+  await call(phones.A!, phones.B!, 4);
+  const legs = await agentLegs();
+  assert.ok(legs.some((l) => l.streams.some((s) => s.local)), 'the agent bridged the two legs locally');
+  const [udp1 = 0, tcp1 = 0] = counters(bed.nftJson(ns.agent, 'table', 'inet', 'watch'));
+  const tunnel1 = ((await agent.ask('calls')).tunnel as { datagrams: { sent: number } }).datagrams.sent;
+  assert.ok(tcp1 > tcp0, 'the call\'s SIP crossed the WAN in the tunnel');
+  assert.equal(udp1 - udp0, 0, 'no UDP (RTP) left on the WAN leg');
+  assert.equal(tunnel1 - tunnel0, 0, 'no datagram entered the tunnel');
+  assert.ok(near(heard(phones.B!), TONE.A), `B hears A's ${TONE.A} Hz (got ${heard(phones.B!)})`);
+  assert.ok(near(heard(phones.A!), TONE.B), `A hears B's ${TONE.B} Hz (got ${heard(phones.A!)})`);
+});
+
+test('hold and resume keep audio', { timeout: 60_000 }, async () => {
+  const packets = async (): Promise<number> => (await agentLegs()).flatMap((l) => l.streams).reduce((n, s) => n + (s.stats?.['a-to-b'].packets ?? 0) + (s.stats?.['b-to-a'].packets ?? 0), 0);
+  const hold = await phones.A!.command('hold');
+  assert.ok(hold.ok, `hold: ${hold.data}`);
+  await sleep(2000);
+  const resume = await phones.A!.command('resume');
+  assert.ok(resume.ok, `resume: ${resume.data}`);
+  await sleep(1000);
+  const p0 = await packets();
+  await sleep(2000);
+  const p1 = await packets();
+  assert.ok(p1 - p0 >= 150, `audio flows after resume (${p1 - p0} packets in 2 s)`);
+});
+
+test('B blind-transfers A to C: C hears A', { timeout: 60_000 }, async () => {
+  const since = phones.C!.events.length;
+  const r = await phones.B!.command('transfer', `sip:1003@${PBX_DOMAIN}`);
+  assert.ok(r.ok, `transfer: ${r.data}`);
+  await phones.C!.waitFor('CALL_ESTABLISHED', 15_000, since);
+  await sleep(4000);
+  assert.ok(near(heard(phones.C!), TONE.A), `C hears A's ${TONE.A} Hz (got ${heard(phones.C!)})`);
+  await hangupAll();
+});
+
+test('a phone registered directly at Kamailio calls a branch phone: audio both ways through the tunnel', { timeout: 60_000 }, async () => {
+  await phones.D!.waitRegistered();
+  await call(phones.D!, phones.B!, 4);
+  assert.ok(near(heard(phones.B!), TONE.D), `B hears D's ${TONE.D} Hz (got ${heard(phones.B!)})`);
+  assert.ok(near(heard(phones.D!), TONE.B), `D hears B's ${TONE.B} Hz (got ${heard(phones.D!)})`);
+  const legs = await agentLegs();
+  assert.ok(legs.some((l) => l.streams.some((s) => !s.local && (s.stats?.['a-to-b'].packets ?? 0) > 100)), 'media crossed the tunnel');
+  await hangupAll();
+});
+
+test('a phone behind a NAT (masquerade) registers through the agent and calls with audio both ways', { timeout: 60_000 }, async () => {
+  await phones.E!.waitRegistered();
+  await call(phones.E!, phones.D!, 4);
+  assert.ok(near(heard(phones.D!), TONE.E), `D hears E's ${TONE.E} Hz (got ${heard(phones.D!)})`);
+  assert.ok(near(heard(phones.E!), TONE.D), `E hears D's ${TONE.D} Hz (got ${heard(phones.E!)})`);
+  await hangupAll();
+});
