@@ -12,7 +12,8 @@ import { ALL_CAPABILITIES, decodeGoAway, decodeHello, decodeResume, encodeHello,
 import { GoAwayReason, TunnelProtocolError, goAwayReasonName } from './errors.js';
 import { Flag, FrameType, SUPPORTED_VERSIONS, type Frame } from './frame.js';
 import { Link, type LinkCounters } from './link.js';
-import { TunnelSession, type SessionCloseInfo, type SessionOptions } from './session.js';
+import { TunnelSession } from './session.js';
+import type { SessionCloseInfo, SessionOptions } from './session-types.js';
 import type { TunnelStats } from './stats.js';
 import type { TunnelChannel } from './channel.js';
 import type { TunnelStream } from './stream.js';

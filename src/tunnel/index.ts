@@ -34,7 +34,8 @@ export { backoffDelay, DEFAULT_INITIAL_DELAY_MS, DEFAULT_MAX_DELAY_MS, type Back
 export { TunnelStream, INITIAL_WINDOW, type StreamEvents } from './stream.js';
 export { TunnelChannel, DEFAULT_CHANNEL_QUEUE, type ChannelCounters, type ChannelEvents } from './channel.js';
 export { Link, type LinkCounters } from './link.js';
-export { TunnelSession, type DisconnectReason, type SessionCloseInfo, type SessionEvents, type SessionOptions, type SessionRole, type SessionState } from './session.js';
+export { TunnelSession } from './session.js';
+export type { DisconnectReason, SessionCloseInfo, SessionEvents, SessionOptions, SessionRole, SessionState } from './session-types.js';
 export { TunnelClient, type TunnelClientEvents, type TunnelClientOptions, type TunnelClientState } from './client.js';
 export { TunnelServer, DEFAULT_MAX_SESSIONS, DEFAULT_RESUME_WINDOW_MS, type TunnelServerEvents, type TunnelServerOptions } from './server.js';
 export type { TunnelStats } from './stats.js';

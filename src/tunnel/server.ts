@@ -10,7 +10,8 @@ import { ALL_CAPABILITIES, decodeHello, decodeResume, encodeHello, encodeResume,
 import { GoAwayReason, TunnelProtocolError } from './errors.js';
 import { Flag, FrameType, SUPPORTED_VERSIONS, type Frame } from './frame.js';
 import { Link, type LinkCounters } from './link.js';
-import { TunnelSession, type SessionOptions } from './session.js';
+import { TunnelSession } from './session.js';
+import type { SessionOptions } from './session-types.js';
 import type { TunnelStats } from './stats.js';
 
 export const DEFAULT_RESUME_WINDOW_MS = 300_000;

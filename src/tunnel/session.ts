@@ -14,64 +14,23 @@ import type { Link, LinkCounters } from './link.js';
 import { KeepAlive } from './keepalive.js';
 import { SendScheduler } from './scheduler.js';
 import { AcceptQueue } from './accept-queue.js';
+import { SessionTable } from './session-table.js';
 import { TunnelStream, type StreamHost } from './stream.js';
+import type { DisconnectReason, SessionCloseInfo, SessionEvents, SessionOptions, SessionRole, SessionState } from './session-types.js';
 import type { TunnelStats } from './stats.js';
-
-export type SessionRole = 'client' | 'server';
-export type SessionState = 'handshaking' | 'open' | 'disconnected' | 'closed';
-
-export interface SessionOptions {
-  /** PING interval (PROTOCOL.md "Keep-alive"); default 1000 ms. */
-  readonly pingIntervalMs?: number;
-  /** Dead after this long without any received byte; default 3000 ms. */
-  readonly deadAfterMs?: number;
-  /** Datagrams queued per channel before the oldest is dropped; default 256. */
-  readonly channelQueue?: number;
-  readonly maxConfigBytes?: number;
-  /** Bytes gathered into one carriage write; default 64 KiB. */
-  readonly batchBytes?: number;
-  /** Streams and channels the peer may hold open at once; more are refused (RST, FIN). Default 4096. */
-  readonly maxStreams?: number;
-  readonly maxChannels?: number;
-  readonly logger?: Logger;
-}
-
-export type DisconnectReason = 'dead' | 'lost' | 'replaced';
-
-export interface SessionCloseInfo {
-  readonly reason: GoAwayReasonCode;
-  readonly message: string;
-  /** The peer sent the go-away (or the session was reset by a failed resume). */
-  readonly byPeer: boolean;
-}
-
-export interface SessionEvents extends Record<string, unknown> {
-  open: { resumed: boolean };
-  disconnected: { reason: DisconnectReason; error: Error | undefined };
-  stream: TunnelStream;
-  channel: TunnelChannel;
-  config: { id: number; data: Buffer };
-  close: SessionCloseInfo;
-}
 
 export class TunnelSession extends TypedEmitter<SessionEvents> implements StreamHost, ChannelHost {
   readonly role: SessionRole;
   readonly #clock: Clock;
   readonly #channelQueue: number;
   readonly #batchBytes: number;
-  readonly #maxStreams: number;
-  readonly #maxChannels: number;
   readonly #logger: Logger | undefined;
   readonly #config: ConfigAssembler;
-  readonly #streams = new Map<number, TunnelStream>();
-  readonly #channels = new Map<number, TunnelChannel>();
+  readonly #table: SessionTable;
   readonly #counters: LinkCounters = { sent: { bytes: 0, frames: 0 }, received: { bytes: 0, frames: 0 } };
-  readonly #datagrams = { dropped: 0, sent: 0, received: 0, unknownChannel: 0 };
   #state: SessionState = 'handshaking';
   #link: Link | undefined;
   #lastPeer: TunnelPeer | undefined;
-  #nextLocalId: number;
-  #maxPeerStreamId = 0;
   #nextConfigId = 1;
   readonly #send = new SendScheduler();
   readonly #accept = new AcceptQueue<TunnelStream>();
@@ -95,11 +54,9 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     this.#clock = clock;
     this.#channelQueue = options.channelQueue ?? DEFAULT_CHANNEL_QUEUE;
     this.#batchBytes = options.batchBytes ?? 65_536;
-    this.#maxStreams = options.maxStreams ?? 4096;
-    this.#maxChannels = options.maxChannels ?? 4096;
+    this.#table = new SessionTable(role, options.maxStreams ?? 4096, options.maxChannels ?? 4096);
     this.#logger = options.logger;
     this.#config = new ConfigAssembler(options.maxConfigBytes ?? MAX_CONFIG_BYTES);
-    this.#nextLocalId = role === 'client' ? 1 : 2;
     this.#createdAt = clock.now();
     this.#keepAlive = new KeepAlive(clock, options.pingIntervalMs ?? 1000, options.deadAfterMs ?? 3000, () => this.#onPingTick(), () => this.#detach('dead', undefined));
   }
@@ -109,22 +66,22 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   }
 
   get streams(): ReadonlyMap<number, TunnelStream> {
-    return this.#streams;
+    return this.#table.streams;
   }
 
   get channels(): ReadonlyMap<number, TunnelChannel> {
-    return this.#channels;
+    return this.#table.channels;
   }
 
   /** This side's stream positions, for RESUME (PROTOCOL.md "Resume"). */
   positions(): StreamPosition[] {
-    return [...this.#streams.values()].map((s) => ({ id: s.id, receivedSeq: s.receivedSeq }));
+    return this.#table.positions();
   }
 
   openStream(): TunnelStream {
     this.#assertUsable();
-    const stream = new TunnelStream(this.#takeId(), this, (e, err) => this.#logger?.warn({ event: e, err }, 'stream listener failed'), true);
-    this.#streams.set(stream.id, stream);
+    const stream = new TunnelStream(this.#table.takeId(), this, (e, err) => this.#logger?.warn({ event: e, err }, 'stream listener failed'), true);
+    this.#table.streams.set(stream.id, stream);
     return stream;
   }
 
@@ -137,14 +94,14 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     this.#assertUsable();
     const bytes = Buffer.from(label, 'utf8');
     if (bytes.length > MAX_LABEL_BYTES) throw new RangeError(`channel label above ${MAX_LABEL_BYTES} bytes`);
-    const channel = this.#newChannel(this.#takeId(), label);
+    const channel = this.#newChannel(this.#table.takeId(), label);
     this.#queueControl(FrameType.DATAGRAM, Flag.SYN, channel.id, bytes);
     return channel;
   }
 
   /** Sends one datagram on a channel; false if the channel is unknown or closed. */
   sendDatagram(channelId: number, datagram: Buffer): boolean {
-    return this.#channels.get(channelId)?.send(datagram) ?? false;
+    return this.#table.channels.get(channelId)?.send(datagram) ?? false;
   }
 
   /** Queues a config snapshot (PROTOCOL.md "Config push"); returns its transfer ID. */
@@ -160,20 +117,10 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     if (this.#state === 'closed') throw new TunnelProtocolError(GoAwayReason.INTERNAL_ERROR, 'session closed');
   }
 
-  #takeId(): number {
-    const id = this.#nextLocalId;
-    this.#nextLocalId += 2;
-    return id;
-  }
-
   #newChannel(id: number, label: string): TunnelChannel {
     const channel = new TunnelChannel(id, label, this.#channelQueue, this, (e, err) => this.#logger?.warn({ event: e, err }, 'channel listener failed'));
-    this.#channels.set(id, channel);
+    this.#table.channels.set(id, channel);
     return channel;
-  }
-
-  #isPeerId(id: number): boolean {
-    return (id % 2 === 1) === (this.role === 'server');
   }
 
   /** Hands a handshaken link to the session; `peerPositions` when the session is resumed. */
@@ -205,17 +152,8 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   /** PROTOCOL.md "Resume": retransmit what the peer lacks; keep channels. */
   #resume(peerPositions: readonly StreamPosition[]): void {
     this.#resumes++;
-    const peer = new Map(peerPositions.map((p) => [p.id, p.receivedSeq]));
-    for (const stream of [...this.#streams.values()]) {
-      const seq = peer.get(stream.id);
-      if (seq !== undefined) stream.rewind(seq);
-      else if (stream.synUnacknowledged) stream.rewind(0);
-      else stream.abandon(false);
-    }
-    for (const channel of this.#channels.values()) {
-      if (!channel.acknowledged && !this.#isPeerId(channel.id)) {
-        this.#queueControl(FrameType.DATAGRAM, Flag.SYN, channel.id, Buffer.from(channel.label, 'utf8'));
-      }
+    for (const channel of this.#table.resume(peerPositions)) {
+      this.#queueControl(FrameType.DATAGRAM, Flag.SYN, channel.id, Buffer.from(channel.label, 'utf8'));
     }
   }
 
@@ -227,7 +165,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     link.abort();
     this.#send.dropUnsent();
     this.#config.reset();
-    for (const c of this.#channels.values()) c.discardQueued();
+    for (const c of this.#table.channels.values()) c.discardQueued();
     if (this.#state === 'closed') return;
     this.#state = 'disconnected';
     this.#logger?.info({ reason, err: error }, 'tunnel path lost');
@@ -255,8 +193,8 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
       if (info.byPeer) link.close();
       else link.goAway({ reason: info.reason, message: info.message });
     }
-    for (const s of [...this.#streams.values()]) s.abandon(true);
-    for (const c of [...this.#channels.values()]) c.abandon();
+    for (const s of [...this.#table.streams.values()]) s.abandon(true);
+    for (const c of [...this.#table.channels.values()]) c.abandon();
     this.#send.dropUnsent();
     this.#accept.close(new TunnelProtocolError(info.reason, `session closed: ${info.message}`));
     this.emit('close', info);
@@ -272,7 +210,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     const payload = Buffer.allocUnsafe(8);
     payload.writeBigUInt64BE(BigInt(Math.round(this.#clock.now() * 1000)));
     this.#queueControl(FrameType.PING, Flag.SYN, 0, payload);
-    for (const s of this.#streams.values()) if (s.ackOwed) this.#send.ackOwed(s);
+    for (const s of this.#table.streams.values()) if (s.ackOwed) this.#send.ackOwed(s);
   }
 
   #onFrame(f: Frame): void {
@@ -289,7 +227,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
       case FrameType.DATA:
         return this.#onStreamData(f);
       case FrameType.WINDOW_UPDATE: {
-        const stream = this.#streams.get(f.id);
+        const stream = this.#table.streams.get(f.id);
         if (stream === undefined) return;
         if ((f.flags & Flag.RST) !== 0) return stream.abandon(true);
         const u = decodeWindowUpdate(f.payload);
@@ -322,19 +260,13 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   }
 
   #onStreamData(f: Frame): void {
-    let stream = this.#streams.get(f.id);
+    let stream = this.#table.streams.get(f.id);
     if (stream === undefined) {
       if ((f.flags & Flag.SYN) === 0) return; // late frame of a stream already reset or finished
-      if (!this.#isPeerId(f.id)) throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `SYN for stream ${f.id} with the wrong parity`);
-      // PROTOCOL.md "Streams": over the limit, or an ID already used (a refused stream's SYN sent
-      // again after a resume), the stream is refused with RST.
-      if (f.id <= this.#maxPeerStreamId || this.#streams.size >= this.#maxStreams) {
-        this.#maxPeerStreamId = Math.max(this.#maxPeerStreamId, f.id);
-        return this.#queueControl(FrameType.DATA, Flag.RST, f.id, Buffer.alloc(0));
-      }
-      this.#maxPeerStreamId = f.id;
+      if (!this.#table.isPeerId(f.id)) throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `SYN for stream ${f.id} with the wrong parity`);
+      if (!this.#table.admitPeerStream(f.id)) return this.#queueControl(FrameType.DATA, Flag.RST, f.id, Buffer.alloc(0));
       stream = new TunnelStream(f.id, this, (e, err) => this.#logger?.warn({ event: e, err }, 'stream listener failed'), false);
-      this.#streams.set(f.id, stream);
+      this.#table.streams.set(f.id, stream);
       const listened = this.listenerCount('stream') > 0;
       this.emit('stream', stream);
       this.#accept.offer(stream, listened);
@@ -348,19 +280,19 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
 
   #onDatagram(f: Frame): void {
     if ((f.flags & Flag.SYN) !== 0) {
-      if (!this.#isPeerId(f.id)) throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `channel ${f.id} with the wrong parity`);
+      if (!this.#table.isPeerId(f.id)) throw new TunnelProtocolError(GoAwayReason.PROTOCOL_ERROR, `channel ${f.id} with the wrong parity`);
       const label = decodeLabel(f.payload);
       // A SYN for an open channel is a resend after a resume: acknowledge it again.
-      if (!this.#channels.has(f.id)) {
-        if (this.#channels.size >= this.#maxChannels) return this.#queueControl(FrameType.DATAGRAM, Flag.FIN, f.id, Buffer.alloc(0));
+      if (!this.#table.channels.has(f.id)) {
+        if (this.#table.channelsFull) return this.#queueControl(FrameType.DATAGRAM, Flag.FIN, f.id, Buffer.alloc(0));
         this.emit('channel', this.#newChannel(f.id, label));
       }
       this.#queueControl(FrameType.DATAGRAM, Flag.ACK, f.id, Buffer.alloc(0));
       return;
     }
-    const channel = this.#channels.get(f.id);
+    const channel = this.#table.channels.get(f.id);
     if (channel === undefined) {
-      this.#datagrams.unknownChannel++;
+      this.#table.countUnknownChannel();
       return;
     }
     if ((f.flags & Flag.ACK) !== 0) channel.acknowledged = true;
@@ -389,7 +321,7 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   }
 
   streamClosed(stream: TunnelStream): void {
-    this.#streams.delete(stream.id);
+    this.#table.streams.delete(stream.id);
     this.#send.forgetStream(stream);
   }
 
@@ -401,11 +333,8 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   }
 
   channelClosed(channel: TunnelChannel, notifyPeer: boolean): void {
-    this.#channels.delete(channel.id);
+    this.#table.removeChannel(channel);
     this.#send.forgetChannel(channel);
-    this.#datagrams.dropped += channel.counters.dropped;
-    this.#datagrams.sent += channel.counters.sent;
-    this.#datagrams.received += channel.counters.received;
     if (notifyPeer && this.#state !== 'closed') this.#queueControl(FrameType.DATAGRAM, Flag.FIN, channel.id, Buffer.alloc(0));
   }
 
@@ -430,12 +359,6 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
   }
 
   stats(): TunnelStats {
-    let dropped = this.#datagrams.dropped, sent = this.#datagrams.sent, received = this.#datagrams.received;
-    for (const c of this.#channels.values()) {
-      dropped += c.counters.dropped;
-      sent += c.counters.sent;
-      received += c.counters.received;
-    }
     const peer = this.#link?.peer ?? this.#lastPeer;
     const now = this.#clock.now();
     return {
@@ -451,9 +374,9 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
       resumes: this.#resumes,
       sent: { ...this.#counters.sent },
       received: { ...this.#counters.received },
-      datagrams: { sent, received, dropped, unknownChannel: this.#datagrams.unknownChannel },
-      streams: this.#streams.size,
-      channels: this.#channels.size,
+      datagrams: this.#table.datagramTotals(),
+      streams: this.#table.streams.size,
+      channels: this.#table.channels.size,
     };
   }
 }
