@@ -242,10 +242,6 @@ export class AgentCallPath {
   #hubContactForPhone(uri: string, transport: SipTransportName): string {
     const parsed = sipUri(uri);
     if (parsed?.user !== undefined && parsed.host === TUNNEL_HOST && parsed.user.startsWith('h-')) return this.#lanContact(transport, parsed.user);
-    if (parsed?.user !== undefined && parsed.host === TUNNEL_HOST && parsed.user.startsWith('a-')) {
-      const phone = this.#phones.get(parsed.user);
-      if (phone !== undefined) return phone.uri;
-    }
     return uri;
   }
 

@@ -191,7 +191,10 @@ export class HubCallPath {
     // §12.1.2: the UAC's route set is the Record-Route of the response, reversed.
     const routeSet = headerList(response, 'Record-Route').reverse();
     let headers = prependHeader(withoutHeader(withoutHeader(response.headers, 'Via'), 'Record-Route'), 'Via', headerList(fromAgent, 'Via'));
-    headers = mapContacts(headers, (u) => this.#ownContact(u) ?? this.#pbxContact(u, routeSet));
+    // A REGISTER 2xx lists bindings (ours go back to the agent's tokens); any other Contact is a
+    // remote target on the PBX side, even when it is one of ours (a branch phone calling another:
+    // in-dialog requests still go through the PBX and back).
+    headers = mapContacts(headers, (u) => (fromAgent.method === 'REGISTER' ? this.#ownContact(u) ?? u : this.#pbxContact(u, routeSet)));
     let body = response.body;
     const tag = phoneTag(response, false);
     if (isSdp(response) && tag !== undefined) {
