@@ -1,0 +1,204 @@
+/**
+ * Processes for the integration tests of the hub, the agent and the demo: the `sbc-agent` program
+ * built next to the tests (dist/ or any dist-NAME/), run to completion or kept running, and the
+ * test peers (integ-hub.js, integ-agent.js) that report JSON lines on stdout and take commands on
+ * stdin. Every process started here is ended by its pid.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The program built beside this file. */
+export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+export const INTEG_HUB_JS = fileURLToPath(new URL('./integ-hub.js', import.meta.url));
+export const INTEG_AGENT_JS = fileURLToPath(new URL('./integ-agent.js', import.meta.url));
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `sbc-agent ARGS` to completion. */
+export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [MAIN, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+    });
+    child.stdin?.end();
+  });
+}
+
+/** A long-running process (`sbc-agent hub`, `sbc-agent agent`) whose output is watched. */
+export class CliProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  #watchers: Array<() => void> = [];
+
+  constructor(args: readonly string[], script = MAIN) {
+    this.child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (d: Buffer) => {
+      this.stdout += d.toString();
+      for (const w of [...this.#watchers]) w();
+    });
+    this.child.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      for (const w of [...this.#watchers]) w();
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => {
+      for (const w of [...this.#watchers]) w();
+      resolve(code);
+    }));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The first match of `pattern` in stdout (already there or coming); rejects after timeoutMs or at exit. */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const m = pattern.exec(this.stdout);
+        if (m !== null) return finish(() => resolve(m));
+        if (!this.running) finish(() => reject(new Error(`exited (${String(this.child.exitCode)}) without ${String(pattern)}; stdout: ${this.stdout}; stderr: ${this.stderr.slice(-2000)}`)));
+      };
+      const finish = (then: () => void): void => {
+        clearTimeout(timer);
+        this.#watchers = this.#watchers.filter((w) => w !== check);
+        then();
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`no ${String(pattern)} within ${timeoutMs} ms; stdout: ${this.stdout}; stderr: ${this.stderr.slice(-2000)}`))), timeoutMs);
+      this.#watchers.push(check);
+      check();
+    });
+  }
+
+  /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.running) this.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (this.running) this.child.kill('SIGKILL');
+    }, 5000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+export interface PeerEvent {
+  readonly event: string;
+  readonly [key: string]: unknown;
+}
+
+/** A test peer: JSON lines out, JSON commands in. */
+export class JsonPeer {
+  readonly process: CliProcess;
+  readonly events: PeerEvent[] = [];
+  #waiters: Array<{ match: (e: PeerEvent) => boolean; resolve: (e: PeerEvent) => void }> = [];
+
+  constructor(script: string, args: readonly string[]) {
+    this.process = new CliProcess(args, script);
+    createInterface({ input: this.process.child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      let e: PeerEvent;
+      try {
+        e = JSON.parse(line) as PeerEvent;
+      } catch {
+        return;
+      }
+      this.events.push(e);
+      for (const w of [...this.#waiters]) {
+        if (w.match(e)) {
+          this.#waiters = this.#waiters.filter((x) => x !== w);
+          w.resolve(e);
+        }
+      }
+    });
+  }
+
+  waitFor(event: string, timeoutMs: number, since = 0): Promise<PeerEvent> {
+    const seen = this.events.slice(since).find((e) => e.event === event);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match: (e: PeerEvent) => e.event === event,
+        resolve: (e: PeerEvent) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((x) => x !== waiter);
+        reject(new Error(`no '${event}' within ${timeoutMs} ms; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.process.stderr.slice(-2000)}`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  send(cmd: Record<string, unknown>): void {
+    this.process.child.stdin?.write(`${JSON.stringify(cmd)}\n`);
+  }
+
+  /** Asks the peer to quit; SIGTERM/SIGKILL by pid if it does not. */
+  async stop(): Promise<void> {
+    if (!this.process.running) return;
+    this.send({ cmd: 'quit' });
+    const timer = setTimeout(() => void this.process.stop(), 3000);
+    await this.process.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** A loopback TCP port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address !== 'object') throw new Error('no port');
+  return address.port;
+}
+
+/** `sbc-agent status --json` for a state directory. */
+export async function statusJson(stateDir: string): Promise<StatusJson> {
+  const r = await runCli(['status', '--json', '--state-dir', stateDir]);
+  if (r.code !== 0) throw new Error(`status exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+export interface TunnelJson {
+  readonly state: string;
+  readonly peer: string;
+  readonly carriage?: string;
+  readonly rttMs?: number;
+  readonly uptimeMs?: number;
+  readonly reconnects?: number;
+  readonly sent?: { bytes: number; frames: number };
+  readonly received?: { bytes: number; frames: number };
+  readonly droppedDatagrams?: number;
+}
+
+interface RolePart {
+  readonly running: boolean;
+  readonly tunnels?: readonly TunnelJson[];
+  readonly listeners?: readonly { name: string; address: string; port: number }[];
+}
+
+export interface StatusJson {
+  readonly stateDir: string;
+  readonly hub: (RolePart & { sbcs: Record<string, number> }) | null;
+  readonly agent: (RolePart & { sbc: { id: string; name: string } }) | null;
+}
+
+/** Polls `status --json` until `ok` holds for it (the status files are rewritten every second). */
+export async function statusUntil(stateDir: string, ok: (s: StatusJson) => boolean, timeoutMs: number): Promise<StatusJson> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await statusJson(stateDir);
+    if (ok(s) || Date.now() > deadline) return s;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
