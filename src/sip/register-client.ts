@@ -4,10 +4,10 @@
  * with credentials, 423 answered with the registrar's Min-Expires (§10.2.8), a refresh before
  * the binding expires, and unregister with Expires: 0 (§10.2.2).
  */
-import { randomBytes } from 'node:crypto';
 import { SbcError, type Clock, type Timer } from '../core/index.js';
 import { AuthFailure, DigestClient, withCredentials } from './auth/index.js';
 import { getHeader, getHeaders, type SipHeader, type SipRequest, type SipResponse } from './message.js';
+import { randomToken } from './random-token.js';
 import type { SipEndpoint } from './stack-types.js';
 import type { SipTransportName, TransportTarget } from './transport/index.js';
 
@@ -53,8 +53,8 @@ export class RegisterClient {
   readonly #o: RegisterClientOptions;
   readonly #clock: Clock;
   readonly #digest: DigestClient;
-  readonly #callId = `${randomBytes(10).toString('hex')}@sbc-agent`;
-  readonly #fromTag = randomBytes(6).toString('hex');
+  readonly #callId = `${randomToken(10, 'hex')}@sbc-agent`;
+  readonly #fromTag = randomToken(6, 'hex');
   #cseq = 0;
   #expires: number;
   #refreshTimer: Timer | undefined;

@@ -1,11 +1,11 @@
 /**
  * Building a response to a request (RFC 3261 §8.2.6) and the default reason phrases (§21).
  */
-import { randomBytes } from 'node:crypto';
 import { SipParseError } from './errors.js';
 import { getHeader, getHeaders, type SipHeader, type SipRequest, type SipResponse } from './message.js';
 import { formatNameAddr, getTag, parseNameAddr } from './name-addr.js';
 import { SIP_VERSION } from './parse.js';
+import { randomToken } from './random-token.js';
 
 const REASONS: ReadonlyMap<number, string> = new Map([
   [100, 'Trying'], [180, 'Ringing'], [181, 'Call Is Being Forwarded'], [182, 'Queued'], [183, 'Session Progress'],
@@ -50,7 +50,7 @@ export interface BuildResponseOptions {
 
 /** A fresh tag (RFC 3261 §19.3: at least 32 bits of randomness). */
 export function newTag(): string {
-  return randomBytes(6).toString('hex');
+  return randomToken(6, 'hex');
 }
 
 /**

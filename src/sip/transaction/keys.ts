@@ -2,11 +2,11 @@
  * Transaction matching (RFC 3261 §17.1.3, §17.2.3, §9.2) and the response destination of a server
  * transaction (§18.2.2, RFC 3581 §4). A key is a string so transactions sit in plain Maps.
  */
-import { randomBytes } from 'node:crypto';
 import { parseCSeq } from '../cseq.js';
 import { SipParseError } from '../errors.js';
 import { getHeader, type SipMessage, type SipRequest } from '../message.js';
 import { getTag, parseNameAddr } from '../name-addr.js';
+import { randomToken } from '../random-token.js';
 import { BRANCH_MAGIC_COOKIE, formatVia, parseVia, type Via } from '../via.js';
 import type { TransactionSource, TransactionTarget, TransactionTransportName } from './types.js';
 
@@ -14,7 +14,7 @@ export { BRANCH_MAGIC_COOKIE };
 
 /** §8.1.1.7: a branch unique across space and time, starting with the magic cookie. */
 export function newBranch(): string {
-  return `${BRANCH_MAGIC_COOKIE}${randomBytes(12).toString('base64url')}`;
+  return `${BRANCH_MAGIC_COOKIE}${randomToken(12, 'base64url')}`;
 }
 
 /**

@@ -3,6 +3,6 @@ export { parseVia, formatVia, type Via } from '../via.js';
 export { SipParseError, SipFramingError } from '../errors.js';
 export { parseMessage } from '../parse.js';
 export { serializeMessage } from '../serialize.js';
-export { buildResponse } from '../response.js';
+export { buildResponse, newTag } from '../response.js';
 export { SipStreamFramer } from '../framer.js';
 export { validateRequest, type RequestPolicy } from '../validate.js';

@@ -5,8 +5,7 @@
  * verbatim, otherwise nothing can be sent and the request is only counted. ACK is never answered
  * (§17.2.1: ACK gets no response).
  */
-import { randomBytes } from 'node:crypto';
-import { buildResponse, serializeMessage, type SipParseError } from './codec.js';
+import { buildResponse, newTag, serializeMessage, type SipParseError } from './codec.js';
 
 const NEEDED: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['Via', ['via', 'v']],
@@ -77,5 +76,5 @@ export function replyToMalformed(bytes: Buffer, error: SipParseError): Buffer | 
       // A header the response must copy is itself unusable: fall back to the raw lines.
     }
   }
-  return malformedRequestReply(bytes, error.status, error.reason, randomBytes(6).toString('hex'));
+  return malformedRequestReply(bytes, error.status, error.reason, newTag());
 }
