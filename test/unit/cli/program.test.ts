@@ -1,33 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { runProgram } from '../../../src/program.js';
 import { parseArgs } from '../../../src/cli/args.js';
 import { UsageError } from '../../../src/core/index.js';
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (d: Buffer) => out.push(d.toString()));
-  stderr.on('data', (d: Buffer) => err.push(d.toString()));
-  return { io: { stdout, stderr, stdin: new PassThrough(), env: {} }, out: () => out.join(''), err: () => err.join('') };
-}
+import { captureIo } from '../../support/cli-io.js';
 
 test('--version prints the package version', async () => {
   const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const t = io();
+  const t = captureIo();
   assert.equal(await runProgram(['--version'], t.io), 0);
   assert.equal(t.out(), `${pkg.version}\n`);
 });
 
 test('--help lists the commands; an unknown command is a usage error (exit 2)', async () => {
-  const t = io();
+  const t = captureIo();
   assert.equal(await runProgram(['--help'], t.io), 0);
   assert.match(t.out(), /Usage: sbc-agent <command>/);
-  const u = io();
+  const u = captureIo();
   assert.equal(await runProgram(['no-such-command'], u.io), 2);
   assert.match(u.err(), /unknown command 'no-such-command'/);
 });

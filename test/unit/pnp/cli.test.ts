@@ -1,40 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, silentLogger } from '../../../src/core/index.js';
 import { InboxFile, PhoneInbox, ProvisioningRelay, decide, folderUpstream } from '../../../src/pnp/index.js';
 import { runProgram } from '../../../src/program.js';
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return { io: { stdout, stderr, stdin: new PassThrough(), env: {} }, out: () => out, err: () => err };
-}
+import { captureIo } from '../../support/cli-io.js';
 
 test('sbc-agent phones: empty list, approve with extension, reject, JSON and table', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pnp-cli-'));
   try {
-    const empty = io();
+    const empty = captureIo();
     assert.equal(await runProgram(['phones', '--state-dir', dir], empty.io), 0);
     assert.equal(empty.out(), 'no phones yet\n');
-    const a = io();
+    const a = captureIo();
     assert.equal(await runProgram(['phones', 'approve', '00:15:65:F4:F9:E1', '--extension', '201', '--state-dir', dir], a.io), 0);
     assert.equal(a.out(), '001565f4f9e1: approved (extension 201)\n');
-    const r = io();
+    const r = captureIo();
     assert.equal(await runProgram(['phones', 'reject', 'ip:10.13.2.37', '--state-dir', dir], r.io), 0);
     assert.equal(r.out(), 'ip:10.13.2.37: rejected\n');
-    const j = io();
+    const j = captureIo();
     assert.equal(await runProgram(['phones', '--json', '--state-dir', dir], j.io), 0);
     const list = JSON.parse(j.out()) as Array<{ id: string; state: string; extension?: string }>;
     assert.deepEqual(list.map((p) => [p.id, p.state, p.extension]).sort(), [['001565f4f9e1', 'approved', '201'], ['ip:10.13.2.37', 'rejected', undefined]]);
-    const t = io();
+    const t = captureIo();
     assert.equal(await runProgram(['phones', '--state-dir', dir], t.io), 0);
     assert.match(t.out(), /^PHONE\s+STATE\s+BRAND/);
     assert.match(t.out(), /001565f4f9e1\s+approved\s+unknown/);
@@ -59,7 +49,7 @@ for (const argv of USAGE_ERRORS) {
   test(`usage error (exit 2): ${argv.join(' ')}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pnp-cli-'));
     try {
-      const t = io();
+      const t = captureIo();
       assert.equal(await runProgram([...argv, '--state-dir', dir], t.io), 2);
       assert.match(t.err(), /^sbc-agent /);
     } finally {

@@ -4,18 +4,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { runProgram } from '../../../../src/program.js';
+import { captureIo } from '../../../support/cli-io.js';
 
 async function sbc(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (d: Buffer) => out.push(d.toString()));
-  stderr.on('data', (d: Buffer) => err.push(d.toString()));
-  const code = await runProgram(argv, { stdout, stderr, stdin: new PassThrough(), env: {} });
-  return { code, out: out.join(''), err: err.join('') };
+  const t = captureIo();
+  const code = await runProgram(argv, t.io);
+  return { code, out: t.out(), err: t.err() };
 }
 
 interface Added {
