@@ -10,23 +10,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNamespace, removeNamespace, runPhone, startPnp } from '../support/pnp-e2e.js';
+import { createNamespace, groupSubscribe, removeNamespace, runPhone, startPnp } from '../support/pnp-e2e.js';
 import type { PhoneScript } from '../support/pnp-phone.js';
 
 const GROUP_PORT = 14160;
 
 function subscribe(mac: string, extra: readonly string[] = []): string[] {
-  return [
-    `SUBSCRIBE sip:MAC${mac}@224.0.1.75 SIP/2.0`,
-    'Via: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK{port};rport',
-    `From: <sip:MAC${mac}@224.0.1.75>;tag={port}`,
-    `To: <sip:MAC${mac}@224.0.1.75>`,
-    'Call-ID: {port}@{ip}',
-    'CSeq: 1 SUBSCRIBE',
-    ...extra,
-    'Event: ua-profile;profile-type="device";vendor="yealink";model="T46S";version="66.86.0.15"',
-    'Content-Length: 0',
-  ];
+  return groupSubscribe(mac, [...extra, 'Event: ua-profile;profile-type="device";vendor="yealink";model="T46S";version="66.86.0.15"']);
 }
 
 const base = { iface: '127.0.0.1', group: '224.0.1.75', groupPort: GROUP_PORT };

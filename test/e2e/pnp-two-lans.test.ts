@@ -12,23 +12,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { phones, removeNamespace, run, runPhone, startPnp } from '../support/pnp-e2e.js';
+import { groupSubscribe, phones, removeNamespace, run, runPhone, startPnp } from '../support/pnp-e2e.js';
 
 const GROUP_PORT = 14260;
 
 function subscribe(mac: string): string[] {
-  return [
-    `SUBSCRIBE sip:MAC${mac}@224.0.1.75 SIP/2.0`,
-    'Via: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK{port};rport',
-    `From: <sip:MAC${mac}@224.0.1.75>;tag={port}`,
-    `To: <sip:MAC${mac}@224.0.1.75>`,
-    'Call-ID: {port}@{ip}',
-    'CSeq: 1 SUBSCRIBE',
+  return groupSubscribe(mac, [
     `Contact: <sip:MAC${mac}@{ip}:{port}>`,
     'User-Agent: Grandstream GRP2612W 1.0.5.67',
     'Event: ua-profile;profile-type="device";vendor="Grandstream";model="GRP2612W";version="1.0.5.67"',
-    'Content-Length: 0',
-  ];
+  ]);
 }
 
 test('two LAN interfaces: each phone gets the agent address on its own subnet and its file from the relay there', async () => {

@@ -80,6 +80,24 @@ export async function startPnp(ns: string, args: readonly string[]): Promise<Pnp
   };
 }
 
+/**
+ * A phone's SUBSCRIBE to the PnP group as PhoneScript lines ({ip} and {port} become the phone's
+ * own): request line, Via, From, To, Call-ID and CSeq for MAC`mac`, then `headers`, then
+ * Content-Length: 0.
+ */
+export function groupSubscribe(mac: string, headers: readonly string[]): string[] {
+  return [
+    `SUBSCRIBE sip:MAC${mac}@224.0.1.75 SIP/2.0`,
+    'Via: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK{port};rport',
+    `From: <sip:MAC${mac}@224.0.1.75>;tag={port}`,
+    `To: <sip:MAC${mac}@224.0.1.75>`,
+    'Call-ID: {port}@{ip}',
+    'CSeq: 1 SUBSCRIBE',
+    ...headers,
+    'Content-Length: 0',
+  ];
+}
+
 /** `sbc-agent phones ...` (reads and writes the inbox file; needs no namespace). */
 export function phones(args: readonly string[]): string {
   return run(process.execPath, [MAIN, 'phones', ...args]);
