@@ -77,6 +77,24 @@ export class CliProcess {
     });
   }
 
+  /** The exit code; rejects if the process is still running after timeoutMs. */
+  exitWithin(timeoutMs: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms; stdout: ${this.stdout}; stderr: ${this.stderr.slice(-2000)}`)), timeoutMs);
+    });
+    return Promise.race([this.exited, late]).finally(() => clearTimeout(timer));
+  }
+
+  /** Waits until stderr (from offset `since`) matches `pattern` (log lines). */
+  async waitForStderr(pattern: RegExp, timeoutMs: number, since = 0): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.stderr.slice(since))) {
+      if (Date.now() > deadline) throw new Error(`no ${String(pattern)} on stderr within ${timeoutMs} ms: ${this.stderr.slice(since, since + 2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code. */
   async stop(): Promise<number | null> {
     if (this.running) this.child.kill('SIGTERM');
