@@ -80,3 +80,15 @@ export function topVia(msg: SipMessage): Via {
     throw error;
   }
 }
+
+/** The parsed top Via, or undefined when it is missing or does not parse. */
+export function topViaOf(msg: SipMessage): Via | undefined {
+  const value = getHeader(msg, 'Via');
+  if (value === undefined) return undefined;
+  try {
+    return parseVia(value);
+  } catch (error) {
+    if (error instanceof SipParseError) return undefined;
+    throw error;
+  }
+}

@@ -7,7 +7,7 @@ import { SipParseError } from '../errors.js';
 import { getHeader, type SipMessage, type SipRequest } from '../message.js';
 import { getTag, parseNameAddr } from '../name-addr.js';
 import { randomToken } from '../random-token.js';
-import { BRANCH_MAGIC_COOKIE, formatVia, parseVia, type Via } from '../via.js';
+import { BRANCH_MAGIC_COOKIE, formatVia, topViaOf, type Via } from '../via.js';
 import type { TransactionSource, TransactionTarget, TransactionTransportName } from './types.js';
 
 export { BRANCH_MAGIC_COOKIE };
@@ -23,18 +23,6 @@ export function newBranch(): string {
  */
 export function isRfc3261Branch(branch: string | undefined): branch is string {
   return branch !== undefined && branch.length > BRANCH_MAGIC_COOKIE.length && branch.startsWith(BRANCH_MAGIC_COOKIE);
-}
-
-/** The parsed top Via, or undefined when it is missing or does not parse. */
-export function topViaOf(msg: SipMessage): Via | undefined {
-  const value = getHeader(msg, 'Via');
-  if (value === undefined) return undefined;
-  try {
-    return parseVia(value);
-  } catch (error) {
-    if (error instanceof SipParseError) return undefined;
-    throw error;
-  }
 }
 
 function defaultPort(transport: string): number {

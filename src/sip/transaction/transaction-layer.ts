@@ -7,9 +7,10 @@
 import { silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message.js';
 import { buildResponse } from '../response.js';
+import { topViaOf } from '../via.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
-import { clientKey, clientKeyOfResponse, isRfc3261Branch, responseTargetFor, serverMatch, tagOf, topViaOf, type ServerMatch } from './keys.js';
+import { clientKey, clientKeyOfResponse, isRfc3261Branch, responseTargetFor, serverMatch, tagOf, type ServerMatch } from './keys.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
 import { callUser } from './timer-set.js';

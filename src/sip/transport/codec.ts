@@ -1,5 +1,5 @@
 /** The codec functions the transport layer uses, in one place. */
-export { parseVia, formatVia, type Via } from '../via.js';
+export { parseVia, formatVia, topViaOf, type Via } from '../via.js';
 export { SipParseError, SipFramingError } from '../errors.js';
 export { parseMessage } from '../parse.js';
 export { serializeMessage } from '../serialize.js';

@@ -5,4 +5,5 @@ export {
   defaultPort, emptyCounters, type MessageSource, type SipAddress, type SipDatagramSocket, type SipStreamConnection,
   type SipStreamConnector, type SipStreamListener, type SipTransportCounters, type SipTransportName, type TransportTarget,
 } from './types.js';
-export { replaceTopVia, responseTarget, stampReceived, topViaOf } from './via-rport.js';
+export { topViaOf } from './codec.js';
+export { replaceTopVia, responseTarget, stampReceived } from './via-rport.js';

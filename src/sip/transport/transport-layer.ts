@@ -9,7 +9,7 @@
  */
 import { silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type { SipMessage, SipRequest } from '../message.js';
-import { buildResponse, parseMessage, SipParseError, serializeMessage, validateRequest, type RequestPolicy } from './codec.js';
+import { buildResponse, parseMessage, SipParseError, serializeMessage, topViaOf, validateRequest, type RequestPolicy } from './codec.js';
 import { SipTransportError } from './errors.js';
 import { replyToMalformed } from './malformed-reply.js';
 import { StreamFlow } from './stream-flow.js';
@@ -17,7 +17,7 @@ import {
   emptyCounters, type MessageSource, type SipAddress, type SipDatagramSocket, type SipStreamConnection,
   type SipStreamConnector, type SipStreamListener, type SipTransportCounters, type SipTransportName, type TransportTarget,
 } from './types.js';
-import { replaceTopVia, responseTarget, stampReceived, topViaOf } from './via-rport.js';
+import { replaceTopVia, responseTarget, stampReceived } from './via-rport.js';
 
 export interface StreamTransportSockets {
   readonly listener?: SipStreamListener;

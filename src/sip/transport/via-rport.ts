@@ -3,20 +3,8 @@
  * §18.2.1, RFC 3581 §4), and where a response goes (RFC 3261 §18.2.2, RFC 3581 §4).
  */
 import { getHeaders, withHeader, type SipRequest, type SipResponse } from '../message.js';
-import { formatVia, parseVia, SipParseError, type Via } from './codec.js';
+import { formatVia, topViaOf, type Via } from './codec.js';
 import { defaultPort, type MessageSource, type SipTransportName, type TransportTarget } from './types.js';
-
-/** The top Via of a message as a view, or undefined when it has none or it does not parse. */
-export function topViaOf(msg: SipRequest | SipResponse): Via | undefined {
-  const first = getHeaders(msg, 'Via')[0];
-  if (first === undefined) return undefined;
-  try {
-    return parseVia(first);
-  } catch (error) {
-    if (error instanceof SipParseError) return undefined;
-    throw error;
-  }
-}
 
 /** Replaces the top Via value, keeping the others and the header order. */
 export function replaceTopVia<M extends SipRequest | SipResponse>(msg: M, via: Via): M {
