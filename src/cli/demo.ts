@@ -6,6 +6,7 @@
  * line every few seconds until Ctrl-C. `--once` stops once the status has been printed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -41,7 +42,7 @@ hub's HTTPS enrollment endpoint, brings the tunnel up over TLS, and the tunnel s
   --state-dir D  keep the hub and agent state here (default: a new folder under the temp dir,
                  removed at the end); a second run with the same folder reuses the identity
   --listen A     the address every listener binds (default 127.0.0.1)
-  --tunnel-port N  TLS tunnel port (default ${DEMO_PORTS.tunnel}); 0: any free port
+  --tunnel-port N  TLS tunnel port (default ${DEMO_PORTS.tunnel}); 0 for these: any free port
   --wss-port N     WSS tunnel port (default ${DEMO_PORTS.wss})
   --enroll-port N  HTTPS enrollment port (default ${DEMO_PORTS.enrollment})
   --interval S   seconds between status lines (default ${LINE_EVERY_MS / 1000})
@@ -52,6 +53,26 @@ function port(args: ReturnType<typeof parseArgs>, name: string, fallback: number
   const value = text === undefined ? fallback : Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`--${name} '${text ?? ''}' is not a port number`);
   return value;
+}
+
+/**
+ * Port 0 made concrete before the hub starts: the enrollment answer tells the agent the configured
+ * tunnel ports, so they must be the ones bound (a port freed here could be taken meanwhile; the
+ * hub then fails to start and says which).
+ */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const a = server.address();
+      server.close(() => (typeof a === 'object' && a !== null ? resolve(a.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+async function concrete(port: number, host: string): Promise<number> {
+  return port === 0 ? freePort(host) : port;
 }
 
 /** A CommandIo whose output is collected, to run `hub add-sbc` and `enroll` in this process. */
@@ -148,9 +169,11 @@ async function start(config: SbcConfig, stateDir: string, configFile: string | u
       hub: { tls: { host: tls.address, port: tls.port }, wssUrl: wss === undefined ? null : `wss://${hostPort(wss.address, wss.port)}${config.hub.wss.path}` },
     });
     await agent.start();
-    const up = agent.whenOpen();
-    const timer = delay(UP_TIMEOUT_MS).then(() => Promise.reject(new Error(`the tunnel did not come up within ${UP_TIMEOUT_MS / 1000} s`)));
-    await Promise.race([up, timer]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the tunnel did not come up within ${UP_TIMEOUT_MS / 1000} s`)), UP_TIMEOUT_MS);
+    });
+    await Promise.race([agent.whenOpen(), late]).finally(() => clearTimeout(timer));
     io.stdout.write(`agent: tunnel up over ${(agent.client.stats().peer?.carriage ?? '?').toUpperCase()}\n`);
     return { hub, agent };
   } catch (error) {
@@ -173,9 +196,9 @@ async function demo(argv: readonly string[], io: CommandIo): Promise<number> {
     log: { level: configFile === undefined ? ('warn' satisfies LogLevel) : base.log.level },
     hub: {
       ...base.hub,
-      enrollment: { listen, port: port(args, 'enroll-port', DEMO_PORTS.enrollment) },
-      tunnel: { listen, port: port(args, 'tunnel-port', DEMO_PORTS.tunnel) },
-      wss: { ...base.hub.wss, listen, port: port(args, 'wss-port', DEMO_PORTS.wss) },
+      enrollment: { listen, port: await concrete(port(args, 'enroll-port', DEMO_PORTS.enrollment), listen) },
+      tunnel: { listen, port: await concrete(port(args, 'tunnel-port', DEMO_PORTS.tunnel), listen) },
+      wss: { ...base.hub.wss, listen, port: await concrete(port(args, 'wss-port', DEMO_PORTS.wss), listen) },
     },
   };
   const given = args.values.get('state-dir');

@@ -1,0 +1,59 @@
+/**
+ * The quick start (`npm start` runs `sbc-agent demo`): a hub and an agent in one process enroll
+ * through the real HTTPS endpoint, bring the tunnel up over TLS and print its status. `--once`
+ * exits 0 once the status is printed; a second run on the same state directory reuses the
+ * identity instead of enrolling again.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, statusJson } from '../support/integ-process.js';
+
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sbc-e2e-demo-'));
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const PORTS = ['--tunnel-port', '0', '--wss-port', '0', '--enroll-port', '0'];
+
+test('demo --once: enrolls the agent, brings the tunnel up over TLS, prints the status of both sides, exits 0', async () => {
+  const stateDir = join(dir, 'state');
+  const r = await runCli(['demo', '--once', '--state-dir', stateDir, ...PORTS]);
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^hub: +enrollment https:\/\/127\.0\.0\.1:\d+\/enroll\/, tunnel 127\.0\.0\.1:\d+ \(TLS\), wss:\/\/127\.0\.0\.1:\d+\/tunnel \(WSS\)$/m);
+  assert.match(r.stdout, /^hub: +added SBC 'demo-branch': provisioning URL https:\/\/127\.0\.0\.1:\d+\/enroll\/[a-z0-9]+, a one-time auth key, fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
+  assert.match(r.stdout, /^agent: Enrolled as SBC 'demo-branch' \(id [a-z0-9]+\)\.$/m);
+  assert.match(r.stdout, /^agent: tunnel up over TLS$/m);
+  // The status text, as `sbc-agent status` prints it, for both sides: the tunnel up with its counters.
+  assert.match(r.stdout, /^ {2}SBCs: +1 enrolled, 0 pending, 0 revoked$/m);
+  assert.match(r.stdout, /^ {4}demo-branch: up, over TLS, rtt [\d.]+ ms, up \d+ s, 0 reconnects, sent \d+ B\/\d+ frames, received \d+ B\/\d+ frames, 0 datagrams dropped$/m);
+  assert.match(r.stdout, /^ {4}127\.0\.0\.1:\d+: up, over TLS, rtt [\d.]+ ms, up \d+ s, 0 reconnects, sent \d+ B\/\d+ frames, received \d+ B\/\d+ frames, 0 datagrams dropped$/m);
+  assert.match(r.stdout, /^demo: stopped$/m);
+  // Stopped: both status files are gone, the state stays.
+  const after = await statusJson(stateDir);
+  assert.equal(after.hub?.running, false);
+  assert.equal(after.agent?.running, false);
+  assert.equal(after.agent?.sbc.name, 'demo-branch');
+});
+
+test('demo --once again on the same state directory reuses the enrolled identity', async () => {
+  const stateDir = join(dir, 'state');
+  const r = await runCli(['demo', '--once', '--state-dir', stateDir, ...PORTS]);
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^agent: already enrolled as SBC 'demo-branch'/m);
+  assert.doesNotMatch(r.stdout, /one-time auth key/);
+  assert.match(r.stdout, /^ {4}demo-branch: up, over TLS, rtt/m);
+});
+
+test('demo refuses a port that is not a number', async () => {
+  const r = await runCli(['demo', '--once', '--tunnel-port', 'x']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--tunnel-port 'x' is not a port number/);
+});
