@@ -102,7 +102,7 @@ test('enroll with a fresh key, then the tunnel over TLS: 50 streams × 1,000 SIP
   assert.equal(tunnelOf(hubStatus, 'hub', 'tls')?.peer, 'branch-lyon', 'the hub names the SBC');
   assertCounters(tunnelOf(hubStatus, 'hub', 'tls'), 'tls', minBytes, 'hub');
   assert.deepEqual(hubStatus.hub?.sbcs, { pending: 0, enrolled: 1, revoked: 0 });
-  const agentStatus = await statusUntil(agentState, (s) => (tunnelOf(s, 'agent', 'tls')?.sent?.bytes ?? 0) >= minBytes, 10_000);
+  const agentStatus = await statusUntil(agentState, (s) => (tunnelOf(s, 'agent', 'tls')?.sent?.bytes ?? 0) >= minBytes && tunnelOf(s, 'agent', 'tls')?.rttMs !== undefined, 10_000);
   assertCounters(tunnelOf(agentStatus, 'agent', 'tls'), 'tls', minBytes, 'agent');
   assert.equal(tunnelOf(agentStatus, 'agent', 'tls')?.peer, `127.0.0.1:${TLS_PORT}`);
   assert.equal(agentStatus.agent?.sbc.name, 'branch-lyon');
@@ -123,9 +123,9 @@ test('the same over WSS: the TLS port is closed, the agent falls back and the sa
   assert.equal(open['carriage'], 'wss');
   t.diagnostic(await exchange(agent));
   const minBytes = STREAMS * MESSAGES * SIZE;
-  const hubStatus = await statusUntil(hubState, (s) => (tunnelOf(s, 'hub', 'wss')?.received?.bytes ?? 0) >= minBytes, 10_000);
+  const hubStatus = await statusUntil(hubState, (s) => (tunnelOf(s, 'hub', 'wss')?.received?.bytes ?? 0) >= minBytes && tunnelOf(s, 'hub', 'wss')?.rttMs !== undefined, 10_000);
   assertCounters(tunnelOf(hubStatus, 'hub', 'wss'), 'wss', minBytes, 'hub');
-  const agentStatus = await statusUntil(agentState, (s) => (tunnelOf(s, 'agent', 'wss')?.sent?.bytes ?? 0) >= minBytes, 10_000);
+  const agentStatus = await statusUntil(agentState, (s) => (tunnelOf(s, 'agent', 'wss')?.sent?.bytes ?? 0) >= minBytes && tunnelOf(s, 'agent', 'wss')?.rttMs !== undefined, 10_000);
   assertCounters(tunnelOf(agentStatus, 'agent', 'wss'), 'wss', minBytes, 'agent');
   await agent.stop();
 });
