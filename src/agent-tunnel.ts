@@ -140,7 +140,10 @@ export class AgentTunnel {
   }
 
   status(): TunnelStatus {
-    return tunnelStatusOf(this.client.stats(), this.#peer, this.client.session.resumeToken.length > 0);
+    const stats = this.client.stats();
+    // The hub's address on the carriage in use (the WSS port after a fallback), else the TLS target.
+    const peer = stats.peer === undefined ? this.#peer : stats.peer.address.includes(':') ? `[${stats.peer.address}]:${stats.peer.port}` : `${stats.peer.address}:${stats.peer.port}`;
+    return tunnelStatusOf(stats, peer, this.client.session.resumeToken.length > 0);
   }
 
   snapshot(): StatusDocument {

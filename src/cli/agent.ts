@@ -82,11 +82,18 @@ async function runAgent(argv: readonly string[], io: CommandIo): Promise<number>
   io.stdout.write(`agent: SBC '${record.sbc.name}' (id ${record.sbc.id}), state ${stateDir}\n`);
   io.stdout.write(`agent: hub ${hostPort(record.hub.tunnel.host, record.hub.tunnel.port)} (TLS), ${record.hub.wss.url} (WSS)\n`);
   tunnel.client.on('open', (e) => io.stdout.write(`agent: tunnel ${e.resumed ? 'resumed' : 'up'} over ${(tunnel.client.stats().peer?.carriage ?? '?').toUpperCase()}\n`));
-  tunnel.client.on('disconnected', (e) => io.stdout.write(`agent: tunnel down (${e.error?.message ?? e.reason}); reconnecting\n`));
+  tunnel.client.on('disconnected', (e) => io.stdout.write(`agent: tunnel down (${e.error?.message ?? e.reason})\n`));
+  tunnel.client.on('reconnecting', (e) => {
+    if (e.error !== undefined) io.stdout.write(`agent: next try in ${(e.delayMs / 1000).toFixed(1)} s (${e.error.message})\n`);
+  });
   const stop = waitForSignal();
+  // The tunnel's timers are unref'd (src/core Clock): while no carriage is up, nothing else would
+  // keep the process waiting for its next reconnect.
+  const keepAlive = setInterval(() => {}, 60_000);
   await tunnel.start();
   const ended = await Promise.race([stop.signal.then((signal) => ({ kind: 'signal' as const, signal })), tunnel.outcome]);
   stop.cancel();
+  clearInterval(keepAlive);
   await tunnel.close();
   logger.info({ ended }, 'agent stopped');
   logger.flush();

@@ -15,7 +15,7 @@ import { connect } from 'node:tls';
 import { realClock } from '../../src/core/index.js';
 import { tunnelConnector } from '../../src/net/index.js';
 import { GoAwayReason, HubCa, createAgentKeyAndCsr, createTunnelClient, goAwayReasonName, type SessionCloseInfo } from '../../src/tunnel/index.js';
-import { CliProcess, runCli, statusUntil } from '../support/integ-process.js';
+import { CliProcess, closedPort, runCli, statusUntil } from '../support/integ-process.js';
 import { makeTunnelCerts, type TunnelCerts } from '../support/tunnel-certs.js';
 
 const TLS_PORT = 21290;
@@ -117,6 +117,17 @@ test('a certificate from the hub CA that no enrolled SBC holds gets GO_AWAY(UNAU
   client.close();
   assert.equal(goAwayReasonName(info.reason), goAwayReasonName(GoAwayReason.UNAUTHORIZED));
   assert.match(info.message, /does not belong to an enrolled SBC/);
+});
+
+test('an agent whose hub cannot be reached keeps trying until stopped (exit 0)', async () => {
+  const stateDir = await enrolled('branch-brest');
+  const dead = await closedPort();
+  const p = new CliProcess(['agent', '--state-dir', stateDir, '--hub-tls', `127.0.0.1:${dead}`, '--hub-wss', 'none']);
+  processes.push(p);
+  await p.waitForOutput(/(agent: next try in [\d.]+ s \(connect ECONNREFUSED[^\n]*\n[\s\S]*){3}/, 20_000);
+  assert.ok(p.running);
+  assert.equal(await p.stop(), 0);
+  assert.match(p.stdout, /agent: stopped\n/);
 });
 
 test('an agent that never enrolled says so and exits 18', async () => {
