@@ -13,6 +13,7 @@
  *   await hub.start();
  *   tunnel.server.on('session', (session) => ...);   // the call path takes its sessions here
  */
+import { createServer } from 'node:net';
 import { componentLogger, type Clock, type Logger } from './core/index.js';
 import type { HubConfig } from './config/index.js';
 import type { HubService, HubState } from './hub.js';
@@ -60,6 +61,20 @@ function fingerprintOf(peer: TunnelPeer | { readonly fingerprint256: string } | 
 
 function isAccessDenied(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 'EACCES';
+}
+
+/**
+ * Binds and releases the port first: listenTunnelWss's WebSocketServer re-emits a listen error of
+ * its HTTPS server as an 'error' event nobody listens to, which would end the process instead of
+ * failing start() (EACCES on 443 without root, EADDRINUSE).
+ */
+function probePort(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
 }
 
 class HubTunnel implements HubTunnelService {
@@ -134,6 +149,7 @@ class HubTunnel implements HubTunnelService {
     this.#tls = await listenTunnelTls({ ...credentials, host: config.tunnel.listen, port: config.tunnel.port, onCarriage, onHandshakeError });
     if (this.#o.wss === false) return;
     try {
+      await probePort(config.wss.listen, config.wss.port);
       this.#wss = await listenTunnelWss({ ...credentials, host: config.wss.listen, port: config.wss.port, path: config.wss.path, onCarriage, onHandshakeError });
     } catch (error) {
       // Port 443 needs root (or CAP_NET_BIND_SERVICE): the TLS path still works, so the hub runs on
