@@ -18,7 +18,7 @@ import type { SipTunnelLink } from './sip-link.js';
 import {
   TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
 } from './sip-edit.js';
-import { newTunnelBranch, tokenOf } from './tokens.js';
+import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
 export interface AgentCallPathOptions {
   readonly clock: Clock;
@@ -154,7 +154,7 @@ export class AgentCallPath {
     if (isSdp(request)) body = await this.#sdpUp(request, source.address, link);
     const uri = this.#upstreamUri(request.uri);
     const out: SipRequest = { ...request, uri, headers, body };
-    if (request.method === 'BYE') this.#o.media.release(callIdOf(request), phoneTag(request, true));
+    if (request.method === 'BYE') this.#o.media.release(callIdOf(request), phoneTag(request, true), BYE_GRACE_MS);
     if (request.method !== 'ACK') {
       const target: TransportTarget = { transport: source.transport, host: source.address, port: source.port };
       this.#upstream.set(branch, { incoming, target, phoneExpires });
@@ -265,7 +265,7 @@ export class AgentCallPath {
     let body = request.body;
     if (isSdp(request)) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, mediaTag, parseSdp(request.body), link.channels)));
     const sent: SipRequest = { ...request, uri: phone.uri, headers, body };
-    if (request.method === 'BYE') this.#o.media.release(callId, existingTag);
+    if (request.method === 'BYE') this.#o.media.release(callId, existingTag, BYE_GRACE_MS);
     if (request.method === 'ACK') {
       await this.#o.stack.sendStateless(sent, phone.target);
       return;

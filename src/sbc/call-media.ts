@@ -238,8 +238,15 @@ export class CallMedia {
     };
   }
 
-  /** Ends the media of one call leg (BYE, a failed INVITE, CANCEL). */
-  release(callId: string, tag: string | undefined): void {
+  /**
+   * Ends the media of one call leg (BYE, a failed INVITE, CANCEL). `afterMs` keeps it for a while:
+   * after a BYE the far end's last packets are still in flight.
+   */
+  release(callId: string, tag: string | undefined, afterMs = 0): void {
+    if (afterMs > 0) {
+      this.#o.clock.setTimeout(() => this.release(callId, tag), afterMs);
+      return;
+    }
     for (const [key, leg] of [...this.#legs]) {
       if (leg.callId !== callId || (tag !== undefined && key !== `${callId}\u0000${tag}`)) continue;
       this.#legs.delete(key);

@@ -19,7 +19,7 @@ import type { SipTunnelLink } from './sip-link.js';
 import {
   TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
 } from './sip-edit.js';
-import { newTunnelBranch, tokenOf } from './tokens.js';
+import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
 export interface HubCallPathOptions {
   readonly stack: SipStack;
@@ -169,7 +169,7 @@ export class HubCallPath {
     let body = request.body;
     const tag = phoneTag(request, true);
     if (isSdp(request) && tag !== undefined) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callKey, tag, parseSdp(request.body), link.channels)));
-    if (request.method === 'BYE') this.#o.media.release(callKey, tag);
+    if (request.method === 'BYE') this.#o.media.release(callKey, tag, BYE_GRACE_MS);
     const sent: SipRequest = { ...request, uri, headers, body };
     if (request.method === 'ACK') {
       await this.#o.stack.sendStateless(sent, target);
@@ -247,7 +247,7 @@ export class HubCallPath {
     if (isSdp(request)) {
       body = Buffer.from(serializeSdp(await this.#o.media.fromEdge(callKey, mediaTag, parseSdp(request.body), link.channels, incoming.source.address)));
     }
-    if (request.method === 'BYE') this.#o.media.release(callKey, existing);
+    if (request.method === 'BYE') this.#o.media.release(callKey, existing, BYE_GRACE_MS);
     const out: SipRequest = { ...request, uri: `sip:${token}@${TUNNEL_HOST}`, headers, body };
     if (request.method !== 'ACK') {
       this.#downstream.set(branch, { incoming, agent, branch, mediaTag });

@@ -15,3 +15,6 @@ export function tokenOf(text: string): string {
 export function newTunnelBranch(): string {
   return `${BRANCH_MAGIC_COOKIE}-t${randomBytes(9).toString('base64url')}`;
 }
+
+/** Media of a call leg outlives its BYE this long: the far end's last packets are in flight. */
+export const BYE_GRACE_MS = 2000;

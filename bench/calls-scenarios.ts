@@ -1,0 +1,140 @@
+/** SIPp scenarios (G.711 A-law with rtp_stream, protocols.md §4 and §9) and the Kamailio configuration of bench:calls. */
+const SDP = `v=0
+    o=- 1 1 IN IP4 [media_ip]
+    s=-
+    c=IN IP4 [media_ip]
+    t=0 0
+    m=audio [rtpstream_audio_port] RTP/AVP 8
+    a=rtpmap:8 PCMA/8000
+    a=ptime:20
+`;
+
+export const UAC_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac-g711-rtp">
+  <send retrans="500"><![CDATA[
+    INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+    Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+    From: <sip:load@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+    To: <sip:[service]@[remote_ip]:[remote_port]>
+    Call-ID: [call_id]
+    CSeq: 1 INVITE
+    Contact: <sip:load@[local_ip]:[local_port]>
+    Max-Forwards: 70
+    Content-Type: application/sdp
+    Content-Length: [len]
+
+    ${SDP}
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[
+    ACK [next_url] SIP/2.0
+    Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+    From: <sip:load@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+    To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+    Call-ID: [call_id]
+    CSeq: 1 ACK
+    [routes]
+    Max-Forwards: 70
+    Content-Length: 0
+
+  ]]></send>
+  <nop><action><exec rtp_stream="tone.al,-1,8"/></action></nop>
+  <pause/>
+  <nop><action><exec rtp_stream="pause"/></action></nop>
+  <send retrans="500"><![CDATA[
+    BYE [next_url] SIP/2.0
+    Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+    From: <sip:load@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+    To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+    Call-ID: [call_id]
+    CSeq: 2 BYE
+    [routes]
+    Max-Forwards: 70
+    Content-Length: 0
+
+  ]]></send>
+  <recv response="200"/>
+</scenario>
+`;
+
+export const UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas-g711-rtp">
+  <recv request="INVITE" crlf="true"/>
+  <send><![CDATA[
+    SIP/2.0 200 OK
+    [last_Via:]
+    [last_From:]
+    [last_To:];tag=[pid]SIPpTag01[call_number]
+    [last_Call-ID:]
+    [last_CSeq:]
+    [last_Record-Route:]
+    Contact: <sip:uas@[local_ip]:[local_port]>
+    Content-Type: application/sdp
+    Content-Length: [len]
+
+    ${SDP}
+  ]]></send>
+  <recv request="ACK"/>
+  <nop><action><exec rtp_stream="tone.al,-1,8"/></action></nop>
+  <recv request="BYE"/>
+  <nop><action><exec rtp_stream="pause"/></action></nop>
+  <send><![CDATA[
+    SIP/2.0 200 OK
+    [last_Via:]
+    [last_From:]
+    [last_To:]
+    [last_Call-ID:]
+    [last_CSeq:]
+    Content-Length: 0
+
+  ]]></send>
+</scenario>
+`;
+
+/** Kamailio routing every new INVITE for "uas" to the SIPp UAS; with rtpengine anchoring the media. */
+export function benchKamailioConfig(address: string, port: number, rtpengine: boolean): string {
+  const load = rtpengine ? 'loadmodule "rtpengine.so"\nmodparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:22222")\n' : '';
+  const manage = rtpengine ? '\t\tif (has_body("application/sdp") || is_method("BYE|CANCEL")) rtpengine_manage("replace-origin replace-session-connection");\n' : '';
+  return `#!KAMAILIO
+debug=1
+log_stderror=yes
+children=4
+auto_aliases=no
+listen=udp:${address}:${port}
+listen=tcp:${address}:${port}
+loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+${load}
+request_route {
+	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+	if (has_totag()) {
+		if (loose_route()) {
+${manage}			t_on_reply("REPLY");
+			t_relay(); exit;
+		}
+		if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+		sl_send_reply("404", "Not here"); exit;
+	}
+	if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
+	t_check_trans();
+	if (!is_method("INVITE")) { sl_send_reply("405", "Not Allowed"); exit; }
+	record_route();
+	$du = "sip:${address}:20500";
+${manage}	t_on_reply("REPLY");
+	t_relay();
+	exit;
+}
+
+onreply_route[REPLY] {
+${manage.replace(' || is_method("BYE|CANCEL")', '')}	return;
+}
+`;
+}
