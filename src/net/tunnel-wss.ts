@@ -92,6 +92,9 @@ export async function listenTunnelWss(options: TunnelWssListenOptions): Promise<
   });
   https.on('tlsClientError', (error, socket) => options.onHandshakeError?.(error, socket.remoteAddress ?? ''));
   const wss = new WebSocketServer({ server: https, path: options.path ?? TUNNEL_WSS_PATH, perMessageDeflate: false, maxPayload: MAX_MESSAGE });
+  // ws re-emits the HTTPS server's errors (EADDRINUSE, EACCES on 443) on the WebSocketServer; without
+  // a listener that would crash the process. The same error rejects listenServerOn below.
+  wss.on('error', () => {});
   wss.on('connection', (ws, req) => {
     options.onCarriage(new WsCarriage(ws, peerOf(req.socket as TLSSocket, 'wss')));
   });
