@@ -5,8 +5,8 @@
  * Prints, for each: the highest concurrency with packet loss < 0.1 % (loss counted with nftables
  * counters on the UAC's and UAS's media ports over a window where every call is up), the highest
  * call rate with no failed call, the agent's and hub's memory at peak, and the ratios.
- * Bounded: levels from BENCH_CONCURRENCY (default 100,250,500,750) and BENCH_RATES (default
- * 50,100,200,300), each step a few tens of seconds; a system stops at its first failing level.
+ * Bounded: levels from BENCH_CONCURRENCY (default 100,200,300,400,500) and BENCH_RATES (default
+ * 100,200,300,400), each step a few tens of seconds; a system stops at its first failing level.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,10 +21,10 @@ const LAN_PHONE = '10.203.1.10';
 const AGENT_LAN = '10.203.1.1';
 const PBX = '10.203.2.1';
 const HOLD_MS = 16_000;
-const WINDOW_MS = 6000;
+const WINDOW_MS = 10_000;
 const levels = (name: string, fallback: number[]): number[] => (process.env[name]?.split(',').map(Number).filter((n) => n > 0) ?? fallback);
-const CONCURRENCY = levels('BENCH_CONCURRENCY', [100, 250, 500, 750]);
-const RATES = levels('BENCH_RATES', [50, 100, 200, 300]);
+const CONCURRENCY = levels('BENCH_CONCURRENCY', [100, 200, 300, 400, 500]);
+const RATES = levels('BENCH_RATES', [100, 200, 300, 400]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Step { readonly level: number; readonly ok: boolean; readonly successful: number; readonly failed: number; readonly loss?: number; readonly agentRss?: number; readonly hubRss?: number }
@@ -75,11 +75,13 @@ function sippStats(out: string): { successful: number; failed: number } {
 }
 
 async function uac(target: string, calls: number, rate: number, holdMs: number, during?: () => Promise<void>): Promise<{ successful: number; failed: number }> {
-  const timeout = Math.ceil(calls / rate + holdMs / 1000 + 30);
+  const timeout = Math.ceil(calls / rate + holdMs / 1000 + 60);
   const c = start(NS.lan, 'sipp', ['-sf', 'uac.xml', target, '-s', 'uas', '-i', LAN_PHONE, '-p', '20600', '-mi', LAN_PHONE, '-mp', '40000',
     '-m', String(calls), '-r', String(rate), '-l', String(calls), '-d', String(holdMs), '-nostdin', '-timeout', `${timeout}s`, '-max_socket', '20000', ...(process.env.BENCH_DEBUG === undefined ? [] : ['-trace_err', '-trace_msg'])]);
   let out = '';
-  c.stdout?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
+  const keep = (d: Buffer): void => { out = (out + d.toString()).slice(-40_000); };
+  c.stdout?.on('data', keep);
+  c.stderr?.on('data', keep);
   const exited = new Promise<void>((r) => c.once('exit', () => r()));
   await during?.();
   await Promise.race([exited, sleep(timeout * 1000 + 5000)]);

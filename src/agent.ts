@@ -10,13 +10,15 @@ import { writeFileAtomic } from './platform/index.js';
 import { AgentSbc, callsReport, type SipListenOptions } from './sbc/index.js';
 import { createTunnelClient, type TunnelClient } from './tunnel/index.js';
 
+/** The tunnel to use: one already made (AgentTunnel's client, not owned), or what to make one from. */
+export type AgentTunnelSource =
+  | { readonly client: TunnelClient }
+  | { readonly identity: string; readonly credentials: TunnelCredentials; readonly hub: { readonly host: string; readonly port: number }; readonly wssUrl?: string };
+
 export interface AgentOptions {
   readonly clock?: Clock;
   readonly logger: Logger;
-  readonly identity: string;
-  readonly credentials: TunnelCredentials;
-  readonly hub: { readonly host: string; readonly port: number };
-  readonly wssUrl?: string;
+  readonly tunnel: AgentTunnelSource;
   readonly sip: SipListenOptions;
   readonly mediaAddress: string;
   readonly mediaPorts: PortRange;
@@ -30,11 +32,13 @@ export class Agent {
   readonly sbc: AgentSbc;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #ownsTunnel: boolean;
   #timer: Timer | undefined;
   #closed: Promise<void> | undefined;
 
-  private constructor(tunnel: TunnelClient, sbc: AgentSbc, clock: Clock, logger: Logger) {
+  private constructor(tunnel: TunnelClient, ownsTunnel: boolean, sbc: AgentSbc, clock: Clock, logger: Logger) {
     this.tunnel = tunnel;
+    this.#ownsTunnel = ownsTunnel;
     this.sbc = sbc;
     this.#clock = clock;
     this.#logger = logger;
@@ -43,13 +47,15 @@ export class Agent {
   static async start(o: AgentOptions): Promise<Agent> {
     const clock = o.clock ?? realClock;
     const logger = componentLogger(o.logger, 'agent');
-    const tunnel = createTunnelClient({
+    const source = o.tunnel;
+    const owned = !('client' in source);
+    const tunnel = 'client' in source ? source.client : createTunnelClient({
       clock,
-      identity: o.identity,
+      identity: source.identity,
       logger: componentLogger(o.logger, 'tunnel'),
-      connect: tunnelConnector({ ...o.credentials, tls: o.hub, ...(o.wssUrl === undefined ? {} : { wssUrl: o.wssUrl }) }),
+      connect: tunnelConnector({ ...source.credentials, tls: source.hub, ...(source.wssUrl === undefined ? {} : { wssUrl: source.wssUrl }) }),
     });
-    tunnel.start();
+    if (owned) tunnel.start();
     const sbc = await AgentSbc.start({
       clock,
       logger: componentLogger(o.logger, 'sbc'),
@@ -59,7 +65,7 @@ export class Agent {
       tunnel,
       ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }),
     });
-    const agent = new Agent(tunnel, sbc, clock, logger);
+    const agent = new Agent(tunnel, owned, sbc, clock, logger);
     if (o.callsFile !== undefined) agent.#publish(o.callsFile);
     return agent;
   }
@@ -78,7 +84,7 @@ export class Agent {
     this.#closed ??= (async () => {
       this.#timer?.cancel();
       await this.sbc.close();
-      this.tunnel.close();
+      if (this.#ownsTunnel) this.tunnel.close();
     })();
     return this.#closed;
   }

@@ -9,6 +9,8 @@ import { phonesCommand } from './phones.js';
 import { pnpCommand } from './pnp.js';
 import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
+import { runCommand } from './run.js';
+import { callsCommand } from './calls.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -22,6 +24,8 @@ export const COMMANDS: readonly Command[] = [
   pnpCommand,
   phonesCommand,
   agentCommand,
+  runCommand,
+  callsCommand,
   demoCommand,
 ];
 

@@ -9,7 +9,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaresipPhone, dominantFrequency, type BaresipOptions } from '../support/baresip.js';
@@ -22,6 +24,8 @@ const AGENT_LAN = '10.203.1.1';
 const PHONES = '10.203.1.10';
 const PBX = '10.203.3.2';
 const NAT_PHONE = '10.203.4.10';
+/** The program as built beside this test (dist/ or dist-NAME/). */
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const TONE = { A: 1000, B: 500, C: 750, D: 1250, E: 625 } as const;
 
 let bed: Testbed;
@@ -101,6 +105,7 @@ before(async () => {
   // Counters on the agent's WAN leg: UDP (RTP would be) and the tunnel's TCP.
   bed.nft(ns.agent, 'table inet watch {\n chain out {\n  type filter hook output priority 0; policy accept;\n  oifname "wan0" meta l4proto udp counter\n  oifname "wan0" tcp dport 20090 counter\n }\n}\n');
 
+  mkdirSync(join(dir, 'state', 'agent'), { recursive: true });
   certs = makeTunnelCerts([PBX]);
   pbx = startPbx(dir, PBX, 20060, ns.pbx);
   hub = new SbcNode('hub', {
@@ -112,7 +117,7 @@ before(async () => {
   agent = new SbcNode('agent', {
     identity: 'agent-1', certs: { key: certs.agent.keyPath, cert: certs.agent.certPath, ca: certs.caPath },
     hub: { host: PBX, port: 20090 }, sipAddress: AGENT_LAN, sipPort: 20060, mediaAddress: AGENT_LAN,
-    mediaPorts: { min: 20100, max: 20199 },
+    mediaPorts: { min: 20100, max: 20199 }, callsFile: join(dir, 'state', 'agent', 'calls.json'),
   }, ns.agent);
   await agent.waitFor('tunnel-open', 15_000);
   const viaAgent = `sip:${AGENT_LAN}:20060;transport=udp`;
@@ -157,7 +162,10 @@ test('A calls B: each hears the other; RTP stays in the LAN (WAN leg: SIP, no UD
   assert.equal(udp1 - udp0, 0, 'no UDP (RTP) left on the WAN leg');
   assert.equal(tunnel1 - tunnel0, 0, 'no datagram entered the tunnel');
   assert.ok(near(heard(phones.B!), TONE.A), `B hears A's ${TONE.A} Hz (got ${heard(phones.B!)})`);
-  assert.ok(near(heard(phones.A!), TONE.B), `A hears B's ${TONE.B} Hz (got ${heard(phones.A!)})`);
+  assert.ok(near(heard(phones.A!), TONE.B), `A hears B's ${TONE.B} Hz (got ${heard(phones.B!)})`);
+  const listed = JSON.parse(execFileSync(process.execPath, [MAIN, 'calls', '--json', '--state-dir', join(dir, 'state')]).toString()) as { running: boolean; calls: { local: boolean; fromEdge?: { packets: number }; oneWay?: string }[] };
+  assert.equal(listed.running, true);
+  assert.ok(listed.calls.length >= 2 && listed.calls.every((c) => c.local && (c.fromEdge?.packets ?? 0) > 100 && c.oneWay === undefined), JSON.stringify(listed));
 });
 
 test('hold and resume keep audio', { timeout: 60_000 }, async () => {

@@ -27,6 +27,7 @@ interface AgentConfig extends Common {
   readonly hub: { readonly host: string; readonly port: number };
   readonly tcpPort?: number;
   readonly upstreamExpires?: number;
+  readonly callsFile?: string;
 }
 
 const say = (event: string, data: Record<string, unknown> = {}): void => {
@@ -76,13 +77,12 @@ async function hub(c: HubConfig): Promise<void> {
 async function agent(c: AgentConfig): Promise<void> {
   const a = await Agent.start({
     logger,
-    identity: c.identity,
-    credentials: { key: pem(c.certs.key), cert: pem(c.certs.cert), ca: pem(c.certs.ca) },
-    hub: c.hub,
+    tunnel: { identity: c.identity, credentials: { key: pem(c.certs.key), cert: pem(c.certs.cert), ca: pem(c.certs.ca) }, hub: c.hub },
     sip: { address: c.sipAddress, udpPort: c.sipPort, ...(c.tcpPort === undefined ? {} : { tcpPort: c.tcpPort }) },
     mediaAddress: c.mediaAddress,
     mediaPorts: c.mediaPorts,
     ...(c.upstreamExpires === undefined ? {} : { upstreamExpires: c.upstreamExpires }),
+    ...(c.callsFile === undefined ? {} : { callsFile: c.callsFile }),
   });
   a.tunnel.on('open', (e) => say('tunnel-open', { resumed: e.resumed }));
   if (a.tunnel.state === 'open') say('tunnel-open', { resumed: false });
