@@ -60,3 +60,38 @@ export function sbcHubService(o: SbcHubServiceOptions): SbcHubService {
     },
   };
 }
+
+export interface HubCallPathServiceOptions {
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** The hub's tunnel server (hubTunnelService().server): the call path takes its sessions. */
+  readonly server: TunnelServer;
+  readonly sip: SipListenOptions;
+  readonly pbx: TransportTarget;
+  readonly mediaAddress: string;
+  readonly mediaPorts: PortRange;
+}
+
+/**
+ * The call path alone, on a tunnel server the hub already runs: add it after the tunnel service,
+ * `hub.add(hubCallPathService({ server: tunnel.server, ... }))`.
+ */
+export function hubCallPathService(o: HubCallPathServiceOptions): Omit<SbcHubService, 'server'> {
+  let sbc: HubSbc | undefined;
+  let closed: Promise<void> | undefined;
+  return {
+    name: 'call-path',
+    sbc: () => sbc,
+    async start() {
+      sbc = await HubSbc.start({ clock: o.clock, logger: o.logger ?? silentLogger, tunnel: o.server, sip: o.sip, pbx: o.pbx, mediaAddress: o.mediaAddress, mediaPorts: o.mediaPorts });
+    },
+    listeners() {
+      const sip = sbc?.stack.transport.localAddress(sbc.transport());
+      return sip === undefined ? [] : [{ name: 'sip-pbx', address: sip.address, port: sip.port }];
+    },
+    close() {
+      closed ??= sbc?.close() ?? Promise.resolve();
+      return closed;
+    },
+  };
+}

@@ -7,4 +7,4 @@ export { SipTunnelLink } from './sip-link.js';
 export { TUNNEL_HOST, callIdOf, headerList, mapContacts, phoneTag } from './sip-edit.js';
 export { AgentSbc, HubSbc, type AgentSbcOptions, type CallReport, type HubSbcOptions, type SipListenOptions } from './services.js';
 export { callsReport, formatCalls, type CallsDocument } from './calls-report.js';
-export { sbcHubService, type SbcHubService, type SbcHubServiceOptions } from './hub-service.js';
+export { hubCallPathService, sbcHubService, type HubCallPathServiceOptions, type SbcHubService, type SbcHubServiceOptions } from './hub-service.js';
