@@ -27,7 +27,7 @@ const CONCURRENCY = levels('BENCH_CONCURRENCY', [100, 200, 300, 400, 500]);
 const RATES = levels('BENCH_RATES', [100, 200, 300, 400]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Step { readonly level: number; readonly ok: boolean; readonly successful: number; readonly failed: number; readonly loss?: number; readonly agentRss?: number; readonly hubRss?: number }
+interface Step { readonly level: number; readonly ok: boolean; readonly successful: number; readonly failed: number; readonly loss?: number; readonly agentRss?: number; readonly hubRss?: number; readonly dropped?: number }
 interface SystemResult { readonly name: string; readonly concurrency: Step[]; readonly rate: Step[] }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-calls-'));
@@ -131,7 +131,15 @@ async function runSystem(name: string, withRtpengine: boolean): Promise<SystemRe
   }
   if (process.env.BENCH_DEBUG !== undefined) start(NS.pbx, 'tshark', ['-i', 'any', '-f', 'udp port 20060 or udp port 20070 or udp port 20500', '-w', `/tmp/bench-${withRtpengine ? 'rtp' : 'sbc'}.pcap`]);
   await sleep(1500);
-  const rss = async (n: SbcNode | undefined): Promise<number | undefined> => (n === undefined ? undefined : Number((await n.ask('calls', 20_000)).rss));
+  let dropped = 0;
+  const rss = async (n: SbcNode | undefined): Promise<number | undefined> => {
+    if (n === undefined) return undefined;
+    const r = await n.ask('calls', 20_000);
+    // Datagrams the tunnel dropped (drop-oldest queues under congestion), on either side.
+    const tunnels = [r.tunnel, ...((r.tunnels as unknown[] | undefined) ?? [])] as Array<{ datagrams?: { dropped: number } } | undefined>;
+    dropped += tunnels.reduce((sum, t) => sum + (t?.datagrams?.dropped ?? 0), 0);
+    return Number(r.rss);
+  };
   const result: SystemResult = { name, concurrency: [], rate: [] };
   try {
     for (const n of CONCURRENCY) {
@@ -149,12 +157,13 @@ async function runSystem(name: string, withRtpengine: boolean): Promise<SystemRe
         const sent = a1.tx - a0.tx + (b1.tx - b0.tx);
         const received = a1.rx - a0.rx + (b1.rx - b0.rx);
         loss = sent === 0 ? 1 : Math.max(0, 1 - received / sent);
+        dropped = 0;
         agentRss = await rss(agent);
         hubRss = await rss(hub);
       });
       const ok = stats.failed === 0 && stats.successful === n && loss < 0.001;
       result.concurrency.push({ level: n, ok, ...stats, loss, ...(agentRss === undefined ? {} : { agentRss }), ...(hubRss === undefined ? {} : { hubRss }) });
-      process.stdout.write(`${name}: ${n} concurrent calls: ${stats.successful} ok, ${stats.failed} failed, loss ${(loss * 100).toFixed(3)} %${agentRss === undefined ? '' : `, agent ${(agentRss / 2 ** 20).toFixed(0)} MiB, hub ${((hubRss ?? 0) / 2 ** 20).toFixed(0)} MiB`}\n`);
+      process.stdout.write(`${name}: ${n} concurrent calls: ${stats.successful} ok, ${stats.failed} failed, loss ${(loss * 100).toFixed(3)} %${agentRss === undefined ? '' : `, agent ${(agentRss / 2 ** 20).toFixed(0)} MiB, hub ${((hubRss ?? 0) / 2 ** 20).toFixed(0)} MiB, tunnel datagrams dropped so far ${dropped}`}\n`);
       await sleep(3000);
       if (!ok) break;
     }
@@ -185,8 +194,9 @@ function best(steps: Step[]): number {
 
 async function main(): Promise<void> {
   setupNetwork();
+  // BENCH_ONLY=sbc skips the rtpengine run (for profiling the call path alone).
   const sbc = await runSystem('agent+tunnel+hub', false);
-  const rtp = await runSystem('kamailio+rtpengine', true);
+  const rtp = process.env.BENCH_ONLY === 'sbc' ? { name: 'kamailio+rtpengine', concurrency: [], rate: [] } : await runSystem('kamailio+rtpengine', true);
   const peak = sbc.concurrency.filter((s) => s.ok).pop();
   const rows = [
     ['', 'agent+tunnel+hub', 'kamailio+rtpengine', 'ratio'],

@@ -65,6 +65,12 @@ export class AgentCallPath {
 
   /** The SIP stream of the current tunnel session (a new one after a session is replaced). */
   attach(link: SipTunnelLink): void {
+    // A new session (not a resume) lost what was in flight on the old stream: fail those requests now.
+    if (this.#link !== undefined && this.#link !== link) {
+      for (const up of this.#upstream.values()) up.incoming.respond(buildResponse(up.incoming.request, 503, 'Tunnel Reset'));
+      this.#upstream.clear();
+      this.#cancelable.clear();
+    }
     this.#link = link;
     link.onMessage((m) => this.#fromTunnel(m, link));
   }
