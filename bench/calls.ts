@@ -172,7 +172,8 @@ async function runSystem(name: string, withRtpengine: boolean): Promise<SystemRe
       const stats = await uac(target, calls, r, 1000);
       const ok = stats.failed === 0 && stats.successful === calls;
       result.rate.push({ level: r, ok, ...stats });
-      process.stdout.write(`${name}: ${r} calls/s: ${stats.successful}/${calls} ok, ${stats.failed} failed\n`);
+      const unfinished = calls - stats.successful - stats.failed;
+      process.stdout.write(`${name}: ${r} calls/s: ${stats.successful}/${calls} ok, ${stats.failed} failed${unfinished > 0 ? `, ${unfinished} not finished when SIPp was stopped` : ''}\n`);
       await sleep(3000);
       if (!ok) break;
     }
