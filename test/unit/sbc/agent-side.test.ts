@@ -1,0 +1,102 @@
+/**
+ * The agent side with a fake SIP stack and a fake tunnel link: what enters the tunnel carries no
+ * LAN address (Via, Contact, SDP), what the phone gets back carries its own Vias and no PBX-side
+ * Record-Route, and a refresh inside the upstream half-life is answered by the agent itself.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../../src/core/index.js';
+import { UdpRelayLeg } from '../../../src/media/index.js';
+import type { DatagramSocket, SocketAddress } from '../../../src/net/index.js';
+import { AgentCallPath, CallMedia, RegistrationCache, type ChannelSource, type SipTunnelLink } from '../../../src/sbc/index.js';
+import { getHeader, getHeaders, parseMessage, type RequestHandler, type ServerRequest, type SipMessage, type SipRequest, type SipResponse, type SipStack } from '../../../src/sip/index.js';
+import { TunnelChannel } from '../../../src/tunnel/index.js';
+
+const socket = (port: number): DatagramSocket => ({
+  local: { address: '10.0.0.1', port, family: 'IPv4' } as SocketAddress,
+  send: () => {},
+  onMessage: () => {},
+  onError: () => {},
+  close: () => Promise.resolve(),
+});
+
+function rig() {
+  const clock = new ManualClock(0);
+  let handler: RequestHandler = () => {};
+  const stack = {
+    clock,
+    onRequest: (h: RequestHandler) => { handler = h; },
+    request: () => new Promise<SipResponse>(() => {}),
+    sendStateless: () => Promise.resolve(),
+    newVia: () => 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKagent;rport',
+    hostPort: () => '10.0.0.1:5060',
+  } as unknown as SipStack;
+  let port = 30000;
+  const media = new CallMedia({ clock, edgeAddress: '10.0.0.1', localBridging: true, openLeg: () => Promise.resolve(new UdpRelayLeg({ rtp: socket(port++), rtcp: socket(port++), clock })) });
+  const registrations = new RegistrationCache({ clock });
+  const path = new AgentCallPath({ clock, stack, media, registrations });
+  const sent: SipMessage[] = [];
+  let deliver: (m: SipMessage) => void = () => {};
+  const host = { channelReady: () => {}, channelClosed: () => {} };
+  let nextChannel = 1;
+  const channels: ChannelSource = { open: (label) => new TunnelChannel(nextChannel += 2, label, 16, host, () => {}), get: () => undefined };
+  const link = { closed: false, channels, send: (m: SipMessage) => { sent.push(m); return true; }, onMessage: (h: (m: SipMessage) => void) => { deliver = h; } } as unknown as SipTunnelLink;
+  path.attach(link);
+  const responses: SipResponse[] = [];
+  const fromPhone = (text: string): void => {
+    const request = parseMessage(Buffer.from(text.replace(/\n/g, '\r\n') + (text === INVITE ? SDP : ''))) as SipRequest;
+    const incoming: ServerRequest = { request, source: { transport: 'UDP', address: '10.0.0.5', port: 5062 }, respond: (r) => responses.push(r) };
+    handler(incoming);
+  };
+  return { clock, sent, responses, fromPhone, fromHub: (m: SipMessage) => deliver(m) };
+}
+
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+const SDP = 'v=0\r\no=- 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n';
+const INVITE = `INVITE sip:1002@pbx.test SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKphone;rport=5062;received=10.0.0.5
+Route: <sip:10.0.0.1:5060;lr>
+Max-Forwards: 70
+From: <sip:1001@pbx.test>;tag=a1
+To: <sip:1002@pbx.test>
+Call-ID: call-1
+CSeq: 2 INVITE
+Contact: <sip:1001@10.0.0.5:5062>
+Content-Type: application/sdp
+Content-Length: ${SDP.length}
+
+`;
+
+test('an INVITE from a phone enters the tunnel without any LAN address, and the answer reaches the phone with its own Via', async () => {
+  const r = rig();
+  r.fromPhone(INVITE);
+  await settle();
+  assert.equal(r.sent.length, 1);
+  const up = r.sent[0] as SipRequest;
+  const text = Buffer.concat([Buffer.from(JSON.stringify(up.headers)), up.body]).toString();
+  assert.doesNotMatch(text, /10\.0\.0\.5/, 'no phone address on the tunnel');
+  assert.deepEqual(getHeaders(up, 'Route'), [], 'the phone\'s Route to the agent stops here');
+  assert.equal(getHeader(up, 'Max-Forwards'), '69');
+  assert.match(getHeader(up, 'Contact') ?? '', /^<sip:a-[A-Za-z0-9]+@tunnel\.invalid>$/);
+  assert.match(up.body.toString(), /a=x-sbc-channel:\d+/);
+  const branch = /branch=([^;]+)/.exec(getHeader(up, 'Via') ?? '')?.[1] ?? '';
+  const ok = parseMessage(Buffer.from([
+    'SIP/2.0 200 OK', `Via: SIP/2.0/TCP tunnel.invalid;branch=${branch}`, 'Record-Route: <sip:203.0.113.9;lr>',
+    'From: <sip:1001@pbx.test>;tag=a1', 'To: <sip:1002@pbx.test>;tag=b2', 'Call-ID: call-1', 'CSeq: 2 INVITE',
+    'Contact: <sip:h-abc@tunnel.invalid>', 'Content-Type: application/sdp', 'Content-Length: 0', '', ''].join('\r\n')));
+  r.fromHub(ok);
+  await settle();
+  const toPhone = r.responses.find((x) => x.status === 200);
+  assert.ok(toPhone !== undefined);
+  assert.deepEqual(getHeaders(toPhone, 'Via'), ['SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKphone;rport=5062;received=10.0.0.5']);
+  assert.deepEqual(getHeaders(toPhone, 'Record-Route'), [], 'the PBX side\'s route set stays behind the hub');
+  assert.equal(getHeader(toPhone, 'Contact'), '<sip:h-abc@10.0.0.1:5060>');
+});
+
+test('a request from the hub for an unknown contact token is answered 404 on the tunnel', async () => {
+  const r = rig();
+  r.fromHub(parseMessage(Buffer.from('MESSAGE sip:a-unknown@tunnel.invalid SIP/2.0\r\nVia: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKx\r\nFrom: <sip:x@pbx.test>;tag=1\r\nTo: <sip:1001@pbx.test>\r\nCall-ID: m1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n')));
+  await settle();
+  assert.deepEqual(r.sent.map((m) => (m.kind === 'response' ? m.status : 0)), [404]);
+});
