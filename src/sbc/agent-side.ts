@@ -18,6 +18,7 @@ import type { SipTunnelLink } from './sip-link.js';
 import {
   TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
 } from './sip-edit.js';
+import { TwoXxRetransmitter } from './retransmit-2xx.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
 export interface AgentCallPathOptions {
@@ -55,11 +56,13 @@ export class AgentCallPath {
   readonly #cancelable = new Map<string, string>();
   readonly #downstream = new Map<string, Downstream>();
   #link: SipTunnelLink | undefined;
+  readonly #retransmit: TwoXxRetransmitter;
   readonly #counters = { fromPhones: 0, fromTunnel: 0, unroutable: 0, tunnelDown: 0 };
 
   constructor(options: AgentCallPathOptions) {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
+    this.#retransmit = new TwoXxRetransmitter(options.clock);
     options.stack.onRequest((incoming) => this.#fromPhone(incoming));
   }
 
@@ -120,6 +123,7 @@ export class AgentCallPath {
     const { request, source } = incoming;
     const link = this.#link;
     if (request.method === 'CANCEL') return this.#cancelUp(incoming, link);
+    if (request.method === 'ACK') this.#retransmit.ack(TwoXxRetransmitter.key(callIdOf(request), cseqOf(request).seq));
     if (link === undefined || link.closed) {
       this.#counters.tunnelDown++;
       if (request.method !== 'ACK') incoming.respond(buildResponse(request, 503, 'Tunnel Down'));
@@ -227,7 +231,11 @@ export class AgentCallPath {
       if (tag !== undefined) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, tag, parseSdp(response.body), link.channels)));
     }
     if (request.method === 'INVITE' && response.status >= 300) this.#o.media.release(callId, phoneTag(response, false));
-    up.incoming.respond({ ...response, headers, body });
+    const toPhone: SipResponse = { ...response, headers, body };
+    up.incoming.respond(toPhone);
+    if (request.method === 'INVITE' && response.status < 300 && response.status >= 200 && up.incoming.source.transport === 'UDP') {
+      this.#retransmit.start(TwoXxRetransmitter.key(callId, cseqOf(request).seq), () => up.incoming.respond(toPhone));
+    }
   }
 
   /** Upstream granted `expires` for our token contact; the phone is told its own lifetime back. */
@@ -324,6 +332,7 @@ export class AgentCallPath {
   }
 
   close(): void {
+    this.#retransmit.close();
     this.#upstream.clear();
     this.#downstream.clear();
     this.#cancelable.clear();

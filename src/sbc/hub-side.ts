@@ -8,7 +8,7 @@
  * back through the PBX's Record-Route path while the phones never see it. Transaction-stateful:
  * each hop's Vias stay on its own side of the hub.
  */
-import { silentLogger, type Logger } from '../core/index.js';
+import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { parseSdp, serializeSdp } from '../sdp/index.js';
 import {
   buildResponse, formatVia, getHeader, getViaBranch, parseNameAddr, parseVia, topVia, withoutHeader,
@@ -19,9 +19,11 @@ import type { SipTunnelLink } from './sip-link.js';
 import {
   TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
 } from './sip-edit.js';
+import { TwoXxRetransmitter } from './retransmit-2xx.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
 export interface HubCallPathOptions {
+  readonly clock: Clock;
   readonly stack: SipStack;
   readonly media: CallMedia;
   /** Where out-of-dialog requests from the phones go. */
@@ -65,9 +67,11 @@ export class HubCallPath {
   /** PBX INVITE branch → the request sent down the tunnel (for CANCEL). */
   readonly #downstream = new Map<string, Downstream>();
   readonly #counters = { fromAgents: 0, fromPbx: 0, unroutable: 0 };
+  readonly #retransmit: TwoXxRetransmitter;
 
   constructor(options: HubCallPathOptions) {
     this.#o = options;
+    this.#retransmit = new TwoXxRetransmitter(options.clock);
     this.#log = options.logger ?? silentLogger;
     options.stack.onRequest((incoming) => {
       this.#counters.fromPbx++;
@@ -217,6 +221,7 @@ export class HubCallPath {
     const { request } = incoming;
     const pbxBranch = getViaBranch(topVia(request)) ?? '';
     if (request.method === 'CANCEL') return this.#cancelDown(incoming, pbxBranch);
+    if (request.method === 'ACK') this.#retransmit.ack(TwoXxRetransmitter.key(callIdOf(request), cseqOf(request).seq));
     const ruri = sipUri(request.uri);
     const [agent, token] = (ruri?.user ?? '').split('~');
     const link = agent === undefined ? undefined : this.#links.get(agent);
@@ -286,7 +291,11 @@ export class HubCallPath {
       body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callKey, tag, parseSdp(response.body), link.channels)));
     }
     if (request.method === 'INVITE' && response.status >= 300) this.#o.media.release(callKey, down.mediaTag);
-    down.incoming.respond({ ...response, headers, body });
+    const toPbx: SipResponse = { ...response, headers, body };
+    down.incoming.respond(toPbx);
+    if (request.method === 'INVITE' && response.status >= 200 && response.status < 300 && down.incoming.source.transport === 'UDP') {
+      this.#retransmit.start(TwoXxRetransmitter.key(callIdOf(request), cseqOf(request).seq), () => down.incoming.respond(toPbx));
+    }
   }
 
   #cancelDown(incoming: ServerRequest, pbxBranch: string): void {
@@ -307,6 +316,7 @@ export class HubCallPath {
   }
 
   close(): void {
+    this.#retransmit.close();
     this.#upstream.clear();
     this.#downstream.clear();
     this.#links.clear();

@@ -8,3 +8,4 @@ export { TUNNEL_HOST, callIdOf, headerList, mapContacts, phoneTag } from './sip-
 export { AgentSbc, HubSbc, type AgentSbcOptions, type CallReport, type HubSbcOptions, type SipListenOptions } from './services.js';
 export { callsReport, formatCalls, type CallsDocument } from './calls-report.js';
 export { hubCallPathService, sbcHubService, type HubCallPathServiceOptions, type SbcHubService, type SbcHubServiceOptions } from './hub-service.js';
+export { T1_MS, T2_MS, TwoXxRetransmitter } from './retransmit-2xx.js';

@@ -133,7 +133,7 @@ export class HubSbc {
     const logger = o.logger ?? silentLogger;
     const media = mediaFor(o.clock, o.mediaAddress, o.mediaPorts, false);
     const stack = await openStack(o.clock, logger, o.sip);
-    const callPath = new HubCallPath({ stack, media, pbx: o.pbx, logger });
+    const callPath = new HubCallPath({ clock: o.clock, stack, media, pbx: o.pbx, logger });
     o.tunnel.on('session', (session) => {
       const identity = session.peerIdentity;
       session.on('stream', (stream) => {
