@@ -10,7 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,4 +208,43 @@ test('a phone behind a NAT (masquerade) registers through the agent and calls wi
   assert.ok(near(heard(phones.D!), TONE.E), `D hears E's ${TONE.E} Hz (got ${heard(phones.D!)})`);
   assert.ok(near(heard(phones.E!), TONE.D), `E hears D's ${TONE.D} Hz (got ${heard(phones.E!)})`);
   await hangupAll();
+});
+
+/** An unsolicited MWI NOTIFY (RFC 3842) as a PBX sends it, from SIPp beside Kamailio. */
+const MWI_NOTIFY = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="mwi">
+  <send retrans="500"><![CDATA[
+    NOTIFY sip:[service]@${PBX_DOMAIN} SIP/2.0
+    Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
+    From: <sip:voicemail@${PBX_DOMAIN}>;tag=[pid]mwi[call_number]
+    To: <sip:[service]@${PBX_DOMAIN}>
+    Call-ID: [call_id]
+    CSeq: 1 NOTIFY
+    Max-Forwards: 70
+    Event: message-summary
+    Subscription-State: active
+    Content-Type: application/simple-message-summary
+    Content-Length: [len]
+
+    Messages-Waiting: yes
+    Voice-Message: 2/0 (0/0)
+  ]]></send>
+  <recv response="481"/>
+</scenario>
+`;
+
+test('an MWI NOTIFY from the PBX side reaches the branch phone (baresip, not subscribed, answers 481 back through the tunnel)', { timeout: 30_000 }, async () => {
+  writeFileSync(join(dir, 'mwi.xml'), MWI_NOTIFY);
+  const unroutable0 = ((await agent.ask('calls')).counters as { unroutable: number }).unroutable;
+  let failure = '';
+  try {
+    bed.exec(ns.pbx, 'sipp', ['-sf', join(dir, 'mwi.xml'), `${PBX}:20060`, '-s', '1002', '-i', PBX, '-p', '20700', '-m', '1', '-nostdin', '-timeout', '15s', '-trace_msg', '-message_file', join(dir, 'mwi-msg.log')]);
+  } catch (error) {
+    failure = String(error);
+  }
+  const trace = readFileSync(join(dir, 'mwi-msg.log'), 'utf8');
+  assert.equal(failure, '', `${failure}\n${trace.slice(-3000)}\n${pbx.log.join('').slice(-2000)}\n${agent.stderr.join('').slice(-2000)}`);
+  assert.match(trace, /SIP\/2\.0 481 [^\r\n]*[\s\S]*Server: baresip/, 'the answer is the phone\'s');
+  assert.doesNotMatch(trace, /10\.203\.1\./, 'no LAN address comes back to the PBX side');
+  assert.equal(((await agent.ask('calls')).counters as { unroutable: number }).unroutable, unroutable0);
 });
