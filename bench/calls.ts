@@ -33,6 +33,14 @@ interface SystemResult { readonly name: string; readonly concurrency: Step[]; re
 const dir = mkdtempSync(join(tmpdir(), 'bench-calls-'));
 const bed = new Testbed('sbcb');
 const children: ChildProcess[] = [];
+// Interrupted: stop what we started and remove the namespaces before going.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    for (const c of children) if (c.pid !== undefined && c.exitCode === null) c.kill('SIGKILL');
+    bed.remove();
+    process.exit(130);
+  });
+}
 const groups = new Set<ChildProcess>();
 
 function stopChild(c: ChildProcess): Promise<void> {
