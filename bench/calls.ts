@@ -36,7 +36,14 @@ const children: ChildProcess[] = [];
 // Interrupted: stop what we started and remove the namespaces before going.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
-    for (const c of children) if (c.pid !== undefined && c.exitCode === null) c.kill('SIGKILL');
+    for (const c of children) {
+      if (c.pid === undefined || c.exitCode !== null) continue;
+      try {
+        process.kill(groups.has(c) ? -c.pid : c.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
     bed.remove();
     process.exit(130);
   });
