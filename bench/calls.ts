@@ -212,7 +212,17 @@ async function main(): Promise<void> {
   setupNetwork();
   // BENCH_ONLY=sbc skips the rtpengine run (for profiling the call path alone).
   const sbc = await runSystem('agent+tunnel+hub', false);
-  const rtp = process.env.BENCH_ONLY === 'sbc' ? { name: 'kamailio+rtpengine', concurrency: [], rate: [] } : await runSystem('kamailio+rtpengine', true);
+  // rtpengine is not a test dependency: the Debian package is `rtpengine-daemon` (apt-get install --no-install-recommends rtpengine-daemon).
+  const haveRtpengine = (() => {
+    try {
+      execFileSync('rtpengine', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      process.stdout.write('rtpengine not installed (apt-get install --no-install-recommends rtpengine-daemon): no comparison run\n');
+      return false;
+    }
+  })();
+  const rtp = process.env.BENCH_ONLY === 'sbc' || !haveRtpengine ? { name: 'kamailio+rtpengine', concurrency: [], rate: [] } : await runSystem('kamailio+rtpengine', true);
   const peak = sbc.concurrency.filter((s) => s.ok).pop();
   const rows = [
     ['', 'agent+tunnel+hub', 'kamailio+rtpengine', 'ratio'],
