@@ -19,6 +19,7 @@ import {
   TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
 } from './sip-edit.js';
 import { TwoXxRetransmitter } from './retransmit-2xx.js';
+import { SharedSubscriptions } from './subscriptions.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
 export interface AgentCallPathOptions {
@@ -26,6 +27,8 @@ export interface AgentCallPathOptions {
   readonly stack: SipStack;
   readonly media: CallMedia;
   readonly registrations: RegistrationCache;
+  /** Lifetime asked of the PBX for a shared subscription (BLF, presence, MWI), seconds. Default 600. */
+  readonly subscriptionExpires?: number;
   readonly logger?: Logger;
 }
 
@@ -57,12 +60,22 @@ export class AgentCallPath {
   readonly #downstream = new Map<string, Downstream>();
   #link: SipTunnelLink | undefined;
   readonly #retransmit: TwoXxRetransmitter;
+  readonly #subscriptions: SharedSubscriptions;
   readonly #counters = { fromPhones: 0, fromTunnel: 0, unroutable: 0, tunnelDown: 0 };
 
   constructor(options: AgentCallPathOptions) {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
     this.#retransmit = new TwoXxRetransmitter(options.clock);
+    this.#subscriptions = new SharedSubscriptions({
+      clock: options.clock,
+      sendUp: (m) => this.#link !== undefined && !this.#link.closed && this.#link.send(m),
+      requestDown: (request, target) => options.stack.request(request, target),
+      newVia: (transport) => options.stack.newVia(transport),
+      lanContact: (transport, user) => this.#lanContact(transport, user),
+      ...(options.subscriptionExpires === undefined ? {} : { upstreamExpires: options.subscriptionExpires }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
     options.stack.onRequest((incoming) => this.#fromPhone(incoming));
   }
 
@@ -73,6 +86,7 @@ export class AgentCallPath {
       for (const up of this.#upstream.values()) up.incoming.respond(buildResponse(up.incoming.request, 503, 'Tunnel Reset'));
       this.#upstream.clear();
       this.#cancelable.clear();
+      this.#subscriptions.reset();
     }
     this.#link = link;
     link.onMessage((m) => this.#fromTunnel(m, link));
@@ -80,6 +94,11 @@ export class AgentCallPath {
 
   get counters(): Readonly<Record<'fromPhones' | 'fromTunnel' | 'unroutable' | 'tunnelDown', number>> {
     return this.#counters;
+  }
+
+  /** Shared subscriptions (one upstream SUBSCRIBE per watched resource). */
+  get subscriptions(): SharedSubscriptions {
+    return this.#subscriptions;
   }
 
   phones(): { token: string; uri: string; target: TransportTarget }[] {
@@ -108,6 +127,7 @@ export class AgentCallPath {
       incoming.respond(buildResponse(request, 200, undefined, [{ name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, SUBSCRIBE, NOTIFY, MESSAGE, REGISTER' }]));
       return;
     }
+    if (request.method === 'SUBSCRIBE' && this.#subscriptions.fromPhone(incoming)) return;
     void this.#forwardUp(incoming).catch((error: unknown) => {
       this.#log.warn({ err: error, method: request.method }, 'request from a phone not forwarded');
       if (request.method !== 'ACK') incoming.respond(buildResponse(request, 500));
@@ -207,6 +227,7 @@ export class AgentCallPath {
 
   #fromTunnel(message: SipMessage, link: SipTunnelLink): void {
     this.#counters.fromTunnel++;
+    if (this.#subscriptions.fromTunnel(message)) return;
     const task = message.kind === 'response' ? this.#responseDown(message, link) : this.#requestDown(message, link);
     void task.catch((error: unknown) => this.#log.warn({ err: error }, 'message from the tunnel not delivered'));
   }
@@ -333,6 +354,7 @@ export class AgentCallPath {
 
   close(): void {
     this.#retransmit.close();
+    this.#subscriptions.close();
     this.#upstream.clear();
     this.#downstream.clear();
     this.#cancelable.clear();

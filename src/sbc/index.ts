@@ -4,6 +4,7 @@ export { HubCallPath, agentKeyOf, cancelFor, type HubCallPathOptions } from './h
 export { CHANNEL_ATTRIBUTE, CallMedia, type CallLegInfo, type CallMediaOptions, type ChannelSource } from './call-media.js';
 export { RegistrationCache, aorOf, digestUsername, requestedExpires, type Binding, type RegistrationCacheOptions } from './registrations.js';
 export { SipTunnelLink } from './sip-link.js';
+export { SHARED_EVENT_PACKAGES, SharedSubscriptions, type SharedSubscriptionsOptions } from './subscriptions.js';
 export { TUNNEL_HOST, callIdOf, headerList, mapContacts, phoneTag } from './sip-edit.js';
 export { AgentSbc, HubSbc, type AgentSbcOptions, type CallReport, type HubSbcOptions, type SipListenOptions } from './services.js';
 export { callsReport, formatCalls, type CallsDocument } from './calls-report.js';
