@@ -9,14 +9,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaresipPhone, dominantFrequency, type BaresipOptions } from '../support/baresip.js';
 import { Testbed } from '../support/netns.js';
-import { PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxProcess } from '../support/sbc-kamailio.js';
+import { NOTIFIER_PORT_OFFSET, NOTIFIER_USER, PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxProcess } from '../support/sbc-kamailio.js';
+import { BLF_NOTIFIER, blfWatchers } from '../support/sbc-blf.js';
 import { SbcNode } from '../support/sbc-rig.js';
 import { makeTunnelCerts, type TunnelCerts } from '../support/tunnel-certs.js';
 
@@ -247,4 +248,37 @@ test('an MWI NOTIFY from the PBX side reaches the branch phone (baresip, not sub
   assert.match(trace, /SIP\/2\.0 481 [^\r\n]*[\s\S]*Server: baresip/, 'the answer is the phone\'s');
   assert.doesNotMatch(trace, /10\.203\.1\./, 'no LAN address comes back to the PBX side');
   assert.equal(((await agent.ask('calls')).counters as { unroutable: number }).unroutable, unroutable0);
+});
+
+/** SIPp in a namespace, bounded by -timeout; resolves with its exit code and trace. */
+function sipp(netns: string, name: string, args: string[]): Promise<{ code: number | null; trace: string }> {
+  const log = join(dir, `${name}-msg.log`);
+  const child = spawn('ip', ['netns', 'exec', netns, 'sipp', ...args, '-nostdin', '-timeout', '30s', '-trace_msg', '-message_file', log, '-trace_err', '-error_file', join(dir, `${name}-err.log`)], { stdio: 'ignore' });
+  return new Promise((resolve) => child.once('exit', (code) => {
+    let trace = '';
+    for (const f of [log, join(dir, `${name}-err.log`)]) {
+      try {
+        trace += readFileSync(f, 'utf8').slice(-4000);
+      } catch {
+        // SIPp wrote no such file
+      }
+    }
+    resolve({ code, trace });
+  }));
+}
+
+test('BLF: five branch watchers of one extension see early then confirmed; the PBX sees one SUBSCRIBE dialog', { timeout: 60_000 }, async () => {
+  writeFileSync(join(dir, 'blf-notifier.xml'), BLF_NOTIFIER);
+  writeFileSync(join(dir, 'blf-watchers.xml'), blfWatchers(`sip:sbc@${AGENT_LAN}:20060`));
+  const notifier = sipp(ns.pbx, 'blf-notifier', ['-sf', join(dir, 'blf-notifier.xml'), '-i', PBX, '-p', String(20060 + NOTIFIER_PORT_OFFSET), '-m', '1']);
+  await sleep(500);
+  const watchers = await sipp(ns.lan, 'blf-watchers', ['-sf', join(dir, 'blf-watchers.xml'), `${AGENT_LAN}:20060`, '-s', NOTIFIER_USER, '-i', PHONES, '-p', '22720', '-m', '5', '-r', '10', '-l', '5']);
+  const upstream = await notifier;
+  const kamailio = pbx.log.join('');
+  const logs = `agent: ${agent.stderr.join('').slice(-1500)}\nhub: ${hub.stderr.join('').slice(-1500)}\nkamailio: ${kamailio.slice(-2500)}\nnotifier: ${upstream.trace.slice(-2000)}`;
+  assert.equal(watchers.code, 0, `watchers: ${watchers.trace.slice(-1500)}\n${logs}`);
+  assert.equal(upstream.code, 0, `notifier: ${upstream.trace}`);
+  const subscribes = kamailio.match(/BLF SUBSCRIBE \S+/g) ?? [];
+  assert.equal(subscribes.length, 1, `one upstream subscription dialog for five watchers: ${subscribes.join(', ')}`);
+  assert.doesNotMatch(upstream.trace, /10\.203\.1\./, 'no LAN address reaches the notifier');
 });

@@ -9,6 +9,13 @@ import { join } from 'node:path';
 
 export const PBX_DOMAIN = 'pbx.test';
 export const PBX_PASSWORD = 'secret';
+/**
+ * The extension whose dialog state (BLF) is served by a notifier beside Kamailio (a SIPp UAS at
+ * the PBX address, port + NOTIFIER_PORT_OFFSET): Kamailio routes SUBSCRIBEs for it there and
+ * logs each initial one (`BLF SUBSCRIBE <Call-ID>`), so a test counts upstream subscriptions.
+ */
+export const NOTIFIER_USER = '2000';
+export const NOTIFIER_PORT_OFFSET = 2650;
 
 export function kamailioConfig(address: string, port: number): string {
   return `#!KAMAILIO
@@ -63,6 +70,12 @@ request_route {
 		consume_credentials();
 	}
 	if (is_method("INVITE|SUBSCRIBE|REFER")) record_route();
+	if ($rU=="${NOTIFIER_USER}") {
+		if (is_method("SUBSCRIBE")) { xlog("L_INFO", "BLF SUBSCRIBE $ci event $hdr(Event) from $si:$sp\\n"); }
+		$du = "sip:${address}:${port + NOTIFIER_PORT_OFFSET}";
+		if (!t_relay()) sl_reply_error();
+		exit;
+	}
 	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
 	if (!t_relay()) sl_reply_error();
 	exit;

@@ -1,0 +1,128 @@
+/**
+ * SIPp scenarios of the BLF end-to-end test (RFC 6665, RFC 4235 dialog event package):
+ * a notifier beside Kamailio that serves the dialog state of one extension (the phone rings,
+ * then answers), and watchers in the branch that subscribe to it through the agent, check that
+ * they see `early` then `confirmed`, and unsubscribe.
+ */
+import { PBX_DOMAIN } from './sbc-kamailio.js';
+
+const dialogInfo = (version: number, state: string | undefined): string => [
+  '<?xml version="1.0"?>',
+  `<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="${version}" state="full" entity="sip:[service]@${PBX_DOMAIN}">`,
+  ...(state === undefined ? [] : [`<dialog id="call1" direction="recipient"><state>${state}</state></dialog>`]),
+  '</dialog-info>',
+].join('\n');
+
+const notify = (cseq: number, subState: string, body: string): string => `
+  <send retrans="500"><![CDATA[
+    NOTIFY [next_url] SIP/2.0
+    Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+    [routes]
+    From: <sip:[service]@${PBX_DOMAIN}>;tag=[pid]n[call_number]
+    To: [$subscriber]
+    Call-ID: [call_id]
+    CSeq: ${cseq} NOTIFY
+    Max-Forwards: 70
+    Contact: <sip:[service]@[local_ip]:[local_port]>
+    Event: dialog
+    Subscription-State: ${subState}
+    Content-Type: application/dialog-info+xml
+    Content-Length: [len]
+
+${body}
+  ]]></send>
+  <recv response="200"/>`;
+
+const ok = (to: string): string => `
+  <send><![CDATA[
+    SIP/2.0 200 OK
+    [last_Via:]
+    [last_From:]
+    ${to}
+    [last_Call-ID:]
+    [last_CSeq:]
+    Content-Length: 0
+
+  ]]></send>`;
+
+/** UAS: one subscription (the test asserts there is only one), early → confirmed, then the unsubscribe. */
+export const BLF_NOTIFIER = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="blf-notifier">
+  <recv request="SUBSCRIBE" rrs="true">
+    <action><ereg regexp="&lt;[^\\r\\n]*" search_in="hdr" header="From:" check_it="true" assign_to="subscriber"/></action>
+  </recv>
+  <send><![CDATA[
+    SIP/2.0 200 OK
+    [last_Via:]
+    [last_From:]
+    [last_To:];tag=[pid]n[call_number]
+    [last_Call-ID:]
+    [last_CSeq:]
+    [last_Record-Route:]
+    Contact: <sip:[service]@[local_ip]:[local_port]>
+    Expires: 600
+    Content-Length: 0
+
+  ]]></send>
+  ${notify(1, 'active;expires=600', dialogInfo(0, undefined))}
+  <pause milliseconds="4000"/>
+  ${notify(2, 'active;expires=596', dialogInfo(1, 'early'))}
+  <pause milliseconds="1000"/>
+  ${notify(3, 'active;expires=595', dialogInfo(2, 'confirmed'))}
+  <recv request="SUBSCRIBE">
+    <action><ereg regexp="Expires: *0" search_in="msg" check_it="true" assign_to="gone"/><log message="unsubscribed: [$gone]"/></action>
+  </recv>
+  ${ok('[last_To:]')}
+  ${notify(4, 'terminated;reason=timeout', dialogInfo(3, 'confirmed'))}
+</scenario>
+`;
+
+/** UAC, one call per watcher: subscribe, see idle → early → confirmed, unsubscribe, see terminated. */
+export function blfWatchers(agentContact: string): string {
+  const gotNotify = (regexp: string): string => `
+  <recv request="NOTIFY">
+    <action><ereg regexp="${regexp}" search_in="msg" check_it="true" assign_to="seen"/></action>
+  </recv>
+  ${ok('[last_To:]')}`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="blf-watchers">
+  <send retrans="500"><![CDATA[
+    SUBSCRIBE sip:[service]@${PBX_DOMAIN} SIP/2.0
+    Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
+    From: <sip:w[call_number]@branch.test>;tag=[pid]w[call_number]
+    To: <sip:[service]@${PBX_DOMAIN}>
+    Call-ID: [call_id]
+    CSeq: 1 SUBSCRIBE
+    Max-Forwards: 70
+    Contact: <sip:w[call_number]@[local_ip]:[local_port]>
+    Event: dialog
+    Accept: application/dialog-info+xml
+    Expires: 300
+    Content-Length: 0
+
+  ]]></send>
+  <recv response="200">
+    <action><ereg regexp="tag=[^;&gt; \\r\\n]+" search_in="hdr" header="To:" check_it="true" assign_to="totag"/></action>
+  </recv>
+  ${gotNotify('Subscription-State: active')}
+  ${gotNotify('state&gt;early')}
+  ${gotNotify('state&gt;confirmed')}
+  <send retrans="500"><![CDATA[
+    SUBSCRIBE ${agentContact} SIP/2.0
+    Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
+    From: <sip:w[call_number]@branch.test>;tag=[pid]w[call_number]
+    To: <sip:[service]@${PBX_DOMAIN}>;[$totag]
+    Call-ID: [call_id]
+    CSeq: 2 SUBSCRIBE
+    Max-Forwards: 70
+    Contact: <sip:w[call_number]@[local_ip]:[local_port]>
+    Event: dialog
+    Expires: 0
+    Content-Length: 0
+
+  ]]></send>
+  <recv response="200"/>
+  ${gotNotify('Subscription-State: terminated')}
+</scenario>
+`;
+}
