@@ -6,6 +6,7 @@ import { UsageError, createLogger } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
 import { hubTunnelService } from '../hub-tunnel.js';
+import { hubCallPathService } from '../sbc/index.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -72,7 +73,19 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const config = runOverrides(context.config, args);
   const logger = createLogger({ level: config.log.level });
   const hub = await Hub.open({ config, stateDir: context.stateDir, logger });
-  hub.add(hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger }));
+  const tunnel = hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger });
+  hub.add(tunnel);
+  const call = config.hub.callPath;
+  if (call !== undefined) {
+    // With a PBX configured the hub carries the branches' calls (src/sbc): SIP and media toward the PBX.
+    const transport = call.pbx.transport === 'tcp' ? 'TCP' : 'UDP';
+    hub.add(hubCallPathService({
+      clock: hub.clock, logger, server: tunnel.server,
+      sip: { address: call.sip.listen, udpPort: call.sip.port, tcpPort: call.sip.port },
+      pbx: { transport, host: call.pbx.host, port: call.pbx.port },
+      mediaAddress: call.media.address, mediaPorts: call.media.ports,
+    }));
+  }
   const stopped = waitForSignal();
   await hub.start();
   io.stdout.write(`hub: state ${context.stateDir}\nhub: fingerprint ${hub.state.fingerprint}\n`);

@@ -23,6 +23,16 @@ export interface LockoutConfig {
   readonly maxDelayMs: number;
 }
 
+/** The hub's call path toward the PBX (`hub.pbx`, `hub.sip`, `hub.media`); absent without `hub.pbx`. */
+export interface HubCallPathConfig {
+  /** Where the hub sends the branch's SIP: the PBX (or its SBC/proxy). */
+  readonly pbx: { readonly host: string; readonly port: number; readonly transport: 'udp' | 'tcp' };
+  /** The hub's SIP listener toward the PBX (UDP and TCP on one port); a concrete address: it is written in Via and Contact. */
+  readonly sip: ListenConfig;
+  /** The address and UDP ports of the hub's media relay toward the PBX (written in SDP). */
+  readonly media: { readonly address: string; readonly ports: { readonly min: number; readonly max: number } };
+}
+
 export interface HubConfig {
   /** The name agents reach the hub by; the first name of its server certificate. Default: the Host the agent used. */
   readonly publicName: string | undefined;
@@ -34,6 +44,8 @@ export interface HubConfig {
   /** How long a new auth key stays valid (`hub add-sbc --expires` overrides). */
   readonly keyLifetimeMs: number;
   readonly lockout: LockoutConfig;
+  /** The SBC call path toward the PBX; undefined when no PBX is configured (the hub carries no calls). */
+  readonly callPath: HubCallPathConfig | undefined;
 }
 
 export interface AgentConfig {
@@ -59,6 +71,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     wss: { listen: '0.0.0.0', port: 443, path: '/tunnel' },
     keyLifetimeMs: 7 * 86_400_000,
     lockout: { maxFailures: 5, windowMs: 15 * 60_000, durationMs: 15 * 60_000, baseDelayMs: 250, maxDelayMs: 4000 },
+    callPath: undefined,
   },
   agent: { enrollTimeoutMs: 15_000 },
 };

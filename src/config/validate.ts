@@ -5,7 +5,7 @@
  */
 import { ConfigError, isIpLiteral } from '../core/index.js';
 import { parseDuration } from './duration.js';
-import { DEFAULT_CONFIG, type AgentConfig, type HubConfig, type ListenConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
+import { DEFAULT_CONFIG, type AgentConfig, type HubCallPathConfig, type HubConfig, type ListenConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
 type Obj = Record<string, unknown>;
 
@@ -78,7 +78,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -98,6 +98,35 @@ function hub(value: unknown): HubConfig {
     wss: { ...listen(wssListen, 'hub.wss', d.wss), path: wssPath },
     keyLifetimeMs: duration(obj, 'keyLifetime', path, d.keyLifetimeMs),
     lockout: lockout(obj['lockout'], 'hub.lockout'),
+    callPath: callPath(obj),
+  };
+}
+
+/** `hub.pbx`, `hub.sip`, `hub.media`: the call path, enabled by `hub.pbx`. */
+function callPath(hubObj: Obj): HubCallPathConfig | undefined {
+  const pbxObj = section(hubObj['pbx'], 'hub.pbx', ['host', 'port', 'transport']);
+  const sipObj = section(hubObj['sip'], 'hub.sip', ['listen', 'port']);
+  const mediaObj = section(hubObj['media'], 'hub.media', ['address', 'ports']);
+  const portsObj = section(mediaObj['ports'], 'hub.media.ports', ['min', 'max']);
+  if (hubObj['pbx'] === undefined) return undefined;
+  if (pbxObj['host'] === undefined) throw new ConfigError('hub.pbx.host', 'is required: the PBX IP address');
+  const host = string(pbxObj, 'host', 'hub.pbx', '');
+  if (!isIpLiteral(host)) throw new ConfigError('hub.pbx.host', `'${host}' is not an IP address (the hub does not resolve names toward the PBX)`);
+  const transport = string(pbxObj, 'transport', 'hub.pbx', 'udp');
+  if (transport !== 'udp' && transport !== 'tcp') throw new ConfigError('hub.pbx.transport', "must be 'udp' or 'tcp'");
+  const sipListen = string(sipObj, 'listen', 'hub.sip', '');
+  if (sipListen === '' || !isIpLiteral(sipListen) || sipListen === '0.0.0.0' || sipListen === '::') {
+    throw new ConfigError('hub.sip.listen', 'must be the IP address of the hub toward the PBX (it is written in Via and Contact; not 0.0.0.0 or ::)');
+  }
+  const address = string(mediaObj, 'address', 'hub.media', sipListen);
+  if (!isIpLiteral(address) || address === '0.0.0.0' || address === '::') throw new ConfigError('hub.media.address', `'${address}' is not a unicast IP address (it is written in SDP)`);
+  const min = integer(portsObj, 'min', 'hub.media.ports', 20000, 1024, 65534);
+  const max = integer(portsObj, 'max', 'hub.media.ports', Math.max(min + 1, 29999), 1025, 65535);
+  if (max <= min) throw new ConfigError('hub.media.ports.max', 'must be greater than hub.media.ports.min');
+  return {
+    pbx: { host, port: integer(pbxObj, 'port', 'hub.pbx', 5060, 1, 65535), transport },
+    sip: { listen: sipListen, port: integer(sipObj, 'port', 'hub.sip', 5060, 0, 65535) },
+    media: { address, ports: { min, max } },
   };
 }
 
