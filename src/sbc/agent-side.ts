@@ -20,6 +20,7 @@ import {
 } from './sip-edit.js';
 import { TwoXxRetransmitter } from './retransmit-2xx.js';
 import { SharedSubscriptions } from './subscriptions.js';
+import { CallIdMapper } from './call-id.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
 export interface AgentCallPathOptions {
@@ -61,6 +62,7 @@ export class AgentCallPath {
   #link: SipTunnelLink | undefined;
   readonly #retransmit: TwoXxRetransmitter;
   readonly #subscriptions: SharedSubscriptions;
+  readonly #callIds = new CallIdMapper();
   readonly #counters = { fromPhones: 0, fromTunnel: 0, unroutable: 0, tunnelDown: 0 };
 
   constructor(options: AgentCallPathOptions) {
@@ -128,10 +130,21 @@ export class AgentCallPath {
       return;
     }
     if (request.method === 'SUBSCRIBE' && this.#subscriptions.fromPhone(incoming)) return;
-    void this.#forwardUp(incoming).catch((error: unknown) => {
+    void this.#forwardUp(this.#tunnelSide(incoming)).catch((error: unknown) => {
       this.#log.warn({ err: error, method: request.method }, 'request from a phone not forwarded');
       if (request.method !== 'ACK') incoming.respond(buildResponse(request, 500));
     });
+  }
+
+  /**
+   * The phone's request as the tunnel side sees it: its Call-ID swapped (call-id.ts), and the
+   * answers given back with the phone's own Call-ID. Everything past this point (media keys, the
+   * registration cache, 2xx retransmission) speaks tunnel-side Call-IDs.
+   */
+  #tunnelSide(incoming: ServerRequest): ServerRequest {
+    const phoneCallId = callIdOf(incoming.request);
+    const request: SipRequest = { ...incoming.request, headers: withHeader(incoming.request.headers, 'Call-ID', this.#callIds.swap(phoneCallId)) };
+    return { request, source: incoming.source, respond: (r) => incoming.respond({ ...r, headers: withHeader(r.headers, 'Call-ID', phoneCallId) }) };
   }
 
   #isForUs(request: SipRequest): boolean {
@@ -299,7 +312,7 @@ export class AgentCallPath {
     const mediaTag = existingTag ?? `pending:${hubBranch}`;
     let body = request.body;
     if (isSdp(request)) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, mediaTag, parseSdp(request.body), link.channels)));
-    const sent: SipRequest = { ...request, uri: phone.uri, headers, body };
+    const sent: SipRequest = { ...request, uri: phone.uri, headers: withHeader(headers, 'Call-ID', this.#callIds.swap(callId)), body };
     if (request.method === 'BYE') this.#o.media.release(callId, existingTag, BYE_GRACE_MS);
     if (request.method === 'ACK') {
       await this.#o.stack.sendStateless(sent, phone.target);
@@ -320,6 +333,7 @@ export class AgentCallPath {
   }
 
   async #responseUp(response: SipResponse, down: Downstream, link: SipTunnelLink): Promise<void> {
+    response = { ...response, headers: withHeader(response.headers, 'Call-ID', callIdOf(down.fromHub)) };
     let headers = prependHeader(withoutHeader(response.headers, 'Via'), 'Via', headerList(down.fromHub, 'Via'));
     headers = mapContacts(headers, (uri) => this.#phoneContact(uri, { transport: down.target.transport, address: down.target.host, port: down.target.port, ...(down.target.flowId === undefined ? {} : { flowId: down.target.flowId }) }));
     const callId = callIdOf(response);

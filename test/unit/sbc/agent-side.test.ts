@@ -9,7 +9,7 @@ import { ManualClock } from '../../../src/core/index.js';
 import { UdpRelayLeg } from '../../../src/media/index.js';
 import type { DatagramSocket, SocketAddress } from '../../../src/net/index.js';
 import { AgentCallPath, CallMedia, RegistrationCache, type ChannelSource, type SipTunnelLink } from '../../../src/sbc/index.js';
-import { getHeader, getHeaders, parseMessage, type RequestHandler, type ServerRequest, type SipMessage, type SipRequest, type SipResponse, type SipStack } from '../../../src/sip/index.js';
+import { buildResponse, getHeader, getHeaders, parseMessage, type RequestHandler, type ServerRequest, type SipMessage, type SipRequest, type SipResponse, type SipStack } from '../../../src/sip/index.js';
 import { TunnelChannel } from '../../../src/tunnel/index.js';
 
 const socket = (port: number): DatagramSocket => ({
@@ -23,10 +23,14 @@ const socket = (port: number): DatagramSocket => ({
 function rig() {
   const clock = new ManualClock(0);
   let handler: RequestHandler = () => {};
+  let onPhone: (q: SipRequest) => void = () => {};
   const stack = {
     clock,
     onRequest: (h: RequestHandler) => { handler = h; },
-    request: () => new Promise<SipResponse>(() => {}),
+    request: (q: SipRequest) => {
+      onPhone(q);
+      return Promise.resolve(buildResponse(q, 200));
+    },
     sendStateless: () => Promise.resolve(),
     newVia: () => 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKagent;rport',
     hostPort: () => '10.0.0.1:5060',
@@ -48,7 +52,7 @@ function rig() {
     const incoming: ServerRequest = { request, source: { transport: 'UDP', address: '10.0.0.5', port: 5062 }, respond: (r) => responses.push(r) };
     handler(incoming);
   };
-  return { clock, sent, responses, fromPhone, fromHub: (m: SipMessage) => deliver(m) };
+  return { clock, sent, responses, fromPhone, fromHub: (m: SipMessage) => deliver(m), onPhoneRequest: (h: (q: SipRequest) => void) => { onPhone = h; } };
 }
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -83,7 +87,7 @@ test('an INVITE from a phone enters the tunnel without any LAN address, and the 
   const branch = /branch=([^;]+)/.exec(getHeader(up, 'Via') ?? '')?.[1] ?? '';
   const ok = parseMessage(Buffer.from([
     'SIP/2.0 200 OK', `Via: SIP/2.0/TCP tunnel.invalid;branch=${branch}`, 'Record-Route: <sip:203.0.113.9;lr>',
-    'From: <sip:1001@pbx.test>;tag=a1', 'To: <sip:1002@pbx.test>;tag=b2', 'Call-ID: call-1', 'CSeq: 2 INVITE',
+    'From: <sip:1001@pbx.test>;tag=a1', 'To: <sip:1002@pbx.test>;tag=b2', `Call-ID: ${getHeader(up, 'Call-ID') ?? ''}`, 'CSeq: 2 INVITE',
     'Contact: <sip:h-abc@tunnel.invalid>', 'Content-Type: application/sdp', 'Content-Length: 0', '', ''].join('\r\n')));
   r.fromHub(ok);
   await settle();
@@ -91,7 +95,25 @@ test('an INVITE from a phone enters the tunnel without any LAN address, and the 
   assert.ok(toPhone !== undefined);
   assert.deepEqual(getHeaders(toPhone, 'Via'), ['SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKphone;rport=5062;received=10.0.0.5']);
   assert.deepEqual(getHeaders(toPhone, 'Record-Route'), [], 'the PBX side\'s route set stays behind the hub');
+  assert.notEqual(getHeader(up, 'Call-ID'), 'call-1', 'the Call-ID is swapped at the LAN edge');
+  assert.equal(getHeader(toPhone, 'Call-ID'), 'call-1', 'the phone gets its own Call-ID back');
   assert.equal(getHeader(toPhone, 'Contact'), '<sip:h-abc@10.0.0.1:5060>');
+});
+
+test('a request from the hub reaches the phone with the PBX-side Call-ID sealed; the phone\'s answer goes up with it opened', async () => {
+  const r = rig();
+  r.fromPhone(INVITE.replace('Call-ID: call-1', 'Call-ID: reg@10.0.0.5').replace('INVITE sip:1002', 'REGISTER sip:pbx.test').replace('CSeq: 2 INVITE', 'CSeq: 1 REGISTER').replace(/Content-Type[^]*$/, 'Content-Length: 0\n\n'));
+  await settle();
+  const token = /sip:(a-[^@]+)@/.exec(getHeader(r.sent[0] as SipRequest, 'Contact') ?? '')?.[1] ?? '';
+  let toPhone: SipRequest | undefined;
+  r.onPhoneRequest((q) => { toPhone = q; });
+  r.fromHub(parseMessage(Buffer.from(`MESSAGE sip:${token}@tunnel.invalid SIP/2.0\r\nVia: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKm\r\nFrom: <sip:x@pbx.test>;tag=1\r\nTo: <sip:1001@pbx.test>\r\nCall-ID: m1@203.0.113.9\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n`)));
+  await settle();
+  assert.ok(toPhone !== undefined, 'the MESSAGE reached the phone');
+  assert.doesNotMatch(getHeader(toPhone, 'Call-ID') ?? '', /203\.0\.113\.9/);
+  await settle();
+  const answer = r.sent.find((m) => m.kind === 'response');
+  assert.equal(answer === undefined ? undefined : getHeader(answer, 'Call-ID'), 'm1@203.0.113.9');
 });
 
 test('a request from the hub for an unknown contact token is answered 404 on the tunnel', async () => {
