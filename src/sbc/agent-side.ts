@@ -20,7 +20,7 @@ import {
 } from './sip-edit.js';
 import { TwoXxRetransmitter } from './retransmit-2xx.js';
 import { SharedSubscriptions } from './subscriptions.js';
-import { CallIdMapper } from './call-id.js';
+import { CallIdMapper, swapNamedCallIds } from './call-id.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
 export interface AgentCallPathOptions {
@@ -143,7 +143,8 @@ export class AgentCallPath {
    */
   #tunnelSide(incoming: ServerRequest): ServerRequest {
     const phoneCallId = callIdOf(incoming.request);
-    const request: SipRequest = { ...incoming.request, headers: withHeader(incoming.request.headers, 'Call-ID', this.#callIds.swap(phoneCallId)) };
+    const swapped = swapNamedCallIds(incoming.request.headers, (id) => this.#callIds.swap(id));
+    const request: SipRequest = { ...incoming.request, headers: withHeader(swapped, 'Call-ID', this.#callIds.swap(phoneCallId)) };
     return { request, source: incoming.source, respond: (r) => incoming.respond({ ...r, headers: withHeader(r.headers, 'Call-ID', phoneCallId) }) };
   }
 
@@ -312,7 +313,7 @@ export class AgentCallPath {
     const mediaTag = existingTag ?? `pending:${hubBranch}`;
     let body = request.body;
     if (isSdp(request)) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, mediaTag, parseSdp(request.body), link.channels)));
-    const sent: SipRequest = { ...request, uri: phone.uri, headers: withHeader(headers, 'Call-ID', this.#callIds.swap(callId)), body };
+    const sent: SipRequest = { ...request, uri: phone.uri, headers: withHeader(swapNamedCallIds(headers, (id) => this.#callIds.swap(id)), 'Call-ID', this.#callIds.swap(callId)), body };
     if (request.method === 'BYE') this.#o.media.release(callId, existingTag, BYE_GRACE_MS);
     if (request.method === 'ACK') {
       await this.#o.stack.sendStateless(sent, phone.target);

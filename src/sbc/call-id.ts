@@ -8,6 +8,7 @@
  * tunnel-side Call-ID (local media bridging keys on it), and no table grows with the calls.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SipHeader } from '../sip/index.js';
 
 const PREFIX = 'sbc1-';
 const IV_BYTES = 16;
@@ -45,4 +46,36 @@ export class CallIdMapper {
     const check = createHmac('sha256', this.#macKey).update(plain).digest().subarray(0, IV_BYTES);
     return timingSafeEqual(check, iv) ? plain.toString('utf8') : undefined;
   }
+}
+
+/**
+ * The Call-IDs named inside a request swapped too: Replaces (RFC 3891 §6.1, attended transfer)
+ * and Join (RFC 3911) name a dialog by its Call-ID, and so does the Replaces header embedded in a
+ * Refer-To URI (RFC 3891 §3, escaped: `?Replaces=id%40host%3Bto-tag%3D...`).
+ */
+export function swapNamedCallIds(headers: readonly SipHeader[], swap: (callId: string) => string): SipHeader[] {
+  return headers.map((h) => {
+    const name = h.name.toLowerCase();
+    if (name === 'replaces' || name === 'join') {
+      const at = h.value.indexOf(';');
+      const id = (at < 0 ? h.value : h.value.slice(0, at)).trim();
+      return { ...h, value: swap(id) + (at < 0 ? '' : h.value.slice(at)) };
+    }
+    if (name === 'refer-to' || name === 'r') {
+      return {
+        ...h, value: h.value.replace(/([?&]Replaces=)([^&>\s]*)/i, (_m, key: string, escaped: string) => {
+          let decoded: string;
+          try {
+            decoded = decodeURIComponent(escaped);
+          } catch {
+            return `${key}${escaped}`;
+          }
+          const at = decoded.indexOf(';');
+          const id = at < 0 ? decoded : decoded.slice(0, at);
+          return `${key}${encodeURIComponent(swap(id) + (at < 0 ? '' : decoded.slice(at)))}`;
+        }),
+      };
+    }
+    return h;
+  });
 }
