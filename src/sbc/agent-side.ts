@@ -6,11 +6,11 @@
  * the phone's flow (the source it last spoke from: rport, RFC 3581, and phones behind a NAT or a
  * broken SIP ALG whose Contact does not match their source). SDP is anchored on the agent.
  */
-import { silentLogger, type Clock, type Logger } from '../core/index.js';
+import { isIpLiteral, silentLogger, type Clock, type Logger } from '../core/index.js';
 import { parseSdp, serializeSdp } from '../sdp/index.js';
 import {
   buildResponse, getHeader, topVia, getViaBranch, withHeader, withoutHeader, formatVia, parseVia,
-  type ServerRequest, type SipMessage, type SipRequest, type SipResponse, type SipStack, type TransportTarget, type SipTransportName,
+  type ServerRequest, type SipHeader, type SipMessage, type SipRequest, type SipResponse, type SipStack, type TransportTarget, type SipTransportName,
 } from '../sip/index.js';
 import type { CallMedia } from './call-media.js';
 import { RegistrationCache, requestedExpires } from './registrations.js';
@@ -21,6 +21,7 @@ import {
 import { TwoXxRetransmitter } from './retransmit-2xx.js';
 import { SharedSubscriptions } from './subscriptions.js';
 import { CallIdMapper, swapNamedCallIds } from './call-id.js';
+import { hideIpHosts, hostOf, mapFromToHosts, restoreFromTo } from './from-to.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
 export interface AgentCallPathOptions {
@@ -143,9 +144,16 @@ export class AgentCallPath {
    */
   #tunnelSide(incoming: ServerRequest): ServerRequest {
     const phoneCallId = callIdOf(incoming.request);
-    const swapped = swapNamedCallIds(incoming.request.headers, (id) => this.#callIds.swap(id));
+    const swapped = hideIpHosts(swapNamedCallIds(incoming.request.headers, (id) => this.#callIds.swap(id)), TUNNEL_HOST);
     const request: SipRequest = { ...incoming.request, headers: withHeader(swapped, 'Call-ID', this.#callIds.swap(phoneCallId)) };
-    return { request, source: incoming.source, respond: (r) => incoming.respond({ ...r, headers: withHeader(r.headers, 'Call-ID', phoneCallId) }) };
+    const original = incoming.request;
+    return { request, source: incoming.source, respond: (r) => incoming.respond({ ...r, headers: withHeader(restoreFromTo(r.headers, original), 'Call-ID', phoneCallId) }) };
+  }
+
+  /** From/To hosts of the PBX side (IP literals, the tunnel host) become the agent's LAN address (from-to.ts). */
+  #hideForPhone(headers: readonly SipHeader[], transport: SipTransportName): SipHeader[] {
+    const lan = hostOf(this.#o.stack.hostPort(transport));
+    return mapFromToHosts(headers, (h) => (h === TUNNEL_HOST || isIpLiteral(h) ? lan : undefined));
   }
 
   #isForUs(request: SipRequest): boolean {
@@ -313,7 +321,7 @@ export class AgentCallPath {
     const mediaTag = existingTag ?? `pending:${hubBranch}`;
     let body = request.body;
     if (isSdp(request)) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, mediaTag, parseSdp(request.body), link.channels)));
-    const sent: SipRequest = { ...request, uri: phone.uri, headers: withHeader(swapNamedCallIds(headers, (id) => this.#callIds.swap(id)), 'Call-ID', this.#callIds.swap(callId)), body };
+    const sent: SipRequest = { ...request, uri: phone.uri, headers: withHeader(this.#hideForPhone(swapNamedCallIds(headers, (id) => this.#callIds.swap(id)), transport), 'Call-ID', this.#callIds.swap(callId)), body };
     if (request.method === 'BYE') this.#o.media.release(callId, existingTag, BYE_GRACE_MS);
     if (request.method === 'ACK') {
       await this.#o.stack.sendStateless(sent, phone.target);
@@ -334,7 +342,7 @@ export class AgentCallPath {
   }
 
   async #responseUp(response: SipResponse, down: Downstream, link: SipTunnelLink): Promise<void> {
-    response = { ...response, headers: withHeader(response.headers, 'Call-ID', callIdOf(down.fromHub)) };
+    response = { ...response, headers: withHeader(restoreFromTo(response.headers, down.fromHub), 'Call-ID', callIdOf(down.fromHub)) };
     let headers = prependHeader(withoutHeader(response.headers, 'Via'), 'Via', headerList(down.fromHub, 'Via'));
     headers = mapContacts(headers, (uri) => this.#phoneContact(uri, { transport: down.target.transport, address: down.target.host, port: down.target.port, ...(down.target.flowId === undefined ? {} : { flowId: down.target.flowId }) }));
     const callId = callIdOf(response);

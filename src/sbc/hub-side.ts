@@ -19,6 +19,7 @@ import type { SipTunnelLink } from './sip-link.js';
 import {
   TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
 } from './sip-edit.js';
+import { hostOf, mapFromToHosts } from './from-to.js';
 import { TwoXxRetransmitter } from './retransmit-2xx.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 
@@ -174,6 +175,9 @@ export class HubCallPath {
     const tag = phoneTag(request, true);
     if (isSdp(request) && tag !== undefined) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callKey, tag, parseSdp(request.body), link.channels)));
     if (request.method === 'BYE') this.#o.media.release(callKey, tag, BYE_GRACE_MS);
+    // From/To hosts the agent hid (from-to.ts) become the hub's own address toward the PBX.
+    const hubHost = hostOf(this.#o.stack.hostPort(target.transport));
+    headers = mapFromToHosts(headers, (h) => (h === TUNNEL_HOST ? hubHost : undefined));
     const sent: SipRequest = { ...request, uri, headers, body };
     if (request.method === 'ACK') {
       await this.#o.stack.sendStateless(sent, target);

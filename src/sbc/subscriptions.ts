@@ -16,6 +16,7 @@ import {
 } from '../sip/index.js';
 import { TUNNEL_HOST, callIdOf, sipUri } from './sip-edit.js';
 import { newTunnelBranch } from './tokens.js';
+import { hideIpHosts } from './from-to.js';
 
 /** Event packages whose subscriptions are shared. */
 export const SHARED_EVENT_PACKAGES: ReadonlySet<string> = new Set(['dialog', 'presence', 'message-summary']);
@@ -176,9 +177,11 @@ export class SharedSubscriptions {
     } catch {
       return undefined;
     }
+    // IP-literal hosts of the watcher's From and To stay in the LAN (from-to.ts).
+    const hidden = hideIpHosts([{ name: 'From', value: from }, { name: 'To', value: getHeader(first, 'To') ?? `<${first.uri}>` }], TUNNEL_HOST);
     const upstream: Upstream = {
-      key, token, uri: first.uri, event, callId: `${randomBytes(12).toString('hex')}@${TUNNEL_HOST}`, from,
-      to: getHeader(first, 'To') ?? `<${first.uri}>`, cseq: 0, remoteTarget: undefined, established: false,
+      key, token, uri: first.uri, event, callId: `${randomBytes(12).toString('hex')}@${TUNNEL_HOST}`, from: hidden[0]?.value ?? from,
+      to: hidden[1]?.value ?? `<${first.uri}>`, cseq: 0, remoteTarget: undefined, established: false,
       state: undefined, refresh: undefined, watchers: new Map(), waiting: [],
     };
     // The first watcher's credentials answer the PBX's challenge: a digest covers the method and
