@@ -116,6 +116,23 @@ test('a request from the hub reaches the phone with the PBX-side Call-ID sealed;
   assert.equal(answer === undefined ? undefined : getHeader(answer, 'Call-ID'), 'm1@203.0.113.9');
 });
 
+test('a phone writing IP addresses in From and To: none reaches the tunnel, and the answer gives them back', async () => {
+  const r = rig();
+  r.fromPhone(INVITE.replace('From: <sip:1001@pbx.test>;tag=a1', 'From: <sip:1001@10.0.0.5:5062>;tag=a1').replace('To: <sip:1002@pbx.test>', 'To: <sip:1002@10.0.0.1>').replace(/Content-Type[^]*$/, 'Content-Length: 0\n\n'));
+  await settle();
+  const up = r.sent[0] as SipRequest;
+  assert.doesNotMatch(JSON.stringify(up.headers), /10\.0\.0\./);
+  assert.equal(getHeader(up, 'From'), '<sip:1001@tunnel.invalid>;tag=a1');
+  const branch = /branch=([^;]+)/.exec(getHeader(up, 'Via') ?? '')?.[1] ?? '';
+  r.fromHub(parseMessage(Buffer.from([
+    'SIP/2.0 486 Busy Here', `Via: SIP/2.0/TCP tunnel.invalid;branch=${branch}`, `From: ${getHeader(up, 'From') ?? ''}`, `To: ${getHeader(up, 'To') ?? ''};tag=b2`,
+    `Call-ID: ${getHeader(up, 'Call-ID') ?? ''}`, 'CSeq: 2 INVITE', 'Content-Length: 0', '', ''].join('\r\n'))));
+  await settle();
+  const busy = r.responses.find((x) => x.status === 486);
+  assert.equal(busy === undefined ? undefined : getHeader(busy, 'From'), '<sip:1001@10.0.0.5:5062>;tag=a1');
+  assert.equal(busy === undefined ? undefined : getHeader(busy, 'To'), '<sip:1002@10.0.0.1>;tag=b2');
+});
+
 test('a request from the hub for an unknown contact token is answered 404 on the tunnel', async () => {
   const r = rig();
   r.fromHub(parseMessage(Buffer.from('MESSAGE sip:a-unknown@tunnel.invalid SIP/2.0\r\nVia: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKx\r\nFrom: <sip:x@pbx.test>;tag=1\r\nTo: <sip:1001@pbx.test>\r\nCall-ID: m1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n')));
