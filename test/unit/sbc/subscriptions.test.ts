@@ -237,3 +237,49 @@ test('with the tunnel down a new watcher gets 503', () => {
   r.tunnelDown();
   assert.equal(r.subscribe(1)[0]?.status, 503);
 });
+
+test('an upstream NOTIFY overtaking the 200 (RFC 6665 §4.1.2.4) completes the dialog and reaches the watchers once they are answered', async () => {
+  const r = rig();
+  const got = r.subscribe(1);
+  r.notifyUp('active;expires=600');
+  await settle();
+  assert.equal(r.down.length, 0, 'no watcher dialog yet');
+  r.answerUp(r.up[0] as SipRequest, 200);
+  await settle();
+  assert.equal(got[0]?.status, 200);
+  assert.equal(r.down.length, 1, 'the state already known is sent at once');
+  assert.equal(r.down[0]?.request.body.toString(), DIALOG_INFO);
+});
+
+test('a new tunnel session ends every watcher with reason=deactivated, so phones re-subscribe at once (§4.1.3)', async () => {
+  const r = rig();
+  r.subscribe(1);
+  r.subscribe(2);
+  r.answerUp(r.up[0] as SipRequest, 200);
+  r.notifyUp('active;expires=600');
+  await settle();
+  r.subs.reset();
+  await settle();
+  assert.deepEqual(r.down.slice(2).map((d) => getHeader(d.request, 'Subscription-State')), ['terminated;reason=deactivated', 'terminated;reason=deactivated']);
+  assert.equal(r.subs.resources().size, 0);
+});
+
+test('a refused refresh ends the watchers with reason=deactivated', async () => {
+  const r = rig();
+  r.subscribe(1, { expires: 3600 });
+  r.answerUp(r.up[0] as SipRequest, 200, 600);
+  r.clock.advance(540_000);
+  const refresh = subscribes(r.up)[1] as SipRequest;
+  r.answerUp(refresh, 481);
+  await settle();
+  assert.equal(getHeader(r.down.at(-1)?.request as SipRequest, 'Subscription-State'), 'terminated;reason=deactivated');
+  assert.equal(r.subs.resources().size, 0);
+});
+
+test('an upstream SUBSCRIBE left unanswered counts as 408 after 32 s: the waiting watchers get it', () => {
+  const r = rig();
+  const got = r.subscribe(1);
+  r.clock.advance(32_000);
+  assert.equal(got[0]?.status, 408);
+  assert.equal(r.subs.resources().size, 0);
+});
