@@ -40,7 +40,12 @@ export interface SharedSubscriptionsOptions {
   readonly logger?: Logger;
 }
 
-interface State { readonly contentType: string | undefined; readonly body: Buffer }
+interface State {
+  readonly contentType: string | undefined;
+  readonly body: Buffer;
+  /** The upstream's Subscription-State value (active or pending), mirrored to each watcher. */
+  readonly value: 'active' | 'pending';
+}
 
 interface Watcher {
   readonly callId: string;
@@ -84,7 +89,7 @@ export class SharedSubscriptions {
   readonly #byToken = new Map<string, Upstream>();
   readonly #pending = new Map<string, Pending>();
   /** Upstream dialogs being ended: their last NOTIFY is answered 200 and not fanned out. */
-  readonly #ending = new Set<string>();
+  readonly #ending = new Map<string, Timer>();
   readonly #watchers = new Map<string, { upstream: Upstream; watcher: Watcher }>();
   readonly #counters = { upstreamSubscribes: 0, notifiesIn: 0, notifiesOut: 0 };
 
@@ -272,7 +277,7 @@ export class SharedSubscriptions {
     const subState = (getHeader(notify, 'Subscription-State') ?? 'active').trim();
     const value = subState.split(';')[0]?.trim().toLowerCase() ?? 'active';
     const ct = getHeader(notify, 'Content-Type');
-    u.state = { contentType: ct, body: notify.body };
+    u.state = { contentType: ct, body: notify.body, value: value === 'pending' ? 'pending' : 'active' };
     if (value === 'terminated') {
       this.#drop(u, subState, u.state);
       return;
@@ -304,8 +309,7 @@ export class SharedSubscriptions {
   #unsubscribe(u: Upstream): void {
     u.refresh?.cancel();
     this.#forget(u);
-    this.#ending.add(u.token);
-    this.#o.clock.setTimeout(() => this.#ending.delete(u.token), TRANSACTION_MS);
+    this.#ending.set(u.token, this.#o.clock.setTimeout(() => this.#ending.delete(u.token), TRANSACTION_MS));
     this.#sendSubscribe(u, 'end', 0);
   }
 
@@ -383,7 +387,7 @@ export class SharedSubscriptions {
       { name: 'CSeq', value: `${w.cseq} NOTIFY` },
       { name: 'Contact', value: `<${this.#o.lanContact(w.target.transport, 'sbc')}>` },
       { name: 'Event', value: w.event },
-      { name: 'Subscription-State', value: subState ?? `active;expires=${remaining}` },
+      { name: 'Subscription-State', value: subState ?? `${state?.value ?? 'active'};expires=${remaining}` },
     ];
     if (state?.contentType !== undefined && state.body.length > 0) headers.push({ name: 'Content-Type', value: state.contentType });
     const request: SipRequest = { kind: 'request', version: 'SIP/2.0', method: 'NOTIFY', uri: w.remoteTarget, headers, body: state?.body ?? Buffer.alloc(0) };
@@ -413,6 +417,8 @@ export class SharedSubscriptions {
   }
 
   close(): void {
+    for (const t of this.#ending.values()) t.cancel();
+    this.#ending.clear();
     for (const p of this.#pending.values()) p.timer.cancel();
     this.#pending.clear();
     for (const u of this.#byToken.values()) {

@@ -283,3 +283,20 @@ test('an upstream SUBSCRIBE left unanswered counts as 408 after 32 s: the waitin
   assert.equal(got[0]?.status, 408);
   assert.equal(r.subs.resources().size, 0);
 });
+
+test('an upstream pending state is mirrored to the watchers (pending;expires=)', async () => {
+  const r = rig();
+  r.subscribe(1);
+  r.answerUp(r.up[0] as SipRequest, 200);
+  r.notifyUp('pending;expires=600');
+  await settle();
+  assert.equal(getHeader(r.down[0]?.request as SipRequest, 'Subscription-State'), 'pending;expires=300');
+});
+
+test('close() leaves no timer behind', () => {
+  const r = rig();
+  r.subscribe(1);
+  r.answerUp(r.up[0] as SipRequest, 200);
+  r.subs.close();
+  assert.equal(r.clock.pending, 0);
+});
