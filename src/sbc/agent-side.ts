@@ -76,6 +76,7 @@ export class AgentCallPath {
       requestDown: (request, target) => options.stack.request(request, target),
       newVia: (transport) => options.stack.newVia(transport),
       lanContact: (transport, user) => this.#lanContact(transport, user),
+      admit: (incoming) => this.#registeredHost(incoming.source.address),
       ...(options.subscriptionExpires === undefined ? {} : { upstreamExpires: options.subscriptionExpires }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
@@ -148,6 +149,16 @@ export class AgentCallPath {
     const request: SipRequest = { ...incoming.request, headers: withHeader(swapped, 'Call-ID', this.#callIds.swap(phoneCallId)) };
     const original = incoming.request;
     return { request, source: incoming.source, respond: (r) => incoming.respond({ ...r, headers: withHeader(restoreFromTo(r.headers, original), 'Call-ID', phoneCallId) }) };
+  }
+
+  /**
+   * A host with a live registration through the agent (its phone passed the PBX's digest): its
+   * SUBSCRIBEs may join a shared subscription the PBX authorized for another phone. Any other
+   * host's SUBSCRIBE is relayed one to one, so the PBX judges it.
+   */
+  #registeredHost(address: string): boolean {
+    const now = this.#o.clock.now();
+    return this.#o.registrations.list().some((b) => b.expiresAt > now && this.#phones.get(b.token)?.target.host === address);
   }
 
   /** From/To hosts of the PBX side (IP literals, the tunnel host) become the agent's LAN address (from-to.ts). */

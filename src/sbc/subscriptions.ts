@@ -33,6 +33,11 @@ export interface SharedSubscriptionsOptions {
   readonly newVia: (transport: SipTransportName) => string;
   /** The agent's LAN contact for a user part, on the watcher's transport. */
   readonly lanContact: (transport: SipTransportName, user: string) => string;
+  /**
+   * Whether a new watcher may be served from a shared subscription (default: any). A watcher
+   * refused here is relayed one to one as before, so the PBX authenticates and authorizes it.
+   */
+  readonly admit?: (incoming: ServerRequest) => boolean;
   /** Lifetime asked of the PBX for the shared subscription, seconds. Default 600. */
   readonly upstreamExpires?: number;
   /** Longest lifetime granted to a watcher, seconds. Default 3600. */
@@ -122,7 +127,7 @@ export class SharedSubscriptions {
       return true;
     }
     const ruri = sipUri(request.uri);
-    if (ruri === undefined) return false;
+    if (ruri === undefined || this.#o.admit?.(incoming) === false) return false;
     const key = `${pkg}|${ruri.user ?? ''}@${ruri.host.toLowerCase()}`;
     let upstream = this.#byKey.get(key);
     if (expires === 0) {
@@ -160,7 +165,8 @@ export class SharedSubscriptions {
     }
     if (message.method !== 'NOTIFY') return false;
     const user = sipUri(message.uri)?.user;
-    if (user === undefined || !user.startsWith('a-sub')) return false;
+    // Phone tokens are `a-` and 16 letters or digits (tokens.ts): never a second '-'.
+    if (user === undefined || !user.startsWith('a-sub-')) return false;
     const upstream = this.#byToken.get(user);
     if (upstream === undefined || callIdOf(message) !== upstream.callId) {
       this.#o.sendUp(buildResponse(message, this.#ending.has(user) ? 200 : 481));
@@ -174,7 +180,7 @@ export class SharedSubscriptions {
   // ---------------------------------------------------------------- upstream (agent as subscriber)
 
   #subscribeUp(key: string, first: SipRequest, event: string): Upstream | undefined {
-    const token = `a-sub${randomBytes(9).toString('hex')}`;
+    const token = `a-sub-${randomBytes(9).toString('hex')}`;
     const fromValue = getHeader(first, 'From') ?? '';
     let from: string;
     try {

@@ -268,6 +268,8 @@ function sipp(netns: string, name: string, args: string[]): Promise<{ code: numb
 }
 
 test('BLF: five branch watchers of one extension see early then confirmed; the PBX sees one SUBSCRIBE dialog', { timeout: 60_000 }, async () => {
+  // Watchers share a subscription only from a host with a live registration (phones A, B, C share the LAN address).
+  await phones.A!.waitRegistered();
   writeFileSync(join(dir, 'blf-notifier.xml'), BLF_NOTIFIER);
   writeFileSync(join(dir, 'blf-watchers.xml'), blfWatchers(`sip:sbc@${AGENT_LAN}:20060`));
   const notifier = sipp(ns.pbx, 'blf-notifier', ['-sf', join(dir, 'blf-notifier.xml'), '-i', PBX, '-p', String(20060 + NOTIFIER_PORT_OFFSET), '-m', '1']);

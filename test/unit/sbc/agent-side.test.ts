@@ -133,6 +133,16 @@ test('a phone writing IP addresses in From and To: none reaches the tunnel, and 
   assert.equal(busy === undefined ? undefined : getHeader(busy, 'To'), '<sip:1002@10.0.0.1>;tag=b2');
 });
 
+test('a BLF SUBSCRIBE from a host with no registration is relayed one to one (the PBX judges it)', async () => {
+  const r = rig();
+  r.fromPhone('SUBSCRIBE sip:1002@pbx.test SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKs1\nMax-Forwards: 70\nFrom: <sip:1001@pbx.test>;tag=w1\nTo: <sip:1002@pbx.test>\nCall-ID: s1\nCSeq: 1 SUBSCRIBE\nContact: <sip:1001@10.0.0.5:5062>\nEvent: dialog\nExpires: 300\nContent-Length: 0\n\n');
+  await settle();
+  const up = r.sent[0] as SipRequest;
+  assert.equal(up.method, 'SUBSCRIBE');
+  assert.match(getHeader(up, 'Contact') ?? '', /^<sip:a-(?!sub-)[A-Za-z0-9]+@tunnel\.invalid>$/, 'the phone\'s own contact token: not a shared subscription');
+  assert.equal(r.responses.length, 0, 'the agent does not answer it itself');
+});
+
 test('a request from the hub for an unknown contact token is answered 404 on the tunnel', async () => {
   const r = rig();
   r.fromHub(parseMessage(Buffer.from('MESSAGE sip:a-unknown@tunnel.invalid SIP/2.0\r\nVia: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKx\r\nFrom: <sip:x@pbx.test>;tag=1\r\nTo: <sip:1001@pbx.test>\r\nCall-ID: m1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n')));

@@ -15,7 +15,7 @@ import {
 
 const DIALOG_INFO = '<?xml version="1.0"?>\n<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="sip:1002@pbx.test"><dialog id="x"><state>early</state></dialog></dialog-info>\n';
 
-function rig(options: { notifyStatus?: number } = {}) {
+function rig(options: { notifyStatus?: number; admit?: (source: string) => boolean } = {}) {
   const clock = new ManualClock(0);
   const up: SipRequest[] = [];
   const upResponses: SipResponse[] = [];
@@ -36,6 +36,7 @@ function rig(options: { notifyStatus?: number } = {}) {
     newVia: () => 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKagent;rport',
     lanContact: (_t, user) => `sip:${user}@10.0.0.1:5060`,
     upstreamExpires: 600,
+    ...(options.admit === undefined ? {} : { admit: (incoming: ServerRequest) => options.admit?.(incoming.source.address) ?? true }),
   });
   const responses: SipResponse[][] = [];
   const subscribe = (n: number, extra: { toTag?: string; expires?: number; event?: string } = {}): SipResponse[] => {
@@ -57,7 +58,7 @@ function rig(options: { notifyStatus?: number } = {}) {
     const got: SipResponse[] = [];
     responses.push(got);
     const incoming: ServerRequest = { request, source: { transport: 'UDP', address: `10.0.0.${10 + n}`, port: 5060 }, respond: (r) => got.push(r) };
-    assert.equal(subs.fromPhone(incoming), true);
+    got.push(...(subs.fromPhone(incoming) ? [] : [buildResponse(request, 999, 'relayed')]));
     return got;
   };
   const answerUp = (request: SipRequest, status: number, expires = 600): void => {
@@ -91,7 +92,7 @@ for (const watchers of [1, 5]) {
     assert.ok(upSub !== undefined);
     assert.equal(upSub.uri, 'sip:1002@pbx.test');
     assert.equal(getHeader(upSub, 'Expires'), '600');
-    assert.match(getHeader(upSub, 'Contact') ?? '', /^<sip:a-sub[0-9a-f]+@tunnel\.invalid>$/);
+    assert.match(getHeader(upSub, 'Contact') ?? '', /^<sip:a-sub-[0-9a-f]+@tunnel\.invalid>$/);
     assert.doesNotMatch(JSON.stringify(upSub.headers), /10\.0\.0\./, 'no LAN address upstream');
     assert.ok(got.every((g) => g.length === 0), 'watchers wait for the upstream answer');
     r.answerUp(upSub, 200);
@@ -299,4 +300,11 @@ test('close() leaves no timer behind', () => {
   r.answerUp(r.up[0] as SipRequest, 200);
   r.subs.close();
   assert.equal(r.clock.pending, 0);
+});
+
+test('a watcher the agent does not admit (no registration from its host) is relayed one to one', () => {
+  const r = rig({ admit: (host) => host === '10.0.0.11' });
+  assert.equal(r.subscribe(1).length, 0, 'admitted: held for the shared subscription');
+  assert.equal(r.subscribe(2)[0]?.status, 999, 'not admitted: the caller relays it');
+  assert.equal(subscribes(r.up).length, 1);
 });
