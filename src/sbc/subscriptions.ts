@@ -17,6 +17,7 @@ import {
 import { TUNNEL_HOST, callIdOf, sipUri } from './sip-edit.js';
 import { newTunnelBranch } from './tokens.js';
 import { hideIpHosts } from './from-to.js';
+import { contactUri, requestedExpires, tagOf, watcherKey, watcherNotify, type State, type Watcher } from './subscription-parts.js';
 
 /** Event packages whose subscriptions are shared. */
 export const SHARED_EVENT_PACKAGES: ReadonlySet<string> = new Set(['dialog', 'presence', 'message-summary']);
@@ -45,27 +46,7 @@ export interface SharedSubscriptionsOptions {
   readonly logger?: Logger;
 }
 
-interface State {
-  readonly contentType: string | undefined;
-  readonly body: Buffer;
-  /** The upstream's Subscription-State value (active or pending), mirrored to each watcher. */
-  readonly value: 'active' | 'pending';
-}
 
-interface Watcher {
-  readonly callId: string;
-  readonly remoteTag: string;
-  readonly localTag: string;
-  readonly from: string;
-  readonly to: string;
-  readonly event: string;
-  readonly remoteTarget: string;
-  readonly target: TransportTarget;
-  cseq: number;
-  expiresAt: number;
-  timer: Timer | undefined;
-  chain: Promise<void>;
-}
 
 interface Upstream {
   readonly key: string;
@@ -384,24 +365,12 @@ export class SharedSubscriptions {
   #notify(w: Watcher, state: State | undefined, subState: string | undefined): void {
     w.cseq++;
     const remaining = Math.max(0, Math.ceil((w.expiresAt - this.#o.clock.now()) / 1000));
-    const headers: SipHeader[] = [
-      { name: 'Via', value: this.#o.newVia(w.target.transport) },
-      { name: 'Max-Forwards', value: '70' },
-      { name: 'From', value: w.from },
-      { name: 'To', value: w.to },
-      { name: 'Call-ID', value: w.callId },
-      { name: 'CSeq', value: `${w.cseq} NOTIFY` },
-      { name: 'Contact', value: `<${this.#o.lanContact(w.target.transport, 'sbc')}>` },
-      { name: 'Event', value: w.event },
-      { name: 'Subscription-State', value: subState ?? `${state?.value ?? 'active'};expires=${remaining}` },
-    ];
-    if (state?.contentType !== undefined && state.body.length > 0) headers.push({ name: 'Content-Type', value: state.contentType });
-    const request: SipRequest = { kind: 'request', version: 'SIP/2.0', method: 'NOTIFY', uri: w.remoteTarget, headers, body: state?.body ?? Buffer.alloc(0) };
+    const request = watcherNotify(w, state, subState ?? `${state?.value ?? 'active'};expires=${remaining}`, this.#o.newVia(w.target.transport), `<${this.#o.lanContact(w.target.transport, 'sbc')}>`);
     this.#counters.notifiesOut++;
     w.chain = w.chain.then(async () => {
       try {
         const response = await this.#o.requestDown(request, w.target);
-        // §4.2.2: 481 (or any failure but a 3xx-5xx retriable by policy) ends this watcher.
+        // §4.2.2: a 481 (or no answer at all) ends this watcher's subscription.
         if (response.status === 481 && subState === undefined) this.#removeByWatcher(w);
       } catch (error) {
         this.#log.info({ err: error }, 'watcher did not answer a NOTIFY');
@@ -436,34 +405,3 @@ export class SharedSubscriptions {
     this.#watchers.clear();
   }
 }
-
-function watcherKey(callId: string, localTag: string): string {
-  return `${callId}|${localTag}`;
-}
-
-function tagOf(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseNameAddr(value).params.get('tag');
-  } catch {
-    return undefined;
-  }
-}
-
-function contactUri(msg: SipMessage): string | undefined {
-  const value = getHeader(msg, 'Contact');
-  if (value === undefined) return undefined;
-  try {
-    return parseNameAddr(value).uri;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Expires of a SUBSCRIBE (RFC 6665 §4.1.2.1), capped; absent → the cap (the package default). */
-function requestedExpires(request: SipRequest, cap: number): number {
-  const raw = getHeader(request, 'Expires');
-  const n = raw === undefined ? cap : Number(raw.trim());
-  return Number.isInteger(n) && n >= 0 ? Math.min(n, cap) : cap;
-}
-
