@@ -3,6 +3,7 @@
  * stored, until SIGINT or SIGTERM. A hub that refuses it for good (the SBC was revoked, or its
  * certificate is unknown to the hub) ends the command with its own message and exit code.
  */
+import { waitForSignal } from './signals.js';
 import { UsageError, createLogger } from '../core/index.js';
 import { AgentTunnel, NotEnrolledError, type AgentTunnelOptions } from '../agent-tunnel.js';
 import { parseArgs } from './args.js';
@@ -31,26 +32,6 @@ export function parseHostPort(text: string, option: string): { host: string; por
   const host = m?.[1] ?? m?.[2];
   if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${option} '${text}' is not HOST:PORT`);
   return { host, port };
-}
-
-/** Resolves with the first of SIGINT or SIGTERM, and stops listening for both. */
-export function waitForSignal(): { readonly signal: Promise<string>; cancel(): void } {
-  let cancel = (): void => {};
-  const signal = new Promise<string>((resolve) => {
-    const onInt = (): void => done('SIGINT');
-    const onTerm = (): void => done('SIGTERM');
-    const done = (name: string): void => {
-      cancel();
-      resolve(name);
-    };
-    cancel = () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    };
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-  });
-  return { signal, cancel };
 }
 
 function hubOverrides(args: ReturnType<typeof parseArgs>): AgentTunnelOptions['hub'] {

@@ -24,7 +24,7 @@ import { EXIT } from './exit-codes.js';
 import { hubCommand } from './hub.js';
 import { hostPort, reportErrors } from './hub-common.js';
 import { statusCommand } from './status.js';
-import { waitForSignal } from './agent.js';
+import { waitForSignal } from './signals.js';
 
 export const DEMO_PORTS = { tunnel: 15090, wss: 15443, enrollment: 15001 } as const;
 const SBC_NAME = 'demo-branch';

@@ -12,6 +12,7 @@ import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
+import { waitForSignal } from './signals.js';
 
 const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--listen ADDR] [--enroll-port N] [--public-name NAME]
        sbc-agent hub add-sbc --name NAME [--expires 7d] [--url-host HOST[:PORT]] [--json]
@@ -52,19 +53,6 @@ function runOverrides(config: SbcConfig, args: ReturnType<typeof parseArgs>): Sb
   };
 }
 
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = on('SIGINT');
-    const onTerm = on('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-  });
-}
 
 async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, 'listen', 'enroll-port', 'public-name'] });
@@ -86,7 +74,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
       mediaAddress: call.media.address, mediaPorts: call.media.ports,
     }));
   }
-  const stopped = waitForSignal();
+  const stopped = waitForSignal().signal;
   await hub.start();
   io.stdout.write(`hub: state ${context.stateDir}\nhub: fingerprint ${hub.state.fingerprint}\n`);
   for (const l of hub.listeners()) {

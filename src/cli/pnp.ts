@@ -18,6 +18,7 @@ import {
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { waitForSignal } from './signals.js';
 
 const GROUP = '224.0.1.75';
 
@@ -54,19 +55,6 @@ function intOption(args: ReturnType<typeof parseArgs>, name: string, fallback: n
   return n;
 }
 
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => (): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = on('SIGINT');
-    const onTerm = on('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-  });
-}
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, {
@@ -104,7 +92,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const sockets: DatagramSocket[] = [];
   const servers: HttpServerHandle[] = [];
   const lans: PnpLan[] = [];
-  const stopped = waitForSignal();
+  const stopped = waitForSignal().signal;
   let responder: PnpResponder | undefined;
   let relay: ProvisioningRelay | undefined;
   try {

@@ -12,7 +12,7 @@ import { callsFilePath } from './calls.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
-import { waitForSignal } from './agent.js';
+import { waitForSignal } from './signals.js';
 
 const USAGE = `Usage: sbc-agent run --lan ADDRESS [--sip-port N] [--tls-port N --tls-cert FILE --tls-key FILE]
                      [--media-ports MIN-MAX] [--upstream-expires S] [--state-dir DIR] [--config FILE]

@@ -25,6 +25,7 @@ import { packageVersion } from '../version.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { waitForSignal } from './signals.js';
 
 const DEFAULT_SERVER = 'stun.l.google.com:19302';
 /** Longest wait for a test where no answer is a normal result (RFC 5780 filtering, hairpin). */
@@ -214,10 +215,7 @@ Prints one line 'stun-server listening ...' on stdout when ready; logs go to std
     const where = udp.map(({ socket }) => formatEndpoint(socket.local)).join(' ');
     logger.info({ udp: where, tcp: formatEndpoint(tcp.local) }, 'STUN server listening');
     io.stdout.write(`stun-server listening udp ${where} tcp ${formatEndpoint(tcp.local)}\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await waitForSignal().signal;
     server.close();
     await tcp.close();
     await Promise.all(udp.map(({ socket }) => socket.close()));

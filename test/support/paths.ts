@@ -25,5 +25,3 @@ export const REPO_ROOT = findRepoRoot();
 export const SHARED_DIR = resolve(REPO_ROOT, '..', 'shared');
 export const SIP_TORTURE_DIR = join(SHARED_DIR, 'sip-torture');
 export const STUN_VECTORS_DIR = join(SHARED_DIR, 'stun-rfc5769');
-/** The built program, for tests that run the CLI as a process. */
-export const MAIN_JS = join(REPO_ROOT, 'dist', 'src', 'main.js');
