@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   kamailio               # stand-in PBX: registrar + proxy with digest auth
   kamailio-tls-modules   # Kamailio over TLS
+  kamailio-presence-modules  # presence, presence_dialoginfo, pua, pua_dialoginfo: Kamailio as the BLF notifier (db_text from the core package)
   sip-tester             # SIPp: call load and scenario peers
   baresip-core           # real phones with audio
   coturn                 # STUN peer (turnserver, turnutils_stunclient, turnutils_natdiscovery)

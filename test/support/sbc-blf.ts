@@ -2,7 +2,8 @@
  * SIPp scenarios of the BLF end-to-end test (RFC 6665, RFC 4235 dialog event package):
  * a notifier beside Kamailio that serves the dialog state of one extension (the phone rings,
  * then answers), and watchers in the branch that subscribe to it through the agent, check that
- * they see `early` then `confirmed`, and unsubscribe.
+ * they see `early` then `confirmed`, and unsubscribe. blfPresenceWatchers does the same against a
+ * real presence server (Kamailio with presence_dialoginfo), whose NOTIFY sequence is not fixed.
  */
 import { PBX_DOMAIN } from './sbc-kamailio.js';
 
@@ -123,6 +124,68 @@ export function blfWatchers(agentContact: string): string {
   ]]></send>
   <recv response="200"/>
   ${gotNotify('Subscription-State: terminated')}
+</scenario>
+`;
+}
+
+/**
+ * UAC, one call per watcher, for a real presence server (Kamailio's presence_dialoginfo fed by
+ * pua_dialoginfo from a real call): subscribe, take NOTIFYs until one says `early`, then until
+ * one says `confirmed` (a confirmed with no early before it keeps the watcher waiting, so it
+ * fails when no NOTIFY comes for 20 s), unsubscribe, see terminated. NOTIFYs of other states (trying, the
+ * initial one) are answered and skipped.
+ */
+export function blfPresenceWatchers(agentContact: string): string {
+  const until = (label: number, next: number, regexp: string, variable: string): string => `
+  <label id="${label}"/>
+  <recv request="NOTIFY" timeout="20000">
+    <action><ereg regexp="${regexp}" search_in="msg" check_it="false" assign_to="${variable}"/></action>
+  </recv>
+  ${ok('[last_To:]')}
+  <nop next="${next}" test="${variable}"/>
+  <nop next="${label}"/>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="blf-presence-watchers">
+  <send retrans="500"><![CDATA[
+    SUBSCRIBE sip:[service]@${PBX_DOMAIN} SIP/2.0
+    Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
+    From: <sip:w[call_number]@branch.test>;tag=[pid]w[call_number]
+    To: <sip:[service]@${PBX_DOMAIN}>
+    Call-ID: [call_id]
+    CSeq: 1 SUBSCRIBE
+    Max-Forwards: 70
+    Contact: <sip:w[call_number]@[local_ip]:[local_port]>
+    Event: dialog
+    Accept: application/dialog-info+xml
+    Expires: 300
+    Content-Length: 0
+
+  ]]></send>
+  <recv response="200">
+    <action><ereg regexp="tag=[^;&gt; \\r\\n]+" search_in="hdr" header="To:" check_it="true" assign_to="totag"/></action>
+  </recv>
+  ${until(1, 2, 'state&gt;early', 'early')}
+  ${until(2, 3, 'state&gt;confirmed', 'confirmed')}
+  <label id="3"/>
+  <send retrans="500"><![CDATA[
+    SUBSCRIBE ${agentContact} SIP/2.0
+    Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
+    From: <sip:w[call_number]@branch.test>;tag=[pid]w[call_number]
+    To: <sip:[service]@${PBX_DOMAIN}>;[$totag]
+    Call-ID: [call_id]
+    CSeq: 2 SUBSCRIBE
+    Max-Forwards: 70
+    Contact: <sip:w[call_number]@[local_ip]:[local_port]>
+    Event: dialog
+    Expires: 0
+    Content-Length: 0
+
+  ]]></send>
+  <recv response="200"/>
+  <recv request="NOTIFY">
+    <action><ereg regexp="Subscription-State: terminated" search_in="msg" check_it="true" assign_to="gone"/><log message="terminated: [$gone]"/></action>
+  </recv>
+  ${ok('[last_To:]')}
 </scenario>
 `;
 }

@@ -4,7 +4,7 @@
  * optionally inside a network namespace. Stopped by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const PBX_DOMAIN = 'pbx.test';
@@ -17,7 +17,54 @@ export const PBX_PASSWORD = 'secret';
 export const NOTIFIER_USER = '2000';
 export const NOTIFIER_PORT_OFFSET = 2650;
 
-export function kamailioConfig(address: string, port: number): string {
+/** Kamailio's db_text table definitions (Debian package kamailio), copied per run for the presence modules. */
+const DBTEXT_SCHEMA = '/usr/share/kamailio/dbtext/kamailio';
+
+export interface PbxOptions {
+  /**
+   * Kamailio is also the presence server of the dialog event package (RFC 4235): the dialog module
+   * tracks the calls it proxies, pua_dialoginfo PUBLISHes their state to Kamailio itself, and
+   * presence + presence_dialoginfo answer SUBSCRIBEs for "Event: dialog" and send the NOTIFYs.
+   * Each initial such SUBSCRIBE is logged ("BLF SUBSCRIBE <Call-ID>"). Needs the Debian package
+   * kamailio-presence-modules; state is kept in db_text files under the run directory.
+   */
+  readonly presence?: boolean;
+}
+
+function presenceModules(address: string, port: number, dbDir: string): string {
+  return `loadmodule "db_text.so"
+loadmodule "dialog.so"
+loadmodule "presence.so"
+loadmodule "presence_dialoginfo.so"
+loadmodule "pua.so"
+loadmodule "pua_dialoginfo.so"
+modparam("db_text", "db_mode", 1)
+modparam("presence", "db_url", "text://${dbDir}")
+modparam("presence", "server_address", "sip:${address}:${port}")
+modparam("presence", "subs_db_mode", 0)
+modparam("pua", "db_url", "text://${dbDir}")
+modparam("pua", "db_mode", 0)
+modparam("pua", "outbound_proxy", "sip:${address}:${port}")
+`;
+}
+
+/** PUBLISH only from Kamailio itself (pua_dialoginfo); SUBSCRIBE for the dialog package served here. */
+const PRESENCE_ROUTE = `	if (is_method("PUBLISH")) {
+		if (src_ip != myself) { sl_send_reply("403", "Forbidden"); exit; }
+		if (!t_newtran()) { sl_reply_error(); exit; }
+		handle_publish();
+		exit;
+	}
+	if (is_method("SUBSCRIBE") && $hdr(Event) == "dialog") {
+		xlog("L_INFO", "BLF SUBSCRIBE $ci event $hdr(Event) from $si:$sp\\n");
+		if (!t_newtran()) { sl_reply_error(); exit; }
+		handle_subscribe();
+		exit;
+	}
+`;
+
+export function kamailioConfig(address: string, port: number, options: PbxOptions = {}, dbDir = ''): string {
+  const presence = options.presence === true;
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -45,14 +92,14 @@ modparam("registrar", "max_expires", 3600)
 modparam("registrar", "min_expires", 30)
 modparam("auth", "nonce_expire", 300)
 modparam("rr", "append_fromtag", 1)
-
+${presence ? presenceModules(address, port, dbDir) : ''}
 request_route {
 	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
 	if (!sanity_check("17895", "7")) { xlog("L_WARN", "malformed from $si:$sp\\n"); exit; }
 	if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "Keepalive"); exit; }
 	if (has_totag()) {
 		if (loose_route()) { t_relay(); exit; }
-		if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+${presence ? '\t\tif (is_method("SUBSCRIBE") && uri==myself) { if (!t_newtran()) { sl_reply_error(); exit; } handle_subscribe(); exit; }\n' : ''}		if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
 		sl_send_reply("404", "Not here"); exit;
 	}
 	if (is_present_hf("Route")) { remove_hf("Route"); }
@@ -69,7 +116,7 @@ request_route {
 		if (!pv_proxy_authenticate("$fd", "${PBX_PASSWORD}", "0")) { proxy_challenge("$fd", "0"); exit; }
 		consume_credentials();
 	}
-	if (is_method("INVITE|SUBSCRIBE|REFER")) record_route();
+${presence ? PRESENCE_ROUTE : ''}${presence ? '\tif (is_method("INVITE")) { dlg_manage(); }\n' : ''}	if (is_method("INVITE|SUBSCRIBE|REFER")) record_route();
 	if ($rU=="${NOTIFIER_USER}") {
 		if (is_method("SUBSCRIBE")) { xlog("L_INFO", "BLF SUBSCRIBE $ci event $hdr(Event) from $si:$sp\\n"); }
 		$du = "sip:${address}:${port + NOTIFIER_PORT_OFFSET}";
@@ -89,11 +136,13 @@ export interface PbxProcess {
   stop(): Promise<void>;
 }
 
-export function startPbx(dir: string, address: string, port: number, netns?: string): PbxProcess {
+export function startPbx(dir: string, address: string, port: number, netns?: string, options: PbxOptions = {}): PbxProcess {
   const run = join(dir, 'kam-run');
   mkdirSync(run, { recursive: true });
+  const db = join(dir, 'kam-db');
+  if (options.presence === true) cpSync(DBTEXT_SCHEMA, db, { recursive: true });
   const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(cfg, kamailioConfig(address, port));
+  writeFileSync(cfg, kamailioConfig(address, port, options, db));
   const argv = ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-Y', run, '-w', run];
   // Its own process group: the workers are stopped with the main process, by that group id.
   const child = netns === undefined
