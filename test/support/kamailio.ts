@@ -12,6 +12,11 @@ import { startPeer, tempDir, waitUntil, type PeerProcess } from './real-peer.js'
 
 export const KAMAILIO_PASSWORD = 'secret';
 
+/** Kamailio in the foreground, logging to stderr, 64 MB shared / 8 MB private memory, pid file and cwd in `runDir`. */
+export function kamailioArgs(cfgPath: string, runDir: string): string[] {
+  return ['-f', cfgPath, '-DD', '-E', '-m', '64', '-M', '8', '-Y', runDir, '-w', runDir];
+}
+
 export interface KamailioOptions {
   /** UDP and TCP port. */
   readonly port: number;
@@ -147,7 +152,7 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
   }
   const cfgPath = join(dir.path, 'kamailio.cfg');
   writeFileSync(cfgPath, config({ port: options.port, tlsPort: options.tlsPort, domain, tlsCfg }));
-  const peer = startPeer('kamailio', ['-f', cfgPath, '-DD', '-E', '-m', '64', '-M', '8', '-Y', dir.path, '-w', dir.path], dir.path);
+  const peer = startPeer('kamailio', kamailioArgs(cfgPath, dir.path), dir.path);
   const stop = async (): Promise<void> => {
     await peer.stop('SIGTERM', 5000);
     dir.remove();

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { kamailioArgs } from './kamailio.js';
 
 export const PBX_DOMAIN = 'pbx.test';
 export const PBX_PASSWORD = 'secret';
@@ -143,7 +144,7 @@ export function startPbx(dir: string, address: string, port: number, netns?: str
   if (options.presence === true) cpSync(DBTEXT_SCHEMA, db, { recursive: true });
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(cfg, kamailioConfig(address, port, options, db));
-  const argv = ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-Y', run, '-w', run];
+  const argv = kamailioArgs(cfg, run);
   // Its own process group: the workers are stopped with the main process, by that group id.
   const child = netns === undefined
     ? spawn('kamailio', argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
