@@ -6,8 +6,8 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { JsonLineEvents } from './json-lines.js';
 
 /** The program built beside this file. */
 export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -115,45 +115,18 @@ export interface PeerEvent {
 /** A test peer: JSON lines out, JSON commands in. */
 export class JsonPeer {
   readonly process: CliProcess;
-  readonly events: PeerEvent[] = [];
-  #waiters: Array<{ match: (e: PeerEvent) => boolean; resolve: (e: PeerEvent) => void }> = [];
+  readonly events: PeerEvent[];
+  readonly #lines: JsonLineEvents<PeerEvent>;
 
   constructor(script: string, args: readonly string[]) {
     this.process = new CliProcess(args, script);
-    createInterface({ input: this.process.child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      let e: PeerEvent;
-      try {
-        e = JSON.parse(line) as PeerEvent;
-      } catch {
-        return;
-      }
-      this.events.push(e);
-      for (const w of [...this.#waiters]) {
-        if (w.match(e)) {
-          this.#waiters = this.#waiters.filter((x) => x !== w);
-          w.resolve(e);
-        }
-      }
-    });
+    this.#lines = new JsonLineEvents<PeerEvent>(this.process.child.stdout as NodeJS.ReadableStream);
+    this.events = this.#lines.events;
   }
 
   waitFor(event: string, timeoutMs: number, since = 0): Promise<PeerEvent> {
-    const seen = this.events.slice(since).find((e) => e.event === event);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        match: (e: PeerEvent) => e.event === event,
-        resolve: (e: PeerEvent) => {
-          clearTimeout(timer);
-          resolve(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((x) => x !== waiter);
-        reject(new Error(`no '${event}' within ${timeoutMs} ms; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.process.stderr.slice(-2000)}`));
-      }, timeoutMs);
-      this.#waiters.push(waiter);
-    });
+    return this.#lines.next((e) => e.event === event, timeoutMs, since,
+      () => new Error(`no '${event}' within ${timeoutMs} ms; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.process.stderr.slice(-2000)}`));
   }
 
   send(cmd: Record<string, unknown>): void {

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { JsonLineEvents } from './json-lines.js';
 
 export const SBC_NODE_JS = join(dirname(fileURLToPath(import.meta.url)), 'sbc-node.js');
 
@@ -13,9 +13,9 @@ export interface NodeEvent {
 
 export class SbcNode {
   readonly child: ChildProcess;
-  readonly events: NodeEvent[] = [];
+  readonly events: NodeEvent[];
   readonly stderr: string[] = [];
-  #waiters: Array<{ match: (e: NodeEvent) => boolean; resolve: (e: NodeEvent) => void }> = [];
+  readonly #lines: JsonLineEvents<NodeEvent>;
 
   constructor(role: 'hub' | 'agent', config: object, netns?: string) {
     const argv = [SBC_NODE_JS, role, JSON.stringify(config)];
@@ -23,42 +23,20 @@ export class SbcNode {
     this.child = netns === undefined
       ? spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'pipe'], env })
       : spawn('ip', ['netns', 'exec', netns, process.execPath, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      let e: NodeEvent;
-      try {
-        e = JSON.parse(line) as NodeEvent;
-      } catch {
-        return;
-      }
-      this.events.push(e);
-      for (const w of [...this.#waiters]) {
-        if (w.match(e)) {
-          this.#waiters = this.#waiters.filter((x) => x !== w);
-          w.resolve(e);
-        }
-      }
-    });
+    this.#lines = new JsonLineEvents<NodeEvent>(this.child.stdout as NodeJS.ReadableStream);
+    this.events = this.#lines.events;
     this.child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
   }
 
+  /** The named event, or a rejection as soon as a `fatal` event is seen. */
   waitFor(event: string, timeoutMs = 10_000, since = 0): Promise<NodeEvent> {
-    const seen = this.events.slice(since).find((e) => e.event === event || e.event === 'fatal');
-    if (seen !== undefined) return seen.event === 'fatal' ? Promise.reject(new Error(JSON.stringify(seen))) : Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const w = {
-        match: (e: NodeEvent) => e.event === event || e.event === 'fatal',
-        resolve: (e: NodeEvent) => {
-          clearTimeout(timer);
-          if (e.event === 'fatal') reject(new Error(JSON.stringify(e)));
-          else resolve(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((x) => x !== w);
-        reject(new Error(`no ${event} within ${timeoutMs} ms; stderr: ${this.stderr.join('').slice(-2000)}`));
-      }, timeoutMs);
-      this.#waiters.push(w);
-    });
+    return this.#lines
+      .next((e) => e.event === event || e.event === 'fatal', timeoutMs, since,
+        () => new Error(`no ${event} within ${timeoutMs} ms; stderr: ${this.stderr.join('').slice(-2000)}`))
+      .then((e) => {
+        if (e.event === 'fatal') throw new Error(JSON.stringify(e));
+        return e;
+      });
   }
 
   /** Sends a command and waits for the event of the same name. */

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { JsonLineEvents } from './json-lines.js';
 
 export const TUNNEL_PEER_JS = join(dirname(fileURLToPath(import.meta.url)), 'tunnel-peer.js');
 
@@ -14,9 +14,9 @@ export interface PeerEvent {
 
 export class PeerProcess {
   readonly child: ChildProcess;
-  readonly events: PeerEvent[] = [];
+  readonly events: PeerEvent[];
   readonly stderr: string[] = [];
-  #waiters: Array<{ match: (e: PeerEvent) => boolean; resolve: (e: PeerEvent) => void }> = [];
+  readonly #lines: JsonLineEvents<PeerEvent>;
   #exited = false;
 
   constructor(role: 'hub' | 'agent', args: readonly string[], netns?: string) {
@@ -24,21 +24,8 @@ export class PeerProcess {
     this.child = netns === undefined
       ? spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'pipe'] })
       : spawn('ip', ['netns', 'exec', netns, process.execPath, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
-    createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      let e: PeerEvent;
-      try {
-        e = JSON.parse(line) as PeerEvent;
-      } catch {
-        return;
-      }
-      this.events.push(e);
-      for (const w of [...this.#waiters]) {
-        if (w.match(e)) {
-          this.#waiters = this.#waiters.filter((x) => x !== w);
-          w.resolve(e);
-        }
-      }
-    });
+    this.#lines = new JsonLineEvents<PeerEvent>(this.child.stdout as NodeJS.ReadableStream);
+    this.events = this.#lines.events;
     this.child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     this.child.on('exit', () => {
       this.#exited = true;
@@ -47,19 +34,8 @@ export class PeerProcess {
 
   /** The first event (already seen or coming) that matches; rejects after timeoutMs. */
   waitFor(event: string, timeoutMs: number, match: (e: PeerEvent) => boolean = () => true, since = 0): Promise<PeerEvent> {
-    const seen = this.events.slice(since).find((e) => e.event === event && match(e));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = { match: (e: PeerEvent) => e.event === event && match(e), resolve: (e: PeerEvent) => {
-        clearTimeout(timer);
-        resolve(e);
-      } };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((x) => x !== waiter);
-        reject(new Error(`no '${event}' within ${timeoutMs} ms; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.stderr.join('').slice(-2000)}`));
-      }, timeoutMs);
-      this.#waiters.push(waiter);
-    });
+    return this.#lines.next((e) => e.event === event && match(e), timeoutMs, since,
+      () => new Error(`no '${event}' within ${timeoutMs} ms; events: ${JSON.stringify(this.events.slice(-8))}; stderr: ${this.stderr.join('').slice(-2000)}`));
   }
 
   send(cmd: Record<string, unknown>): void {
