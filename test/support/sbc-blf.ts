@@ -78,16 +78,8 @@ export const BLF_NOTIFIER = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 `;
 
-/** UAC, one call per watcher: subscribe, see idle → early → confirmed, unsubscribe, see terminated. */
-export function blfWatchers(agentContact: string): string {
-  const gotNotify = (regexp: string): string => `
-  <recv request="NOTIFY">
-    <action><ereg regexp="${regexp}" search_in="msg" check_it="true" assign_to="seen"/></action>
-  </recv>
-  ${ok('[last_To:]')}`;
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="blf-watchers">
-  <send retrans="500"><![CDATA[
+/** The watcher's first SUBSCRIBE (to the extension, through the agent) and the 200 whose To tag it keeps. */
+const INITIAL_SUBSCRIBE = `  <send retrans="500"><![CDATA[
     SUBSCRIBE sip:[service]@${PBX_DOMAIN} SIP/2.0
     Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
     From: <sip:w[call_number]@branch.test>;tag=[pid]w[call_number]
@@ -105,10 +97,10 @@ export function blfWatchers(agentContact: string): string {
   <recv response="200">
     <action><ereg regexp="tag=[^;&gt; \\r\\n]+" search_in="hdr" header="To:" check_it="true" assign_to="totag"/></action>
   </recv>
-  ${gotNotify('Subscription-State: active')}
-  ${gotNotify('state&gt;early')}
-  ${gotNotify('state&gt;confirmed')}
-  <send retrans="500"><![CDATA[
+`;
+
+/** The in-dialog SUBSCRIBE with Expires: 0 that ends a watcher's subscription, and its 200. */
+const unsubscribe = (agentContact: string): string => `  <send retrans="500"><![CDATA[
     SUBSCRIBE ${agentContact} SIP/2.0
     Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
     From: <sip:w[call_number]@branch.test>;tag=[pid]w[call_number]
@@ -123,7 +115,21 @@ export function blfWatchers(agentContact: string): string {
 
   ]]></send>
   <recv response="200"/>
-  ${gotNotify('Subscription-State: terminated')}
+`;
+
+/** UAC, one call per watcher: subscribe, see idle → early → confirmed, unsubscribe, see terminated. */
+export function blfWatchers(agentContact: string): string {
+  const gotNotify = (regexp: string): string => `
+  <recv request="NOTIFY">
+    <action><ereg regexp="${regexp}" search_in="msg" check_it="true" assign_to="seen"/></action>
+  </recv>
+  ${ok('[last_To:]')}`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="blf-watchers">
+${INITIAL_SUBSCRIBE}  ${gotNotify('Subscription-State: active')}
+  ${gotNotify('state&gt;early')}
+  ${gotNotify('state&gt;confirmed')}
+${unsubscribe(agentContact)}  ${gotNotify('Subscription-State: terminated')}
 </scenario>
 `;
 }
@@ -146,43 +152,10 @@ export function blfPresenceWatchers(agentContact: string): string {
   <nop next="${label}"/>`;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="blf-presence-watchers">
-  <send retrans="500"><![CDATA[
-    SUBSCRIBE sip:[service]@${PBX_DOMAIN} SIP/2.0
-    Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
-    From: <sip:w[call_number]@branch.test>;tag=[pid]w[call_number]
-    To: <sip:[service]@${PBX_DOMAIN}>
-    Call-ID: [call_id]
-    CSeq: 1 SUBSCRIBE
-    Max-Forwards: 70
-    Contact: <sip:w[call_number]@[local_ip]:[local_port]>
-    Event: dialog
-    Accept: application/dialog-info+xml
-    Expires: 300
-    Content-Length: 0
-
-  ]]></send>
-  <recv response="200">
-    <action><ereg regexp="tag=[^;&gt; \\r\\n]+" search_in="hdr" header="To:" check_it="true" assign_to="totag"/></action>
-  </recv>
-  ${until(1, 2, 'state&gt;early', 'early')}
+${INITIAL_SUBSCRIBE}  ${until(1, 2, 'state&gt;early', 'early')}
   ${until(2, 3, 'state&gt;confirmed', 'confirmed')}
   <label id="3"/>
-  <send retrans="500"><![CDATA[
-    SUBSCRIBE ${agentContact} SIP/2.0
-    Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch];rport
-    From: <sip:w[call_number]@branch.test>;tag=[pid]w[call_number]
-    To: <sip:[service]@${PBX_DOMAIN}>;[$totag]
-    Call-ID: [call_id]
-    CSeq: 2 SUBSCRIBE
-    Max-Forwards: 70
-    Contact: <sip:w[call_number]@[local_ip]:[local_port]>
-    Event: dialog
-    Expires: 0
-    Content-Length: 0
-
-  ]]></send>
-  <recv response="200"/>
-  <recv request="NOTIFY">
+${unsubscribe(agentContact)}  <recv request="NOTIFY">
     <action><ereg regexp="Subscription-State: terminated" search_in="msg" check_it="true" assign_to="gone"/><log message="terminated: [$gone]"/></action>
   </recv>
   ${ok('[last_To:]')}
