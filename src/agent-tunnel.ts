@@ -10,7 +10,7 @@
 import { SbcError, componentLogger, realClock, type Clock, type Logger } from './core/index.js';
 import type { TunnelConnectorOptions } from './net/index.js';
 import { tunnelConnector } from './net/index.js';
-import { StatusPublisher, readFileIfExists, type StatusDocument, type TunnelStatus } from './platform/index.js';
+import { StatusPublisher, readFileIfExists, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
 import { tunnelStatusOf } from './tunnel-status.js';
 import {
   GoAwayReason,
@@ -74,6 +74,7 @@ export class AgentTunnel {
   readonly #publisher: StatusPublisher | undefined;
   readonly #peer: string;
   #startedAt = '';
+  #extra: () => { readonly listeners: readonly ListenerStatus[]; readonly parts: Readonly<Record<string, unknown>> } = () => ({ listeners: [], parts: {} });
   #closed: Promise<void> | undefined;
 
   private constructor(identity: AgentIdentity, paths: AgentStatePaths, o: AgentTunnelOptions) {
@@ -146,15 +147,22 @@ export class AgentTunnel {
     return tunnelStatusOf(stats, peer, this.client.session.resumeToken.length > 0);
   }
 
+  /** What the rest of the process adds to the status file (sbc-agent run: listeners and parts). */
+  setStatusSource(source: () => { readonly listeners: readonly ListenerStatus[]; readonly parts: Readonly<Record<string, unknown>> }): void {
+    this.#extra = source;
+  }
+
   snapshot(): StatusDocument {
+    const extra = this.#extra();
     return {
       version: 1,
       role: 'agent',
       pid: process.pid,
       startedAt: this.#startedAt,
       updatedAt: new Date(this.#clock.wallNow()).toISOString(),
-      listeners: [],
+      listeners: extra.listeners,
       tunnels: [this.status()],
+      parts: extra.parts,
     };
   }
 

@@ -51,6 +51,10 @@ export async function runProgram(argv: readonly string[], io: CommandIo): Promis
       io.stderr.write(`sbc-agent ${command.name}: ${error.message}\n${command.usage.trimEnd()}\n`);
       return EXIT.USAGE;
     }
+    if (error instanceof SbcError && error.code === 'SBC_ERR_BIND') {
+      io.stderr.write(`sbc-agent ${command.name}: ${error.message}\n`);
+      return EXIT.BIND;
+    }
     if (error instanceof SbcError && error.code === 'SBC_ERR_CONFIG') {
       io.stderr.write(`sbc-agent ${command.name}: configuration error: ${error.message}\n`);
       return EXIT.CONFIG;

@@ -32,6 +32,8 @@ export const EXIT = {
   ENROLL_DECLINED: 17,
   /** The agent has no identity in its state directory: run `sbc-agent enroll` first. */
   NOT_ENROLLED: 18,
+  /** A listener cannot be bound: the address and port are named, and who holds the port when known. */
+  BIND: 19,
   /** Authentication with a SIP peer failed (wrong user or password). */
   SIP_AUTH: 20,
 } as const;

@@ -11,6 +11,7 @@ import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
 import { runCommand } from './run.js';
 import { callsCommand } from './calls.js';
+import { drainCommand } from './drain.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   agentCommand,
   runCommand,
   callsCommand,
+  drainCommand,
   demoCommand,
 ];
 

@@ -1,61 +1,57 @@
 /**
- * `sbc-agent run`: the agent with its call path: the tunnel to the hub (the identity `sbc-agent
- * enroll` stored) and the outbound proxy of the LAN phones, with media anchored on the LAN
- * address, until SIGINT or SIGTERM. Writes `<state>/agent/calls.json` for `sbc-agent calls`.
+ * `sbc-agent run`: the whole agent in one process, from agent.yaml (flags override it): the tunnel
+ * to the enrolled hub, the SBC call path for the LAN phones, LAN plug-and-play on the same SIP
+ * socket with the phone inbox and the provisioning relay, and a STUN server for the LAN. Writes
+ * `<state>/agent/status.json` (every part) and `<state>/agent/calls.json`.
+ *
+ * Start-up checks everything before it binds (flags, configuration, LANs, identity), binds every
+ * listener before the tunnel starts, and undoes all of it when a step fails: a failed start leaves
+ * no socket, no tunnel and no status file. Signals: SIGINT stops at once; SIGTERM (and
+ * `sbc-agent drain`) drains: new calls get 503, calls up go on until they end or
+ * agent.drainTimeout passes, then exit 0; SIGHUP reloads agent.yaml (run-reload.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { UsageError, createLogger } from '../core/index.js';
+import { UsageError, createLogger, type Logger } from '../core/index.js';
 import { Agent } from '../agent.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
+import { packageVersion } from '../version.js';
 import { parseArgs } from './args.js';
 import { callsFilePath } from './calls.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
-import { waitForSignal } from './signals.js';
+import { checkNat, type NatStatus } from './run-nat.js';
+import { reloadRun } from './run-reload.js';
+import { RUN_VALUES, resolveRunSettings, type RunSettings } from './run-settings.js';
+import { upstreamFor } from './run-upstream.js';
+import { runStatusParts } from './run-status.js';
+import { ServiceSignals } from './signals.js';
 
-const USAGE = `Usage: sbc-agent run --lan ADDRESS [--sip-port N] [--tls-port N --tls-cert FILE --tls-key FILE]
-                     [--media-ports MIN-MAX] [--upstream-expires S] [--state-dir DIR] [--config FILE]
+const USAGE = `Usage: sbc-agent run [--config FILE] [--state-dir DIR] [--lan IF|ADDR[,...]] [--sip-port N]
+                     [--tls-port N --tls-cert FILE --tls-key FILE] [--media-ports MIN-MAX]
+                     [--upstream-expires S] [--stun-port N] [--pnp-policy inbox|auto|off] [--drain-timeout D]
 
-Runs the agent: the tunnel to the enrolled hub and the SBC call path. LAN phones use
-ADDRESS:N (UDP and TCP, default 5060; TLS on --tls-port, default 5061, when a certificate is given)
-as their outbound proxy; their media is anchored on ADDRESS (ports --media-ports, default
-40000-49999). Phones may refresh every 60 s: the registrar is asked for --upstream-expires
-seconds (default 1800) and refreshed at half of it. 'sbc-agent calls' lists the calls.
+Runs the whole agent, configured by agent.yaml (the flags override its 'agent' section): the
+tunnel to the enrolled hub; the outbound proxy of the LAN phones (UDP and TCP on agent.sip.port,
+default 5060; TLS on agent.sip.tlsPort with a certificate); LAN plug-and-play on the same SIP
+port, the phone inbox and the provisioning relay (files fetched from the hub through the tunnel);
+a STUN server on each LAN address (agent.stun.port, default 3478; STUN on the SIP port too).
+LANs: agent.lan, or every interface with a private IPv4 address that is not the default
+route's ('sbc-agent status' says which were chosen and why).
 
-Exit codes: 0 stopped by a signal, 15 this SBC was revoked, 18 not enrolled.
+Signals: SIGINT stops at once; SIGTERM drains (new calls get 503, calls up go on, at most
+agent.drainTimeout, default 10m), then exits 0; SIGHUP reloads agent.yaml.
+
+Exit codes: 0 stopped, 2 wrong command line, 3 invalid configuration, 4 unreadable file,
+15 this SBC was revoked, 18 not enrolled, 19 a port cannot be bound.
 `;
 
-function port(text: string | undefined, fallback: number, option: string): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${option} '${text}' is not a port`);
-  return n;
-}
+type Ended = { readonly kind: 'signal'; readonly how: 'stop' | 'drain' } | Awaited<AgentTunnel['outcome']>;
 
-function range(text: string | undefined): { min: number; max: number } {
-  if (text === undefined) return { min: 40000, max: 49999 };
-  const m = /^(\d+)-(\d+)$/.exec(text);
-  const min = Number(m?.[1]);
-  const max = Number(m?.[2]);
-  if (m === null || min < 1024 || max > 65535 || max - min < 3) throw new UsageError(`--media-ports '${text}' is not MIN-MAX (1024-65535, at least two pairs)`);
-  return { min, max };
-}
-
-async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, { values: [...COMMON_VALUES, 'lan', 'sip-port', 'tls-port', 'tls-cert', 'tls-key', 'media-ports', 'upstream-expires'] });
+async function run(argv: readonly string[], io: CommandIo, signals: ServiceSignals): Promise<number> {
+  const args = parseArgs(argv, { values: [...COMMON_VALUES, ...RUN_VALUES] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
-  const lan = args.values.get('lan');
-  if (lan === undefined) throw new UsageError('--lan ADDRESS is required (the address the phones reach the agent at)');
-  const sipPort = port(args.values.get('sip-port'), 5060, '--sip-port');
-  const certFile = args.values.get('tls-cert');
-  const keyFile = args.values.get('tls-key');
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  const tlsServer = certFile === undefined || keyFile === undefined ? undefined : { cert: await readFile(certFile), key: await readFile(keyFile) };
-  const upstream = args.values.get('upstream-expires');
-  const upstreamExpires = upstream === undefined ? undefined : Number(upstream);
-  if (upstreamExpires !== undefined && (!Number.isInteger(upstreamExpires) || upstreamExpires < 60)) throw new UsageError(`--upstream-expires '${upstream ?? ''}' is not a number of seconds ≥ 60`);
   const { config, stateDir } = await commonContext(args);
+  let settings = await resolveRunSettings(config, args);
   const logger = createLogger({ level: config.log.level });
   let tunnel: AgentTunnel;
   try {
@@ -65,34 +61,103 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stderr.write(`sbc-agent run: ${error.message}\n`);
     return EXIT.NOT_ENROLLED;
   }
-  const stop = waitForSignal();
-  const keepAlive = setInterval(() => {}, 60_000);
+  if (signals.stopRequested) return EXIT.OK;
+  const agent = await startAgent(settings, tunnel, stateDir, logger);
+  let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
+  let mode: 'normal' | 'draining' = 'normal';
+  let activeCalls = 0;
+  tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls }));
   await tunnel.start();
-  const agent = await Agent.start({
+  const callsTimer = setInterval(() => void agent.activeCalls().then((n) => (activeCalls = n)), 1000);
+  for (const lan of settings.lans) logger.info({ lan: lan.name, address: lan.address, reason: lan.reason }, 'serving LAN');
+  io.stdout.write(`run: SBC '${tunnel.identity.record.sbc.name}', phones use ${settings.lans[0]?.address ?? '?'}:${settings.agent.sip.port} as outbound proxy; LANs ${settings.lans.map((l) => `${l.name}/${l.address}`).join(' ')}\n`);
+  if (settings.agent.stun.server !== undefined) void checkNat(settings.agent.stun.server).then((n) => (nat = n));
+
+  let drainTimer: NodeJS.Timeout | undefined;
+  let ended: Ended;
+  try {
+    const outcome = tunnel.outcome;
+    for (;;) {
+      const next = await Promise.race([signals.next().then((s) => ({ kind: 'signal' as const, how: s })), outcome]);
+      if (next.kind !== 'signal') {
+        ended = next;
+        break;
+      }
+      if (next.how === 'reload') {
+        settings = await reloadRun(args, settings, agent, tunnel.client, logger);
+        continue;
+      }
+      if (next.how === 'stop') {
+        ended = { kind: 'signal', how: 'stop' };
+        break;
+      }
+      mode = 'draining';
+      agent.drain();
+      logger.info({ activeCalls: await agent.activeCalls(), timeoutMs: settings.agent.drainTimeoutMs }, 'draining: new calls get 503; exit when the calls up end');
+      io.stdout.write('run: draining\n');
+      const drained = new Promise<void>((resolve) => {
+        const started = Date.now();
+        drainTimer = setInterval(() => {
+          void agent.activeCalls().then((n) => {
+            if (n === 0 || Date.now() - started >= settings.agent.drainTimeoutMs) resolve();
+          });
+        }, 250);
+      });
+      // Other signals still count while draining: SIGINT (or a second SIGTERM) stops at once.
+      const during = await Promise.race([drained.then(() => 'drained' as const), signals.next(), outcome.then(() => 'tunnel' as const)]);
+      if (during === 'tunnel') continue;
+      ended = { kind: 'signal', how: during === 'drained' ? 'drain' : 'stop' };
+      break;
+    }
+  } finally {
+    clearInterval(drainTimer);
+    clearInterval(callsTimer);
+    await agent.close();
+    await tunnel.close();
+    logger.flush();
+  }
+  if (ended.kind === 'revoked') {
+    io.stderr.write(`sbc-agent run: this SBC was revoked by the hub's admin (${ended.message})\n`);
+    return EXIT.ENROLL_REVOKED;
+  }
+  if (ended.kind === 'refused') {
+    io.stderr.write(`sbc-agent run: the hub refused this SBC: ${ended.reason} ${ended.message}\n`);
+    return EXIT.NOT_ENROLLED;
+  }
+  io.stdout.write(ended.kind === 'signal' && ended.how === 'drain' ? 'run: drained, stopped\n' : 'run: stopped\n');
+  return EXIT.OK;
+}
+
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger): Promise<Agent> {
+  const a = settings.agent;
+  const primary = settings.lans[0]?.address ?? '';
+  const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
+  return Agent.start({
     logger,
     tunnel: { client: tunnel.client },
-    sip: { address: lan, udpPort: sipPort, tcpPort: sipPort, ...(tlsServer === undefined ? {} : { tlsPort: port(args.values.get('tls-port'), 5061, '--tls-port'), tlsServer }) },
-    mediaAddress: lan,
-    mediaPorts: range(args.values.get('media-ports')),
-    ...(upstreamExpires === undefined ? {} : { upstreamExpires }),
+    sip: { address: primary, udpPort: a.sip.port, tcpPort: a.sip.port, ...(settings.tls === undefined ? {} : { tlsPort: settings.tls.port, tlsServer: { cert: settings.tls.cert, key: settings.tls.key } }) },
+    mediaAddress: primary,
+    mediaPorts: a.media.ports,
+    upstreamExpires: a.upstreamExpires,
     callsFile: callsFilePath(stateDir),
+    lan: {
+      lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
+      stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
+    },
   });
-  io.stdout.write(`run: SBC '${tunnel.identity.record.sbc.name}', phones use ${lan}:${sipPort} as outbound proxy\n`);
-  const ended = await Promise.race([stop.signal.then(() => ({ kind: 'signal' as const })), tunnel.outcome]);
-  stop.cancel();
-  clearInterval(keepAlive);
-  await agent.close();
-  await tunnel.close();
-  logger.flush();
-  if (ended.kind === 'revoked') return EXIT.ENROLL_REVOKED;
-  if (ended.kind === 'refused') return EXIT.NOT_ENROLLED;
-  io.stdout.write('run: stopped\n');
-  return EXIT.OK;
 }
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run the agent: tunnel to the hub and outbound proxy of the LAN phones (SBC call path)',
+  summary: 'run the whole agent from agent.yaml: tunnel, call path, plug-and-play, provisioning relay, STUN',
   usage: USAGE,
-  run: (argv, io) => reportErrors(io, 'run', () => run(argv, io)),
+  run: async (argv, io) => {
+    // Listening from the first line: a signal during start-up is never lost.
+    const signals = new ServiceSignals();
+    try {
+      return await reportErrors(io, 'run', () => run(argv, io, signals));
+    } finally {
+      signals.dispose();
+    }
+  },
 };

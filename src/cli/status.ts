@@ -9,6 +9,7 @@ import { agentStatePaths, certificateExpiry, fingerprintOfPem, hubStatePaths, lo
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { partLines } from './status-parts.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors, shortTime } from './hub-common.js';
 
 const USAGE = `Usage: sbc-agent status [--state-dir DIR] [--config FILE] [--json]
@@ -19,7 +20,7 @@ per direction, dropped datagrams).
 `;
 
 function runtime(reading: StatusReading): object {
-  if (reading.running) return { running: true, pid: reading.status.pid, startedAt: reading.status.startedAt, updatedAt: reading.status.updatedAt, listeners: reading.status.listeners, tunnels: reading.status.tunnels };
+  if (reading.running) return { running: true, pid: reading.status.pid, startedAt: reading.status.startedAt, updatedAt: reading.status.updatedAt, listeners: reading.status.listeners, tunnels: reading.status.tunnels, ...(reading.status.parts === undefined ? {} : { parts: reading.status.parts }) };
   return { running: false, reason: reading.reason };
 }
 
@@ -70,6 +71,7 @@ function runtimeLines(part: Record<string, unknown>): string[] {
     ...(listeners.length > 0 ? [`  listening:   ${listeners.join(', ')}`] : []),
     `  tunnels:     ${tunnels.length === 0 ? 'none' : ''}`.trimEnd(),
     ...tunnels.map(tunnelLine),
+    ...partLines(part['parts'] as Record<string, unknown> | undefined),
   ];
 }
 

@@ -42,7 +42,7 @@ export function parseHostPort(text: string, defaultPort: number, what: string): 
   return { host, port };
 }
 
-async function resolveEndpoint(host: string, port: number): Promise<StunEndpoint> {
+export async function resolveEndpoint(host: string, port: number): Promise<StunEndpoint> {
   if (isIP(host) !== 0) return { address: host, port };
   try {
     const { address } = await lookup(host);

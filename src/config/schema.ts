@@ -48,9 +48,54 @@ export interface HubConfig {
   readonly callPath: HubCallPathConfig | undefined;
 }
 
+export type PnpPolicyName = 'inbox' | 'auto' | 'off';
+
+/** Where the agent's provisioning relay gets the phones' files (`agent.pnp.provisioning`). */
+export type ProvisioningSource =
+  /** From the hub, over the tunnel (the hub's `hub.provisioning.upstream`): the default. */
+  | { readonly kind: 'tunnel' }
+  /** From a provisioning server the branch reaches itself. */
+  | { readonly kind: 'http'; readonly url: string; readonly insecure: boolean }
+  /** From local templates ({{mac}}, {{extension}}, {{agent}}, {{sip_port}}). */
+  | { readonly kind: 'templates'; readonly folder: string }
+  | { readonly kind: 'off' };
+
+export interface AgentPnpConfig {
+  /** inbox: answer approved phones only; auto: answer every phone; off: answer none. */
+  readonly policy: PnpPolicyName;
+  /** The provisioning relay's HTTP port on each LAN address. */
+  readonly httpPort: number;
+  /** The URL handed to phones: {ip} the agent's address on the phone's LAN, {port} the relay port. */
+  readonly urlBase: string;
+  readonly provisioning: ProvisioningSource;
+}
+
+export interface AgentStunConfig {
+  /** The LAN STUN server's port (UDP and TCP on each LAN address); 0: none (STUN on the SIP port still answers). */
+  readonly port: number;
+  /** A STUN server on the WAN side for the NAT check at start (HOST:PORT); undefined: no check. */
+  readonly server: string | undefined;
+}
+
 export interface AgentConfig {
   /** Timeout of each enrollment request. */
   readonly enrollTimeoutMs: number;
+  /** LAN interfaces or addresses to serve; empty: chosen at start (net/lan-choice.ts). */
+  readonly lan: readonly string[];
+  readonly sip: {
+    readonly port: number;
+    /** SIP over TLS for the phones; only with a certificate. */
+    readonly tlsPort: number;
+    readonly tlsCert: string | undefined;
+    readonly tlsKey: string | undefined;
+  };
+  readonly media: { readonly ports: { readonly min: number; readonly max: number } };
+  /** Registration lifetime asked of the registrar, seconds. */
+  readonly upstreamExpires: number;
+  readonly pnp: AgentPnpConfig;
+  readonly stun: AgentStunConfig;
+  /** How long calls may go on after SIGTERM or `sbc-agent drain` before the process exits. */
+  readonly drainTimeoutMs: number;
 }
 
 export interface SbcConfig {
@@ -73,5 +118,14 @@ export const DEFAULT_CONFIG: SbcConfig = {
     lockout: { maxFailures: 5, windowMs: 15 * 60_000, durationMs: 15 * 60_000, baseDelayMs: 250, maxDelayMs: 4000 },
     callPath: undefined,
   },
-  agent: { enrollTimeoutMs: 15_000 },
+  agent: {
+    enrollTimeoutMs: 15_000,
+    lan: [],
+    sip: { port: 5060, tlsPort: 5061, tlsCert: undefined, tlsKey: undefined },
+    media: { ports: { min: 40000, max: 49999 } },
+    upstreamExpires: 1800,
+    pnp: { policy: 'inbox', httpPort: 8080, urlBase: 'http://{ip}:{port}/', provisioning: { kind: 'tunnel' } },
+    stun: { port: 3478, server: undefined },
+    drainTimeoutMs: 10 * 60_000,
+  },
 };

@@ -4,61 +4,11 @@
  * errors too, so a typo is not silently ignored.
  */
 import { ConfigError, isIpLiteral } from '../core/index.js';
-import { parseDuration } from './duration.js';
-import { DEFAULT_CONFIG, type AgentConfig, type HubCallPathConfig, type HubConfig, type ListenConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
-
-type Obj = Record<string, unknown>;
+import { agentSection } from './agent-config.js';
+import { duration, hostName, integer, join, listen, section, string, type Obj } from './fields.js';
+import { DEFAULT_CONFIG, type HubCallPathConfig, type HubConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-function section(value: unknown, path: string, known: readonly string[]): Obj {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(path || '(top level)', 'must be a mapping');
-  const obj = value as Obj;
-  for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) throw new ConfigError(path === '' ? key : `${path}.${key}`, `unknown field (known: ${known.join(', ')})`);
-  }
-  return obj;
-}
-
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
-}
-
-function string(obj: Obj, key: string, path: string, fallback: string): string {
-  const v = obj[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'string' || v === '') throw new ConfigError(join(path, key), 'must be a non-empty string');
-  return v;
-}
-
-function integer(obj: Obj, key: string, path: string, fallback: number, min: number, max: number): number {
-  const v = obj[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(join(path, key), `must be an integer from ${min} to ${max}`);
-  return v;
-}
-
-function duration(obj: Obj, key: string, path: string, fallback: number, allowZero = false): number {
-  const v = obj[key];
-  if (v === undefined) return fallback;
-  const ms = typeof v === 'string' ? parseDuration(v) : undefined;
-  if (ms === undefined || ms < (allowZero ? 0 : 1)) throw new ConfigError(join(path, key), "must be a duration such as '250ms', '30s', '15m', '12h' or '7d'");
-  return ms;
-}
-
-function hostName(value: string, path: string): string {
-  if (!isIpLiteral(value) && !HOSTNAME.test(value)) throw new ConfigError(path, `'${value}' is neither a host name nor an IP address`);
-  return value;
-}
-
-function listen(value: unknown, path: string, fallback: ListenConfig): ListenConfig {
-  const obj = section(value, path, ['listen', 'port']);
-  const address = string(obj, 'listen', path, fallback.listen);
-  if (!isIpLiteral(address)) throw new ConfigError(join(path, 'listen'), `'${address}' is not an IP address (use 0.0.0.0 or :: for all)`);
-  return { listen: address, port: integer(obj, 'port', path, fallback.port, 1, 65535) };
-}
 
 function lockout(value: unknown, path: string): LockoutConfig {
   const d = DEFAULT_CONFIG.hub.lockout;
@@ -130,11 +80,6 @@ function callPath(hubObj: Obj): HubCallPathConfig | undefined {
   };
 }
 
-function agent(value: unknown): AgentConfig {
-  const obj = section(value, 'agent', ['enrollTimeout']);
-  return { enrollTimeoutMs: duration(obj, 'enrollTimeout', 'agent', DEFAULT_CONFIG.agent.enrollTimeoutMs) };
-}
-
 /** Checks a parsed configuration document and fills in defaults. */
 export function validateConfig(value: unknown): SbcConfig {
   const top = section(value, '', ['stateDir', 'log', 'hub', 'agent']);
@@ -145,6 +90,6 @@ export function validateConfig(value: unknown): SbcConfig {
     stateDir: top['stateDir'] === undefined ? undefined : string(top, 'stateDir', '', ''),
     log: { level: level as LogLevel },
     hub: hub(top['hub']),
-    agent: agent(top['agent']),
+    agent: agentSection(top['agent']),
   };
 }

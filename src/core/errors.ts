@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'SBC_ERR_TUNNEL_PROTOCOL'
   | 'SBC_ERR_ENROLL'
   | 'SBC_ERR_USAGE'
-  | 'SBC_ERR_STATE';
+  | 'SBC_ERR_STATE'
+  | 'SBC_ERR_BIND';
 
 export class SbcError extends Error {
   readonly code: ErrorCode;
@@ -64,4 +65,19 @@ export function describeError(error: unknown): string {
   if (error instanceof SbcError) return `${error.code}: ${error.message}`;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** A listener that cannot be bound: the address and port, and who holds the port when known. */
+export class BindError extends SbcError {
+  constructor(
+    readonly protocol: 'udp' | 'tcp',
+    readonly address: string,
+    readonly port: number,
+    readonly reason: string,
+    readonly holder: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+    super('SBC_ERR_BIND', `cannot listen on ${protocol} ${where}: ${reason}${holder === undefined ? '' : ` (held by ${holder})`}`, options);
+  }
 }

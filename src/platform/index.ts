@@ -13,3 +13,4 @@ export {
   type StatusReading,
   type TunnelStatus,
 } from './status-file.js';
+export { portHolder } from './port-holder.js';

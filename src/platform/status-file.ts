@@ -47,6 +47,8 @@ export interface StatusDocument {
   readonly updatedAt: string;
   readonly listeners: readonly ListenerStatus[];
   readonly tunnels: readonly TunnelStatus[];
+  /** What else the process runs, by part (the agent: mode, lans, pnp, stun, nat, registrations, calls). */
+  readonly parts?: Readonly<Record<string, unknown>>;
 }
 
 /** Rewrites the status file every second from `snapshot()`; `close()` removes it. */

@@ -26,7 +26,7 @@ export class PhoneInbox {
   readonly #file: InboxFile;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #policy: PnpPolicy;
+  #policy: PnpPolicy;
   #phones = new Map<string, PhoneRecord>();
   /** Records changed here and not yet written. */
   readonly #dirty = new Map<string, PhoneRecord>();
@@ -43,6 +43,13 @@ export class PhoneInbox {
 
   get policy(): PnpPolicy {
     return this.#policy;
+  }
+
+  /** A new policy (a configuration reload): phones seen from now on are judged by it. */
+  setPolicy(policy: PnpPolicy): void {
+    if (policy === this.#policy) return;
+    this.#log.info({ from: this.#policy, to: policy }, 'pnp policy changed');
+    this.#policy = policy;
   }
 
   /** Loads (or re-loads) the file; records not yet written keep their local changes. */

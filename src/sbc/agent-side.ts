@@ -64,7 +64,8 @@ export class AgentCallPath {
   readonly #retransmit: TwoXxRetransmitter;
   readonly #subscriptions: SharedSubscriptions;
   readonly #callIds = new CallIdMapper();
-  readonly #counters = { fromPhones: 0, fromTunnel: 0, unroutable: 0, tunnelDown: 0 };
+  readonly #counters = { fromPhones: 0, fromTunnel: 0, unroutable: 0, tunnelDown: 0, refusedDraining: 0 };
+  #draining = false;
 
   constructor(options: AgentCallPathOptions) {
     this.#o = options;
@@ -96,8 +97,28 @@ export class AgentCallPath {
     link.onMessage((m) => this.#fromTunnel(m, link));
   }
 
-  get counters(): Readonly<Record<'fromPhones' | 'fromTunnel' | 'unroutable' | 'tunnelDown', number>> {
+  get counters(): Readonly<Record<'fromPhones' | 'fromTunnel' | 'unroutable' | 'tunnelDown' | 'refusedDraining', number>> {
     return this.#counters;
+  }
+
+  /**
+   * Drain: new calls, from a phone or from the hub, get 503 with Retry-After (RFC 3261 §21.5.4);
+   * dialogs that exist go on (their requests carry a To tag), and so do registrations.
+   */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** A new call while draining: true when it was refused here. */
+  #refuseNewCall(request: SipRequest, respond: (response: SipResponse) => void): boolean {
+    if (!this.#draining || request.method !== 'INVITE' || phoneTag(request, false) !== undefined) return false;
+    this.#counters.refusedDraining++;
+    respond(buildResponse(request, 503, 'Draining', [{ name: 'Retry-After', value: '60' }]));
+    return true;
   }
 
   /** Shared subscriptions (one upstream SUBSCRIBE per watched resource). */
@@ -132,6 +153,7 @@ export class AgentCallPath {
       return;
     }
     if (request.method === 'SUBSCRIBE' && this.#subscriptions.fromPhone(incoming)) return;
+    if (this.#refuseNewCall(request, (r) => incoming.respond(r))) return;
     void this.#forwardUp(this.#tunnelSide(incoming)).catch((error: unknown) => {
       this.#log.warn({ err: error, method: request.method }, 'request from a phone not forwarded');
       if (request.method !== 'ACK') incoming.respond(buildResponse(request, 500));
@@ -318,6 +340,7 @@ export class AgentCallPath {
     const phone = uri?.user === undefined ? undefined : this.#phones.get(uri.user);
     const hubBranch = getViaBranch(topVia(request)) ?? '';
     if (request.method === 'CANCEL') return this.#cancelDown(request, hubBranch, link);
+    if (this.#refuseNewCall(request, (r) => link.send(r))) return;
     if (phone === undefined) {
       this.#counters.unroutable++;
       if (request.method !== 'ACK') link.send(buildResponse(request, 404, 'Unknown Contact'));

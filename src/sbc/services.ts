@@ -5,7 +5,7 @@
  */
 import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { PortPool, openUdpRelayLeg, type PortRange } from '../media/index.js';
-import { bindUdp, listenTcp, listenTls, tcpConnector } from '../net/index.js';
+import { bindUdp, listenTcp, listenTls, tcpConnector, type DatagramSocket, type StreamListener } from '../net/index.js';
 import { SipStack, SipTransportLayer, type SipTransportName, type TransportTarget } from '../sip/index.js';
 import type { TunnelClient, TunnelServer, TunnelSession } from '../tunnel/index.js';
 import { AgentCallPath } from './agent-side.js';
@@ -21,16 +21,38 @@ export interface SipListenOptions {
   readonly tcpPort?: number;
   readonly tlsPort?: number;
   readonly tlsServer?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** A UDP socket already bound (shared with plug-and-play): used instead of binding `udpPort`. The stack closes it. */
+  readonly udpSocket?: DatagramSocket;
+  /** STUN on the SIP UDP port (RFC 7983 demux): answered by the caller, from that socket. */
+  readonly onStunDatagram?: (data: Buffer, from: { readonly address: string; readonly port: number }, via: DatagramSocket) => void;
 }
 
 async function openStack(clock: Clock, logger: Logger, o: SipListenOptions): Promise<SipStack> {
-  const udp = o.udpPort === undefined ? undefined : await bindUdp({ address: o.address, port: o.udpPort, receiveBufferSize: 4 << 20 });
-  const tcpListener = o.tcpPort === undefined ? undefined : await listenTcp({ address: o.address, port: o.tcpPort });
-  const tlsListener = o.tlsPort === undefined || o.tlsServer === undefined ? undefined : await listenTls({ address: o.address, port: o.tlsPort, ...o.tlsServer });
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async <T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> => {
+    const socket = await p;
+    opened.push(socket);
+    return socket;
+  };
+  let udp: DatagramSocket | undefined;
+  let tcpListener: StreamListener | undefined;
+  let tlsListener: StreamListener | undefined;
+  try {
+    udp = o.udpSocket ?? (o.udpPort === undefined ? undefined : await open(bindUdp({ address: o.address, port: o.udpPort, receiveBufferSize: 4 << 20 })));
+    tcpListener = o.tcpPort === undefined ? undefined : await open(listenTcp({ address: o.address, port: o.tcpPort }));
+    tlsListener = o.tlsPort === undefined || o.tlsServer === undefined ? undefined : await open(listenTls({ address: o.address, port: o.tlsPort, ...o.tlsServer }));
+  } catch (error) {
+    // Nothing stays bound when one listener fails.
+    await Promise.all(opened.map((s) => s.close()));
+    throw error;
+  }
+  const onStun = o.onStunDatagram;
+  const udpSocket = udp;
   const transport = new SipTransportLayer({
     clock,
     logger,
     ...(udp === undefined ? {} : { udp }),
+    ...(onStun === undefined || udpSocket === undefined ? {} : { onStunDatagram: (data: Buffer, from: { readonly address: string; readonly port: number }) => onStun(data, from, udpSocket) }),
     tcp: { ...(tcpListener === undefined ? {} : { listener: tcpListener }), connector: tcpConnector() },
     ...(tlsListener === undefined ? {} : { tls: { listener: tlsListener } }),
   });

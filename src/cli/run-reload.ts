@@ -1,0 +1,50 @@
+/**
+ * SIGHUP: agent.yaml read again and applied without dropping a call or the tunnel: the log level,
+ * the plug-and-play policy and the provisioning source take effect at once. What needs new
+ * sockets (LANs, ports, media range, TLS) is reported as needing a restart. A file that does not
+ * load or validate changes nothing, and the log says why.
+ */
+import { describeError, type Logger } from '../core/index.js';
+import { loadConfig } from '../config/index.js';
+import type { Agent } from '../agent.js';
+import type { TunnelClient } from '../tunnel/index.js';
+import type { ParsedArgs } from './args.js';
+import { resolveRunSettings, type RunSettings } from './run-settings.js';
+import { upstreamFor } from './run-upstream.js';
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: Agent, tunnel: TunnelClient, logger: Logger): Promise<RunSettings> {
+  let next: RunSettings;
+  let level: string;
+  try {
+    const config = await loadConfig(args.values.get('config'));
+    next = await resolveRunSettings(config, args);
+    level = config.log.level;
+  } catch (error) {
+    logger.error({ err: describeError(error) }, 'reload refused: the configuration is not valid; the running configuration stays');
+    return current;
+  }
+  logger.level = level;
+  const a = current.agent;
+  const b = next.agent;
+  if (a.pnp.policy !== b.pnp.policy) agent.lan?.setPolicy(b.pnp.policy);
+  if (!sameJson(a.pnp.provisioning, b.pnp.provisioning)) {
+    const upstream = upstreamFor(b.pnp.provisioning, tunnel);
+    agent.lan?.setUpstream(upstream.fetcher, upstream.templates);
+  }
+  const needsRestart = [
+    !sameJson(current.lans.map((l) => l.address), next.lans.map((l) => l.address)) ? 'agent.lan' : '',
+    !sameJson(a.sip, b.sip) ? 'agent.sip' : '',
+    !sameJson(a.media, b.media) ? 'agent.media' : '',
+    a.stun.port !== b.stun.port ? 'agent.stun.port' : '',
+    a.pnp.httpPort !== b.pnp.httpPort ? 'agent.pnp.httpPort' : '',
+    a.pnp.urlBase !== b.pnp.urlBase ? 'agent.pnp.urlBase' : '',
+  ].filter((s) => s !== '');
+  if (needsRestart.length > 0) logger.warn({ fields: needsRestart }, 'reloaded; these changes take effect at the next restart');
+  logger.info({ policy: b.pnp.policy, provisioning: b.pnp.provisioning.kind, logLevel: level }, 'configuration reloaded');
+  // Until a restart the sockets stay as bound: keep the LANs and ports that are really served.
+  return { ...next, lans: current.lans, tls: current.tls, agent: { ...b, lan: a.lan, sip: a.sip, media: a.media, stun: { ...b.stun, port: a.stun.port }, pnp: { ...b.pnp, httpPort: a.pnp.httpPort, urlBase: a.pnp.urlBase } } };
+}

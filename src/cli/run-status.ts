@@ -1,0 +1,46 @@
+/**
+ * The `parts` of the agent's status file while `sbc-agent run` runs: mode, the LANs served and why,
+ * plug-and-play counters and pending phones, the provisioning relay, STUN, the NAT check,
+ * registrations and calls. `sbc-agent status` prints them.
+ */
+import type { ListenerStatus } from '../platform/index.js';
+import type { Agent } from '../agent.js';
+import type { NatStatus } from './run-nat.js';
+import type { RunSettings } from './run-settings.js';
+
+export interface RunStatusSources {
+  readonly agent: Agent;
+  readonly settings: () => RunSettings;
+  readonly nat: () => NatStatus;
+  readonly mode: () => 'normal' | 'draining';
+  readonly activeCalls: () => number;
+}
+
+export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus[]; parts: Record<string, unknown> } {
+  const settings = s.settings();
+  const a = settings.agent;
+  const primary = settings.lans[0]?.address;
+  const lan = s.agent.lan;
+  const stats = lan?.stats();
+  const transport = s.agent.sbc.stack.transport;
+  const listeners: ListenerStatus[] = [];
+  for (const t of ['UDP', 'TCP', 'TLS'] as const) {
+    const local = transport.localAddress(t);
+    if (local !== undefined) listeners.push({ name: `sip-${t.toLowerCase()}`, address: local.address, port: local.port });
+  }
+  listeners.push(...(lan?.listeners() ?? []));
+  const phones = s.agent.registeredPhones();
+  return {
+    listeners,
+    parts: {
+      mode: s.mode(),
+      lans: settings.lans.map((l) => ({ name: l.name, address: l.address, netmask: l.netmask, reason: l.reason, callPath: l.address === primary })),
+      pnp: stats === undefined ? undefined : { policy: lan?.inbox.policy, ...stats.pnp, phones: stats.phones },
+      provisioning: { source: a.pnp.provisioning.kind, relay: stats?.relay },
+      stun: { port: a.stun.port, sipPort: true, counters: stats?.stun },
+      nat: s.nat(),
+      registrations: { count: phones.length, phones },
+      calls: { active: s.activeCalls(), refusedDraining: s.agent.sbc.callPath.counters.refusedDraining },
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The human lines of `sbc-agent status` for the parts a running `sbc-agent run` publishes (mode,
+ * LANs, plug-and-play, provisioning, STUN, NAT, registrations, calls). `--json` prints them as
+ * they are in the status file.
+ */
+type Parts = Readonly<Record<string, unknown>>;
+
+function obj(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : 0;
+}
+
+export function partLines(parts: Parts | undefined): string[] {
+  if (parts === undefined) return [];
+  const lines = [`  mode:        ${String(parts['mode'] ?? 'normal')}`];
+  const lans = Array.isArray(parts['lans']) ? (parts['lans'] as unknown[]).map(obj) : [];
+  for (const [i, l] of lans.entries()) {
+    lines.push(`  ${i === 0 ? 'LANs:       ' : '           '} ${String(l['name'])} ${String(l['address'])}${l['callPath'] === true ? ' (calls)' : ''}: ${String(l['reason'])}`);
+  }
+  const pnp = obj(parts['pnp']);
+  if (parts['pnp'] !== undefined) {
+    const phones = obj(pnp['phones']);
+    lines.push(`  PnP:         policy ${String(pnp['policy'])}, ${num(pnp['answered'])} answered, ${num(phones['pending'])} phones pending approval, ${num(phones['approved'])} approved, ${num(pnp['malformed'])} malformed, ${num(pnp['rateLimited'])} rate-limited`);
+  }
+  const prov = obj(parts['provisioning']);
+  const relay = obj(prov['relay']);
+  lines.push(`  provisioning: from ${String(prov['source'] ?? 'off')}${prov['relay'] === undefined ? '' : `, ${num(relay['requests'])} requests, ${num(relay['upstreamFetches'])} fetched, ${num(relay['cacheHits'])} from cache, ${num(relay['upstreamErrors'])} upstream errors, ${num(relay['forbidden'])} refused`}`);
+  const stun = obj(parts['stun']);
+  const counters = obj(stun['counters']);
+  lines.push(`  STUN:        ${num(stun['port']) === 0 ? 'on the SIP port only' : `port ${num(stun['port'])} and the SIP port`}, ${num(counters['success'])} answered`);
+  const nat = obj(parts['nat']);
+  const natText = nat['state'] === 'done'
+    ? `public ${String(nat['mappedAddress'])}, mapping ${String(nat['mapping'] ?? 'unknown')}, filtering ${String(nat['filtering'] ?? 'unknown')}: ${String(nat['verdict'])}`
+    : nat['state'] === 'failed' ? `check toward ${String(nat['server'])} failed: ${String(nat['error'])}` : String(nat['state'] ?? 'not configured');
+  lines.push(`  NAT:         ${natText}`);
+  const reg = obj(parts['registrations']);
+  lines.push(`  phones:      ${num(reg['count'])} registered`);
+  for (const p of Array.isArray(reg['phones']) ? (reg['phones'] as unknown[]).map(obj) : []) lines.push(`               ${String(p['aor'])}${p['userAgent'] === null ? '' : ` (${String(p['userAgent'])})`}, ${num(p['expiresInS'])} s left`);
+  const calls = obj(parts['calls']);
+  lines.push(`  calls:       ${num(calls['active'])} active${num(calls['refusedDraining']) > 0 ? `, ${num(calls['refusedDraining'])} refused while draining` : ''}`);
+  return lines;
+}
