@@ -52,7 +52,7 @@ function rig() {
     const incoming: ServerRequest = { request, source: { transport: 'UDP', address: '10.0.0.5', port: 5062 }, respond: (r) => responses.push(r) };
     handler(incoming);
   };
-  return { clock, sent, responses, fromPhone, fromHub: (m: SipMessage) => deliver(m), onPhoneRequest: (h: (q: SipRequest) => void) => { onPhone = h; } };
+  return { path, clock, sent, responses, fromPhone, fromHub: (m: SipMessage) => deliver(m), onPhoneRequest: (h: (q: SipRequest) => void) => { onPhone = h; } };
 }
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -148,4 +148,24 @@ test('a request from the hub for an unknown contact token is answered 404 on the
   r.fromHub(parseMessage(Buffer.from('MESSAGE sip:a-unknown@tunnel.invalid SIP/2.0\r\nVia: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKx\r\nFrom: <sip:x@pbx.test>;tag=1\r\nTo: <sip:1001@pbx.test>\r\nCall-ID: m1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n')));
   await settle();
   assert.deepEqual(r.sent.map((m) => (m.kind === 'response' ? m.status : 0)), [404]);
+});
+
+test('draining: a new call from a phone or from the hub gets 503 with Retry-After; requests inside a call and registrations still pass', async () => {
+  const r = rig();
+  r.path.drain();
+  assert.equal(r.path.draining, true);
+  r.fromPhone(INVITE);
+  await settle();
+  assert.deepEqual(r.responses.map((x) => [x.status, getHeader(x, 'Retry-After')]), [[503, '60']]);
+  assert.equal(r.sent.length, 0, 'nothing entered the tunnel');
+  r.fromPhone(INVITE.replace('To: <sip:1002@pbx.test>', 'To: <sip:1002@pbx.test>;tag=b2').replace('CSeq: 2 INVITE', 'CSeq: 3 INVITE').replace(/Content-Type[^]*$/, 'Content-Length: 0\n\n'));
+  await settle();
+  assert.equal(r.sent.length, 1, 'a re-INVITE inside a call goes on');
+  r.fromPhone(INVITE.replace('Call-ID: call-1', 'Call-ID: reg-1').replace('INVITE sip:1002', 'REGISTER sip:pbx.test').replace('CSeq: 2 INVITE', 'CSeq: 1 REGISTER').replace(/Content-Type[^]*$/, 'Content-Length: 0\n\n'));
+  await settle();
+  assert.equal(r.sent.length, 2, 'a REGISTER goes on');
+  r.fromHub(parseMessage(Buffer.from('INVITE sip:a-any@tunnel.invalid SIP/2.0\r\nVia: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKin\r\nFrom: <sip:x@pbx.test>;tag=1\r\nTo: <sip:1001@pbx.test>\r\nCall-ID: in-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n')));
+  await settle();
+  const up = r.sent.filter((m) => m.kind === 'response');
+  assert.deepEqual(up.map((m) => (m.kind === 'response' ? m.status : 0)), [503], 'an incoming call is refused back up the tunnel');
 });

@@ -1,0 +1,77 @@
+/**
+ * The `agent` section of agent.yaml (what `sbc-agent run` serves): defaults, conversions, and a
+ * table of bad values each refused with the field named.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../../src/core/index.js';
+import { DEFAULT_CONFIG, validateConfig } from '../../../src/config/index.js';
+
+test('an absent agent section gives the documented defaults', () => {
+  const a = validateConfig({}).agent;
+  assert.deepEqual(a.lan, []);
+  assert.deepEqual(a.sip, { port: 5060, tlsPort: 5061, tlsCert: undefined, tlsKey: undefined });
+  assert.deepEqual(a.media.ports, { min: 40000, max: 49999 });
+  assert.equal(a.upstreamExpires, 1800);
+  assert.deepEqual(a.pnp, { policy: 'inbox', httpPort: 8080, urlBase: 'http://{ip}:{port}/', provisioning: { kind: 'tunnel' } });
+  assert.deepEqual(a.stun, { port: 3478, server: undefined });
+  assert.equal(a.drainTimeoutMs, 600_000);
+  assert.deepEqual(a, DEFAULT_CONFIG.agent);
+});
+
+test('valid agent values are converted', () => {
+  const a = validateConfig({
+    agent: {
+      lan: ['eth1', '192.168.10.1'],
+      sip: { port: 5070, tlsPort: 5071, tlsCert: '/etc/sbc/cert.pem', tlsKey: '/etc/sbc/key.pem' },
+      media: { ports: { min: 20000 } },
+      upstreamExpires: '1h',
+      pnp: { policy: 'auto', httpPort: 8081, urlBase: 'http://{ip}:{port}/prov/', provisioning: { upstream: 'https://pbx.example.net/prov', insecure: true } },
+      stun: { port: 0, server: 'stun.example.net:3478' },
+      drainTimeout: '0s',
+    },
+  }).agent;
+  assert.deepEqual(a.lan, ['eth1', '192.168.10.1']);
+  assert.deepEqual(a.sip, { port: 5070, tlsPort: 5071, tlsCert: '/etc/sbc/cert.pem', tlsKey: '/etc/sbc/key.pem' });
+  assert.deepEqual(a.media.ports, { min: 20000, max: 29999 }, 'a range as wide as the default from the given min');
+  assert.equal(a.upstreamExpires, 3600);
+  assert.deepEqual(a.pnp.provisioning, { kind: 'http', url: 'https://pbx.example.net/prov', insecure: true });
+  assert.deepEqual(a.stun, { port: 0, server: 'stun.example.net:3478' });
+  assert.equal(a.drainTimeoutMs, 0);
+  assert.deepEqual(validateConfig({ agent: { lan: 'eth1, eth2' } }).agent.lan, ['eth1', 'eth2']);
+  assert.deepEqual(validateConfig({ agent: { pnp: { provisioning: 'off' } } }).agent.pnp.provisioning, { kind: 'off' });
+  assert.deepEqual(validateConfig({ agent: { pnp: { provisioning: { templates: '/etc/sbc-agent/templates' } } } }).agent.pnp.provisioning, { kind: 'templates', folder: '/etc/sbc-agent/templates' });
+});
+
+test('every invalid agent field is refused with its path named', () => {
+  const table: Array<[string, unknown, string]> = [
+    ['lan a number', { lan: 5 }, 'agent.lan'],
+    ['lan entry empty', { lan: ['eth0', ''] }, 'agent.lan[1]'],
+    ['unknown sip field', { sip: { udp: 5060 } }, 'agent.sip.udp'],
+    ['sip port 0', { sip: { port: 0 } }, 'agent.sip.port'],
+    ['tls port too big', { sip: { tlsPort: 70000 } }, 'agent.sip.tlsPort'],
+    ['tls cert without key', { sip: { tlsCert: '/c.pem' } }, 'agent.sip.tlsKey'],
+    ['tls key without cert', { sip: { tlsKey: '/k.pem' } }, 'agent.sip.tlsCert'],
+    ['media ports below 1024', { media: { ports: { min: 80 } } }, 'agent.media.ports.min'],
+    ['media range of one pair', { media: { ports: { min: 41000, max: 41001 } } }, 'agent.media.ports.max'],
+    ['media range reversed', { media: { ports: { min: 41000, max: 40000 } } }, 'agent.media.ports.max'],
+    ['unknown media field', { media: { codecs: [] } }, 'agent.media.codecs'],
+    ['upstream expires too short', { upstreamExpires: '30s' }, 'agent.upstreamExpires'],
+    ['upstream expires a number', { upstreamExpires: 1800 }, 'agent.upstreamExpires'],
+    ['pnp policy', { pnp: { policy: 'sometimes' } }, 'agent.pnp.policy'],
+    ['pnp http port', { pnp: { httpPort: 0 } }, 'agent.pnp.httpPort'],
+    ['pnp url base not a URL', { pnp: { urlBase: '{ip}:{port}' } }, 'agent.pnp.urlBase'],
+    ['provisioning a word', { pnp: { provisioning: 'pbx' } }, 'agent.pnp.provisioning'],
+    ['provisioning upstream not http', { pnp: { provisioning: { upstream: 'ftp://x/' } } }, 'agent.pnp.provisioning.upstream'],
+    ['provisioning both sources', { pnp: { provisioning: { upstream: 'http://x/', templates: '/t' } } }, 'agent.pnp.provisioning.templates'],
+    ['provisioning empty mapping', { pnp: { provisioning: {} } }, 'agent.pnp.provisioning'],
+    ['provisioning insecure not boolean', { pnp: { provisioning: { upstream: 'https://x/', insecure: 'yes' } } }, 'agent.pnp.provisioning.insecure'],
+    ['stun port negative', { stun: { port: -1 } }, 'agent.stun.port'],
+    ['stun server with a path', { stun: { server: 'stun.example.net/x' } }, 'agent.stun.server'],
+    ['drain timeout without unit', { drainTimeout: '10' }, 'agent.drainTimeout'],
+    ['unknown agent field', { lans: ['eth0'] }, 'agent.lans'],
+  ];
+  for (const [name, agent, path] of table) {
+    assert.throws(() => validateConfig({ agent }), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `), name);
+  }
+});
