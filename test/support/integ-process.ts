@@ -38,8 +38,11 @@ export class CliProcess {
   readonly exited: Promise<number | null>;
   #watchers: Array<() => void> = [];
 
-  constructor(args: readonly string[], script = MAIN) {
-    this.child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** With `netns`, the process runs inside that network namespace (`ip netns exec` execs it: the pid is the program's). */
+  constructor(args: readonly string[], script = MAIN, netns?: string) {
+    this.child = netns === undefined
+      ? spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn('ip', ['netns', 'exec', netns, process.execPath, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (d: Buffer) => {
       this.stdout += d.toString();
       for (const w of [...this.#watchers]) w();
@@ -96,8 +99,8 @@ export class CliProcess {
   }
 
   /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.running) this.child.kill('SIGTERM');
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.running) this.child.kill(signal);
     const timer = setTimeout(() => {
       if (this.running) this.child.kill('SIGKILL');
     }, 5000);
