@@ -3,7 +3,7 @@
  * build folder (dist-NAME): it walks up to the package.json of sbc-agent.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findRepoRoot(): string {
@@ -21,7 +21,7 @@ function findRepoRoot(): string {
 }
 
 export const REPO_ROOT = findRepoRoot();
-/** ../shared beside the repository (read-only test data: torture messages, STUN vectors, docs). */
-export const SHARED_DIR = resolve(REPO_ROOT, '..', 'shared');
-export const SIP_TORTURE_DIR = join(SHARED_DIR, 'sip-torture');
-export const STUN_VECTORS_DIR = join(SHARED_DIR, 'stun-rfc5769');
+/** Public RFC test data kept in the repository, byte-identical (test/vectors/data/README files). */
+export const VECTORS_DIR = join(REPO_ROOT, 'test', 'vectors', 'data');
+export const SIP_TORTURE_DIR = join(VECTORS_DIR, 'sip-torture');
+export const STUN_VECTORS_DIR = join(VECTORS_DIR, 'stun-rfc5769');

@@ -1,5 +1,5 @@
 /**
- * Expected outcome of every RFC 4475 / RFC 5118 torture message (../shared/sip-torture), shared by
+ * Expected outcome of every RFC 4475 / RFC 5118 torture message (test/vectors/data/sip-torture), shared by
  * the vector test and the `sip-check` process test. 'valid': parses, and a request passes
  * validateRequest(DEFAULT_REQUEST_POLICY); a number: the status the request is rejected with;
  * 'drop': a malformed response (never answered). Classification: protocols.md §3.2. Where RFC 4475
@@ -94,7 +94,7 @@ export function listTortureFiles(): string[] {
 
 /**
  * The bytes a UDP datagram would carry. RFC 4475 files are already wire form. RFC 5118 files are
- * LF-only archive text (shared/sip-torture/README.md): LF → CRLF, add the missing empty line after
+ * LF-only archive text (test/vectors/data/sip-torture/README.md): LF → CRLF, add the missing empty line after
  * the headers, and recompute Content-Length from the body.
  */
 export function tortureWireBytes(file: string): Buffer {

@@ -1,5 +1,5 @@
 /**
- * Every RFC 4475 and RFC 5118 torture message (../shared/sip-torture, read in place) against the
+ * Every RFC 4475 and RFC 5118 torture message (test/vectors/data/sip-torture, byte-identical copies of the RFC archives) against the
  * expectation table of test/support/torture-expectations.ts. RFC 5118 files are LF-only archive
  * text and are converted to wire form first (LF → CRLF, empty line added, Content-Length
  * recomputed), as the README beside them says.
