@@ -89,6 +89,7 @@ let pbx: PbxProcess;
 let hub: CliProcess;
 let agent: CliProcess;
 let provisioning: ReturnType<typeof spawnCollect>;
+let wanStun: CliProcess;
 const provisioningRequests: string[] = [];
 let agentState: string;
 let agentYaml: string;
@@ -97,7 +98,7 @@ const phones: Partial<Record<keyof typeof TONE, BaresipPhone>> = {};
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function yaml(policy: string): string {
-  return `log:\n  level: info\nagent:\n  pnp:\n    policy: ${policy}\n  media:\n    ports: { min: 31000, max: 31199 }\n`;
+  return `log:\n  level: info\nagent:\n  pnp:\n    policy: ${policy}\n  media:\n    ports: { min: 31000, max: 31199 }\n  stun:\n    server: '${HUB}:3478'\n`;
 }
 
 interface AgentStatus {
@@ -110,6 +111,7 @@ interface AgentStatus {
     pnp: { policy: string; answered: number; pending: number; phones: { approved: number } };
     provisioning: { source: string; relay?: { requests: number; upstreamFetches: number } };
     stun: { port: number; counters: { success: number } };
+    nat: { state: string; mappedAddress?: string; natPresent?: boolean | null; mapping?: string | null };
     registrations: { count: number; phones: { aor: string }[] };
     calls: { active: number; refusedDraining: number };
   };
@@ -191,6 +193,10 @@ before(async () => {
   bed.exec(ns.lan, 'ip', ['route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
 
   pbx = startPbx(dir, '127.0.0.1', 5060, ns.hub);
+  // An RFC 5780 STUN server on the WAN side (two addresses) for the agent's NAT check at start.
+  bed.addAddress(ns.hub, 'eth0', '10.210.2.3/24');
+  wanStun = new CliProcess(['stun-server', '--listen', `${HUB}:3478`, '--alternate', '10.210.2.3:3479'], undefined, ns.hub);
+  await wanStun.waitForOutput(/stun-server listening/, 10_000);
   writeFileSync(join(dir, 'provisioning.mjs'), PROVISIONING_SERVER);
   provisioning = spawnCollect('ip', ['netns', 'exec', ns.hub, process.execPath, join(dir, 'provisioning.mjs')]);
   provisioning.child.stdout?.on('data', (d: Buffer) => {
@@ -232,6 +238,7 @@ after(async () => {
   for (const p of Object.values(phones)) await p.stop().catch(() => undefined);
   await agent?.stop('SIGINT');
   await hub?.stop();
+  await wanStun?.stop();
   provisioning?.child.kill('SIGTERM');
   await pbx?.stop();
   bed?.remove();
@@ -305,10 +312,15 @@ test('status --json shows every part: LAN, PnP, provisioning through the tunnel,
   assert.equal(s.parts.registrations.count, 2);
   assert.equal(s.parts.calls.active, 1);
   assert.equal(s.tunnels[0]?.state, 'up');
+  assert.equal(s.parts.nat.state, 'done', JSON.stringify(s.parts.nat));
+  assert.match(s.parts.nat.mappedAddress ?? '', /^10\.210\.2\.2:\d+$/, 'the WAN address as the STUN server saw it');
+  assert.equal(s.parts.nat.natPresent, false, 'no NAT between the agent and the hub side here');
+  assert.equal(s.parts.nat.mapping, 'endpoint-independent');
   const human = await runCli(['status', '--state-dir', agentState]);
   assert.match(human.stdout, /LANs: +lan0 10\.210\.1\.1 \(calls\): private address/);
   assert.match(human.stdout, /provisioning: from tunnel, \d+ requests, [1-9]\d* fetched/);
   assert.match(human.stdout, /phones: +2 registered/);
+  assert.match(human.stdout, /NAT: +public 10\.210\.2\.2:\d+/);
 });
 
 test('SIGHUP applies a new PnP policy without dropping the call; a broken file keeps the running configuration', { timeout: 60_000 }, async () => {
