@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules plus the project's import boundaries
-// (ARCHITECTURE.md "Dependency direction"): each folder of src/ may import only the folders
+// (docs/ARCHITECTURE.md "Dependency direction"): each folder of src/ may import only the folders
 // listed below, always through their index.ts; only src/net opens sockets; protocol code
 // takes time from an injected Clock.
 import { dirname, relative, resolve, sep } from 'node:path';

@@ -1,4 +1,4 @@
-/** SIPp scenarios (G.711 A-law with rtp_stream, protocols.md §4 and §9) and the Kamailio configuration of bench:calls. */
+/** SIPp scenarios (G.711 A-law with rtp_stream) and the Kamailio configuration of bench:calls. */
 const SDP = `v=0
     o=- 1 1 IN IP4 [media_ip]
     s=-

@@ -1,5 +1,6 @@
 /**
- * npm run bench:calls — G.711 calls with RTP (SIPp rtp_stream, protocols.md §9) from a SIPp UAC in
+ * npm run bench:calls — G.711 calls with RTP (SIPp rtp_stream: raw A-law looped in 20 ms packets;
+ * pcap playback would open one raw socket per call and skew the figures) from a SIPp UAC in
  * a LAN namespace to a SIPp UAS behind Kamailio, through (1) agent + TLS tunnel + hub and (2)
  * Kamailio + rtpengine (Debian packages) in place of agent and hub, on the same namespaces.
  * Prints, for each: the highest concurrency with packet loss < 0.1 % (loss counted with nftables

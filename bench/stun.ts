@@ -5,8 +5,8 @@
  * Each server gets the same number of rounds of a fixed duration, alternating. Prints answered
  * requests per second, CPU per request of each server process (/proc/PID/stat), and the ratio
  * ours / coturn (target ≥ 0.5). On a shared 2-core machine the load generator competes with the
- * servers, so the CPU-per-request ratio is printed too: it does not depend on the other load
- * (protocols.md §9.5). Run: npm run bench:stun
+ * servers, so the CPU-per-request ratio is printed too: it does not depend on the other load.
+ * Run: npm run bench:stun
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';

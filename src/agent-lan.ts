@@ -1,9 +1,9 @@
 /**
  * What the agent serves on each LAN besides the call path: LAN plug-and-play (the multicast group
- * socket beside the SIP socket; answers and NOTIFYs leave from the SIP socket itself, protocols.md
- * §1.4), the phone inbox, the provisioning relay (HTTP on each LAN address), and a STUN server
- * (UDP and TCP on each LAN address; STUN on the SIP port is answered by the same server through
- * the SIP transport's RFC 7983 demux).
+ * socket beside the SIP socket; answers and NOTIFYs leave from the SIP socket itself, so phones
+ * see a unicast source), the phone inbox, the provisioning relay (HTTP on each LAN address), and
+ * a STUN server (UDP and TCP on each LAN address; STUN on the SIP port is answered by the same
+ * server through the SIP transport's RFC 7983 demux).
  *
  * Start order: inbox → group socket → relay listeners → STUN listeners; a listener that cannot be
  * bound closes everything opened before it and rejects with a BindError. close() is idempotent.

@@ -97,7 +97,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   let relay: ProvisioningRelay | undefined;
   try {
     for (const i of interfaces) {
-      // reuseAddr: the group socket binds the same port on 224.0.1.75 (protocols.md §1.4).
+      // reuseAddr: the group socket binds the same port on 224.0.1.75 (src/net/multicast.ts).
       const socket = await bindUdp({ address: i.address, port, reuseAddr: true });
       sockets.push(socket);
       lans.push({ address: i.address, netmask: i.netmask, socket });

@@ -1,6 +1,6 @@
 /**
  * A typed event emitter whose listener errors are caught and reported, never allowed to
- * unwind into the state machine that emitted the event (STYLE.md rule 6).
+ * unwind into the state machine that emitted the event (docs/STYLE.md rule 6).
  */
 
 type Listener<T> = (payload: T) => void;

@@ -1,5 +1,5 @@
 /**
- * Multicast reception for LAN plug-and-play (protocols.md §1.4). One UDP socket bound to the
+ * Multicast reception for LAN plug-and-play (docs/ARCHITECTURE.md). One UDP socket bound to the
  * group address (not INADDR_ANY) with SO_REUSEADDR joins the group on every LAN interface: on
  * Linux a socket bound to the group receives only the group's datagrams, so the unicast SIP
  * socket on <lan-ip>:5060 and this one stay apart. Node gives no IP_PKTINFO, so the interface

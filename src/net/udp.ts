@@ -19,7 +19,7 @@ export interface UdpBindOptions {
 /**
  * A bound node:dgram socket as a DatagramSocket; src/net's multicast sockets use it too. A socket
  * made with `canSend` false drops what it is given to send (a multicast group socket, whose
- * answers go out of the unicast socket: protocols.md §1.4).
+ * answers go out of the unicast socket, so phones see a unicast source).
  */
 export class UdpSocket implements DatagramSocket {
   readonly #socket: Socket;

@@ -1,6 +1,6 @@
 /**
  * What the responder reads from a PnP SUBSCRIBE and the two messages it answers with
- * (protocols.md §1.3, "Recommendation for our agent"): a 200 OK back along the Via (RFC 3581
+ * (the form phones of every brand accept): a 200 OK back along the Via (RFC 3581
  * rport), then a NOTIFY with RFC-correct dialog headers (RFC 6665 §4.1.2: From = the
  * SUBSCRIBE's To with our tag, To = the SUBSCRIBE's From), the SUBSCRIBE's Event echoed,
  * `Subscription-State: terminated;reason=timeout`, `Content-Type: application/url` and the URL

@@ -1,5 +1,5 @@
 /**
- * The URL put in the NOTIFY body, per brand (protocols.md §1.3 "Vendor quirks"):
+ * The URL put in the NOTIFY body, per brand (what each brand's phones are known to fetch from):
  * - Grandstream GRP26xx wants a folder: a path ending in "/".
  * - Yealink takes a folder and fetches y0000000000xx.cfg and <mac>.cfg from it.
  * - Snom and Panasonic expand `{mac}` in the URL themselves, so it is sent unexpanded.

@@ -1,13 +1,14 @@
 /**
- * The LAN plug-and-play responder (protocols.md §1): SUBSCRIBEs to 224.0.1.75 arrive on the
- * group socket; answers leave from the unicast SIP socket of the LAN the phone is on (§1.4) so
- * the phone sees a unicast source; the phone's 200 to the NOTIFY comes back to that socket.
+ * The LAN plug-and-play responder (docs/ARCHITECTURE.md): SUBSCRIBEs to 224.0.1.75 arrive on the
+ * group socket; answers leave from the unicast SIP socket of the LAN the phone is on so the
+ * phone sees a unicast source; the phone's 200 to the NOTIFY comes back to that socket.
  *
  * Order of checks on a datagram, cheapest first: per-source rate limit (before parsing, so a
  * flood costs a map lookup), size, parse, method and event package, the headers an answer
  * needs, a retransmission of a SUBSCRIBE already answered (the 200 is sent again, RFC 3261
  * §17.2.2), then the inbox decision. Pending and rejected phones get no answer at all, so they
- * fall back to their other provisioning methods (§1.3, last point) and a pending phone that
+ * fall back to their other provisioning methods (a phone that gets no answer tries DHCP options
+ * next; one that gets an error gives up on this server) and a pending phone that
  * retries after its approval is answered.
  */
 import { randomBytes } from 'node:crypto';

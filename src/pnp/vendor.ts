@@ -1,9 +1,10 @@
 /**
- * Who sent a plug-and-play SUBSCRIBE (protocols.md §1.2). Vendors spell everything differently:
- * the MAC sits in the request-URI or From/To/Contact as `MAC…`, `MAC%3a…`, `MAC%3A…`, `MAC:…`,
- * `MAC=…` or not at all (AudioCodes); Event parameters are `vendor=` or `vender=` (Panasonic),
- * quoted or bare, and sometimes generic ("OEM", "VOIP PHONE"). So the brand comes first from the
- * MAC's OUI, then from the User-Agent, and only then from the Event's vendor parameter.
+ * Who sent a plug-and-play SUBSCRIBE (real captures: test/support/pnp-captures.ts). Vendors spell
+ * everything differently: the MAC sits in the request-URI or From/To/Contact as `MAC…`, `MAC%3a…`,
+ * `MAC%3A…`, `MAC:…`, `MAC=…` or not at all (AudioCodes); Event parameters are `vendor=` or
+ * `vender=` (Panasonic), quoted or bare, and sometimes generic ("OEM", "VOIP PHONE"). So the brand
+ * comes first from the MAC's OUI, then from the User-Agent, and only then from the Event's vendor
+ * parameter.
  */
 
 export type PhoneBrand =

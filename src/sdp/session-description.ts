@@ -69,5 +69,5 @@ export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 export const MEDIA_DIRECTIONS: readonly MediaDirection[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
 
-/** Largest SDP body accepted; checked before decoding (STYLE.md rule 3). */
+/** Largest SDP body accepted; checked before decoding (docs/STYLE.md rule 3). */
 export const SDP_MAX_BYTES = 65_536;

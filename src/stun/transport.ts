@@ -1,6 +1,6 @@
 /**
- * The socket shapes STUN code is given (STYLE.md rule 5). src/net's DatagramSocket and the
- * streams of src/net/stun-tcp.ts fit them; tests pass in-memory fakes.
+ * The socket shapes STUN code is given (docs/STYLE.md rule 5). src/net's DatagramSocket and
+ * StreamConnection (src/net/types.ts) fit them; tests pass in-memory fakes.
  */
 import type { TransportAddress } from './attributes.js';
 

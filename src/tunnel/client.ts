@@ -78,7 +78,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     return this.#session;
   }
 
-  /** Starts connecting. Constructors do no I/O (STYLE.md rule 5). */
+  /** Starts connecting. Constructors do no I/O (docs/STYLE.md rule 5). */
   start(): void {
     if (this.#state !== 'idle') return;
     void this.#connectOnce();

@@ -1,5 +1,5 @@
 /**
- * Our REGISTER client against a real Kamailio registrar with digest auth (protocols.md §6.1)
+ * Our REGISTER client against a real Kamailio registrar with digest auth (test/support/kamailio.ts)
  * over UDP, TCP and TLS (TLS 1.2+, a throwaway certificate): the right password registers,
  * a wrong one ends in an authentication failure (AuthFailure / exit code 20), never a hang.
  */

@@ -1,5 +1,5 @@
 /**
- * A real baresip phone for the end-to-end tests (protocols.md §5): headless, plays a WAV tone
+ * A real baresip phone for the end-to-end tests (Debian's baresip-core): headless, plays a WAV tone
  * (aufile), records what it receives (sndfile: dump-*-dec.wav), driven over ctrl_tcp netstrings.
  * Optionally inside a network namespace (`ip netns exec`). Stopped by pid.
  */

@@ -1,7 +1,7 @@
 /**
- * A real Kamailio (protocols.md §6.1: registrar with digest auth, every password "secret",
- * realm = the To domain) on 127.0.0.1 over UDP, TCP and optionally TLS, run in the foreground
- * from a temporary directory and stopped by pid.
+ * A real Kamailio (a minimal configuration made here: registrar with digest auth, every password
+ * "secret", realm = the To domain) on 127.0.0.1 over UDP, TCP and optionally TLS, run in the
+ * foreground from a temporary directory and stopped by pid.
  */
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';

@@ -1,6 +1,6 @@
 /**
- * Where the tests find the repository and the shared test data. Works from dist/ or any other
- * build folder (dist-NAME): it walks up to the package.json of sbc-agent.
+ * Where the tests find the repository and the RFC test data in test/vectors/data. Works from dist/
+ * or any other build folder (dist-NAME): it walks up to the package.json of sbc-agent.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,6 +1,7 @@
 /**
- * Real PnP SUBSCRIBE captures (protocols.md §1.2, quoted there from public sources) and the
- * variants the issue lists (compact headers, no branch, `vender=`, bare values, `MAC:`).
+ * Real PnP SUBSCRIBE captures (quoted from public sources: vendor manuals and open-source PnP
+ * responders) and the variants phones are known to send (compact headers, no branch, `vender=`,
+ * bare values, `MAC:`).
  * Each one carries the datagram source it is replayed from and what the responder must make
  * of it.
  */

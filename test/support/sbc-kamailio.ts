@@ -1,7 +1,7 @@
 /**
- * Kamailio as the stand-in PBX of the SBC tests (protocols.md §6.1: registrar with digest auth,
- * every password "secret", Record-Route on INVITE and SUBSCRIBE), listening on a given address,
- * optionally inside a network namespace. Stopped by pid.
+ * Kamailio as the stand-in PBX of the SBC tests (a minimal configuration: registrar with digest
+ * auth, every password "secret", Record-Route on INVITE and SUBSCRIBE), listening on a given
+ * address, optionally inside a network namespace. Stopped by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, writeFileSync, mkdirSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Running SIPp (protocols.md §4) as a load client against our stack: a built-in scenario,
+ * Running SIPp (Debian's sip-tester) as a load client against our stack: a built-in scenario,
  * bounded in calls and time, from a temporary directory, its stats CSV read back.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ export interface SippRunOptions {
 }
 
 export interface SippResult {
-  /** SIPp's exit code: 0 all calls ok, 1 some failed (protocols.md §4). */
+  /** SIPp's exit code: 0 all calls ok, 1 some failed; 97 internal exit, 99 no calls, -1/-2 fatal. */
   readonly exitCode: number | string;
   readonly successful: number;
   readonly failed: number;
@@ -52,7 +52,8 @@ export async function runSippUac(o: SippRunOptions): Promise<SippResult> {
       '-nostdin', '-timeout', `${o.timeoutS}s`, '-timeout_error', '-trace_stat', '-fd', '1', '-trace_screen', '-trace_err',
     ];
     const peer = startPeer('sipp', args, dir.path);
-    // -timeout bounds the run; the extra guard stops a SIPp that does not honour it (protocols.md §9.4).
+    // -timeout bounds the run but does not end calls that are stuck: this guard sends SIGUSR1 (a
+    // soft quit), then SIGKILL.
     const guard = setTimeout(() => void peer.stop('SIGUSR1', 2000).then(() => peer.stop('SIGKILL', 1000)), (o.timeoutS + 10) * 1000);
     const exitCode = await peer.exited;
     clearTimeout(guard);

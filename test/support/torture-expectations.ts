@@ -2,8 +2,8 @@
  * Expected outcome of every RFC 4475 / RFC 5118 torture message (test/vectors/data/sip-torture), shared by
  * the vector test and the `sip-check` process test. 'valid': parses, and a request passes
  * validateRequest(DEFAULT_REQUEST_POLICY); a number: the status the request is rejected with;
- * 'drop': a malformed response (never answered). Classification: protocols.md §3.2. Where RFC 4475
- * lets a liberal element accept, the choice is noted.
+ * 'drop': a malformed response (never answered). Grouped by the RFC section each message comes
+ * from. Where RFC 4475 lets a liberal element accept, the choice is noted.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

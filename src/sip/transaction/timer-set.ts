@@ -46,7 +46,7 @@ function checkTransition<S extends string>(machine: string, edges: Readonly<Reco
   if (!edges[from].includes(to)) throw new TransactionError(`${machine}: no transition ${from} → ${to}`);
 }
 
-/** Calls a TU callback; a throwing TU is logged, never allowed into the state machine (STYLE.md rule 6). */
+/** Calls a TU callback; a throwing TU is logged, never let into the state machine (docs/STYLE.md rule 6). */
 export function callUser(log: { warn(obj: object, msg: string): void }, what: string, run: () => void): void {
   try {
     run();

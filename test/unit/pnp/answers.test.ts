@@ -1,5 +1,5 @@
 /**
- * The real captures of protocols.md §1.2 and the variants of the issue, each with what the
+ * The real captures of test/support/pnp-captures.ts and their variants, each with what the
  * responder must make of it: the phone's identity, the exact 200 OK and NOTIFY, and where each
  * one is sent (200: Via/rport; NOTIFY: the Contact URI).
  */
