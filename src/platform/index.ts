@@ -13,3 +13,4 @@ export {
   type StatusReading,
   type TunnelStatus,
 } from './status-file.js';
+export { SystemdNotifier, parseSystemdEnvironment, type NotifySend, type SystemdEnvironment, type SystemdNotifierOptions } from './systemd-notify.js';
