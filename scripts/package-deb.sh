@@ -87,7 +87,7 @@ Version: $VERSION
 Architecture: $ARCH
 Maintainer: sbc-agent developers <sbc-agent@users.noreply.github.com>
 Installed-Size: $INSTALLED_KB
-Depends: adduser, libc6 (>= 2.28), libstdc++6, util-linux
+Depends: adduser, libc6 (>= 2.28), libstdc++6, procps, util-linux
 Section: net
 Priority: optional
 Homepage: https://github.com/sbc-agent/sbc-agent
