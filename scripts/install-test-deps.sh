@@ -16,6 +16,12 @@ PACKAGES=(
   iptables               # --random-fully masquerade for NAT tests
   openssl                # test certificates
   sox                    # tone generation and frequency checks of recordings
+  g++                    # node-gyp builds unix-dgram's native addon (systemd notify socket) at npm ci
+  make                   #   (node-gyp runs make)
+  python3                #   (node-gyp is driven by python3)
+  systemd                # systemd-analyze verify/security on the packaged units (no systemd as PID 1 needed)
+  adduser                # the package's postinst creates the sbc-agent system user with adduser
+  shellcheck             # the package build script and maintainer scripts stay shellcheck-clean
 )
 
 missing=()

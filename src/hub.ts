@@ -142,6 +142,11 @@ export class Hub {
     return this.#services.flatMap((s) => [...(s.listeners?.() ?? [])]);
   }
 
+  /** Live tunnels, as the status file lists them. */
+  tunnels(): TunnelStatus[] {
+    return this.#services.flatMap((s) => [...(s.tunnels?.() ?? [])]);
+  }
+
   #snapshot(): StatusDocument {
     return {
       version: 1,
@@ -150,7 +155,7 @@ export class Hub {
       startedAt: this.#startedAt,
       updatedAt: new Date(this.#clock.wallNow()).toISOString(),
       listeners: this.listeners(),
-      tunnels: this.#services.flatMap((s) => [...(s.tunnels?.() ?? [])]),
+      tunnels: this.tunnels(),
     };
   }
 

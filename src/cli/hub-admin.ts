@@ -39,7 +39,7 @@ export async function issueKey(action: 'add' | 'rekey', argv: readonly string[],
   const args = parseArgs(argv, KEY_SPEC);
   const name = action === 'add' ? args.values.get('name') : args.positionals[0];
   if (name === undefined) throw new UsageError(action === 'add' ? 'add-sbc needs --name NAME' : 'rekey-sbc needs the SBC name');
-  const { config, stateDir } = await commonContext(args);
+  const { config, stateDir } = await commonContext(args, 'hub');
   const ttlMs = expiryOf(args, config);
   const state = await openHubState(stateDir, config.hub, realClock);
   const key = generateAuthKey();
@@ -75,7 +75,7 @@ function keyState(record: SbcRecord, now: number): string {
 
 export async function listSbcs(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES], flags: ['json'] });
-  const { config, stateDir } = await commonContext(args);
+  const { config, stateDir } = await commonContext(args, 'hub');
   const state = await openHubState(stateDir, config.hub, realClock);
   const now = realClock.wallNow();
   const records = state.store.list();
@@ -108,7 +108,7 @@ export async function revokeSbc(argv: readonly string[], io: CommandIo): Promise
   const args = parseArgs(argv, { values: [...COMMON_VALUES] });
   const name = args.positionals[0];
   if (name === undefined) throw new UsageError('revoke-sbc needs the SBC name');
-  const { config, stateDir } = await commonContext(args);
+  const { config, stateDir } = await commonContext(args, 'hub');
   const state = await openHubState(stateDir, config.hub, realClock);
   await state.store.revoke(name);
   io.stdout.write(`SBC '${name}' revoked: its certificate is refused at its next tunnel handshake and its key can no longer enroll.\n`);
@@ -119,7 +119,7 @@ export async function renameSbc(argv: readonly string[], io: CommandIo): Promise
   const args = parseArgs(argv, { values: [...COMMON_VALUES] });
   const [from, to] = args.positionals;
   if (from === undefined || to === undefined) throw new UsageError('rename-sbc needs OLD and NEW names');
-  const { config, stateDir } = await commonContext(args);
+  const { config, stateDir } = await commonContext(args, 'hub');
   const state = await openHubState(stateDir, config.hub, realClock);
   const record = await state.store.rename(from, to);
   io.stdout.write(`SBC '${from}' is now '${record.name}' (id ${record.id} unchanged; its certificate stays valid).\n`);

@@ -2,9 +2,10 @@
  * What the hub, enroll and status commands share: `--config` and `--state-dir`, and turning the
  * state and file errors they can meet into plain messages and exit codes.
  */
+import { existsSync } from 'node:fs';
 import { SbcError, describeError } from '../core/index.js';
 import { ConfigFileError, loadConfig, type SbcConfig } from '../config/index.js';
-import { StateError, resolveStateDir } from '../platform/index.js';
+import { StateError, defaultConfigFile, resolveStateDir, type ConfigRole } from '../platform/index.js';
 import { IdentityError, SbcListError, StoreFormatError } from '../tunnel/index.js';
 import type { ParsedArgs } from './args.js';
 import type { CommandIo } from './command.js';
@@ -17,8 +18,16 @@ export interface CommonContext {
   readonly stateDir: string;
 }
 
-export async function commonContext(args: ParsedArgs): Promise<CommonContext> {
-  const config = await loadConfig(args.values.get('config'));
+/**
+ * The configuration (`--config`, else `$CONFIGURATION_DIRECTORY/<role>.yaml` when that file
+ * exists, else the defaults) and the state directory it leads to. A file named on the command
+ * line must exist; an implied one that does not is no error: a fresh install runs on defaults.
+ */
+export async function commonContext(args: ParsedArgs, role: ConfigRole = 'agent'): Promise<CommonContext> {
+  const named = args.values.get('config');
+  const implied = named === undefined ? defaultConfigFile(role) : undefined;
+  const file = named ?? (implied !== undefined && existsSync(implied) ? implied : undefined);
+  const config = await loadConfig(file);
   return { config, stateDir: resolveStateDir(args.values.get('state-dir'), config.stateDir) };
 }
 

@@ -2,7 +2,7 @@
  * `sbc-agent hub`: runs the hub (`hub` or `hub run`), or manages its SBCs (`hub add-sbc`...).
  */
 import { isIP } from 'node:net';
-import { UsageError, createLogger } from '../core/index.js';
+import { UsageError, createLogger, type Timer } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
 import { hubTunnelService } from '../hub-tunnel.js';
@@ -11,8 +11,9 @@ import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
-import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
+import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
 import { waitForSignal } from './signals.js';
+import { systemdNotifier } from './systemd-notifier.js';
 
 const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--listen ADDR] [--enroll-port N] [--public-name NAME]
        sbc-agent hub add-sbc --name NAME [--expires 7d] [--url-host HOST[:PORT]] [--json]
@@ -39,6 +40,16 @@ manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-di
   --public-name N  the hub's public name (overrides hub.publicName)
 `;
 
+/** How often `systemctl status` gets a fresh STATUS= line. */
+const NOTIFY_STATUS_INTERVAL_MS = 5000;
+
+/** "2 tunnels up, listening enrollment 0.0.0.0:5001, tunnel 0.0.0.0:5090, wss 0.0.0.0:443". */
+export function hubStatusLine(hub: Pick<Hub, 'listeners' | 'tunnels'>): string {
+  const up = hub.tunnels().filter((t) => t.state === 'up').length;
+  const listening = hub.listeners().map((l) => `${l.name} ${hostPort(l.address, l.port)}`).join(', ');
+  return `${up} tunnel${up === 1 ? '' : 's'} up, listening ${listening}`;
+}
+
 function runOverrides(config: SbcConfig, args: ReturnType<typeof parseArgs>): SbcConfig {
   const listen = args.values.get('listen');
   if (listen !== undefined && isIP(listen) === 0) throw new UsageError(`--listen '${listen}' is not an IP address`);
@@ -53,11 +64,10 @@ function runOverrides(config: SbcConfig, args: ReturnType<typeof parseArgs>): Sb
   };
 }
 
-
 async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, 'listen', 'enroll-port', 'public-name'] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
-  const context = await commonContext(args);
+  const context = await commonContext(args, 'hub');
   const config = runOverrides(context.config, args);
   const logger = createLogger({ level: config.log.level });
   const hub = await Hub.open({ config, stateDir: context.stateDir, logger });
@@ -74,18 +84,31 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
       mediaAddress: call.media.address, mediaPorts: call.media.ports,
     }));
   }
-  const stopped = waitForSignal().signal;
-  await hub.start();
-  io.stdout.write(`hub: state ${context.stateDir}\nhub: fingerprint ${hub.state.fingerprint}\n`);
-  for (const l of hub.listeners()) {
-    const host = l.address.includes(':') ? `[${l.address}]` : l.address;
-    io.stdout.write(`hub: ${l.name} ${l.name === 'enrollment' ? `https://${host}:${l.port}/enroll/` : `${host}:${l.port}`}\n`);
+  const signals = waitForSignal();
+  const notifier = systemdNotifier(io.env, logger, hub.clock);
+  notifier.start();
+  let statusTimer: Timer | undefined;
+  try {
+    await hub.start();
+    io.stdout.write(`hub: state ${context.stateDir}\nhub: fingerprint ${hub.state.fingerprint}\n`);
+    for (const l of hub.listeners()) {
+      const host = l.address.includes(':') ? `[${l.address}]` : l.address;
+      io.stdout.write(`hub: ${l.name} ${l.name === 'enrollment' ? `https://${host}:${l.port}/enroll/` : `${host}:${l.port}`}\n`);
+    }
+    // READY=1 only now: hub.start() resolves once every listener is bound.
+    notifier.ready(hubStatusLine(hub));
+    statusTimer = hub.clock.setInterval(() => notifier.status(hubStatusLine(hub)), NOTIFY_STATUS_INTERVAL_MS);
+    io.stdout.write('hub: ready\n');
+    const signal = await signals.signal;
+    logger.info({ signal }, 'hub stopping');
+    notifier.stopping('stopping');
+  } finally {
+    signals.cancel();
+    statusTimer?.cancel();
+    await hub.close();
+    notifier.close();
+    logger.flush();
   }
-  io.stdout.write('hub: ready\n');
-  const signal = await stopped;
-  logger.info({ signal }, 'hub stopping');
-  await hub.close();
-  logger.flush();
   return EXIT.OK;
 }
 

@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'SBC_ERR_ENROLL'
   | 'SBC_ERR_USAGE'
   | 'SBC_ERR_STATE'
-  | 'SBC_ERR_BIND';
+  | 'SBC_ERR_BIND'
+  | 'SBC_ERR_UNIX_DATAGRAM';
 
 export class SbcError extends Error {
   readonly code: ErrorCode;

@@ -16,3 +16,4 @@ export { DEFAULT_TUNNEL_TLS_PORT, DEFAULT_TUNNEL_WSS_PORT, type TunnelCredential
 export { connectTunnelTls, listenTunnelTls, type TunnelListener, type TunnelTlsConnectOptions, type TunnelTlsListenOptions } from './tunnel-tls.js';
 export { connectTunnelWss, listenTunnelWss, tunnelWssUrl, TUNNEL_WSS_PATH, type TunnelWssConnectOptions, type TunnelWssListenOptions } from './tunnel-wss.js';
 export { tunnelConnector, type TunnelConnectorOptions } from './tunnel-connector.js';
+export { UnixDatagramError, bindUnixDatagram, sendUnixDatagram, type UnixDatagramReceiver } from './unix-datagram.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultStateDir, resolveStateDir, type PlatformInfo } from '../../../src/platform/index.js';
+import { defaultConfigFile, defaultStateDir, resolveStateDir, type PlatformInfo } from '../../../src/platform/index.js';
 
 const linuxUser: PlatformInfo = { platform: 'linux', env: {}, uid: 1000, home: '/home/ann' };
 
@@ -22,4 +22,33 @@ test('--state-dir wins over the configuration, which wins over the default', () 
   assert.equal(resolveStateDir('/flag', '/config', linuxUser), '/flag');
   assert.equal(resolveStateDir(undefined, '/config', linuxUser), '/config');
   assert.equal(resolveStateDir(undefined, undefined, linuxUser), '/home/ann/.local/state/sbc-agent');
+});
+
+test('$STATE_DIRECTORY (systemd StateDirectory=) comes after the flag and the configuration, before the default', () => {
+  const unit: PlatformInfo = { ...linuxUser, uid: 998, env: { STATE_DIRECTORY: '/var/lib/sbc-agent-hub' } };
+  assert.equal(resolveStateDir('/flag', '/config', unit), '/flag');
+  assert.equal(resolveStateDir(undefined, '/config', unit), '/config');
+  assert.equal(resolveStateDir(undefined, undefined, unit), '/var/lib/sbc-agent-hub');
+  assert.equal(resolveStateDir(undefined, undefined, { ...unit, uid: 0 }), '/var/lib/sbc-agent-hub', 'also as root');
+  const table: Array<[string, string, string]> = [
+    ['several StateDirectory= entries: the first', '/var/lib/a:/var/lib/b', '/var/lib/a'],
+    ['empty: ignored', '', '/home/ann/.local/state/sbc-agent'],
+    ['relative: ignored', 'lib/sbc', '/home/ann/.local/state/sbc-agent'],
+    ['a leading colon: the empty first entry is ignored', ':/var/lib/b', '/home/ann/.local/state/sbc-agent'],
+  ];
+  for (const [name, value, expected] of table) {
+    assert.equal(resolveStateDir(undefined, undefined, { ...linuxUser, env: { STATE_DIRECTORY: value } }), expected, name);
+  }
+  const windows: PlatformInfo = { platform: 'win32', env: { STATE_DIRECTORY: '/x', ProgramData: 'D:\\Data' }, uid: undefined, home: 'C:\\Users\\ann' };
+  assert.equal(resolveStateDir(undefined, undefined, windows), 'D:\\Data\\sbc-agent', 'no systemd on Windows');
+});
+
+test('the implied configuration file is $CONFIGURATION_DIRECTORY/<role>.yaml, else none', () => {
+  const unit: PlatformInfo = { ...linuxUser, env: { CONFIGURATION_DIRECTORY: '/etc/sbc-agent' } };
+  assert.equal(defaultConfigFile('agent', unit), '/etc/sbc-agent/agent.yaml');
+  assert.equal(defaultConfigFile('hub', unit), '/etc/sbc-agent/hub.yaml');
+  assert.equal(defaultConfigFile('hub', { ...linuxUser, env: { CONFIGURATION_DIRECTORY: '/etc/a:/etc/b' } }), '/etc/a/hub.yaml');
+  assert.equal(defaultConfigFile('agent', linuxUser), undefined);
+  assert.equal(defaultConfigFile('agent', { ...linuxUser, env: { CONFIGURATION_DIRECTORY: 'etc' } }), undefined);
+  assert.equal(defaultConfigFile('agent', { ...unit, platform: 'win32' }), undefined);
 });
