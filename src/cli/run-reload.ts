@@ -5,10 +5,10 @@
  * load or validate changes nothing, and the log says why.
  */
 import { describeError, type Logger } from '../core/index.js';
-import { loadConfig } from '../config/index.js';
 import type { Agent } from '../agent.js';
 import type { TunnelClient } from '../tunnel/index.js';
 import type { ParsedArgs } from './args.js';
+import { commonContext } from './hub-common.js';
 import { resolveRunSettings, type RunSettings } from './run-settings.js';
 import { upstreamFor } from './run-upstream.js';
 
@@ -20,7 +20,7 @@ export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: A
   let next: RunSettings;
   let level: string;
   try {
-    const config = await loadConfig(args.values.get('config'));
+    const { config } = await commonContext(args, 'agent');
     next = await resolveRunSettings(config, args);
     level = config.log.level;
   } catch (error) {

@@ -13,8 +13,9 @@
 import { UsageError, createLogger, type Logger } from '../core/index.js';
 import { Agent } from '../agent.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
+import type { SystemdNotifier } from '../platform/index.js';
 import { packageVersion } from '../version.js';
-import { parseArgs } from './args.js';
+import { parseArgs, type ParsedArgs } from './args.js';
 import { callsFilePath } from './calls.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -25,6 +26,7 @@ import { RUN_VALUES, resolveRunSettings, type RunSettings } from './run-settings
 import { upstreamFor } from './run-upstream.js';
 import { runStatusParts } from './run-status.js';
 import { ServiceSignals } from './signals.js';
+import { systemdNotifier } from './systemd-notifier.js';
 
 const USAGE = `Usage: sbc-agent run [--config FILE] [--state-dir DIR] [--lan IF|ADDR[,...]] [--sip-port N]
                      [--tls-port N --tls-cert FILE --tls-key FILE] [--media-ports MIN-MAX]
@@ -51,8 +53,19 @@ async function run(argv: readonly string[], io: CommandIo, signals: ServiceSigna
   const args = parseArgs(argv, { values: [...COMMON_VALUES, ...RUN_VALUES] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const { config, stateDir } = await commonContext(args);
-  let settings = await resolveRunSettings(config, args);
+  const settings = await resolveRunSettings(config, args);
   const logger = createLogger({ level: config.log.level });
+  const notifier = systemdNotifier(io.env, logger);
+  try {
+    notifier.start();
+    return await serve(args, io, signals, logger, notifier, stateDir, settings);
+  } finally {
+    notifier.close();
+  }
+}
+
+async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, logger: Logger, notifier: SystemdNotifier, stateDir: string, first: RunSettings): Promise<number> {
+  let settings = first;
   let tunnel: AgentTunnel;
   try {
     tunnel = await AgentTunnel.open({ stateDir, logger });
@@ -68,7 +81,13 @@ async function run(argv: readonly string[], io: CommandIo, signals: ServiceSigna
   let activeCalls = 0;
   tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls }));
   await tunnel.start();
-  const callsTimer = setInterval(() => void agent.activeCalls().then((n) => (activeCalls = n)), 1000);
+  // systemd: ready once every listener is bound and the first tunnel attempt has started.
+  const statusLine = (): string => `${mode}; tunnel ${tunnel.client.state === 'open' ? 'up' : 'down'}; ${agent.registeredPhones().length} phones; ${activeCalls} calls`;
+  notifier.ready(statusLine());
+  const callsTimer = setInterval(() => {
+    void agent.activeCalls().then((n) => (activeCalls = n));
+    notifier.status(statusLine());
+  }, 1000);
   for (const lan of settings.lans) logger.info({ lan: lan.name, address: lan.address, reason: lan.reason }, 'serving LAN');
   io.stdout.write(`run: SBC '${tunnel.identity.record.sbc.name}', phones use ${settings.lans[0]?.address ?? '?'}:${settings.agent.sip.port} as outbound proxy; LANs ${settings.lans.map((l) => `${l.name}/${l.address}`).join(' ')}\n`);
   if (settings.agent.stun.server !== undefined) void checkNat(settings.agent.stun.server).then((n) => (nat = n));
@@ -84,7 +103,9 @@ async function run(argv: readonly string[], io: CommandIo, signals: ServiceSigna
         break;
       }
       if (next.how === 'reload') {
+        notifier.reloading('reloading agent.yaml');
         settings = await reloadRun(args, settings, agent, tunnel.client, logger);
+        notifier.ready(statusLine());
         continue;
       }
       if (next.how === 'stop') {
@@ -92,6 +113,7 @@ async function run(argv: readonly string[], io: CommandIo, signals: ServiceSigna
         break;
       }
       mode = 'draining';
+      notifier.stopping(`draining: ${await agent.activeCalls()} calls up`);
       agent.drain();
       logger.info({ activeCalls: await agent.activeCalls(), timeoutMs: settings.agent.drainTimeoutMs }, 'draining: new calls get 503; exit when the calls up end');
       io.stdout.write('run: draining\n');
@@ -110,6 +132,7 @@ async function run(argv: readonly string[], io: CommandIo, signals: ServiceSigna
       break;
     }
   } finally {
+    notifier.stopping('stopping');
     clearInterval(drainTimer);
     clearInterval(callsTimer);
     await agent.close();

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { BaresipPhone, dominantFrequency } from '../support/baresip.js';
 import { CliProcess, MAIN, runCli } from '../support/integ-process.js';
 import { Testbed } from '../support/netns.js';
+import { NotifySocket } from '../support/notify-socket.js';
 import { SCENARIOS, sippMessages, spawnCollect, type Finished } from '../support/pnp-e2e.js';
 import { PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxProcess } from '../support/sbc-kamailio.js';
 
@@ -90,6 +91,7 @@ let hub: CliProcess;
 let agent: CliProcess;
 let provisioning: ReturnType<typeof spawnCollect>;
 let wanStun: CliProcess;
+let notify: NotifySocket;
 const provisioningRequests: string[] = [];
 let agentState: string;
 let agentYaml: string;
@@ -229,7 +231,9 @@ hub:
   assert.equal(e.code, 0, e.stderr);
   agentYaml = join(dir, 'agent.yaml');
   writeFileSync(agentYaml, yaml('auto'));
-  agent = new CliProcess(['run', '--config', agentYaml, '--state-dir', agentState], undefined, ns.agent);
+  // As systemd runs it: a notification socket of the test's own, and a 2 s watchdog.
+  notify = new NotifySocket();
+  agent = new CliProcess(['run', '--config', agentYaml, '--state-dir', agentState], undefined, ns.agent, { ...process.env, NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '2000000' });
   await agent.waitForOutput(/run: SBC 'branch-box'/, 30_000);
   await statusUntil((s) => s.tunnels[0]?.state === 'up', 'the tunnel comes up');
 });
@@ -242,6 +246,7 @@ after(async () => {
   provisioning?.child.kill('SIGTERM');
   await pbx?.stop();
   bed?.remove();
+  notify?.close();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -253,6 +258,12 @@ test('the agent chose lan0 as its LAN by itself and listens there on the default
   for (const l of [`sip-udp ${AGENT_LAN}:5060`, `sip-tcp ${AGENT_LAN}:5060`, 'pnp-group 224.0.1.75:5060', `provisioning ${AGENT_LAN}:8080`, `stun ${AGENT_LAN}:3478`]) {
     assert.ok(listening.includes(l), `${l} in ${listening.join(', ')}`);
   }
+});
+
+test('systemd hears READY=1 with a status line once everything is bound, and watchdog pings from the event loop', { timeout: 20_000 }, async () => {
+  const ready = await notify.waitFor((n) => n.lines.includes('READY=1'), 10_000);
+  assert.ok(ready.lines.some((l) => /^STATUS=normal; tunnel (up|down); \d+ phones; \d+ calls$/.test(l)), ready.lines.join(' | '));
+  await notify.waitFor((n) => n.at > ready.at && n.lines.includes('WATCHDOG=1'), 5_000);
 });
 
 let registrar = '';
@@ -329,6 +340,8 @@ test('SIGHUP applies a new PnP policy without dropping the call; a broken file k
   const since = agent.stderr.length;
   agent.child.kill('SIGHUP');
   await agent.waitForStderr(/configuration reloaded/, 10_000, since);
+  const reloading = await notify.waitFor((n) => n.lines.includes('RELOADING=1'), 5_000);
+  await notify.waitFor((n) => n.at >= reloading.at && n.lines.includes('READY=1'), 5_000);
   await statusUntil((s) => s.parts.pnp.policy === 'off', 'the new policy in status');
   const pending = (await status()).parts.pnp.pending;
   const silent = await pnpBoot('001565000002', 5064, '3s');
@@ -358,6 +371,8 @@ test('SIGTERM drains: a new call gets 503, both calls up keep their audio, and t
   const since = agent.stderr.length;
   agent.child.kill('SIGTERM');
   await agent.waitForStderr(/draining: new calls get 503/, 10_000, since);
+  const stopping = await notify.waitFor((n) => n.lines.includes('STOPPING=1'), 5_000);
+  assert.ok(stopping.lines.some((l) => /^STATUS=draining: 2 calls up$/.test(l)), stopping.lines.join(' | '));
   writeFileSync(join(dir, 'invite-503.xml'), INVITE_503);
   const refused = await sipp('refused', [`${AGENT_LAN}:5060`, '-sf', join(dir, 'invite-503.xml'), '-i', PHONES, '-p', '5066', '-m', '1', '-timeout', '10s']);
   assert.equal(refused.code, 0, `the new call got 503: ${refused.trace.slice(-2000)}`);

@@ -39,10 +39,10 @@ export class CliProcess {
   #watchers: Array<() => void> = [];
 
   /** With `netns`, the process runs inside that network namespace (`ip netns exec` execs it: the pid is the program's). */
-  constructor(args: readonly string[], script = MAIN, netns?: string) {
+  constructor(args: readonly string[], script = MAIN, netns?: string, env: NodeJS.ProcessEnv = process.env) {
     this.child = netns === undefined
-      ? spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn('ip', ['netns', 'exec', netns, process.execPath, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      ? spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env })
+      : spawn('ip', ['netns', 'exec', netns, process.execPath, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.child.stdout?.on('data', (d: Buffer) => {
       this.stdout += d.toString();
       for (const w of [...this.#watchers]) w();
