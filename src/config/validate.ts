@@ -5,7 +5,7 @@
  */
 import { ConfigError, isIpLiteral } from '../core/index.js';
 import { parseDuration } from './duration.js';
-import { DEFAULT_CONFIG, type AgentConfig, type HubCallPathConfig, type HubConfig, type ListenConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
+import { DEFAULT_CONFIG, type AgentConfig, type HubCallPathConfig, type HubConfig, type HubProvisioningConfig, type ListenConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
 type Obj = Record<string, unknown>;
 
@@ -78,7 +78,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -99,7 +99,37 @@ function hub(value: unknown): HubConfig {
     keyLifetimeMs: duration(obj, 'keyLifetime', path, d.keyLifetimeMs),
     lockout: lockout(obj['lockout'], 'hub.lockout'),
     callPath: callPath(obj),
+    provisioning: provisioning(obj['provisioning']),
   };
+}
+
+/** `hub.provisioning`: the upstream the hub fetches its agents' provisioning files from. */
+function provisioning(value: unknown): HubProvisioningConfig {
+  const path = 'hub.provisioning';
+  const d = DEFAULT_CONFIG.hub.provisioning;
+  const obj = section(value, path, ['upstream', 'insecure', 'maxBytes', 'timeout']);
+  const upstream = obj['upstream'] === undefined ? undefined : baseUrl(string(obj, 'upstream', path, ''), 'hub.provisioning.upstream');
+  const insecure = obj['insecure'] ?? d.insecure;
+  if (typeof insecure !== 'boolean') throw new ConfigError('hub.provisioning.insecure', 'must be true or false');
+  return {
+    upstream,
+    insecure,
+    maxBytes: integer(obj, 'maxBytes', path, d.maxBytes, 1024, 1024 * 1024 * 1024),
+    timeoutMs: duration(obj, 'timeout', path, d.timeoutMs),
+  };
+}
+
+/** An http:// or https:// URL that paths are appended to: no query or fragment (user:password@ is sent as Basic auth). */
+function baseUrl(value: string, path: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(path, `'${value}' is not a URL (example: https://pbx.example.net/provisioning/)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(path, `must be an http:// or https:// URL, not ${url.protocol}`);
+  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) throw new ConfigError(path, 'must not have a query or a fragment (file paths are appended to it)');
+  return value;
 }
 
 /** `hub.pbx`, `hub.sip`, `hub.media`: the call path, enabled by `hub.pbx`. */
