@@ -5,15 +5,16 @@
  * the hub's FIN. The PBX's provisioning server need not be reachable from the branch.
  *
  *   const relay = new ProvisioningRelay({
- *     upstream: tunnelUpstream(agentTunnel.client, { clock, logger }),
+ *     upstream: tunnelUpstream(agentTunnel.client, { clock }),
  *     inbox, clock, log,
  *   });
  *
  * Every failure rejects with a ProvisioningFetchError (the relay answers the phone 502): the tunnel
  * is down, no complete answer within `timeoutMs`, a body above `maxBytes`, the hub reset the
  * stream, or a malformed answer. A stream is reset whenever the fetch is abandoned before the end.
+ * The relay logs the failure (with the error's code and reason).
  */
-import { describeError, type Clock, type Logger } from './core/index.js';
+import { describeError, type Clock } from './core/index.js';
 import {
   PROVISIONING_STREAM_LABEL,
   ProvisioningFetchError,
@@ -22,6 +23,7 @@ import {
   macsInPath,
   type FetchContext,
   type FetchHeader,
+  type FetchRequest,
   type UpstreamFetcher,
   type UpstreamResult,
 } from './pnp/index.js';
@@ -39,7 +41,6 @@ export interface FetchTunnel {
 
 export interface TunnelUpstreamOptions {
   readonly clock: Clock;
-  readonly logger?: Logger;
   /** The whole fetch, from opening the stream to the hub's FIN; default 20 s. */
   readonly timeoutMs?: number;
   /** The largest body accepted; a larger announced or received body resets the stream. Default 16 MiB. */
@@ -53,15 +54,12 @@ export function tunnelUpstream(tunnel: FetchTunnel, options: TunnelUpstreamOptio
   return {
     fetch(path: string, query: string, context: FetchContext = {}): Promise<UpstreamResult> {
       const mac = context.mac ?? macsInPath(path)[0];
-      return fetchOnce(tunnel, { path, query, ...(mac !== undefined && /^[0-9a-f]{12}$/.test(mac) ? { mac } : {}) }, options.clock, timeoutMs, maxBytes).catch((error: unknown) => {
-        options.logger?.warn({ path, err: describeError(error) }, 'provisioning fetch through the tunnel failed');
-        throw error;
-      });
+      return fetchOnce(tunnel, { path, query, ...(mac !== undefined && /^[0-9a-f]{12}$/.test(mac) ? { mac } : {}) }, options.clock, timeoutMs, maxBytes);
     },
   };
 }
 
-function fetchOnce(tunnel: FetchTunnel, request: { path: string; query: string; mac?: string }, clock: Clock, timeoutMs: number, maxBytes: number): Promise<UpstreamResult> {
+function fetchOnce(tunnel: FetchTunnel, request: FetchRequest, clock: Clock, timeoutMs: number, maxBytes: number): Promise<UpstreamResult> {
   if (tunnel.state !== 'open') return Promise.reject(new ProvisioningFetchError('tunnel-down', `the tunnel to the hub is ${tunnel.state}`));
   let stream: TunnelStream;
   try {

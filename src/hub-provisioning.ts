@@ -149,7 +149,11 @@ class HubProvisioning implements HubProvisioningService {
         this.#log.warn({ sbc, mac: parsed.mac, path: parsed.path, running, status: FetchStatus.BUSY }, 'provisioning fetch refused: too many at once for this SBC');
         return this.#reply(stream, release, FetchStatus.BUSY, undefined, Buffer.alloc(0));
       }
-      void this.#answer(stream, release, sbc, parsed);
+      this.#answer(stream, release, sbc, parsed).catch((error: unknown) => {
+        this.#log.error({ sbc, path: parsed.path, err: error }, 'provisioning fetch failed; stream reset');
+        release();
+        stream.reset();
+      });
     });
   }
 
