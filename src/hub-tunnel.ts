@@ -11,7 +11,11 @@
  *   const tunnel = hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger });
  *   hub.add(tunnel);
  *   await hub.start();
- *   tunnel.server.on('session', (session) => ...);   // the call path takes its sessions here
+ *   tunnel.streams.register('sip/1', (stream, session) => ...);   // services take their streams here
+ *
+ * Every stream an agent opens goes through `streams` (PROTOCOL.md "Stream purpose"), shared by
+ * all hub services, once a service has registered a label; a hub with none registered (a test hub
+ * that listens to its sessions itself) leaves the streams alone.
  */
 import { createServer } from 'node:net';
 import { componentLogger, type Clock, type Logger } from './core/index.js';
@@ -22,6 +26,7 @@ import type { ListenerStatus, TunnelStatus } from './platform/index.js';
 import { tunnelStatusOf } from './tunnel-status.js';
 import {
   GoAwayReason,
+  StreamDispatcher,
   checkAgentCertificate,
   createTunnelServer,
   normalizeFingerprint,
@@ -51,8 +56,12 @@ export interface HubTunnelOptions {
 export interface HubTunnelService extends HubService {
   /** The tunnel server every agent session lands in: the call path listens for `session` here. */
   readonly server: TunnelServer;
+  /** The hub's stream dispatcher: each service registers the stream labels it serves. */
+  readonly streams: StreamDispatcher;
   /** TLS handshakes refused (no, foreign or expired client certificate). */
   readonly tlsRefused: number;
+  /** The enrolled SBC's name for a session (from its certificate), for logs. */
+  sbcName(session: TunnelSession): string;
 }
 
 function fingerprintOf(peer: TunnelPeer | { readonly fingerprint256: string } | undefined): string | undefined {
@@ -80,6 +89,7 @@ function probePort(host: string, port: number): Promise<void> {
 class HubTunnel implements HubTunnelService {
   readonly name = 'tunnel';
   readonly server: TunnelServer;
+  readonly streams: StreamDispatcher;
   readonly #o: HubTunnelOptions;
   readonly #log: Logger;
   #tls: TunnelListener | undefined;
@@ -99,8 +109,14 @@ class HubTunnel implements HubTunnelService {
       ...(o.resumeWindowMs === undefined ? {} : { resumeWindowMs: o.resumeWindowMs }),
       authorize: (peer) => this.#authorize(peer),
     });
-    this.server.on('session', (s) => this.#log.info({ sbc: this.#sbcName(s), peer: s.stats().peer }, 'tunnel session open'));
-    this.server.on('resumed', (s) => this.#log.info({ sbc: this.#sbcName(s), peer: s.stats().peer }, 'tunnel session resumed'));
+    this.streams = new StreamDispatcher({ clock: o.clock, logger: this.#log });
+    this.server.on('session', (s) => {
+      this.#log.info({ sbc: this.sbcName(s), peer: s.stats().peer }, 'tunnel session open');
+      s.on('stream', (stream) => {
+        if (this.streams.labels.length > 0) this.streams.accept(s, stream);
+      });
+    });
+    this.server.on('resumed', (s) => this.#log.info({ sbc: this.sbcName(s), peer: s.stats().peer }, 'tunnel session resumed'));
     this.server.on('refused', ({ peer, goAway }) => this.#log.warn({ peer: `${peer.remoteAddress}:${peer.remotePort}`, subject: peer.subject, reason: goAway.reason, message: goAway.message }, 'tunnel handshake refused'));
   }
 
@@ -119,7 +135,7 @@ class HubTunnel implements HubTunnelService {
     return undefined;
   }
 
-  #sbcName(session: TunnelSession): string {
+  sbcName(session: TunnelSession): string {
     const fingerprint = fingerprintOf(session.stats().peer);
     const match = fingerprint === undefined ? undefined : this.#o.state.store.byCertificateFingerprint(fingerprint);
     return match?.record.name ?? (session.peerIdentity || 'unknown');
@@ -131,7 +147,7 @@ class HubTunnel implements HubTunnelService {
       const peer = session.stats().peer;
       const check = checkAgentCertificate(this.#o.state.store, { fingerprint256: peer?.fingerprint256 ?? '' });
       if (check.ok) continue;
-      this.#log.warn({ sbc: this.#sbcName(session), reason: check.reason }, 'ending the tunnel of an SBC no longer admitted');
+      this.#log.warn({ sbc: this.sbcName(session), reason: check.reason }, 'ending the tunnel of an SBC no longer admitted');
       if (check.reason === 'revoked') session.close(GoAwayReason.REVOKED, REVOKED_MESSAGE);
       else session.close(GoAwayReason.UNAUTHORIZED, UNKNOWN_MESSAGE);
     }
@@ -167,7 +183,7 @@ class HubTunnel implements HubTunnelService {
   }
 
   tunnels(): readonly TunnelStatus[] {
-    return this.server.sessions().map((s) => tunnelStatusOf(s.stats(), this.#sbcName(s), true));
+    return this.server.sessions().map((s) => tunnelStatusOf(s.stats(), this.sbcName(s), true));
   }
 
   close(): Promise<void> {
@@ -175,6 +191,7 @@ class HubTunnel implements HubTunnelService {
       this.#unsubscribe?.();
       // GO_AWAY(SHUTTING_DOWN) first: a TLS listener's close waits for its connections to end.
       this.server.close();
+      this.streams.close();
       await Promise.all([this.#tls?.close(), this.#wss?.close()]);
     })();
     return this.#closed;

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { UsageError, createLogger, type Timer } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
+import { hubProvisioningService } from '../hub-provisioning.js';
 import { hubTunnelService } from '../hub-tunnel.js';
 import { hubCallPathService } from '../sbc/index.js';
 import { parseArgs } from './args.js';
@@ -78,12 +79,15 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
     // With a PBX configured the hub carries the branches' calls (src/sbc): SIP and media toward the PBX.
     const transport = call.pbx.transport === 'tcp' ? 'TCP' : 'UDP';
     hub.add(hubCallPathService({
-      clock: hub.clock, logger, server: tunnel.server,
+      clock: hub.clock, logger, streams: tunnel.streams,
       sip: { address: call.sip.listen, udpPort: call.sip.port, tcpPort: call.sip.port },
       pbx: { transport, host: call.pbx.host, port: call.pbx.port },
       mediaAddress: call.media.address, mediaPorts: call.media.ports,
     }));
   }
+  // Provisioning fetches of the agents' relays (hub.provisioning.upstream), with or without a PBX;
+  // without an upstream each fetch is answered 404 rather than left unanswered.
+  hub.add(hubProvisioningService({ streams: tunnel.streams, config: config.hub.provisioning, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
   const signals = waitForSignal();
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();

@@ -3,14 +3,16 @@
  * hub through the tunnel (the default: the branch needs no route to the provisioning server), a
  * server the branch reaches itself, local templates, or nowhere.
  */
+import { realClock } from '../core/index.js';
 import type { ProvisioningSource } from '../config/index.js';
+import { tunnelUpstream } from '../agent-provisioning.js';
 import { folderUpstream, httpUpstream, type UpstreamFetcher } from '../pnp/index.js';
 import type { TunnelClient } from '../tunnel/index.js';
 
 export function upstreamFor(source: ProvisioningSource, tunnel: TunnelClient): { fetcher: UpstreamFetcher | undefined; templates: boolean } {
   switch (source.kind) {
     case 'tunnel':
-      return { fetcher: tunnelFetcher(tunnel), templates: false };
+      return { fetcher: tunnelUpstream(tunnel, { clock: realClock }), templates: false };
     case 'http':
       return { fetcher: httpUpstream(source.url, { insecure: source.insecure }), templates: false };
     case 'templates':
@@ -20,7 +22,3 @@ export function upstreamFor(source: ProvisioningSource, tunnel: TunnelClient): {
   }
 }
 
-function tunnelFetcher(tunnel: TunnelClient): UpstreamFetcher {
-  void tunnel;
-  return { fetch: () => Promise.reject(new Error('provisioning through the tunnel is not wired yet')) };
-}

@@ -33,6 +33,18 @@ export interface HubCallPathConfig {
   readonly media: { readonly address: string; readonly ports: { readonly min: number; readonly max: number } };
 }
 
+/** `hub.provisioning`: the PBX's provisioning server, fetched by the hub for its agents' relays. */
+export interface HubProvisioningConfig {
+  /** http:// or https:// base URL; undefined: the hub answers every fetch 404. */
+  readonly upstream: string | undefined;
+  /** Accept an https upstream whose certificate does not verify (self-signed). */
+  readonly insecure: boolean;
+  /** The largest file fetched; a larger one is answered 502. */
+  readonly maxBytes: number;
+  /** Each upstream fetch, from connect to the last byte; answered 504 after it. */
+  readonly timeoutMs: number;
+}
+
 export interface HubConfig {
   /** The name agents reach the hub by; the first name of its server certificate. Default: the Host the agent used. */
   readonly publicName: string | undefined;
@@ -46,6 +58,8 @@ export interface HubConfig {
   readonly lockout: LockoutConfig;
   /** The SBC call path toward the PBX; undefined when no PBX is configured (the hub carries no calls). */
   readonly callPath: HubCallPathConfig | undefined;
+  /** Provisioning fetches through the tunnel (served whether or not the call path is configured). */
+  readonly provisioning: HubProvisioningConfig;
 }
 
 export type PnpPolicyName = 'inbox' | 'auto' | 'off';
@@ -117,6 +131,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     keyLifetimeMs: 7 * 86_400_000,
     lockout: { maxFailures: 5, windowMs: 15 * 60_000, durationMs: 15 * 60_000, baseDelayMs: 250, maxDelayMs: 4000 },
     callPath: undefined,
+    provisioning: { upstream: undefined, insecure: false, maxBytes: 16 * 1024 * 1024, timeoutMs: 15_000 },
   },
   agent: {
     enrollTimeoutMs: 15_000,

@@ -5,8 +5,8 @@
  */
 import { ConfigError, isIpLiteral } from '../core/index.js';
 import { agentSection } from './agent-config.js';
-import { duration, hostName, integer, join, listen, section, string, type Obj } from './fields.js';
-import { DEFAULT_CONFIG, type HubCallPathConfig, type HubConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
+import { boolean, duration, hostName, integer, join, listen, section, string, type Obj } from './fields.js';
+import { DEFAULT_CONFIG, type HubCallPathConfig, type HubConfig, type HubProvisioningConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -28,7 +28,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -49,7 +49,35 @@ function hub(value: unknown): HubConfig {
     keyLifetimeMs: duration(obj, 'keyLifetime', path, d.keyLifetimeMs),
     lockout: lockout(obj['lockout'], 'hub.lockout'),
     callPath: callPath(obj),
+    provisioning: provisioning(obj['provisioning']),
   };
+}
+
+/** `hub.provisioning`: the upstream the hub fetches its agents' provisioning files from. */
+function provisioning(value: unknown): HubProvisioningConfig {
+  const path = 'hub.provisioning';
+  const d = DEFAULT_CONFIG.hub.provisioning;
+  const obj = section(value, path, ['upstream', 'insecure', 'maxBytes', 'timeout']);
+  const upstream = obj['upstream'] === undefined ? undefined : baseUrl(string(obj, 'upstream', path, ''), 'hub.provisioning.upstream');
+  return {
+    upstream,
+    insecure: boolean(obj, 'insecure', path, d.insecure),
+    maxBytes: integer(obj, 'maxBytes', path, d.maxBytes, 1024, 1024 * 1024 * 1024),
+    timeoutMs: duration(obj, 'timeout', path, d.timeoutMs),
+  };
+}
+
+/** An http:// or https:// URL that paths are appended to: no query or fragment (user:password@ is sent as Basic auth). */
+function baseUrl(value: string, path: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(path, `'${value}' is not a URL (example: https://pbx.example.net/provisioning/)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(path, `must be an http:// or https:// URL, not ${url.protocol}`);
+  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) throw new ConfigError(path, 'must not have a query or a fragment (file paths are appended to it)');
+  return value;
 }
 
 /** `hub.pbx`, `hub.sip`, `hub.media`: the call path, enabled by `hub.pbx`. */

@@ -1,7 +1,7 @@
 /**
  * The provisioning relay: the URL handed to phones points here. Each request is checked (path,
  * approval), fetched once from the upstream (the PBX's provisioning server, directly over
- * HTTP(S) now and through the tunnel later: `UpstreamFetcher` is injected), cached, and served
+ * HTTP(S), or through the tunnel to the hub: `UpstreamFetcher` is injected), cached, and served
  * with the registrar rewritten to the agent's address on the phone's LAN.
  *
  * Single flight: concurrent requests for the same file share one upstream fetch, so a reboot
@@ -20,10 +20,16 @@ export interface UpstreamResult {
   readonly body: Buffer;
 }
 
+/** Who a fetch is for, as far as the relay knows: for the upstream's log (the hub names the phone). */
+export interface FetchContext {
+  /** The MAC of the phone that asked first (later askers share the fetch). */
+  readonly mac?: string;
+}
+
 /** Where files come from: the PBX's provisioning server, the tunnel, or a local template folder. */
 export interface UpstreamFetcher {
   /** `path` is relative (no leading "/"), `query` empty or starting with "?". Rejects on network failure. */
-  fetch(path: string, query: string): Promise<UpstreamResult>;
+  fetch(path: string, query: string, context?: FetchContext): Promise<UpstreamResult>;
 }
 
 export interface RelayOptions {
@@ -91,7 +97,7 @@ export class ProvisioningRelay {
     }
     let result: UpstreamResult;
     try {
-      result = await this.#get(checked.path, checked.query);
+      result = await this.#get(checked.path, checked.query, phone?.mac === undefined ? {} : { mac: phone.mac });
     } catch (error) {
       this.stats.upstreamErrors++;
       this.#o.log.warn({ path: checked.path, err: describeError(error) }, 'provisioning upstream failed (502)');
@@ -124,7 +130,7 @@ export class ProvisioningRelay {
     return undefined;
   }
 
-  #get(path: string, query: string): Promise<UpstreamResult> {
+  #get(path: string, query: string, context: FetchContext): Promise<UpstreamResult> {
     const key = `${path}${query}`;
     const hit = this.#cache.get(key);
     if (hit !== undefined && hit.expires > this.#o.clock.now()) {
@@ -137,7 +143,7 @@ export class ProvisioningRelay {
       return running;
     }
     this.stats.upstreamFetches++;
-    const p = this.#o.upstream.fetch(path, query).then(
+    const p = this.#o.upstream.fetch(path, query, context).then(
       (result) => {
         this.#inflight.delete(key);
         if (result.status === 200) this.#store(key, result);

@@ -7,7 +7,7 @@ import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import type { PortRange } from '../media/index.js';
 import { listenTunnelTls, type TunnelCredentials, type TunnelListener } from '../net/index.js';
 import type { TransportTarget } from '../sip/index.js';
-import { createTunnelServer, type TunnelServer } from '../tunnel/index.js';
+import { StreamDispatcher, createTunnelServer, type TunnelServer } from '../tunnel/index.js';
 import { HubSbc, type SipListenOptions } from './services.js';
 
 export interface SbcHubServiceOptions {
@@ -28,21 +28,26 @@ export interface SbcHubService {
   close(): Promise<void>;
   listeners(): readonly { name: string; address: string; port: number }[];
   readonly server: TunnelServer;
+  /** Every stream an agent opens goes through it (PROTOCOL.md "Stream purpose"). */
+  readonly streams: StreamDispatcher;
   sbc(): HubSbc | undefined;
 }
 
 export function sbcHubService(o: SbcHubServiceOptions): SbcHubService {
   const logger = o.logger ?? silentLogger;
   const server = createTunnelServer({ clock: o.clock, identity: o.identity, logger });
+  const streams = new StreamDispatcher({ clock: o.clock, logger });
+  server.on('session', (session) => session.on('stream', (stream) => streams.accept(session, stream)));
   let listener: TunnelListener | undefined;
   let sbc: HubSbc | undefined;
   let closed: Promise<void> | undefined;
   return {
     name: 'sbc',
     server,
+    streams,
     sbc: () => sbc,
     async start() {
-      sbc = await HubSbc.start({ clock: o.clock, logger, tunnel: server, sip: o.sip, pbx: o.pbx, mediaAddress: o.mediaAddress, mediaPorts: o.mediaPorts });
+      sbc = await HubSbc.start({ clock: o.clock, logger, streams, sip: o.sip, pbx: o.pbx, mediaAddress: o.mediaAddress, mediaPorts: o.mediaPorts });
       listener = await listenTunnelTls({ ...o.credentials, host: o.tunnel.host, port: o.tunnel.port, onCarriage: (c) => server.accept(c) });
     },
     listeners() {
@@ -54,6 +59,7 @@ export function sbcHubService(o: SbcHubServiceOptions): SbcHubService {
       closed ??= (async () => {
         await listener?.close();
         for (const s of server.sessions()) s.close();
+        streams.close();
         await sbc?.close();
       })();
       return closed;
@@ -64,8 +70,8 @@ export function sbcHubService(o: SbcHubServiceOptions): SbcHubService {
 export interface HubCallPathServiceOptions {
   readonly clock: Clock;
   readonly logger?: Logger;
-  /** The hub's tunnel server (hubTunnelService().server): the call path takes its sessions. */
-  readonly server: TunnelServer;
+  /** The hub's stream dispatcher (hubTunnelService().streams): the call path takes the `sip/1` streams. */
+  readonly streams: StreamDispatcher;
   readonly sip: SipListenOptions;
   readonly pbx: TransportTarget;
   readonly mediaAddress: string;
@@ -74,16 +80,16 @@ export interface HubCallPathServiceOptions {
 
 /**
  * The call path alone, on a tunnel server the hub already runs: add it after the tunnel service,
- * `hub.add(hubCallPathService({ server: tunnel.server, ... }))`.
+ * `hub.add(hubCallPathService({ streams: tunnel.streams, ... }))`.
  */
-export function hubCallPathService(o: HubCallPathServiceOptions): Omit<SbcHubService, 'server'> {
+export function hubCallPathService(o: HubCallPathServiceOptions): Omit<SbcHubService, 'server' | 'streams'> {
   let sbc: HubSbc | undefined;
   let closed: Promise<void> | undefined;
   return {
     name: 'call-path',
     sbc: () => sbc,
     async start() {
-      sbc = await HubSbc.start({ clock: o.clock, logger: o.logger ?? silentLogger, tunnel: o.server, sip: o.sip, pbx: o.pbx, mediaAddress: o.mediaAddress, mediaPorts: o.mediaPorts });
+      sbc = await HubSbc.start({ clock: o.clock, logger: o.logger ?? silentLogger, streams: o.streams, sip: o.sip, pbx: o.pbx, mediaAddress: o.mediaAddress, mediaPorts: o.mediaPorts });
     },
     listeners() {
       const sip = sbc?.stack.transport.localAddress(sbc.transport());

@@ -7,12 +7,12 @@ import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { PortPool, openUdpRelayLeg, type PortRange } from '../media/index.js';
 import { bindUdp, listenTcp, listenTls, tcpConnector, type DatagramSocket, type StreamListener } from '../net/index.js';
 import { SipStack, SipTransportLayer, type SipTransportName, type TransportTarget } from '../sip/index.js';
-import type { TunnelClient, TunnelServer, TunnelSession } from '../tunnel/index.js';
+import { openLabeledStream, type StreamDispatcher, type TunnelClient, type TunnelSession } from '../tunnel/index.js';
 import { AgentCallPath } from './agent-side.js';
 import { CallMedia, type CallLegInfo } from './call-media.js';
 import { HubCallPath } from './hub-side.js';
 import { RegistrationCache, type Binding } from './registrations.js';
-import { SipTunnelLink } from './sip-link.js';
+import { SIP_STREAM_LABEL, SipTunnelLink } from './sip-link.js';
 
 export interface SipListenOptions {
   readonly address: string;
@@ -108,7 +108,7 @@ export class AgentSbc {
     const registrations = new RegistrationCache({ clock: o.clock, ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }) });
     const callPath = new AgentCallPath({ clock: o.clock, stack, media, registrations, logger });
     // One SIP stream per tunnel session; a resumed session keeps it, a new session gets a new one.
-    const attach = (session: TunnelSession): void => callPath.attach(new SipTunnelLink(session, session.openStream(), logger));
+    const attach = (session: TunnelSession): void => callPath.attach(new SipTunnelLink(session, openLabeledStream(session, SIP_STREAM_LABEL), logger));
     attach(o.tunnel.session);
     o.tunnel.on('session', attach);
     return new AgentSbc(stack, callPath, media, registrations);
@@ -131,7 +131,8 @@ export class AgentSbc {
 export interface HubSbcOptions {
   readonly clock: Clock;
   readonly logger?: Logger;
-  readonly tunnel: TunnelServer;
+  /** The hub's stream dispatcher: the call path takes the streams labelled SIP_STREAM_LABEL. */
+  readonly streams: StreamDispatcher;
   /** The hub's SIP address toward the PBX. */
   readonly sip: SipListenOptions;
   readonly pbx: TransportTarget;
@@ -144,11 +145,13 @@ export class HubSbc {
   readonly stack: SipStack;
   readonly callPath: HubCallPath;
   readonly media: CallMedia;
+  readonly #unregister: () => void;
 
-  private constructor(stack: SipStack, callPath: HubCallPath, media: CallMedia) {
+  private constructor(stack: SipStack, callPath: HubCallPath, media: CallMedia, unregister: () => void) {
     this.stack = stack;
     this.callPath = callPath;
     this.media = media;
+    this.#unregister = unregister;
   }
 
   static async start(o: HubSbcOptions): Promise<HubSbc> {
@@ -156,15 +159,13 @@ export class HubSbc {
     const media = mediaFor(o.clock, o.mediaAddress, o.mediaPorts, false);
     const stack = await openStack(o.clock, logger, o.sip);
     const callPath = new HubCallPath({ clock: o.clock, stack, media, pbx: o.pbx, logger });
-    o.tunnel.on('session', (session) => {
+    const unregister = o.streams.register(SIP_STREAM_LABEL, (stream, session) => {
       const identity = session.peerIdentity;
-      session.on('stream', (stream) => {
-        const link = new SipTunnelLink(session, stream, logger);
-        callPath.attach(identity, link);
-        session.on('close', () => callPath.detach(identity, link));
-      });
+      const link = new SipTunnelLink(session, stream, logger);
+      callPath.attach(identity, link);
+      session.on('close', () => callPath.detach(identity, link));
     });
-    return new HubSbc(stack, callPath, media);
+    return new HubSbc(stack, callPath, media, unregister);
   }
 
   transport(): SipTransportName {
@@ -176,6 +177,7 @@ export class HubSbc {
   }
 
   async close(): Promise<void> {
+    this.#unregister();
     this.callPath.close();
     await this.stack.close();
   }

@@ -4,11 +4,16 @@
  * so no Content-Length framing is needed). One multiplexed stream rather than one per phone flow:
  * SIP is small and rare next to RTP, the per-flow context lives in the agent's tables anyway, and a
  * single stream keeps the order of the messages of a dialog that moves between phone flows.
+ * The agent opens it with the label SIP_STREAM_LABEL (PROTOCOL.md "Stream purpose"); the hub's
+ * stream dispatcher has read the label before the stream reaches this link.
  */
 import type { Logger } from '../core/index.js';
 import { parseMessage, serializeMessage, type SipMessage } from '../sip/index.js';
 import type { TunnelSession, TunnelStream } from '../tunnel/index.js';
 import type { ChannelSource } from './call-media.js';
+
+/** The first message of the SIP stream (PROTOCOL.md "Stream purpose"). */
+export const SIP_STREAM_LABEL = 'sip/1';
 
 export class SipTunnelLink {
   readonly channels: ChannelSource;

@@ -5,8 +5,10 @@
  *
  *   // hub
  *   const server = createTunnelServer({ clock, identity: 'hub', authorize: (peer) => revoked(peer) });
+ *   const streams = new StreamDispatcher({ clock });
+ *   streams.register('sip/1', (stream, session) => ...);   // PROTOCOL.md "Stream purpose"
  *   server.on('session', (session) => {
- *     session.on('stream', (stream) => ...);        // SIP flow from the agent
+ *     session.on('stream', (stream) => streams.accept(session, stream));
  *     session.on('channel', (channel) => ...);      // RTP/RTCP from the agent
  *     session.pushConfig(snapshot);
  *   });
@@ -18,7 +20,7 @@
  *     tls: { host: hub, port: 5090 }, wssUrl: tunnelWssUrl(hub, 443) }) });
  *   client.onConfig(({ data }) => ...);
  *   client.start();
- *   const stream = client.openStream();             // survives a resume
+ *   const stream = openLabeledStream(client, 'sip/1');   // survives a resume
  *   const channel = client.openChannel('call-17/audio');
  *   channel.send(rtp);                              // or client.sendDatagram(channel.id, rtp)
  */
@@ -35,6 +37,19 @@ export { TunnelStream, INITIAL_WINDOW, type StreamEvents } from './stream.js';
 export { TunnelChannel, DEFAULT_CHANNEL_QUEUE, type ChannelCounters, type ChannelEvents } from './channel.js';
 export { Link, type LinkCounters } from './link.js';
 export { TunnelSession } from './session.js';
+export {
+  DEFAULT_LABEL_TIMEOUT_MS,
+  MAX_STREAM_LABEL_BYTES,
+  StreamDispatcher,
+  decodeStreamLabel,
+  encodeStreamLabel,
+  isStreamLabel,
+  openLabeledStream,
+  type StreamDispatchStats,
+  type StreamDispatcherOptions,
+  type StreamHandler,
+  type StreamRefusal,
+} from './stream-dispatcher.js';
 export type { DisconnectReason, SessionCloseInfo, SessionEvents, SessionOptions, SessionRole, SessionState } from './session-types.js';
 export { TunnelClient, type TunnelClientEvents, type TunnelClientOptions, type TunnelClientState } from './client.js';
 export { TunnelServer, DEFAULT_MAX_SESSIONS, DEFAULT_RESUME_WINDOW_MS, type TunnelServerEvents, type TunnelServerOptions } from './server.js';

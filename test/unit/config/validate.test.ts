@@ -44,6 +44,25 @@ test('every invalid field is refused with its path named', () => {
     ['lockout window', { hub: { lockout: { window: 'soon' } } }, 'hub.lockout.window'],
     ['lockout delays reversed', { hub: { lockout: { baseDelay: '5s', maxDelay: '1s' } } }, 'hub.lockout.maxDelay'],
     ['unknown lockout field', { hub: { lockout: { max: 1 } } }, 'hub.lockout.max'],
+    ['provisioning not a mapping', { hub: { provisioning: 'https://pbx/' } }, 'hub.provisioning'],
+    ['unknown provisioning field', { hub: { provisioning: { url: 'https://pbx/' } } }, 'hub.provisioning.url'],
+    ['provisioning upstream empty', { hub: { provisioning: { upstream: '' } } }, 'hub.provisioning.upstream'],
+    ['provisioning upstream a number', { hub: { provisioning: { upstream: 80 } } }, 'hub.provisioning.upstream'],
+    ['provisioning upstream not a URL', { hub: { provisioning: { upstream: 'pbx.example.net/prov' } } }, 'hub.provisioning.upstream'],
+    ['provisioning upstream ftp', { hub: { provisioning: { upstream: 'ftp://pbx.example.net/' } } }, 'hub.provisioning.upstream'],
+    ['provisioning upstream tftp', { hub: { provisioning: { upstream: 'tftp://192.0.2.50/' } } }, 'hub.provisioning.upstream'],
+    ['provisioning upstream file', { hub: { provisioning: { upstream: 'file:///etc/' } } }, 'hub.provisioning.upstream'],
+    ['provisioning upstream with a query', { hub: { provisioning: { upstream: 'https://pbx/prov?token=1' } } }, 'hub.provisioning.upstream'],
+    ['provisioning upstream with a fragment', { hub: { provisioning: { upstream: 'https://pbx/prov#x' } } }, 'hub.provisioning.upstream'],
+    ['provisioning insecure as text', { hub: { provisioning: { insecure: 'yes' } } }, 'hub.provisioning.insecure'],
+    ['provisioning insecure as a number', { hub: { provisioning: { insecure: 1 } } }, 'hub.provisioning.insecure'],
+    ['provisioning maxBytes zero', { hub: { provisioning: { maxBytes: 0 } } }, 'hub.provisioning.maxBytes'],
+    ['provisioning maxBytes fraction', { hub: { provisioning: { maxBytes: 4096.5 } } }, 'hub.provisioning.maxBytes'],
+    ['provisioning maxBytes as text', { hub: { provisioning: { maxBytes: '16M' } } }, 'hub.provisioning.maxBytes'],
+    ['provisioning maxBytes above 1 GiB', { hub: { provisioning: { maxBytes: 2 ** 31 } } }, 'hub.provisioning.maxBytes'],
+    ['provisioning timeout a number', { hub: { provisioning: { timeout: 15 } } }, 'hub.provisioning.timeout'],
+    ['provisioning timeout zero', { hub: { provisioning: { timeout: '0s' } } }, 'hub.provisioning.timeout'],
+    ['provisioning timeout without unit', { hub: { provisioning: { timeout: '15' } } }, 'hub.provisioning.timeout'],
     ['agent timeout', { agent: { enrollTimeout: '1y' } }, 'agent.enrollTimeout'],
     ['unknown agent field', { agent: { url: 'x' } }, 'agent.url'],
   ];
@@ -104,6 +123,23 @@ test('the JSON schema lists exactly the fields the validator knows', () => {
   }
   assert.deepEqual(Object.keys(schema.properties).sort(), ['agent', 'hub', 'log', 'stateDir']);
   assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['drainTimeout', 'enrollTimeout', 'lan', 'media', 'pnp', 'sip', 'stun', 'upstreamExpires']);
-  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['altNames', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'publicName', 'sip', 'tunnel', 'wss']);
+  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['altNames', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'provisioning', 'publicName', 'sip', 'tunnel', 'wss']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['lockout']?.properties ?? {}).sort(), ['baseDelay', 'duration', 'maxDelay', 'maxFailures', 'window']);
+  assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['provisioning']?.properties ?? {}).sort(), ['insecure', 'maxBytes', 'timeout', 'upstream']);
+});
+
+test('hub.provisioning: defaults without it; upstream URL, insecure, maxBytes and timeout converted', () => {
+  assert.deepEqual(validateConfig({}).hub.provisioning, { upstream: undefined, insecure: false, maxBytes: 16 * 1024 * 1024, timeoutMs: 15_000 });
+  assert.deepEqual(validateConfig({ hub: { provisioning: {} } }).hub.provisioning, DEFAULT_CONFIG.hub.provisioning);
+  const table: Array<[Record<string, unknown>, typeof DEFAULT_CONFIG.hub.provisioning]> = [
+    [{ upstream: 'http://192.0.2.50/prov/' }, { ...DEFAULT_CONFIG.hub.provisioning, upstream: 'http://192.0.2.50/prov/' }],
+    [{ upstream: 'https://pbx.example.net:8443/p', insecure: true }, { ...DEFAULT_CONFIG.hub.provisioning, upstream: 'https://pbx.example.net:8443/p', insecure: true }],
+    [{ upstream: 'https://prov:secret@[2001:db8::5]/', maxBytes: 1024, timeout: '2m' }, { upstream: 'https://prov:secret@[2001:db8::5]/', insecure: false, maxBytes: 1024, timeoutMs: 120_000 }],
+    [{ insecure: false, timeout: '500ms' }, { ...DEFAULT_CONFIG.hub.provisioning, timeoutMs: 500 }],
+  ];
+  for (const [provisioning, expected] of table) assert.deepEqual(validateConfig({ hub: { provisioning } }).hub.provisioning, expected, JSON.stringify(provisioning));
+  // Served with or without the call path: the two sections are independent.
+  const both = validateConfig({ hub: { provisioning: { upstream: 'http://192.0.2.50/' }, pbx: { host: '192.0.2.50' }, sip: { listen: '192.0.2.10' } } });
+  assert.equal(both.hub.provisioning.upstream, 'http://192.0.2.50/');
+  assert.equal(both.hub.callPath?.pbx.host, '192.0.2.50');
 });
