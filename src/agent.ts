@@ -1,9 +1,10 @@
 /**
  * The agent's composition root: the tunnel client toward the hub, the SBC call path for the LAN
  * phones, and (with `lan`) the LAN services beside it on the same SIP socket: plug-and-play, the
- * provisioning relay and STUN (agent-lan.ts). Start order: tunnel client → SIP socket → LAN
- * services → SIP stack and call path → calls file; a step that fails closes the ones before it.
- * close() reverses the order and is idempotent.
+ * provisioning relay and STUN (agent-lan.ts). Each LAN gets a call path of its own (its SIP stack,
+ * media on its address, its SIP stream in the tunnel: the hub sees each LAN as a SIP peer). Start
+ * order: tunnel client → SIP sockets → LAN services → SIP stacks and call paths → tunnel start →
+ * calls file; a step that fails closes the ones before it. close() reverses it and is idempotent.
  */
 import { bindExplained } from './bind-explained.js';
 import { componentLogger, realClock, type Clock, type Logger, type Timer } from './core/index.js';
@@ -12,7 +13,7 @@ import type { PortRange } from './media/index.js';
 import { bindUdp, claimDatagrams, tunnelConnector, type ChosenLan, type DatagramSocket, type TunnelCredentials } from './net/index.js';
 import { writeFileAtomic } from './platform/index.js';
 import type { UpstreamFetcher } from './pnp/index.js';
-import { AgentSbc, callsReport, type SipListenOptions } from './sbc/index.js';
+import { AgentSbc, MAX_AGENT_LANS, callsReport, type CallReport, type SipListenOptions } from './sbc/index.js';
 import { createTunnelClient, type TunnelClient } from './tunnel/index.js';
 import { LanServices } from './agent-lan.js';
 
@@ -23,7 +24,7 @@ export type AgentTunnelSource =
 
 /** The LAN services to run beside the call path (sbc-agent run). */
 export interface AgentLanOptions {
-  /** Every LAN served; the call path is on the first (`sip.address`). */
+  /** Every LAN served, each with its own call path, plug-and-play and STUN; the first is `sip.address`. */
   readonly lans: readonly ChosenLan[];
   readonly stateDir: string;
   readonly pnp: AgentPnpConfig;
@@ -62,23 +63,29 @@ async function bindSipSockets(lans: readonly ChosenLan[], port: number): Promise
 
 export class Agent {
   readonly tunnel: TunnelClient;
-  readonly sbc: AgentSbc;
+  /** One call path per LAN, in the order of the LANs (the first is the `sip.address` one). */
+  readonly sbcs: readonly AgentSbc[];
   readonly lan: LanServices | undefined;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #ownsTunnel: boolean;
-  readonly #pnpOnlySockets: readonly DatagramSocket[];
   #timer: Timer | undefined;
   #closed: Promise<void> | undefined;
 
-  private constructor(tunnel: TunnelClient, ownsTunnel: boolean, sbc: AgentSbc, lan: LanServices | undefined, pnpOnlySockets: readonly DatagramSocket[], clock: Clock, logger: Logger) {
+  private constructor(tunnel: TunnelClient, ownsTunnel: boolean, sbcs: readonly AgentSbc[], lan: LanServices | undefined, clock: Clock, logger: Logger) {
     this.tunnel = tunnel;
     this.#ownsTunnel = ownsTunnel;
-    this.sbc = sbc;
+    this.sbcs = sbcs;
     this.lan = lan;
-    this.#pnpOnlySockets = pnpOnlySockets;
     this.#clock = clock;
     this.#logger = logger;
+  }
+
+  /** The first LAN's call path. */
+  get sbc(): AgentSbc {
+    const first = this.sbcs[0];
+    if (first === undefined) throw new Error('the agent has no call path');
+    return first;
   }
 
   static async start(o: AgentOptions): Promise<Agent> {
@@ -93,49 +100,66 @@ export class Agent {
       connect: tunnelConnector({ ...source.credentials, tls: source.hub, ...(source.wssUrl === undefined ? {} : { wssUrl: source.wssUrl }) }),
     });
     let lan: LanServices | undefined;
-    let sip = o.sip;
     let sipSockets = new Map<string, DatagramSocket>();
+    const sbcs: AgentSbc[] = [];
     try {
+      // Without LAN services: one call path on `sip.address`, its sockets bound by the stack.
+      let paths: { address: string; sip: SipListenOptions }[] = [{ address: o.sip.address, sip: o.sip }];
       if (o.lan !== undefined && o.sip.udpPort !== undefined) {
         const port = o.sip.udpPort;
+        if (o.lan.lans.length > MAX_AGENT_LANS) throw new Error(`at most ${MAX_AGENT_LANS} LANs (${o.lan.lans.length} given)`);
         sipSockets = await bindSipSockets(o.lan.lans, port);
-        lan = await LanServices.open({ clock, logger: o.logger, sipSockets, sipPort: port, ...o.lan });
-        const services = lan;
-        const callPathSocket = sipSockets.get(o.sip.address);
-        if (callPathSocket !== undefined) {
-          sip = { ...o.sip, udpSocket: claimDatagrams(callPathSocket, (data, from) => services.claim(data, from)), onStunDatagram: (data, from, via) => services.handleStun(data, from, via) };
-        }
+        const services = await LanServices.open({ clock, logger: o.logger, sipSockets, sipPort: port, ...o.lan });
+        lan = services;
+        // Every LAN gets its call path on its own SIP socket, shared with plug-and-play and STUN.
+        paths = o.lan.lans.map((l) => {
+          const socket = sipSockets.get(l.address);
+          if (socket === undefined) throw new Error(`no SIP socket on ${l.address}`);
+          return {
+            address: l.address,
+            sip: {
+              ...o.sip,
+              address: l.address,
+              udpSocket: claimDatagrams(socket, (data, from) => services.claim(data, from)),
+              onStunDatagram: (data, from, via) => services.handleStun(data, from, via),
+            },
+          };
+        });
       }
-      // The other LANs' SIP sockets serve plug-and-play only: their datagrams go to the responder.
-      for (const [address, socket] of sipSockets) {
-        const services = lan;
-        if (address !== o.sip.address && services !== undefined) socket.onMessage((data, from) => void services.claim(data, from));
+      for (const [lanIndex, path] of paths.entries()) {
+        sbcs.push(await AgentSbc.start({
+          clock,
+          logger: componentLogger(o.logger, 'sbc'),
+          sip: path.sip,
+          mediaAddress: path.address === o.sip.address ? o.mediaAddress : path.address,
+          mediaPorts: o.mediaPorts,
+          tunnel,
+          lanIndex,
+          ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }),
+        }));
       }
-      const sbc = await AgentSbc.start({
-        clock,
-        logger: componentLogger(o.logger, 'sbc'),
-        sip,
-        mediaAddress: o.mediaAddress,
-        mediaPorts: o.mediaPorts,
-        tunnel,
-        ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }),
-      });
       if (owned) tunnel.start();
-      const pnpOnly = [...sipSockets].filter(([address]) => address !== o.sip.address).map(([, s]) => s);
-      const agent = new Agent(tunnel, owned, sbc, lan, pnpOnly, clock, logger);
+      const agent = new Agent(tunnel, owned, sbcs, lan, clock, logger);
       if (o.callsFile !== undefined) agent.#publish(o.callsFile);
       return agent;
     } catch (error) {
+      for (const sbc of sbcs) await sbc.close();
       await lan?.close();
+      // The stacks closed their sockets; the rest were never handed to a stack.
       await Promise.all([...sipSockets.values()].map((s) => s.close()));
       if (owned) tunnel.close();
       throw error;
     }
   }
 
+  async #report(): Promise<CallReport> {
+    const reports = await Promise.all(this.sbcs.map((s) => s.calls()));
+    return { side: 'agent', legs: reports.flatMap((r) => r.legs) };
+  }
+
   #publish(path: string): void {
     const write = async (): Promise<void> => {
-      const doc = callsReport(await this.sbc.calls(), this.#clock.wallNow());
+      const doc = callsReport(await this.#report(), this.#clock.wallNow());
       await writeFileAtomic(path, `${JSON.stringify(doc)}\n`);
     };
     this.#timer = this.#clock.setInterval(() => {
@@ -146,26 +170,30 @@ export class Agent {
   /** The phones registered through the agent now, with the time left on their own registration. */
   registeredPhones(): { aor: string; userAgent: string | null; expiresInS: number }[] {
     const now = this.#clock.now();
-    return this.sbc.bindings().filter((b) => b.expiresAt > now).map((b) => ({ aor: b.aor, userAgent: b.userAgent ?? null, expiresInS: Math.round((b.expiresAt - now) / 1000) }));
+    return this.sbcs.flatMap((s) => s.bindings()).filter((b) => b.expiresAt > now).map((b) => ({ aor: b.aor, userAgent: b.userAgent ?? null, expiresInS: Math.round((b.expiresAt - now) / 1000) }));
   }
 
   /** New calls get 503 from now on; calls up go on (sbc-agent drain, SIGTERM). */
   drain(): void {
-    this.sbc.callPath.drain();
+    for (const sbc of this.sbcs) sbc.callPath.drain();
+  }
+
+  /** Calls refused while draining, on every LAN. */
+  get refusedDraining(): number {
+    return this.sbcs.reduce((n, s) => n + s.callPath.counters.refusedDraining, 0);
   }
 
   /** Calls with media anchored here (both directions of a call count once). */
   async activeCalls(): Promise<number> {
-    const report = await this.sbc.calls();
+    const report = await this.#report();
     return new Set(report.legs.map((l) => l.callId)).size;
   }
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#timer?.cancel();
-      await this.sbc.close();
+      for (const sbc of this.sbcs) await sbc.close();
       await this.lan?.close();
-      await Promise.all(this.#pnpOnlySockets.map((s) => s.close()));
       if (this.#ownsTunnel) this.tunnel.close();
     })();
     return this.#closed;

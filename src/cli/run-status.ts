@@ -19,14 +19,14 @@ export interface RunStatusSources {
 export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus[]; parts: Record<string, unknown> } {
   const settings = s.settings();
   const a = settings.agent;
-  const primary = settings.lans[0]?.address;
   const lan = s.agent.lan;
   const stats = lan?.stats();
-  const transport = s.agent.sbc.stack.transport;
   const listeners: ListenerStatus[] = [];
-  for (const t of ['UDP', 'TCP', 'TLS'] as const) {
-    const local = transport.localAddress(t);
-    if (local !== undefined) listeners.push({ name: `sip-${t.toLowerCase()}`, address: local.address, port: local.port });
+  for (const sbc of s.agent.sbcs) {
+    for (const t of ['UDP', 'TCP', 'TLS'] as const) {
+      const local = sbc.stack.transport.localAddress(t);
+      if (local !== undefined) listeners.push({ name: `sip-${t.toLowerCase()}`, address: local.address, port: local.port });
+    }
   }
   listeners.push(...(lan?.listeners() ?? []));
   const phones = s.agent.registeredPhones();
@@ -34,13 +34,13 @@ export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus
     listeners,
     parts: {
       mode: s.mode(),
-      lans: settings.lans.map((l) => ({ name: l.name, address: l.address, netmask: l.netmask, reason: l.reason, callPath: l.address === primary })),
+      lans: settings.lans.map((l) => ({ name: l.name, address: l.address, netmask: l.netmask, reason: l.reason })),
       pnp: stats === undefined ? undefined : { policy: lan?.inbox.policy, ...stats.pnp, phones: stats.phones },
       provisioning: { source: a.pnp.provisioning.kind, relay: stats?.relay },
       stun: { port: a.stun.port, sipPort: true, counters: stats?.stun },
       nat: s.nat(),
       registrations: { count: phones.length, phones },
-      calls: { active: s.activeCalls(), refusedDraining: s.agent.sbc.callPath.counters.refusedDraining },
+      calls: { active: s.activeCalls(), refusedDraining: s.agent.refusedDraining },
     },
   };
 }

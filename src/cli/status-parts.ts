@@ -18,7 +18,7 @@ export function partLines(parts: Parts | undefined): string[] {
   const lines = [`  mode:        ${String(parts['mode'] ?? 'normal')}`];
   const lans = Array.isArray(parts['lans']) ? (parts['lans'] as unknown[]).map(obj) : [];
   for (const [i, l] of lans.entries()) {
-    lines.push(`  ${i === 0 ? 'LANs:       ' : '           '} ${String(l['name'])} ${String(l['address'])}${l['callPath'] === true ? ' (calls)' : ''}: ${String(l['reason'])}`);
+    lines.push(`  ${i === 0 ? 'LANs:       ' : '           '} ${String(l['name'])} ${String(l['address'])}: ${String(l['reason'])}`);
   }
   const pnp = obj(parts['pnp']);
   if (parts['pnp'] !== undefined) {

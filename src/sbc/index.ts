@@ -3,7 +3,7 @@ export { AgentCallPath, type AgentCallPathOptions } from './agent-side.js';
 export { HubCallPath, agentKeyOf, cancelFor, type HubCallPathOptions } from './hub-side.js';
 export { CHANNEL_ATTRIBUTE, CallMedia, type CallLegInfo, type CallMediaOptions, type ChannelSource } from './call-media.js';
 export { RegistrationCache, aorOf, digestUsername, requestedExpires, type Binding, type RegistrationCacheOptions } from './registrations.js';
-export { SipTunnelLink } from './sip-link.js';
+export { MAX_AGENT_LANS, SipTunnelLink, sipPeerName, sipStreamLabel } from './sip-link.js';
 export { SHARED_EVENT_PACKAGES, SharedSubscriptions, type SharedSubscriptionsOptions } from './subscriptions.js';
 export { TUNNEL_HOST, callIdOf, headerList, mapContacts, phoneTag } from './sip-edit.js';
 export { AgentSbc, HubSbc, type AgentSbcOptions, type CallReport, type HubSbcOptions, type SipListenOptions } from './services.js';

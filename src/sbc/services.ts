@@ -12,7 +12,7 @@ import { AgentCallPath } from './agent-side.js';
 import { CallMedia, type CallLegInfo } from './call-media.js';
 import { HubCallPath } from './hub-side.js';
 import { RegistrationCache, type Binding } from './registrations.js';
-import { SIP_STREAM_LABEL, SipTunnelLink } from './sip-link.js';
+import { MAX_AGENT_LANS, SipTunnelLink, sipPeerName, sipStreamLabel } from './sip-link.js';
 
 export interface SipListenOptions {
   readonly address: string;
@@ -86,6 +86,8 @@ export interface AgentSbcOptions {
   readonly tunnel: TunnelClient;
   /** Upstream registration lifetime, seconds. */
   readonly upstreamExpires?: number;
+  /** Which of the agent's LANs this call path serves (its SIP stream label); default 0. */
+  readonly lanIndex?: number;
 }
 
 export class AgentSbc {
@@ -108,7 +110,8 @@ export class AgentSbc {
     const registrations = new RegistrationCache({ clock: o.clock, ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }) });
     const callPath = new AgentCallPath({ clock: o.clock, stack, media, registrations, logger });
     // One SIP stream per tunnel session; a resumed session keeps it, a new session gets a new one.
-    const attach = (session: TunnelSession): void => callPath.attach(new SipTunnelLink(session, openLabeledStream(session, SIP_STREAM_LABEL), logger));
+    const label = sipStreamLabel(o.lanIndex ?? 0);
+    const attach = (session: TunnelSession): void => callPath.attach(new SipTunnelLink(session, openLabeledStream(session, label), logger));
     attach(o.tunnel.session);
     o.tunnel.on('session', attach);
     return new AgentSbc(stack, callPath, media, registrations);
@@ -131,7 +134,7 @@ export class AgentSbc {
 export interface HubSbcOptions {
   readonly clock: Clock;
   readonly logger?: Logger;
-  /** The hub's stream dispatcher: the call path takes the streams labelled SIP_STREAM_LABEL. */
+  /** The hub's stream dispatcher: the call path takes the SIP streams of every LAN of an agent (sipStreamLabel). */
   readonly streams: StreamDispatcher;
   /** The hub's SIP address toward the PBX. */
   readonly sip: SipListenOptions;
@@ -159,13 +162,16 @@ export class HubSbc {
     const media = mediaFor(o.clock, o.mediaAddress, o.mediaPorts, false);
     const stack = await openStack(o.clock, logger, o.sip);
     const callPath = new HubCallPath({ clock: o.clock, stack, media, pbx: o.pbx, logger });
-    const unregister = o.streams.register(SIP_STREAM_LABEL, (stream, session) => {
-      const identity = session.peerIdentity;
+    // One SIP stream per LAN of the agent; each LAN is a SIP peer of its own toward the PBX.
+    const unregisters = Array.from({ length: MAX_AGENT_LANS }, (_, lan) => o.streams.register(sipStreamLabel(lan), (stream, session) => {
+      const peer = sipPeerName(session.peerIdentity, lan);
       const link = new SipTunnelLink(session, stream, logger);
-      callPath.attach(identity, link);
-      session.on('close', () => callPath.detach(identity, link));
+      callPath.attach(peer, link);
+      session.on('close', () => callPath.detach(peer, link));
+    }));
+    return new HubSbc(stack, callPath, media, () => {
+      for (const unregister of unregisters) unregister();
     });
-    return new HubSbc(stack, callPath, media, unregister);
   }
 
   transport(): SipTransportName {

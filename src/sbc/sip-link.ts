@@ -15,6 +15,23 @@ import type { ChannelSource } from './call-media.js';
 /** The first message of the SIP stream (PROTOCOL.md "Stream purpose"). */
 export const SIP_STREAM_LABEL = 'sip/1';
 
+/** LANs one agent may serve, each with its own SIP stream (PROTOCOL.md "Stream purpose"). */
+export const MAX_AGENT_LANS = 8;
+
+/** The SIP stream label of an agent's LAN: `sip/1` for the first (index 0), `sip-lanN/1` for the Nth. */
+export function sipStreamLabel(lanIndex: number): string {
+  if (!Number.isInteger(lanIndex) || lanIndex < 0 || lanIndex >= MAX_AGENT_LANS) throw new RangeError(`LAN index ${lanIndex} is not 0..${MAX_AGENT_LANS - 1}`);
+  return lanIndex === 0 ? SIP_STREAM_LABEL : `sip-lan${lanIndex + 1}/1`;
+}
+
+/**
+ * The name the hub gives one LAN of an agent as a SIP peer: the SBC identity for the first LAN,
+ * `<identity>.lanN` for the others (so each LAN's registrations and dialogs route back to it).
+ */
+export function sipPeerName(identity: string, lanIndex: number): string {
+  return lanIndex === 0 ? identity : `${identity}.lan${lanIndex + 1}`;
+}
+
 export class SipTunnelLink {
   readonly channels: ChannelSource;
   readonly #stream: TunnelStream;

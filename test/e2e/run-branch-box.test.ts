@@ -109,7 +109,7 @@ interface AgentStatus {
   tunnels: { state: string }[];
   parts: {
     mode: string;
-    lans: { name: string; address: string; reason: string; callPath: boolean }[];
+    lans: { name: string; address: string; reason: string }[];
     pnp: { policy: string; answered: number; pending: number; phones: { approved: number } };
     provisioning: { source: string; relay?: { requests: number; upstreamFetches: number } };
     stun: { port: number; counters: { success: number } };
@@ -252,7 +252,7 @@ after(async () => {
 
 test('the agent chose lan0 as its LAN by itself and listens there on the default ports', async () => {
   const s = await status();
-  assert.deepEqual(s.parts.lans.map((l) => [l.name, l.address, l.callPath]), [['lan0', AGENT_LAN, true]]);
+  assert.deepEqual(s.parts.lans.map((l) => [l.name, l.address]), [['lan0', AGENT_LAN]]);
   assert.match(s.parts.lans[0]?.reason ?? '', /not on the default route's interface \(wan0\)/);
   const listening = s.listeners.map((l) => `${l.name} ${l.address}:${l.port}`);
   for (const l of [`sip-udp ${AGENT_LAN}:5060`, `sip-tcp ${AGENT_LAN}:5060`, 'pnp-group 224.0.1.75:5060', `provisioning ${AGENT_LAN}:8080`, `stun ${AGENT_LAN}:3478`]) {
@@ -328,7 +328,7 @@ test('status --json shows every part: LAN, PnP, provisioning through the tunnel,
   assert.equal(s.parts.nat.natPresent, false, 'no NAT between the agent and the hub side here');
   assert.equal(s.parts.nat.mapping, 'endpoint-independent');
   const human = await runCli(['status', '--state-dir', agentState]);
-  assert.match(human.stdout, /LANs: +lan0 10\.210\.1\.1 \(calls\): private address/);
+  assert.match(human.stdout, /LANs: +lan0 10\.210\.1\.1: private address/);
   assert.match(human.stdout, /provisioning: from tunnel, \d+ requests, [1-9]\d* fetched/);
   assert.match(human.stdout, /phones: +2 registered/);
   assert.match(human.stdout, /NAT: +public 10\.210\.2\.2:\d+/);
