@@ -102,7 +102,7 @@ test('plug-and-play on the second LAN hands out the agent\'s address on that LAN
   ], dir).done;
   assert.equal(boot.code, 0, `${boot.stderr}\nagent: ${agent.stderr.slice(-2000)}`);
   const notify = sippMessages(readFileSync(log, 'utf8')).find((m) => m.direction === 'received' && m.text.startsWith('NOTIFY'))?.text ?? '';
-  assert.match(notify, new RegExp(`^From: <sip:[^>]*${LAN2.agent.replaceAll('.', '\\.')}`, 'm'), 'the NOTIFY comes from the agent on that LAN');
+  assert.match(notify, new RegExp(`^Contact: <sip:${LAN2.agent.replaceAll('.', '\\.')}:5060>`, 'm'), 'the NOTIFY comes from the agent on that LAN');
   assert.match(notify, new RegExp(`\\r?\\n\\r?\\nhttp://${LAN2.agent.replaceAll('.', '\\.')}:8080/`), notify);
 });
 
