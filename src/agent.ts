@@ -2,13 +2,14 @@
  * The agent's composition root: the tunnel client toward the hub, the SBC call path for the LAN
  * phones, and (with `lan`) the LAN services beside it on the same SIP socket: plug-and-play, the
  * provisioning relay and STUN (agent-lan.ts). Each LAN gets a call path of its own (its SIP stack,
- * media on its address, its SIP stream in the tunnel: the hub sees each LAN as a SIP peer). Start
- * order: tunnel client → SIP sockets → LAN services → SIP stacks and call paths → tunnel start →
- * calls file; a step that fails closes the ones before it. close() reverses it and is idempotent.
+ * media on its address, its SIP stream in the tunnel: the hub sees each LAN as a SIP peer), and a
+ * reload may add and remove LANs while the others keep their calls. Start order: tunnel client →
+ * per LAN, SIP socket then call path → LAN services → tunnel start → calls file; a step that fails
+ * closes the ones before it. close() reverses it and is idempotent.
  */
 import { bindExplained } from './bind-explained.js';
 import { componentLogger, realClock, type Clock, type Logger, type Timer } from './core/index.js';
-import type { AgentPnpConfig } from './config/index.js';
+import type { AgentPnpConfig, PnpPolicyName } from './config/index.js';
 import type { PortRange } from './media/index.js';
 import { bindUdp, claimDatagrams, tunnelConnector, type ChosenLan, type DatagramSocket, type TunnelCredentials } from './net/index.js';
 import { writeFileAtomic } from './platform/index.js';
@@ -47,38 +48,48 @@ export interface AgentOptions {
   readonly lan?: AgentLanOptions;
 }
 
-/** Binds the SIP UDP socket of each LAN (no SO_REUSEADDR: a second agent on the port must fail). */
-async function bindSipSockets(lans: readonly ChosenLan[], port: number): Promise<Map<string, DatagramSocket>> {
-  const sockets = new Map<string, DatagramSocket>();
-  try {
-    for (const lan of lans) {
-      sockets.set(lan.address, await bindExplained('udp', lan.address, port, () => bindUdp({ address: lan.address, port, receiveBufferSize: 4 << 20 })));
-    }
-  } catch (error) {
-    await Promise.all([...sockets.values()].map((s) => s.close()));
-    throw error;
-  }
-  return sockets;
+/** One LAN's call path: its SIP socket (shared with plug-and-play) and the SBC on it. */
+interface LanPath {
+  readonly lan: ChosenLan;
+  /** Its place among the agent's LANs: names its SIP stream (sip-lanN/1), stable while it is served. */
+  readonly index: number;
+  readonly socket: DatagramSocket;
+  readonly sbc: AgentSbc;
+}
+
+export interface LanChange {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly failed: readonly { readonly address: string; readonly error: unknown }[];
 }
 
 export class Agent {
   readonly tunnel: TunnelClient;
-  /** One call path per LAN, in the order of the LANs (the first is the `sip.address` one). */
-  readonly sbcs: readonly AgentSbc[];
-  readonly lan: LanServices | undefined;
+  readonly #o: AgentOptions;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #ownsTunnel: boolean;
+  /** The LAN options as they are now (a reload changes the policy, the upstream, the LANs). */
+  #lanOptions: AgentLanOptions | undefined;
+  #paths: LanPath[] = [];
+  /** The call path when the agent runs without LAN services (tests, benchmarks). */
+  #plain: AgentSbc | undefined;
+  #lan: LanServices | undefined;
   #timer: Timer | undefined;
   #closed: Promise<void> | undefined;
 
-  private constructor(tunnel: TunnelClient, ownsTunnel: boolean, sbcs: readonly AgentSbc[], lan: LanServices | undefined, clock: Clock, logger: Logger) {
+  private constructor(tunnel: TunnelClient, ownsTunnel: boolean, o: AgentOptions, clock: Clock, logger: Logger) {
     this.tunnel = tunnel;
     this.#ownsTunnel = ownsTunnel;
-    this.sbcs = sbcs;
-    this.lan = lan;
+    this.#o = o;
+    this.#lanOptions = o.lan;
     this.#clock = clock;
     this.#logger = logger;
+  }
+
+  /** One call path per LAN, in LAN order. */
+  get sbcs(): AgentSbc[] {
+    return this.#plain !== undefined ? [this.#plain] : this.#paths.map((p) => p.sbc);
   }
 
   /** The first LAN's call path. */
@@ -86,6 +97,16 @@ export class Agent {
     const first = this.sbcs[0];
     if (first === undefined) throw new Error('the agent has no call path');
     return first;
+  }
+
+  /** Plug-and-play, the provisioning relay and STUN, when the agent runs them. */
+  get lan(): LanServices | undefined {
+    return this.#lan;
+  }
+
+  /** The LANs served now. */
+  get lans(): ChosenLan[] {
+    return this.#paths.map((p) => p.lan);
   }
 
   static async start(o: AgentOptions): Promise<Agent> {
@@ -99,57 +120,114 @@ export class Agent {
       logger: componentLogger(o.logger, 'tunnel'),
       connect: tunnelConnector({ ...source.credentials, tls: source.hub, ...(source.wssUrl === undefined ? {} : { wssUrl: source.wssUrl }) }),
     });
-    let lan: LanServices | undefined;
-    let sipSockets = new Map<string, DatagramSocket>();
-    const sbcs: AgentSbc[] = [];
+    const agent = new Agent(tunnel, owned, o, clock, logger);
     try {
-      // Without LAN services: one call path on `sip.address`, its sockets bound by the stack.
-      let paths: { address: string; sip: SipListenOptions }[] = [{ address: o.sip.address, sip: o.sip }];
       if (o.lan !== undefined && o.sip.udpPort !== undefined) {
-        const port = o.sip.udpPort;
         if (o.lan.lans.length > MAX_AGENT_LANS) throw new Error(`at most ${MAX_AGENT_LANS} LANs (${o.lan.lans.length} given)`);
-        sipSockets = await bindSipSockets(o.lan.lans, port);
-        const services = await LanServices.open({ clock, logger: o.logger, sipSockets, sipPort: port, ...o.lan });
-        lan = services;
-        // Every LAN gets its call path on its own SIP socket, shared with plug-and-play and STUN.
-        paths = o.lan.lans.map((l) => {
-          const socket = sipSockets.get(l.address);
-          if (socket === undefined) throw new Error(`no SIP socket on ${l.address}`);
-          return {
-            address: l.address,
-            sip: {
-              ...o.sip,
-              address: l.address,
-              udpSocket: claimDatagrams(socket, (data, from) => services.claim(data, from)),
-              onStunDatagram: (data, from, via) => services.handleStun(data, from, via),
-            },
-          };
-        });
-      }
-      for (const [lanIndex, path] of paths.entries()) {
-        sbcs.push(await AgentSbc.start({
-          clock,
-          logger: componentLogger(o.logger, 'sbc'),
-          sip: path.sip,
-          mediaAddress: path.address === o.sip.address ? o.mediaAddress : path.address,
-          mediaPorts: o.mediaPorts,
-          tunnel,
-          lanIndex,
-          ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }),
-        }));
+        // All or nothing at start: the first LAN that cannot be served stops the agent.
+        for (const [index, lan] of o.lan.lans.entries()) agent.#paths.push(await agent.#openPath(lan, index, o.sip.udpPort));
+        agent.#lan = await agent.#openLanServices();
+      } else {
+        agent.#plain = await agent.#startSbc(o.sip, o.mediaAddress, 0);
       }
       if (owned) tunnel.start();
-      const agent = new Agent(tunnel, owned, sbcs, lan, clock, logger);
       if (o.callsFile !== undefined) agent.#publish(o.callsFile);
       return agent;
     } catch (error) {
-      for (const sbc of sbcs) await sbc.close();
-      await lan?.close();
-      // The stacks closed their sockets; the rest were never handed to a stack.
-      await Promise.all([...sipSockets.values()].map((s) => s.close()));
-      if (owned) tunnel.close();
+      await agent.close();
       throw error;
     }
+  }
+
+  #startSbc(sip: SipListenOptions, mediaAddress: string, lanIndex: number): Promise<AgentSbc> {
+    return AgentSbc.start({
+      clock: this.#clock,
+      logger: componentLogger(this.#o.logger, 'sbc'),
+      sip,
+      mediaAddress,
+      mediaPorts: this.#o.mediaPorts,
+      tunnel: this.tunnel,
+      lanIndex,
+      ...(this.#o.upstreamExpires === undefined ? {} : { upstreamExpires: this.#o.upstreamExpires }),
+    });
+  }
+
+  /**
+   * Binds a LAN's SIP socket (no SO_REUSEADDR: a second agent on the port must fail) and starts its
+   * call path on it; datagrams the LAN services claim (answers to our NOTIFYs) and STUN go to them.
+   */
+  async #openPath(lan: ChosenLan, index: number, port: number): Promise<LanPath> {
+    const socket = await bindExplained('udp', lan.address, port, () => bindUdp({ address: lan.address, port, receiveBufferSize: 4 << 20 }));
+    try {
+      const sbc = await this.#startSbc({
+        ...this.#o.sip,
+        address: lan.address,
+        udpSocket: claimDatagrams(socket, (data, from) => this.#lan?.claim(data, from) ?? false),
+        onStunDatagram: (data, from, via) => this.#lan?.handleStun(data, from, via),
+      }, lan.address, index);
+      return { lan, index, socket, sbc };
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
+  }
+
+  #openLanServices(): Promise<LanServices> {
+    const o = this.#lanOptions;
+    const port = this.#o.sip.udpPort;
+    if (o === undefined || port === undefined) throw new Error('the agent runs no LAN services');
+    return LanServices.open({
+      ...o,
+      clock: this.#clock,
+      logger: this.#o.logger,
+      lans: this.#paths.map((p) => p.lan),
+      sipSockets: new Map(this.#paths.map((p) => [p.lan.address, p.socket])),
+      sipPort: port,
+    });
+  }
+
+  /**
+   * Serves another set of LANs (a configuration reload): LANs no longer named lose their call path
+   * (their calls end), new ones get theirs; the calls and registrations of the LANs kept are
+   * untouched, and so is the tunnel. Plug-and-play and STUN restart on the new set.
+   */
+  async setLans(lans: readonly ChosenLan[]): Promise<LanChange> {
+    const port = this.#o.sip.udpPort;
+    if (this.#lanOptions === undefined || port === undefined) throw new Error('the agent runs no LAN services');
+    const wanted = new Set(lans.map((l) => l.address));
+    const removed = this.#paths.filter((p) => !wanted.has(p.lan.address));
+    const added = lans.filter((l) => !this.#paths.some((p) => p.lan.address === l.address));
+    const failed: { address: string; error: unknown }[] = [];
+    if (removed.length === 0 && added.length === 0) return { added: [], removed: [], failed };
+    await this.#lan?.close();
+    this.#lan = undefined;
+    for (const path of removed) await path.sbc.close();
+    this.#paths = this.#paths.filter((p) => wanted.has(p.lan.address));
+    for (const lan of added) {
+      const index = Array.from({ length: MAX_AGENT_LANS }, (_, i) => i).find((i) => !this.#paths.some((p) => p.index === i));
+      try {
+        if (index === undefined) throw new Error(`at most ${MAX_AGENT_LANS} LANs`);
+        this.#paths.push(await this.#openPath(lan, index, port));
+      } catch (error) {
+        failed.push({ address: lan.address, error });
+      }
+    }
+    this.#paths.sort((a, b) => a.index - b.index);
+    this.#lanOptions = { ...this.#lanOptions, lans: this.#paths.map((p) => p.lan) };
+    if (this.#paths.length > 0) this.#lan = await this.#openLanServices();
+    return { added: added.map((l) => l.address).filter((a) => !failed.some((f) => f.address === a)), removed: removed.map((p) => p.lan.address), failed };
+  }
+
+  /** A reload: the plug-and-play policy from now on (kept across a LAN change). */
+  setPolicy(policy: PnpPolicyName): void {
+    if (this.#lanOptions !== undefined) this.#lanOptions = { ...this.#lanOptions, pnp: { ...this.#lanOptions.pnp, policy } };
+    this.#lan?.setPolicy(policy);
+  }
+
+  /** A reload: where the provisioning relay gets files from now on. */
+  setUpstream(upstream: UpstreamFetcher | undefined, templates: boolean): void {
+    if (this.#lanOptions !== undefined) this.#lanOptions = { ...this.#lanOptions, upstream, templates };
+    this.#lan?.setUpstream(upstream, templates);
   }
 
   async #report(): Promise<CallReport> {
@@ -192,8 +270,10 @@ export class Agent {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#timer?.cancel();
+      await this.#lan?.close();
       for (const sbc of this.sbcs) await sbc.close();
-      await this.lan?.close();
+      // The stacks closed their sockets; closing again is harmless (idempotent).
+      await Promise.all(this.#paths.map((p) => p.socket.close()));
       if (this.#ownsTunnel) this.tunnel.close();
     })();
     return this.#closed;

@@ -1,8 +1,9 @@
 /**
  * SIGHUP: agent.yaml read again and applied without dropping a call or the tunnel: the log level,
- * the plug-and-play policy and the provisioning source take effect at once. What needs new
- * sockets (LANs, ports, media range, TLS) is reported as needing a restart. A file that does not
- * load or validate changes nothing, and the log says why.
+ * the plug-and-play policy, the provisioning source and the LAN list take effect at once (a LAN
+ * taken away ends its own calls, the others keep theirs). What needs other sockets (ports, media
+ * range, TLS) is reported as needing a restart. A file that does not load or validate changes
+ * nothing, and the log says why.
  */
 import { describeError, type Logger } from '../core/index.js';
 import type { Agent } from '../agent.js';
@@ -30,13 +31,18 @@ export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: A
   logger.level = level;
   const a = current.agent;
   const b = next.agent;
-  if (a.pnp.policy !== b.pnp.policy) agent.lan?.setPolicy(b.pnp.policy);
+  if (a.pnp.policy !== b.pnp.policy) agent.setPolicy(b.pnp.policy);
   if (!sameJson(a.pnp.provisioning, b.pnp.provisioning)) {
     const upstream = upstreamFor(b.pnp.provisioning, tunnel);
-    agent.lan?.setUpstream(upstream.fetcher, upstream.templates);
+    agent.setUpstream(upstream.fetcher, upstream.templates);
+  }
+  if (!sameJson(current.lans.map((l) => l.address), next.lans.map((l) => l.address))) {
+    const change = await agent.setLans(next.lans);
+    for (const lan of next.lans) if (change.added.includes(lan.address)) logger.info({ lan: lan.name, address: lan.address, reason: lan.reason }, 'serving LAN');
+    for (const address of change.removed) logger.info({ address }, 'LAN no longer served');
+    for (const f of change.failed) logger.error({ address: f.address, err: describeError(f.error) }, 'cannot serve LAN');
   }
   const needsRestart = [
-    !sameJson(current.lans.map((l) => l.address), next.lans.map((l) => l.address)) ? 'agent.lan' : '',
     !sameJson(a.sip, b.sip) ? 'agent.sip' : '',
     !sameJson(a.media, b.media) ? 'agent.media' : '',
     a.stun.port !== b.stun.port ? 'agent.stun.port' : '',
@@ -45,6 +51,6 @@ export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: A
   ].filter((s) => s !== '');
   if (needsRestart.length > 0) logger.warn({ fields: needsRestart }, 'reloaded; these changes take effect at the next restart');
   logger.info({ policy: b.pnp.policy, provisioning: b.pnp.provisioning.kind, logLevel: level }, 'configuration reloaded');
-  // Until a restart the sockets stay as bound: keep the LANs and ports that are really served.
-  return { ...next, lans: current.lans, tls: current.tls, agent: { ...b, lan: a.lan, sip: a.sip, media: a.media, stun: { ...b.stun, port: a.stun.port }, pnp: { ...b.pnp, httpPort: a.pnp.httpPort, urlBase: a.pnp.urlBase } } };
+  // Until a restart the ports stay as bound: keep the ones really served, and the LANs that are.
+  return { ...next, lans: agent.lans, tls: current.tls, agent: { ...b, sip: a.sip, media: a.media, stun: { ...b.stun, port: a.stun.port }, pnp: { ...b.pnp, httpPort: a.pnp.httpPort, urlBase: a.pnp.urlBase } } };
 }

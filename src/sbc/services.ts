@@ -95,6 +95,8 @@ export class AgentSbc {
   readonly callPath: AgentCallPath;
   readonly media: CallMedia;
   readonly registrations: RegistrationCache;
+  #link: SipTunnelLink | undefined;
+  #offSession: () => void = () => {};
 
   private constructor(stack: SipStack, callPath: AgentCallPath, media: CallMedia, registrations: RegistrationCache) {
     this.stack = stack;
@@ -111,10 +113,15 @@ export class AgentSbc {
     const callPath = new AgentCallPath({ clock: o.clock, stack, media, registrations, logger });
     // One SIP stream per tunnel session; a resumed session keeps it, a new session gets a new one.
     const label = sipStreamLabel(o.lanIndex ?? 0);
-    const attach = (session: TunnelSession): void => callPath.attach(new SipTunnelLink(session, openLabeledStream(session, label), logger));
+    const sbc = new AgentSbc(stack, callPath, media, registrations);
+    const attach = (session: TunnelSession): void => {
+      const link = new SipTunnelLink(session, openLabeledStream(session, label), logger);
+      sbc.#link = link;
+      callPath.attach(link);
+    };
     attach(o.tunnel.session);
-    o.tunnel.on('session', attach);
-    return new AgentSbc(stack, callPath, media, registrations);
+    sbc.#offSession = o.tunnel.on('session', attach);
+    return sbc;
   }
 
   bindings(): Binding[] {
@@ -125,8 +132,11 @@ export class AgentSbc {
     return { side: 'agent', legs: await this.media.list() };
   }
 
+  /** Stops the call path, ends its SIP stream (a LAN taken away while the tunnel stays) and closes the stack. */
   async close(): Promise<void> {
+    this.#offSession();
     this.callPath.close();
+    if (this.#link !== undefined && !this.#link.closed) this.#link.close();
     await this.stack.close();
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Issue 10: one `sbc-agent run` serves two LANs at once (agent.yaml names none: both are chosen
- * because neither carries the default route), in network namespaces this test creates:
+ * Issue 10: one `sbc-agent run` serves two LANs at once, in network namespaces this test creates.
+ * It starts with agent.yaml naming the first LAN only; a SIGHUP after agent.yaml names none adds
+ * the second (both are chosen: neither carries the default route) while the first keeps its
+ * registrations and the tunnel stays up:
  *
  *   phone A (10.211.1.10) ── lan0 10.211.1.1 ┐
  *                                             [agent] wan0 10.211.2.2 ── 10.211.2.1 [hub + Kamailio on 127.0.0.1]
@@ -38,6 +40,30 @@ const phones: Partial<Record<keyof typeof TONE, BaresipPhone>> = {};
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+function agentYaml(lan: string): string {
+  return `log:\n  level: info\nagent:${lan}\n  pnp: { policy: auto, provisioning: off }\n  media:\n    ports: { min: 31000, max: 31199 }\n`;
+}
+
+interface Status {
+  listeners: { name: string; address: string; port: number }[];
+  tunnels: { state: string; reconnects?: number }[];
+  parts: { lans: { name: string; address: string; reason: string }[]; registrations: { phones: { aor: string }[] } };
+}
+
+async function status(): Promise<Status> {
+  const r = await runCli(['status', '--json', '--state-dir', agentState]);
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { agent: Status }).agent;
+}
+
+function start(name: keyof typeof TONE, i: number, lan: typeof LAN1, netns: string): Promise<BaresipPhone> {
+  return BaresipPhone.start({
+    dir, name, address: lan.phone, netns, answer: 'auto', outbound: `sip:${lan.agent}:5060;transport=udp`,
+    sipPort: 24300 + i * 2, ctrlPort: 24310 + i, rtpPorts: [24400 + i * 20, 24419 + i * 20],
+    user: `100${i + 1}`, domain: PBX_DOMAIN, password: PBX_PASSWORD, toneHz: TONE[name],
+  });
+}
+
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sbc-e2e-2lan-'));
   bed = new Testbed('twolan');
@@ -69,7 +95,7 @@ hub:
   agentState = join(dir, 'agent');
   const e = await spawnCollect('ip', ['netns', 'exec', ns.agent, process.execPath, MAIN, 'enroll', '--url', key.url, '--key', key.key, '--fingerprint', key.fingerprint, '--state-dir', agentState]).done;
   assert.equal(e.code, 0, e.stderr);
-  writeFileSync(join(dir, 'agent.yaml'), 'log:\n  level: info\nagent:\n  pnp: { policy: auto, provisioning: off }\n  media:\n    ports: { min: 31000, max: 31199 }\n');
+  writeFileSync(join(dir, 'agent.yaml'), agentYaml('\n  lan: lan0'));
   agent = new CliProcess(['run', '--config', join(dir, 'agent.yaml'), '--state-dir', agentState], undefined, ns.agent);
   await agent.waitForOutput(/run: SBC 'branch-two'/, 30_000);
 });
@@ -83,13 +109,29 @@ after(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-test('both LANs are chosen, each with its own SIP listener', { timeout: 20_000 }, async () => {
-  const r = await runCli(['status', '--json', '--state-dir', agentState]);
-  const s = (JSON.parse(r.stdout) as { agent: { listeners: { name: string; address: string; port: number }[]; parts: { lans: { name: string; address: string }[] } } }).agent;
-  assert.deepEqual(s.parts.lans.map((l) => l.address).sort(), [LAN1.agent, LAN2.agent]);
+test('agent.yaml names lan0: only it is served; a phone registers there', { timeout: 40_000 }, async () => {
+  const s = await status();
+  assert.deepEqual(s.parts.lans.map((l) => [l.name, l.reason]), [['lan0', 'configured (agent.lan: lan0)']]);
+  assert.ok(!s.listeners.some((l) => l.address === LAN2.agent), JSON.stringify(s.listeners));
+  phones.A = await start('A', 0, LAN1, ns.lan1);
+  await phones.A.waitRegistered();
+});
+
+test('SIGHUP with no LAN named adds lan1 beside lan0; lan0 keeps its registration and the tunnel stays up', { timeout: 40_000 }, async () => {
+  const before = await status();
+  writeFileSync(join(dir, 'agent.yaml'), agentYaml(''));
+  const since = agent.stderr.length;
+  agent.child.kill('SIGHUP');
+  await agent.waitForStderr(/configuration reloaded/, 10_000, since);
+  const s = await status();
+  assert.deepEqual(s.parts.lans.map((l) => l.address), [LAN1.agent, LAN2.agent]);
+  assert.match(s.parts.lans[1]?.reason ?? '', /not on the default route's interface \(wan0\)/);
   for (const address of [LAN1.agent, LAN2.agent]) {
     assert.ok(s.listeners.some((l) => l.name === 'sip-udp' && l.address === address && l.port === 5060), JSON.stringify(s.listeners));
   }
+  assert.deepEqual(s.parts.registrations.phones.map((p) => p.aor), [`sip:1001@${PBX_DOMAIN}`], 'the first LAN kept its phone');
+  assert.equal(s.tunnels[0]?.state, 'up');
+  assert.equal(s.tunnels[0]?.reconnects, before.tunnels[0]?.reconnects, 'the tunnel did not reconnect');
 });
 
 test('plug-and-play on the second LAN hands out the agent\'s address on that LAN', { timeout: 40_000 }, async () => {
@@ -107,15 +149,9 @@ test('plug-and-play on the second LAN hands out the agent\'s address on that LAN
 });
 
 test('a phone on each LAN registers with the agent\'s address on its LAN; the PBX sees two peers; they call each other with audio both ways', { timeout: 90_000 }, async () => {
-  const start = (name: keyof typeof TONE, i: number, lan: typeof LAN1, netns: string): Promise<BaresipPhone> => BaresipPhone.start({
-    dir, name, address: lan.phone, netns, answer: 'auto', outbound: `sip:${lan.agent}:5060;transport=udp`,
-    sipPort: 24300 + i * 2, ctrlPort: 24310 + i, rtpPorts: [24400 + i * 20, 24419 + i * 20],
-    user: `100${i + 1}`, domain: PBX_DOMAIN, password: PBX_PASSWORD, toneHz: TONE[name],
-  });
-  phones.A = await start('A', 0, LAN1, ns.lan1);
   phones.B = await start('B', 1, LAN2, ns.lan2);
-  await phones.A.waitRegistered();
   await phones.B.waitRegistered();
+  if (phones.A === undefined) throw new Error('phone A did not start');
   const kamailio = pbx.log.join('');
   assert.match(kamailio, /REGISTER sip:1001@pbx\.test from 127\.0\.0\.1:5070 contact <sip:[a-z0-9]+~a-/, 'the first LAN registers as the SBC itself (its id)');
   assert.match(kamailio, /REGISTER sip:1002@pbx\.test from 127\.0\.0\.1:5070 contact <sip:[a-z0-9]+\.lan2~a-/, 'the second LAN is a peer of its own');
