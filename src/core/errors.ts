@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'SBC_ERR_TUNNEL_PROTOCOL'
   | 'SBC_ERR_ENROLL'
   | 'SBC_ERR_USAGE'
-  | 'SBC_ERR_STATE';
+  | 'SBC_ERR_STATE'
+  | 'SBC_ERR_SERVICE';
 
 export class SbcError extends Error {
   readonly code: ErrorCode;
