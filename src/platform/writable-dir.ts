@@ -6,8 +6,8 @@
  * and remembers which directories it created so that a later failure can leave the disk as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rmdir, unlink } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { chmod, mkdir, open, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { PRIVATE_DIR_MODE, StateError } from './atomic-file.js';
 
 export interface WritableDir {
@@ -26,7 +26,10 @@ function errnoCode(error: unknown): string {
 export async function probeWritableDir(dir: string): Promise<WritableDir> {
   let created: string | undefined;
   try {
-    created = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    for (const at of await missingDirs(dir)) {
+      await mkdir(at, { mode: PRIVATE_DIR_MODE });
+      created ??= at;
+    }
     if (process.platform !== 'win32') await chmod(dir, PRIVATE_DIR_MODE);
     const probe = join(dir, `.write-probe.${process.pid}.${randomBytes(4).toString('hex')}`);
     const handle = await open(probe, 'wx', 0o600);
@@ -44,10 +47,31 @@ export async function probeWritableDir(dir: string): Promise<WritableDir> {
   return { dir, created, undo: () => removeCreated(dir, created) };
 }
 
+/**
+ * The directories mkdir -p would make, outermost first. Not `mkdir({ recursive: true })`: Node's
+ * loops forever where mkdir(2) answers ENOENT under an existing parent (/proc, some FUSE mounts),
+ * and does not say which directories it made when it fails halfway.
+ */
+async function missingDirs(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const found = await stat(at).catch((error: unknown) => {
+      if (errnoCode(error) === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (found !== undefined) {
+      if (!found.isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: 'ENOTDIR' });
+      return missing;
+    }
+    missing.unshift(at);
+    if (dirname(at) === at) return missing;
+  }
+}
+
 async function removeCreated(dir: string, created: string | undefined): Promise<void> {
   if (created === undefined) return;
   // mkdir reports the first directory it made; every directory from `dir` up to it is ours.
-  for (let at = dir; ; at = dirname(at)) {
+  for (let at = resolve(dir); ; at = dirname(at)) {
     try {
       await rmdir(at);
     } catch {
