@@ -12,7 +12,7 @@ import { SbcError, componentLogger, realClock, type Clock, type Logger } from '.
 import type { TunnelConnectorOptions } from './net/index.js';
 import { tunnelConnector } from './net/index.js';
 import { StatusPublisher, completeFileSet, readFileIfExists, type StatusDocument, type TunnelStatus } from './platform/index.js';
-import { IdentityWatch } from './identity-watch.js';
+import { IDENTITY_POLL_MS, IdentityWatch } from './identity-watch.js';
 import { tunnelStatusOf } from './tunnel-status.js';
 import {
   GoAwayReason,
@@ -106,9 +106,17 @@ export class AgentTunnel {
     this.outcome = new Promise((resolve) => {
       this.#settle = resolve;
       this.client.on('close', (info) => {
-        if (info.reason === GoAwayReason.REVOKED) resolve({ kind: 'revoked', message: info.message });
-        else if (info.byPeer) resolve({ kind: 'refused', reason: goAwayReasonName(info.reason), message: info.message });
-        else resolve({ kind: 'stopped' });
+        const ended: AgentTunnelOutcome =
+          info.reason === GoAwayReason.REVOKED
+            ? { kind: 'revoked', message: info.message }
+            : info.byPeer
+              ? { kind: 'refused', reason: goAwayReasonName(info.reason), message: info.message }
+              : { kind: 'stopped' };
+        const watch = this.#identityWatch;
+        if (ended.kind === 'stopped' || watch === undefined) return resolve(ended);
+        // Enrolling the same SBC again retires its old certificate, and the hub's go-away for it can
+        // come before the new files are in place: look at the identity on disk once more first.
+        this.#clock.setTimeout(() => void watch.check().finally(() => resolve(ended)), IDENTITY_POLL_MS);
       });
     });
     this.client.on('open', (e) => this.#logger.info({ resumed: e.resumed, carriage: this.client.stats().peer?.carriage }, 'tunnel up'));
