@@ -16,6 +16,8 @@ PACKAGES=(
   iptables               # --random-fully masquerade for NAT tests
   openssl                # test certificates
   sox                    # tone generation and frequency checks of recordings
+  shellcheck             # lint of every shell script (scripts/, images/, packaging/)
+  systemd                # systemd-analyze verify of the unit files (systemd need not be running)
 )
 
 missing=()
