@@ -115,6 +115,16 @@ function manualStart(stateDir: string | undefined, configFile: string | undefine
   return `start the agent with: sbc-agent run${options === '' ? '' : ` ${options}`}`;
 }
 
+async function afterEnrolling(io: CommandIo, done: string, failed: string, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+    io.stdout.write(`setup: ${done}\n`);
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+    io.stderr.write(`sbc-agent setup: warning: ${failed} (${error.message})\n`);
+  }
+}
+
 async function setup(argv: readonly string[], io: CommandIo, deps: SetupDeps): Promise<number> {
   const args = parseArgs(argv, { values: ['config', 'state-dir', 'from', 'url', 'key', 'fingerprint', 'lan'], flags: ['yes', 'force', 'no-service'] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
@@ -166,16 +176,16 @@ async function setup(argv: readonly string[], io: CommandIo, deps: SetupDeps): P
     `setup: enrolled as SBC '${record.sbc.name}' (id ${record.sbc.id})${outcome.replaced === undefined ? '' : `, replacing SBC '${outcome.replaced.name}'`}; hub ${hostPort(record.hub.tunnel.host, record.hub.tunnel.port)}; identity in ${outcome.paths.dir}\n`,
   );
 
+  // From here on the agent is enrolled: what cannot be written is said, and the service still starts.
   if (file !== undefined && keyFromFile) {
-    await rewriteFileAtomic(file.path, blankKey(file.text));
-    io.stdout.write(`setup: removed the used key from ${file.path}\n`);
+    await afterEnrolling(io, `removed the used key from ${file.path}`, `cannot remove the used key from ${file.path}; remove it by hand`, () => rewriteFileAtomic(file.path, blankKey(file.text)));
   }
   if (lanConfig !== undefined && lan !== undefined) {
-    const exists = (await readFileIfExists(lanTarget)) !== undefined;
     // The service user reads the configuration: keep its mode, or make a new one world-readable.
-    if (exists) await rewriteFileAtomic(lanTarget, lanConfig);
-    else await writeFileAtomic(lanTarget, lanConfig, { mode: 0o644 });
-    io.stdout.write(`setup: LAN address ${lan} stored in ${lanTarget}\n`);
+    await afterEnrolling(io, `LAN address ${lan} stored in ${lanTarget}`, `cannot store the LAN address in ${lanTarget}`, async () => {
+      if ((await readFileIfExists(lanTarget)) !== undefined) await rewriteFileAtomic(lanTarget, lanConfig);
+      else await writeFileAtomic(lanTarget, lanConfig, { mode: 0o644 });
+    });
   }
 
   const stateOption = args.values.get('state-dir');

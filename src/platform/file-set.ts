@@ -13,9 +13,9 @@
  * moved is simply absent), so the result is always the old set or the new one. Readers list the
  * file they check the others against last (the agent's hub.json), so a reader that looks in the
  * middle of step 2 sees either the old record or one that all files already match. Other files in
- * `<dir>` (status.json, calls.json) are left alone.
+ * `<dir>` (status.json, calls.json) are left alone; the new files keep the directory's owner.
  */
-import { mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chown, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { PRIVATE_DIR_MODE, StateError, writeFileAtomic } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
@@ -90,6 +90,16 @@ export async function completeFileSet(dir: string): Promise<boolean> {
   return withFileLock(join(dir, `${STAGING_DIR}.lock`), () => applyStaged(dir));
 }
 
+/**
+ * Root replacing the files of a directory another user owns (`sudo sbc-agent enroll --force` under
+ * a service that runs as its own user) gives them to that owner, or the service could not read them.
+ */
+async function ownerToKeep(dir: string): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const { uid, gid } = await stat(dir);
+  return uid === 0 && gid === 0 ? undefined : { uid, gid };
+}
+
 /** Replaces the files in `dir` (created owner-only if missing) as one unit, in the order given. */
 export async function replaceFileSet(dir: string, files: readonly FileSetEntry[]): Promise<void> {
   for (const file of files) {
@@ -110,7 +120,11 @@ export async function replaceFileSet(dir: string, files: readonly FileSetEntry[]
       throw new StateError(staging, `cannot create the staging folder (${errnoCode(error) ?? String(error)})`, { cause: error });
     }
     try {
-      for (const file of files) await writeFileAtomic(join(staging, file.name), file.data);
+      const owner = await ownerToKeep(dir);
+      for (const file of files) {
+        await writeFileAtomic(join(staging, file.name), file.data);
+        if (owner !== undefined) await chown(join(staging, file.name), owner.uid, owner.gid);
+      }
       await writeFileAtomic(join(staging, MANIFEST), `${files.map((f) => f.name).join('\n')}\n`);
     } catch (error) {
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STAGING_DIR, StateError, completeFileSet, probeWritableDir, replaceFileSet } from '../../../src/platform/index.js';
@@ -98,4 +98,15 @@ test('probeWritableDir: unwritable places fail with a StateError naming the dire
     );
   }
   assert.deepEqual((await readdir(base)).sort(), ['a-file'], 'nothing was left behind');
+});
+
+test('root replacing the set in a directory another user owns gives the new files to that user', async (t) => {
+  const dir = join(await tempDir(t), 'agent');
+  await mkdir(dir, { mode: 0o700 });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await chown(dir, 4321, 4322);
+  await replaceFileSet(dir, [{ name: 'hub.json', data: 'record' }]);
+  const s = await stat(join(dir, 'hub.json'));
+  // The suite runs as root (install-test-deps, CI); as another user the files are simply that user's.
+  assert.deepEqual([s.uid, s.gid], asRoot ? [4321, 4322] : [process.getuid?.(), process.getgid?.()]);
 });
