@@ -21,7 +21,7 @@ PACKAGES=(
   python3                #   (node-gyp is driven by python3)
   systemd                # systemd-analyze verify/security on the packaged units (no systemd as PID 1 needed)
   adduser                # the package's postinst creates the sbc-agent system user with adduser
-  shellcheck             # the package build script and maintainer scripts stay shellcheck-clean
+  shellcheck             # lint of every shell script (scripts/, images/, packaging/)
 )
 
 missing=()

@@ -5,12 +5,14 @@
  * agent's status file (`sbc-agent status`) is rewritten every second while it runs.
  *
  * `outcome` settles once the tunnel is over for good: closed by us, or refused by the hub with a
- * final go-away (PROTOCOL.md "Go-away": REVOKED, UNAUTHORIZED, UNSUPPORTED_VERSION).
+ * final go-away (PROTOCOL.md "Go-away": REVOKED, UNAUTHORIZED, UNSUPPORTED_VERSION), or when the
+ * identity on disk was replaced under it (`enroll --force`; identity-watch.ts).
  */
 import { SbcError, componentLogger, realClock, type Clock, type Logger } from './core/index.js';
 import type { TunnelConnectorOptions } from './net/index.js';
 import { tunnelConnector } from './net/index.js';
-import { StatusPublisher, readFileIfExists, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
+import { StatusPublisher, completeFileSet, readFileIfExists, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
+import { IDENTITY_POLL_MS, IdentityWatch } from './identity-watch.js';
 import { tunnelStatusOf } from './tunnel-status.js';
 import {
   GoAwayReason,
@@ -36,7 +38,9 @@ export type AgentTunnelOutcome =
   /** GO_AWAY(REVOKED): the hub's admin revoked this SBC; only a new key (rekey-sbc) re-admits it. */
   | { readonly kind: 'revoked'; readonly message: string }
   /** Another final go-away (UNAUTHORIZED: the hub does not know this certificate; UNSUPPORTED_VERSION). */
-  | { readonly kind: 'refused'; readonly reason: string; readonly message: string };
+  | { readonly kind: 'refused'; readonly reason: string; readonly message: string }
+  /** The identity on disk is another one now (`enroll --force`): restart to use it. */
+  | { readonly kind: 'replaced'; readonly message: string };
 
 export interface AgentTunnelOptions {
   readonly stateDir: string;
@@ -49,6 +53,8 @@ export interface AgentTunnelOptions {
   readonly session?: SessionOptions;
   /** Write `<state>/agent/status.json` every second; default true. */
   readonly publishStatus?: boolean;
+  /** Settle `outcome` with 'replaced' when hub.json names another certificate; default true. */
+  readonly watchIdentity?: boolean;
 }
 
 /** The connector settings of an enrolled identity (also for the call path's Agent). */
@@ -73,6 +79,8 @@ export class AgentTunnel {
   readonly #logger: Logger;
   readonly #publisher: StatusPublisher | undefined;
   readonly #peer: string;
+  readonly #identityWatch: IdentityWatch | undefined;
+  #settle: ((outcome: AgentTunnelOutcome) => void) | undefined;
   #startedAt = '';
   #extra: () => { readonly listeners: readonly ListenerStatus[]; readonly parts: Readonly<Record<string, unknown>> } = () => ({ listeners: [], parts: {} });
   #closed: Promise<void> | undefined;
@@ -97,15 +105,39 @@ export class AgentTunnel {
       }),
     });
     this.outcome = new Promise((resolve) => {
+      this.#settle = resolve;
       this.client.on('close', (info) => {
-        if (info.reason === GoAwayReason.REVOKED) resolve({ kind: 'revoked', message: info.message });
-        else if (info.byPeer) resolve({ kind: 'refused', reason: goAwayReasonName(info.reason), message: info.message });
-        else resolve({ kind: 'stopped' });
+        const ended: AgentTunnelOutcome =
+          info.reason === GoAwayReason.REVOKED
+            ? { kind: 'revoked', message: info.message }
+            : info.byPeer
+              ? { kind: 'refused', reason: goAwayReasonName(info.reason), message: info.message }
+              : { kind: 'stopped' };
+        const watch = this.#identityWatch;
+        if (ended.kind === 'stopped' || watch === undefined) return resolve(ended);
+        // Enrolling the same SBC again retires its old certificate, and the hub's go-away for it can
+        // come before the new files are in place: look at the identity on disk once more first.
+        this.#clock.setTimeout(() => void watch.check().finally(() => resolve(ended)), IDENTITY_POLL_MS);
       });
     });
     this.client.on('open', (e) => this.#logger.info({ resumed: e.resumed, carriage: this.client.stats().peer?.carriage }, 'tunnel up'));
     this.client.on('disconnected', (e) => this.#logger.warn({ reason: e.reason, err: e.error?.message }, 'tunnel down'));
     this.client.on('reconnecting', (e) => this.#logger.info({ attempt: e.attempt, delayMs: Math.round(e.delayMs), err: e.error?.message }, 'tunnel reconnecting'));
+    this.#identityWatch =
+      o.watchIdentity === false
+        ? undefined
+        : new IdentityWatch({
+            clock: this.#clock,
+            path: paths.hub,
+            fingerprint: identity.record.certificateFingerprint,
+            read: readFileIfExists,
+            onReplaced: (now) => {
+              const message = `the identity in ${paths.dir} was replaced (now SBC '${now.name}', id ${now.id}); restart to use it`;
+              this.#logger.warn({ sbc: now.id }, 'identity replaced on disk; ending the tunnel');
+              this.#settle?.({ kind: 'replaced', message });
+              void this.close();
+            },
+          });
     this.#publisher =
       o.publishStatus === false ? undefined : new StatusPublisher(this.#clock, paths.status, () => this.snapshot(), (error) => this.#logger.warn({ err: error }, 'cannot write the status file'));
   }
@@ -113,6 +145,8 @@ export class AgentTunnel {
   /** Loads the enrolled identity; throws NotEnrolledError when there is none. Nothing connects yet. */
   static async open(o: AgentTunnelOptions): Promise<AgentTunnel> {
     const paths = agentStatePaths(o.stateDir);
+    // A replacement a crash interrupted after its commit point is finished first (file-set.ts).
+    await completeFileSet(paths.dir);
     const identity = await loadAgentIdentity(paths, readFileIfExists);
     if (identity === undefined) throw new NotEnrolledError(o.stateDir);
     return new AgentTunnel(identity, paths, o);
@@ -122,6 +156,7 @@ export class AgentTunnel {
   async start(): Promise<void> {
     this.#startedAt = new Date(this.#clock.wallNow()).toISOString();
     this.client.start();
+    this.#identityWatch?.start();
     await this.#publisher?.start();
   }
 
@@ -174,6 +209,7 @@ export class AgentTunnel {
   /** Ends the tunnel with GO_AWAY(NORMAL) and removes the status file. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.#identityWatch?.close();
       this.client.close();
       await this.#publisher?.close();
     })();

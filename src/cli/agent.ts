@@ -20,7 +20,8 @@ Runs the agent's tunnel to its hub (TLS first, WSS when TLS cannot get through) 
   --hub-wss U   the hub's WSS URL instead of the enrolled one ('none': TLS only)
 
 Exit codes: 0 stopped by a signal, 15 this SBC was revoked by the hub's admin,
-18 not enrolled (or the hub does not know this SBC's certificate: enroll again).
+18 not enrolled (or the hub does not know this SBC's certificate: enroll again),
+21 the identity was replaced on disk (enroll --force): start again to use the new one.
 `;
 
 export const REVOKED_TEXT = "this SBC was revoked by the hub's admin";
@@ -82,6 +83,9 @@ async function runAgent(argv: readonly string[], io: CommandIo): Promise<number>
     case 'revoked':
       io.stderr.write(`sbc-agent agent: ${REVOKED_TEXT}; ask the admin for a new key (hub rekey-sbc) and enroll again\n`);
       return EXIT.ENROLL_REVOKED;
+    case 'replaced':
+      io.stderr.write(`sbc-agent agent: ${ended.message}\n`);
+      return EXIT.IDENTITY_REPLACED;
     case 'refused':
       io.stderr.write(`sbc-agent agent: the hub refused this SBC (${ended.reason}: ${ended.message})\n`);
       return ended.reason === 'UNAUTHORIZED' ? EXIT.NOT_ENROLLED : EXIT.INTERNAL;

@@ -112,7 +112,8 @@ async function enrollDemoAgent(hub: Hub, stateDir: string, enrollAt: string, con
   const key = JSON.parse(add.out()) as { url: string; key: string; fingerprint: string };
   io.stdout.write(`hub:   ${exists ? 'new key for' : 'added'} SBC '${SBC_NAME}': provisioning URL ${key.url}, a one-time auth key, fingerprint ${key.fingerprint}\n`);
   const enroll = captured();
-  const enrolled = await enrollCommand.run(['--url', key.url, '--key', key.key, '--fingerprint', key.fingerprint, ...common], enroll.io);
+  // --force: an identity this hub does not admit (another hub's, a revoked one) is replaced.
+  const enrolled = await enrollCommand.run(['--url', key.url, '--key', key.key, '--fingerprint', key.fingerprint, '--force', ...common], enroll.io);
   if (enrolled !== EXIT.OK) throw new Error(`enroll failed (exit ${enrolled}): ${enroll.err().trim()}`);
   io.stdout.write(enroll.out().replace(/^/gm, 'agent: ').replace(/agent: $/, ''));
 }

@@ -36,6 +36,10 @@ export const EXIT = {
   BIND: 19,
   /** Authentication with a SIP peer failed (wrong user or password). */
   SIP_AUTH: 20,
+  /** A running agent saw its identity replaced on disk (`enroll --force`): restart it to use the new one. */
+  IDENTITY_REPLACED: 21,
+  /** The service manager (systemctl, sc.exe) refused to enable or start the agent's service. */
+  SERVICE_CONTROL: 22,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

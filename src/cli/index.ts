@@ -4,6 +4,7 @@ import { stunCommand, stunServerCommand } from './stun.js';
 import { sipRegisterCommand } from './sip-register.js';
 import { hubCommand } from './hub.js';
 import { enrollCommand } from './enroll.js';
+import { setupCommand } from './setup.js';
 import { statusCommand } from './status.js';
 import { phonesCommand } from './phones.js';
 import { pnpCommand } from './pnp.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   sipRegisterCommand,
   hubCommand,
   enrollCommand,
+  setupCommand,
   statusCommand,
   pnpCommand,
   phonesCommand,

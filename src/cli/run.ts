@@ -44,7 +44,8 @@ Signals: SIGINT stops at once; SIGTERM drains (new calls get 503, calls up go on
 agent.drainTimeout, default 10m), then exits 0; SIGHUP reloads agent.yaml.
 
 Exit codes: 0 stopped, 2 wrong command line, 3 invalid configuration, 4 unreadable file,
-15 this SBC was revoked, 18 not enrolled, 19 a port cannot be bound.
+15 this SBC was revoked, 18 not enrolled, 19 a port cannot be bound, 21 the identity was
+replaced by 'sbc-agent enroll --force' (restart to use it).
 `;
 
 type Ended = { readonly kind: 'signal'; readonly how: 'stop' | 'drain' } | Awaited<AgentTunnel['outcome']>;
@@ -142,6 +143,10 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   if (ended.kind === 'revoked') {
     io.stderr.write(`sbc-agent run: this SBC was revoked by the hub's admin (${ended.message})\n`);
     return EXIT.ENROLL_REVOKED;
+  }
+  if (ended.kind === 'replaced') {
+    io.stderr.write(`sbc-agent run: ${ended.message}\n`);
+    return EXIT.IDENTITY_REPLACED;
   }
   if (ended.kind === 'refused') {
     io.stderr.write(`sbc-agent run: the hub refused this SBC: ${ended.reason} ${ended.message}\n`);

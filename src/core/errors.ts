@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'SBC_ERR_USAGE'
   | 'SBC_ERR_STATE'
   | 'SBC_ERR_BIND'
-  | 'SBC_ERR_UNIX_DATAGRAM';
+  | 'SBC_ERR_UNIX_DATAGRAM'
+  | 'SBC_ERR_SERVICE';
 
 export class SbcError extends Error {
   readonly code: ErrorCode;

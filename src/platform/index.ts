@@ -15,3 +15,10 @@ export {
 } from './status-file.js';
 export { portHolder } from './port-holder.js';
 export { SystemdNotifier, parseSystemdEnvironment, type NotifySend, type SystemdEnvironment, type SystemdNotifierOptions } from './systemd-notify.js';
+export { probeWritableDir, type WritableDir } from './writable-dir.js';
+export { STAGING_DIR, completeFileSet, replaceFileSet, type FileSetEntry } from './file-set.js';
+export { rewriteFileAtomic } from './rewrite-file.js';
+export { defaultAgentConfigFile, windowsInstallPaths, type WindowsInstallPaths } from './install-paths.js';
+export { AGENT_SERVICE, ServiceControlError, realProbes, runCommand, systemdServiceManager, type CommandResult, type CommandRunner, type ServiceManager, type ServiceProbes } from './service-manager.js';
+export { ERROR_SERVICE_ALREADY_RUNNING, ERROR_SERVICE_DOES_NOT_EXIST, scArgv, windowsServiceManager, winswArgv, type ScVerb, type WinswVerb } from './windows-service.js';
+export { detectServiceManager } from './service-detect.js';

@@ -128,7 +128,8 @@ test('enroll against a real hub: success and each failure with its exit code and
     ['expired key', ['--url', expiring.url, '--key', expiring.key, '--fingerprint', expiring.fingerprint, ...agent('expired')], 13, /the auth key has expired/],
     ['wrong fingerprint', ['--url', pinned.url, '--key', pinned.key, '--fingerprint', WRONG_FINGERPRINT, ...agent('pinned')], 11, /the hub's fingerprint does not match: expected AB:AB/],
     ['unreachable URL', ['--url', `https://127.0.0.1:${deadPort}/enroll/abc`, '--key', ok.key, '--fingerprint', ok.fingerprint, ...agent('down')], 10, /cannot reach the hub at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/],
-    ['revoked SBC', ['--url', revoked.url, '--key', revoked.key, '--fingerprint', revoked.fingerprint, ...agent('revoked')], 15, /this SBC has been revoked by the hub admin/],
+    // A fresh state directory: the first one holds the identity, which enroll would refuse to replace (exit 2).
+    ['revoked SBC', ['--url', revoked.url, '--key', revoked.key, '--fingerprint', revoked.fingerprint, ...agent('revoked-again')], 15, /this SBC has been revoked by the hub admin/],
     ['no terminal, no --yes', ['--url', noTty.url, '--key', noTty.key, ...agent('notty')], 17, /no terminal to ask on/],
     ['--yes trusts the shown fingerprint', ['--url', yes.url, '--key', yes.key, '--yes', ...agent('yes')], 0, /^Enrolled as SBC 'branch-yes'/],
     ['not a provisioning URL', ['--url', `http://127.0.0.1:${hub.port}/x`, '--key', ok.key, ...agent('usage')], 2, /must be a provisioning URL/],
