@@ -12,7 +12,11 @@ import { SbcError, componentLogger, realClock, type Clock, type Logger } from '.
 import type { TunnelConnectorOptions } from './net/index.js';
 import { tunnelConnector } from './net/index.js';
 import { StatusPublisher, completeFileSet, readFileIfExists, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
-import { IDENTITY_POLL_MS, IdentityWatch } from './identity-watch.js';
+import { IdentityWatch } from './identity-watch.js';
+
+/** After GO_AWAY(SUPERSEDED): how often and how long to look for the new identity on disk (5 s). */
+const SUPERSEDED_LOOK_MS = 200;
+const SUPERSEDED_LOOKS = 25;
 import { tunnelStatusOf } from './tunnel-status.js';
 import {
   GoAwayReason,
@@ -114,10 +118,18 @@ export class AgentTunnel {
               ? { kind: 'refused', reason: goAwayReasonName(info.reason), message: info.message }
               : { kind: 'stopped' };
         const watch = this.#identityWatch;
-        if (ended.kind === 'stopped' || watch === undefined) return resolve(ended);
+        if (info.reason !== GoAwayReason.SUPERSEDED || watch === undefined) return resolve(ended);
         // Enrolling the same SBC again retires its old certificate, and the hub's go-away for it can
-        // come before the new files are in place: look at the identity on disk once more first.
-        this.#clock.setTimeout(() => void watch.check().finally(() => resolve(ended)), IDENTITY_POLL_MS);
+        // come before `enroll --force` has put the new files in place: look at the identity on disk
+        // a few times (onReplaced settles 'replaced'); if none comes, the hub refused this one.
+        let tries = 0;
+        const look = (): void => {
+          void watch.check().finally(() => {
+            if (++tries >= SUPERSEDED_LOOKS) resolve(ended);
+            else this.#clock.setTimeout(look, SUPERSEDED_LOOK_MS);
+          });
+        };
+        look();
       });
     });
     this.client.on('open', (e) => this.#logger.info({ resumed: e.resumed, carriage: this.client.stats().peer?.carriage }, 'tunnel up'));

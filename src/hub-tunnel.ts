@@ -38,6 +38,7 @@ import {
 
 /** What a refused agent reads (and `sbc-agent agent` turns into its message and exit code). */
 export const REVOKED_MESSAGE = 'this SBC was revoked by the hub admin';
+export const SUPERSEDED_MESSAGE = 'this certificate was replaced by a later enrollment of the same SBC';
 export const UNKNOWN_MESSAGE = 'this certificate does not belong to an enrolled SBC; enroll again';
 
 export interface HubTunnelOptions {
@@ -86,6 +87,13 @@ function probePort(host: string, port: number): Promise<void> {
   });
 }
 
+/** The go-away for a certificate the hub no longer admits (PROTOCOL.md "Go-away"). */
+function refusal(reason: 'revoked' | 'superseded' | 'unknown'): GoAway {
+  if (reason === 'revoked') return { reason: GoAwayReason.REVOKED, message: REVOKED_MESSAGE };
+  if (reason === 'superseded') return { reason: GoAwayReason.SUPERSEDED, message: SUPERSEDED_MESSAGE };
+  return { reason: GoAwayReason.UNAUTHORIZED, message: UNKNOWN_MESSAGE };
+}
+
 class HubTunnel implements HubTunnelService {
   readonly name = 'tunnel';
   readonly server: TunnelServer;
@@ -127,7 +135,7 @@ class HubTunnel implements HubTunnelService {
   /** PROTOCOL.md "Handshake": the certificate TLS verified must be an admitted SBC's current one. */
   #authorize(peer: TunnelPeer): GoAway | undefined {
     const check = checkAgentCertificate(this.#o.state.store, { fingerprint256: peer.fingerprint256 });
-    if (!check.ok) return check.reason === 'revoked' ? { reason: GoAwayReason.REVOKED, message: REVOKED_MESSAGE } : { reason: GoAwayReason.UNAUTHORIZED, message: UNKNOWN_MESSAGE };
+    if (!check.ok) return refusal(check.reason);
     const fingerprint = fingerprintOf(peer);
     if (fingerprint !== undefined) {
       this.#o.state.store.markSeen(fingerprint).catch((error: unknown) => this.#log.warn({ err: error }, 'cannot record when the SBC was last seen'));
@@ -148,8 +156,8 @@ class HubTunnel implements HubTunnelService {
       const check = checkAgentCertificate(this.#o.state.store, { fingerprint256: peer?.fingerprint256 ?? '' });
       if (check.ok) continue;
       this.#log.warn({ sbc: this.sbcName(session), reason: check.reason }, 'ending the tunnel of an SBC no longer admitted');
-      if (check.reason === 'revoked') session.close(GoAwayReason.REVOKED, REVOKED_MESSAGE);
-      else session.close(GoAwayReason.UNAUTHORIZED, UNKNOWN_MESSAGE);
+      const goAway = refusal(check.reason);
+      session.close(goAway.reason, goAway.message);
     }
   }
 

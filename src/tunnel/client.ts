@@ -46,7 +46,7 @@ export interface TunnelClientEvents extends Record<string, unknown> {
 }
 
 /** Go-away reasons after which reconnecting cannot help (PROTOCOL.md "Go-away"). */
-const FINAL: ReadonlySet<number> = new Set([GoAwayReason.REVOKED, GoAwayReason.UNAUTHORIZED, GoAwayReason.UNSUPPORTED_VERSION]);
+const FINAL: ReadonlySet<number> = new Set([GoAwayReason.REVOKED, GoAwayReason.UNAUTHORIZED, GoAwayReason.UNSUPPORTED_VERSION, GoAwayReason.SUPERSEDED]);
 const VERSIONS_DESC = [...SUPPORTED_VERSIONS].sort((a, b) => b - a);
 
 export class TunnelClient extends TypedEmitter<TunnelClientEvents> {

@@ -16,6 +16,8 @@ export const GoAwayReason = {
   FRAME_TOO_LARGE: 7,
   UNAUTHORIZED: 8,
   SHUTTING_DOWN: 9,
+  /** The certificate was replaced by a later enrollment of the same SBC: use the new identity. */
+  SUPERSEDED: 10,
 } as const;
 
 export type GoAwayReasonCode = (typeof GoAwayReason)[keyof typeof GoAwayReason];

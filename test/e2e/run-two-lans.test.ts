@@ -56,6 +56,17 @@ async function status(): Promise<Status> {
   return (JSON.parse(r.stdout) as { agent: Status }).agent;
 }
 
+/** The status file is rewritten every second: polls until `ok` holds, then returns that status. */
+async function statusUntil(ok: (s: Status) => boolean, what: string): Promise<Status> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const s = await status();
+    if (ok(s)) return s;
+    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(s)}`);
+    await sleep(250);
+  }
+}
+
 function start(name: keyof typeof TONE, i: number, lan: typeof LAN1, netns: string): Promise<BaresipPhone> {
   return BaresipPhone.start({
     dir, name, address: lan.phone, netns, answer: 'auto', outbound: `sip:${lan.agent}:5060;transport=udp`,
@@ -123,7 +134,7 @@ test('SIGHUP with no LAN named adds lan1 beside lan0; lan0 keeps its registratio
   const since = agent.stderr.length;
   agent.child.kill('SIGHUP');
   await agent.waitForStderr(/configuration reloaded/, 10_000, since);
-  const s = await status();
+  const s = await statusUntil((x) => x.parts.lans.length === 2, 'both LANs in status');
   assert.deepEqual(s.parts.lans.map((l) => l.address), [LAN1.agent, LAN2.agent]);
   assert.match(s.parts.lans[1]?.reason ?? '', /not on the default route's interface \(wan0\)/);
   for (const address of [LAN1.agent, LAN2.agent]) {

@@ -123,7 +123,7 @@ test('checkAgentCertificate: revoked, replaced by re-enrollment, unknown, or no 
   assert.equal(checkAgentCertificate(h.store, { raw: firstCert.raw }).ok, true);
   const second = (await h.service.handle(post(a.id, { version: 1, key: newKey, csr: createAgentKeyAndCsr('a').csrPem }))).body as { certificate: string };
   const secondCert = new X509Certificate(second.certificate);
-  assert.deepEqual(checkAgentCertificate(h.store, { raw: firstCert.raw }), { ok: false, reason: 'revoked' });
+  assert.deepEqual(checkAgentCertificate(h.store, { raw: firstCert.raw }), { ok: false, reason: 'superseded' });
   assert.equal(checkAgentCertificate(h.store, { raw: secondCert.raw }).ok, true);
   await h.store.revoke('a');
   assert.deepEqual(checkAgentCertificate(h.store, { raw: secondCert.raw }), { ok: false, reason: 'revoked' });
