@@ -88,7 +88,7 @@ async function runAgent(argv: readonly string[], io: CommandIo): Promise<number>
       return EXIT.IDENTITY_REPLACED;
     case 'refused':
       io.stderr.write(`sbc-agent agent: the hub refused this SBC (${ended.reason}: ${ended.message})\n`);
-      return ended.reason === 'UNAUTHORIZED' ? EXIT.NOT_ENROLLED : EXIT.INTERNAL;
+      return ended.reason === 'UNAUTHORIZED' || ended.reason === 'SUPERSEDED' ? EXIT.NOT_ENROLLED : EXIT.INTERNAL;
     default:
       io.stdout.write('agent: stopped\n');
       return EXIT.OK;

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCliHub, type CliHub } from '../support/cli-hub.js';
 import { CliProcess, runCli } from '../support/integ-process.js';
 
 const TLS_PORT = 21390;
@@ -21,23 +22,20 @@ const OTHER_KEY = 'ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789';
 
 let dir: string;
 let hubState: string;
-let hub: CliProcess;
+let hub: CliHub;
 let enrollPort: number;
 const processes: CliProcess[] = [];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sbc-e2e-replace-'));
-  hubState = join(dir, 'hub-state');
-  const config = join(dir, 'hub.yaml');
-  await writeFile(config, `log:\n  level: warn\nhub:\n  tunnel:\n    port: ${TLS_PORT}\n  wss:\n    port: ${WSS_PORT}\n`);
-  hub = new CliProcess(['hub', '--state-dir', hubState, '--config', config, '--listen', '127.0.0.1', '--enroll-port', '0']);
-  const m = await hub.waitForOutput(/hub: enrollment https:\/\/127\.0\.0\.1:(\d+)\/enroll\/[\s\S]*hub: ready/, 30_000);
-  enrollPort = Number(m[1]);
+  hub = await startCliHub({ dir, yaml: `log:\n  level: warn\nhub:\n  tunnel:\n    port: ${TLS_PORT}\n  wss:\n    port: ${WSS_PORT}\n` });
+  hubState = hub.state;
+  enrollPort = Number(hub.enrollment.split(':').at(-1));
 });
 
 after(async () => {
   for (const p of processes) await p.stop();
-  await hub.stop();
+  await hub.process.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -19,7 +19,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaresipPhone, dominantFrequency } from '../support/baresip.js';
-import { CliProcess, MAIN, runCli } from '../support/integ-process.js';
+import { enrollByCli, namespaceHubYaml, startCliHub, type CliHub } from '../support/cli-hub.js';
+import { CliProcess, runCli } from '../support/integ-process.js';
 import { Testbed } from '../support/netns.js';
 import { NotifySocket } from '../support/notify-socket.js';
 import { SCENARIOS, sippMessages, spawnCollect, type Finished } from '../support/pnp-e2e.js';
@@ -87,7 +88,7 @@ let bed: Testbed;
 let dir: string;
 let ns: Record<'lan' | 'agent' | 'hub', string>;
 let pbx: PbxProcess;
-let hub: CliProcess;
+let hub: CliHub;
 let agent: CliProcess;
 let provisioning: ReturnType<typeof spawnCollect>;
 let wanStun: CliProcess;
@@ -207,28 +208,9 @@ before(async () => {
       if (e.event === 'request' && e.url !== undefined) provisioningRequests.push(e.url);
     }
   });
-  const hubState = join(dir, 'hub');
-  writeFileSync(join(dir, 'hub.yaml'), `log:
-  level: info
-hub:
-  publicName: ${HUB}
-  enrollment: { listen: ${HUB}, port: 5001 }
-  tunnel: { listen: ${HUB}, port: 5090 }
-  wss: { listen: ${HUB}, port: 5443 }
-  pbx: { host: 127.0.0.1, port: 5060 }
-  sip: { listen: 127.0.0.1, port: 5070 }
-  media: { ports: { min: 30000, max: 30199 } }
-  provisioning: { upstream: 'http://127.0.0.1:8089/' }
-`);
-  hub = new CliProcess(['hub', '--config', join(dir, 'hub.yaml'), '--state-dir', hubState], undefined, ns.hub);
-  await hub.waitForOutput(/hub: ready/, 30_000);
-  const added = await runCli(['hub', 'add-sbc', '--name', 'branch-box', '--state-dir', hubState, '--url-host', `${HUB}:5001`, '--json']);
-  assert.equal(added.code, 0, added.stderr);
-  const key = JSON.parse(added.stdout) as { url: string; key: string; fingerprint: string };
+  hub = await startCliHub({ dir, netns: ns.hub, yaml: namespaceHubYaml(HUB, 'info', "  provisioning: { upstream: 'http://127.0.0.1:8089/' }\n") });
   agentState = join(dir, 'agent');
-  const enrolled = spawnCollect('ip', ['netns', 'exec', ns.agent, process.execPath, MAIN, 'enroll', '--url', key.url, '--key', key.key, '--fingerprint', key.fingerprint, '--state-dir', agentState]);
-  const e = await enrolled.done;
-  assert.equal(e.code, 0, e.stderr);
+  await enrollByCli(hub, 'branch-box', agentState, ns.agent);
   agentYaml = join(dir, 'agent.yaml');
   writeFileSync(agentYaml, yaml('auto'));
   // As systemd runs it: a notification socket of the test's own, and a 2 s watchdog.
@@ -241,7 +223,7 @@ hub:
 after(async () => {
   for (const p of Object.values(phones)) await p.stop().catch(() => undefined);
   await agent?.stop('SIGINT');
-  await hub?.stop();
+  await hub?.process.stop();
   await wanStun?.stop();
   provisioning?.child.kill('SIGTERM');
   await pbx?.stop();
@@ -282,7 +264,7 @@ test('a phone\'s plug-and-play SUBSCRIBE gets its 200 and NOTIFY, and its config
   const f = await fetched.done;
   assert.equal(f.code, 0, f.stderr);
   const reply = JSON.parse(f.stdout) as { status: number; body: string };
-  assert.equal(reply.status, 200, `${f.stdout}\nagent: ${agent.stderr.slice(-2000)}\nhub: ${hub.stderr.slice(-2000)}`);
+  assert.equal(reply.status, 200, `${f.stdout}\nagent: ${agent.stderr.slice(-2000)}\nhub: ${hub.process.stderr.slice(-2000)}`);
   assert.equal(reply.body, PROVISIONING_FILE.replace('account.1.sip_server.1.address = pbx.example.net', `account.1.sip_server.1.address = ${AGENT_LAN}`));
   assert.deepEqual(provisioningRequests, [`/${MAC}.cfg`], 'the provisioning server, reachable only from the hub, was asked once');
   registrar = /account\.1\.sip_server\.1\.address = (\S+)/.exec(reply.body)?.[1] ?? '';

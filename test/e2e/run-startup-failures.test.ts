@@ -11,6 +11,7 @@ import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCliHub, enrollByCli, type CliHub } from '../support/cli-hub.js';
 import { CliProcess, runCli } from '../support/integ-process.js';
 
 const TLS_PORT = 21390;
@@ -20,37 +21,26 @@ const STUN_PORT = 21478;
 const HTTP_PORT = 21480;
 
 let dir: string;
-let hubState: string;
-let hub: CliProcess;
-let enrollPort: number;
+let hub: CliHub;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sbc-e2e-run-fail-'));
-  hubState = join(dir, 'hub-state');
-  const config = join(dir, 'hub.yaml');
-  await writeFile(config, `log:\n  level: warn\nhub:\n  publicName: 127.0.0.1\n  tunnel:\n    port: ${TLS_PORT}\n  wss:\n    port: ${WSS_PORT}\n`);
-  hub = new CliProcess(['hub', '--state-dir', hubState, '--config', config, '--listen', '127.0.0.1', '--enroll-port', '0']);
-  const m = await hub.waitForOutput(/hub: enrollment https:\/\/127\.0\.0\.1:(\d+)\/enroll\/[\s\S]*hub: ready/, 30_000);
-  enrollPort = Number(m[1]);
+  hub = await startCliHub({ dir, yaml: `log:\n  level: warn\nhub:\n  publicName: 127.0.0.1\n  tunnel:\n    port: ${TLS_PORT}\n  wss:\n    port: ${WSS_PORT}\n` });
 });
 
 after(async () => {
-  await hub.stop();
+  await hub.process.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
 async function enrolled(name: string): Promise<string> {
-  const added = await runCli(['hub', 'add-sbc', '--name', name, '--state-dir', hubState, '--url-host', `127.0.0.1:${enrollPort}`, '--json']);
-  assert.equal(added.code, 0, added.stderr);
-  const key = JSON.parse(added.stdout) as { url: string; key: string; fingerprint: string };
   const stateDir = join(dir, name);
-  const r = await runCli(['enroll', '--url', key.url, '--key', key.key, '--fingerprint', key.fingerprint, '--state-dir', stateDir]);
-  assert.equal(r.code, 0, r.stderr);
+  await enrollByCli(hub, name, stateDir);
   return stateDir;
 }
 
 async function lastSeen(name: string): Promise<string | null> {
-  const r = await runCli(['hub', 'list-sbc', '--json', '--state-dir', hubState]);
+  const r = await runCli(['hub', 'list-sbc', '--json', '--state-dir', hub.state]);
   assert.equal(r.code, 0, r.stderr);
   const list = JSON.parse(r.stdout) as { name: string; lastSeen?: string | null }[];
   return list.find((s) => s.name === name)?.lastSeen ?? null;
@@ -122,7 +112,7 @@ const CASES: readonly Case[] = [
     code: 15,
     message: /this SBC was revoked by the hub's admin/,
     prepare: async (_stateDir, sbc) => {
-      const r = await runCli(['hub', 'revoke-sbc', sbc, '--state-dir', hubState]);
+      const r = await runCli(['hub', 'revoke-sbc', sbc, '--state-dir', hub.state]);
       assert.equal(r.code, 0, r.stderr);
       return async () => {};
     },

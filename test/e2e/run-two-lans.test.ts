@@ -19,7 +19,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaresipPhone, dominantFrequency } from '../support/baresip.js';
-import { CliProcess, MAIN, runCli } from '../support/integ-process.js';
+import { enrollByCli, namespaceHubYaml, startCliHub, type CliHub } from '../support/cli-hub.js';
+import { CliProcess, runCli } from '../support/integ-process.js';
 import { Testbed } from '../support/netns.js';
 import { SCENARIOS, sippMessages, spawnCollect } from '../support/pnp-e2e.js';
 import { PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxProcess } from '../support/sbc-kamailio.js';
@@ -33,7 +34,7 @@ let bed: Testbed;
 let dir: string;
 let ns: Record<'lan1' | 'lan2' | 'agent' | 'hub', string>;
 let pbx: PbxProcess;
-let hub: CliProcess;
+let hub: CliHub;
 let agent: CliProcess;
 let agentState: string;
 const phones: Partial<Record<keyof typeof TONE, BaresipPhone>> = {};
@@ -86,26 +87,9 @@ before(async () => {
   for (const lan of [ns.lan1, ns.lan2]) bed.exec(lan, 'ip', ['route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
 
   pbx = startPbx(dir, '127.0.0.1', 5060, ns.hub);
-  const hubState = join(dir, 'hub');
-  writeFileSync(join(dir, 'hub.yaml'), `log:
-  level: warn
-hub:
-  publicName: ${HUB}
-  enrollment: { listen: ${HUB}, port: 5001 }
-  tunnel: { listen: ${HUB}, port: 5090 }
-  wss: { listen: ${HUB}, port: 5443 }
-  pbx: { host: 127.0.0.1, port: 5060 }
-  sip: { listen: 127.0.0.1, port: 5070 }
-  media: { ports: { min: 30000, max: 30199 } }
-`);
-  hub = new CliProcess(['hub', '--config', join(dir, 'hub.yaml'), '--state-dir', hubState], undefined, ns.hub);
-  await hub.waitForOutput(/hub: ready/, 30_000);
-  const added = await runCli(['hub', 'add-sbc', '--name', 'branch-two', '--state-dir', hubState, '--url-host', `${HUB}:5001`, '--json']);
-  assert.equal(added.code, 0, added.stderr);
-  const key = JSON.parse(added.stdout) as { url: string; key: string; fingerprint: string };
+  hub = await startCliHub({ dir, netns: ns.hub, yaml: namespaceHubYaml(HUB, 'warn') });
   agentState = join(dir, 'agent');
-  const e = await spawnCollect('ip', ['netns', 'exec', ns.agent, process.execPath, MAIN, 'enroll', '--url', key.url, '--key', key.key, '--fingerprint', key.fingerprint, '--state-dir', agentState]).done;
-  assert.equal(e.code, 0, e.stderr);
+  await enrollByCli(hub, 'branch-two', agentState, ns.agent);
   writeFileSync(join(dir, 'agent.yaml'), agentYaml('\n  lan: lan0'));
   agent = new CliProcess(['run', '--config', join(dir, 'agent.yaml'), '--state-dir', agentState], undefined, ns.agent);
   await agent.waitForOutput(/run: SBC 'branch-two'/, 30_000);
@@ -114,7 +98,7 @@ hub:
 after(async () => {
   for (const p of Object.values(phones)) await p.stop().catch(() => undefined);
   await agent?.stop('SIGINT');
-  await hub?.stop();
+  await hub?.process.stop();
   await pbx?.stop();
   bed?.remove();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

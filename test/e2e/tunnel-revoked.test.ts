@@ -8,13 +8,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { realClock } from '../../src/core/index.js';
 import { tunnelConnector } from '../../src/net/index.js';
 import { GoAwayReason, HubCa, createAgentKeyAndCsr, createTunnelClient, goAwayReasonName, type SessionCloseInfo } from '../../src/tunnel/index.js';
+import { enrollByCli, startCliHub, type CliHub } from '../support/cli-hub.js';
 import { CliProcess, closedPort, runCli, statusUntil } from '../support/integ-process.js';
 import { makeTunnelCerts, type TunnelCerts } from '../support/tunnel-certs.js';
 
@@ -24,38 +25,29 @@ const REVOKED = /this SBC was revoked by the hub's admin/;
 
 let dir: string;
 let hubState: string;
-let hub: CliProcess;
-let enrollPort: number;
+let hub: CliHub;
 let certs: TunnelCerts;
 const processes: CliProcess[] = [];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sbc-e2e-revoked-'));
-  hubState = join(dir, 'hub-state');
-  const config = join(dir, 'hub.yaml');
-  await writeFile(config, `log:\n  level: warn\nhub:\n  tunnel:\n    port: ${TLS_PORT}\n  wss:\n    port: ${WSS_PORT}\n`);
-  hub = new CliProcess(['hub', '--state-dir', hubState, '--config', config, '--listen', '127.0.0.1', '--enroll-port', '0']);
-  const m = await hub.waitForOutput(/hub: enrollment https:\/\/127\.0\.0\.1:(\d+)\/enroll\/[\s\S]*hub: ready/, 30_000);
-  enrollPort = Number(m[1]);
-  assert.match(hub.stdout, new RegExp(`hub: tunnel 127\\.0\\.0\\.1:${TLS_PORT}\\n`));
-  assert.match(hub.stdout, new RegExp(`hub: wss 127\\.0\\.0\\.1:${WSS_PORT}\\n`));
+  hub = await startCliHub({ dir, yaml: `log:\n  level: warn\nhub:\n  tunnel:\n    port: ${TLS_PORT}\n  wss:\n    port: ${WSS_PORT}\n` });
+  hubState = hub.state;
+  assert.match(hub.process.stdout, new RegExp(`hub: tunnel 127\\.0\\.0\\.1:${TLS_PORT}\\n`));
+  assert.match(hub.process.stdout, new RegExp(`hub: wss 127\\.0\\.0\\.1:${WSS_PORT}\\n`));
   certs = makeTunnelCerts();
 });
 
 after(async () => {
   for (const p of processes) await p.stop();
-  await hub.stop();
+  await hub.process.stop();
   certs.remove();
   await rm(dir, { recursive: true, force: true });
 });
 
 async function enrolled(name: string): Promise<string> {
-  const added = await runCli(['hub', 'add-sbc', '--name', name, '--state-dir', hubState, '--url-host', `127.0.0.1:${enrollPort}`, '--json']);
-  assert.equal(added.code, 0, added.stderr);
-  const key = JSON.parse(added.stdout) as { url: string; key: string; fingerprint: string };
   const stateDir = join(dir, name);
-  const r = await runCli(['enroll', '--url', key.url, '--key', key.key, '--fingerprint', key.fingerprint, '--state-dir', stateDir]);
-  assert.equal(r.code, 0, r.stderr);
+  await enrollByCli(hub, name, stateDir);
   return stateDir;
 }
 
@@ -89,7 +81,7 @@ test('revoke-sbc drops the running agent with GO_AWAY(REVOKED): message and exit
 });
 
 test('an agent certificate from another CA is refused at the TLS layer', async () => {
-  const logged = hub.stderr.length;
+  const logged = hub.process.stderr.length;
   const received = await new Promise<number>((resolve) => {
     let bytes = 0;
     const socket = connect({ host: '127.0.0.1', port: TLS_PORT, key: certs.foreignAgent.key, cert: certs.foreignAgent.cert, ca: certs.ca, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
@@ -99,7 +91,7 @@ test('an agent certificate from another CA is refused at the TLS layer', async (
     socket.once('close', () => resolve(bytes));
   });
   assert.equal(received, 0, 'not a byte of the tunnel reaches a foreign certificate');
-  await hub.waitForStderr(/tunnel TLS handshake refused/, 10_000, logged);
+  await hub.process.waitForStderr(/tunnel TLS handshake refused/, 10_000, logged);
 });
 
 test('a certificate from the hub CA that no enrolled SBC holds gets GO_AWAY(UNAUTHORIZED)', async () => {
