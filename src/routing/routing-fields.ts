@@ -32,8 +32,10 @@ export function requiredSection(value: unknown, path: string, known: readonly st
   return section(value, path, known);
 }
 
+/** `path.key`; an empty key is written `""` so that the path still names something. */
 export function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
+  const k = key === '' ? '""' : key;
+  return path === '' ? k : `${path}.${k}`;
 }
 
 /** A list; absent: `[]`. */
