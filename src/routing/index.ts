@@ -5,3 +5,4 @@ export { MAX_OUTBOUND_ROUTES } from './validate-rules.js';
 export { masksOverlap, parseCallerMask, type CallerMask } from './mask-overlap.js';
 export { parseHoliday, parseWeeklyRange } from './schedule-text.js';
 export { computeHa1 } from './routing-fields.js';
+export { CSV_COLUMNS, MAX_CSV_BYTES, importExtensionsCsv } from './csv.js';
