@@ -6,3 +6,4 @@ export { masksOverlap, parseCallerMask, type CallerMask } from './mask-overlap.j
 export { parseHoliday, parseWeeklyRange } from './schedule-text.js';
 export { computeHa1 } from './routing-fields.js';
 export { CSV_COLUMNS, MAX_CSV_BYTES, importExtensionsCsv } from './csv.js';
+export { destinationText, routingModelToDoc, serializeRoutingYaml, weeklyRangeText } from './routing-doc.js';

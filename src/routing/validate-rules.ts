@@ -14,6 +14,7 @@ import { optionalSchedule } from './schedule-text.js';
 export const MAX_OUTBOUND_ROUTES = 3;
 const DID = /^(\*|\+?[0-9]{1,32})$/;
 const PREFIX = /^\+?[0-9*#]{1,32}$/;
+const PREPEND = /^\+?[0-9*#]{0,32}$/;
 const EXTENSION_RANGE = /^([0-9]{1,32})-([0-9]{1,32})$/;
 
 export interface RulesContext {
@@ -101,7 +102,7 @@ function outboundRoute(value: unknown, path: string, names: ModelNames): Outboun
   const obj = section(value, path, ['trunk', 'strip', 'prepend']);
   const trunk = string(obj, 'trunk', path);
   if (!names.trunks.has(trunk)) throw new ConfigError(join(path, 'trunk'), `there is no trunk '${trunk}'`);
-  const prepend = obj['prepend'] === undefined ? '' : text(obj['prepend'], join(path, 'prepend'), PREFIX, "digits to put in front (with '+', '*' or '#')");
+  const prepend = obj['prepend'] === undefined ? '' : text(obj['prepend'], join(path, 'prepend'), PREPEND, "digits to put in front (with '+', '*' or '#')");
   return { trunk, strip: integer(obj, 'strip', path, 0, 0, 32), prepend };
 }
 
