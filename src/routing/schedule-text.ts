@@ -135,5 +135,5 @@ export function parseSchedule(value: unknown, path: string, zone: string | undef
 
 /** An optional schedule (extension, group, rule): absent stays absent. */
 export function optionalSchedule(obj: Obj, key: string, path: string, zone: string): Schedule | undefined {
-  return obj[key] === undefined ? undefined : parseSchedule(obj[key], join(path, key), zone);
+  return obj[key] === undefined || obj[key] === null ? undefined : parseSchedule(obj[key], join(path, key), zone);
 }

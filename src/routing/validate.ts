@@ -5,6 +5,8 @@
  * typo is not silently ignored. References are checked: a destination, ring-group member, route
  * or local trunk naming something the model does not hold is refused.
  *
+ * An empty (null) field counts as absent, as YAML writes `schedule:` with nothing under it.
+ *
  * A model keeps no plaintext password: `password:` is refused unless the caller passes
  * `{ allowPasswords: true }` (the hub's import), and then it is turned into the HA1 at once.
  */
@@ -46,7 +48,8 @@ export function parseRoutingYaml(textIn: string, options: RoutingOptions = {}): 
     const line = first.linePos?.[0]?.line;
     throw new ConfigError(line === undefined ? '(file)' : `(line ${line})`, `not valid YAML: ${(first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`);
   }
-  return validateRoutingModel(doc.toJS(), options);
+  // An empty file is an empty model.
+  return validateRoutingModel(doc.toJS() ?? {}, options);
 }
 
 /** Numbers of a list of mappings (extensions, ring groups), read before references are checked. */
@@ -195,7 +198,7 @@ export function validateRoutingModel(input: unknown, options: RoutingOptions = {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new ConfigError('(top level)', 'must be a mapping');
   const doc = section(input, '', TOP);
   const version = integer(doc, 'version', '', 0, 0, Number.MAX_SAFE_INTEGER);
-  const schedule = doc['schedule'] === undefined ? ALWAYS_OPEN : parseSchedule(doc['schedule'], 'schedule', undefined);
+  const schedule = doc['schedule'] === undefined || doc['schedule'] === null ? ALWAYS_OPEN : parseSchedule(doc['schedule'], 'schedule', undefined);
   const depts = departments(doc, schedule.timeZone);
   const names = modelNames(doc, depts);
   const realm = optionalString(doc, 'realm', '');

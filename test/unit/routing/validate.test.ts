@@ -95,7 +95,9 @@ test('config/routing.example.yaml converts to the model it documents', () => {
 test('an empty document is an empty model, always open, version 0, no emergency numbers', () => {
   const empty = { version: 0, schedule: ALWAYS_OPEN, departments: {}, extensions: [], ringGroups: [], inbound: [], outbound: [], trunks: [], emergencyNumbers: [], localTrunks: {}, blacklist: [] };
   assert.deepEqual(validateRoutingModel({}), empty);
-  assert.deepEqual(parseRoutingYaml(''.concat('version: 0\n')), empty);
+  assert.deepEqual(parseRoutingYaml('version: 0\n'), empty);
+  assert.deepEqual(parseRoutingYaml('# nothing yet\n'), empty);
+  assert.deepEqual(parseRoutingYaml('schedule:\nextensions:\nlocalTrunks:\n'), empty);
 });
 
 /** A small valid document each row of the table below breaks in one place. */
