@@ -7,7 +7,8 @@
  *  1. An internal call to an emergency number goes out at once, whatever else would block it
  *     (dial.ts `emergencyPlan`), with the extension's emergency caller ID.
  *  2. A caller on the blacklist gets 603 Decline (internal callers too: the list names numbers).
- *  3. An internal call from a disabled extension gets 403.
+ *  3. An internal call from a disabled extension gets 403; a status dial code (`*30` to `*32`,
+ *     status.ts) from an extension sets its status.
  *  4. Internal calls: an extension, then a ring group, then the outbound rules with the caller as
  *     the calling extension. External calls: the inbound rule for the DID and caller (an exact DID
  *     beats `*`, rules in order), its destination by the rule's office hours (else the global
@@ -43,7 +44,7 @@ import { RINGING_STATUSES } from './model.js';
 import { reject, type CallRequest, type Plan, type RoutingState } from './plan.js';
 import { ringOrder } from './ring-order.js';
 import { inWeeklyRanges, localTime, scheduleState } from './schedule.js';
-import { effectiveStatus, extensionSchedule } from './status.js';
+import { STATUS_CODES, effectiveStatus, extensionSchedule } from './status.js';
 
 /** Everything a decision reads; `chain` is the forwarding chain so far (loop protection). */
 interface Context {
@@ -196,5 +197,7 @@ export function decide(call: CallRequest, model: RoutingModel, state: RoutingSta
   if (model.blacklist.some((pattern) => matchWildcard(pattern, call.caller))) return reject('blacklisted');
   if (call.origin === 'external') return inboundPlan(ctx);
   if (caller !== undefined && !caller.enabled) return reject('caller-disabled');
+  const code = Object.hasOwn(STATUS_CODES, call.dialled) ? STATUS_CODES[call.dialled] : undefined;
+  if (caller !== undefined && code !== undefined) return { kind: 'set-status', extension: caller.number, status: code };
   return internalPlan(ctx, caller);
 }

@@ -4,5 +4,5 @@ export { EMPTY_ROUTING_STATE, planDepth, reject, type CallRequest, type DialOutS
 export { decide, timedDestination } from './decide.js';
 export { inNumberList, matchCallerMask, matchCallerMasks, matchPrefixes, matchWildcard } from './match.js';
 export { MAX_ROUTES, emergencyPlan, outboundPlan, selectOutboundRule, stripPrepend } from './dial.js';
-export { effectiveStatus, extensionSchedule, manualStatus } from './status.js';
+export { STATUS_CODES, effectiveStatus, extensionSchedule, manualStatus } from './status.js';
 export { ringOrder } from './ring-order.js';

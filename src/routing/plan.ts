@@ -12,6 +12,8 @@
  *   voicemail  the mailbox of an extension.
  *   queue, ivr handed to the PBX feature of that number (the model only names them).
  *   reject     answer the INVITE with `status`; `reason` is the stable code for logs and CDRs.
+ *   set-status a dial code (`*30`…): set `extension`'s manual status, confirm to the caller and
+ *              hang up; the executor writes it into RoutingState.statuses.
  *
  * A tree is finite by construction: forwarding chains carry the extensions and groups already in
  * them and end in a `forward-loop` reject when they come back to one (see decide.ts).
@@ -100,6 +102,7 @@ export type Plan =
   | { readonly kind: 'voicemail'; readonly mailbox: string }
   | { readonly kind: 'queue'; readonly number: string }
   | { readonly kind: 'ivr'; readonly number: string }
+  | { readonly kind: 'set-status'; readonly extension: string; readonly status: ExtensionStatus }
   | { readonly kind: 'reject'; readonly status: RejectStatus; readonly reason: RejectReason };
 
 const REJECT_STATUS: Readonly<Record<RejectReason, RejectStatus>> = {

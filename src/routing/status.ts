@@ -9,6 +9,13 @@ import type { Extension, ExtensionStatus, RoutingModel, Schedule } from './model
 import type { RoutingState } from './plan.js';
 import { scheduleState } from './schedule.js';
 
+/**
+ * The dial codes that set the caller's status (3CX: `*30` Available, `*31` Away, `*32` Do Not
+ * Disturb). The issue also wants configurable codes for Custom 1 and Custom 2; the model has no
+ * field for them yet, so they are not dialable.
+ */
+export const STATUS_CODES: Readonly<Record<string, ExtensionStatus>> = { '*30': 'available', '*31': 'away', '*32': 'dnd' };
+
 const KEPT: ReadonlySet<ExtensionStatus> = new Set(['dnd', 'custom1', 'custom2']);
 
 /** The extension's own office hours, else its department's, else the global ones. */

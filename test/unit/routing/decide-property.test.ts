@@ -130,7 +130,7 @@ const routingModel: fc.Arbitrary<RoutingModel> = fc.record({
 
 const call: fc.Arbitrary<CallRequest> = fc.record({
   caller: fc.constantFrom(...CALLERS),
-  dialled: fc.oneof(fc.constantFrom(...EXTS), fc.constantFrom(...GROUPS), fc.constantFrom(...OUTSIDE, ...DIDS.filter((d) => d !== '*'), '15')),
+  dialled: fc.oneof(fc.constantFrom(...EXTS), fc.constantFrom(...GROUPS), fc.constantFrom(...OUTSIDE, ...DIDS.filter((d) => d !== '*'), '15', '*30', '*32')),
   origin: fc.constantFrom('internal' as const, 'external' as const),
   agent: fc.constantFrom('branch-a', 'branch-b'),
   pbxReachable: fc.boolean(),
@@ -181,7 +181,7 @@ test('property: the plan is finite; its depth is bounded by extensions, group me
   }), RUNS);
 });
 
-test('property: every step is well formed (rings known, enabled, free, registered phones; trunks of the model; SIP reject statuses)', () => {
+test('property: every step is well formed (rings known, enabled, free, registered phones; trunks of the model; statuses set by the calling extension only; SIP reject statuses)', () => {
   const trunks = new Set(TRUNKS);
   fc.assert(fc.property(routingModel, call, routingState, instant, (m, c, s, now) => {
     for (const node of nodes(decide(c, m, s, now))) {
@@ -196,6 +196,8 @@ test('property: every step is well formed (rings known, enabled, free, registere
         assert.equal(node.callerId, c.caller);
       } else if (node.kind === 'dial-out') {
         assert.ok(trunks.has(node.trunk), node.trunk);
+      } else if (node.kind === 'set-status') {
+        assert.deepEqual([c.origin, node.extension, m.extensions.find((x) => x.number === c.caller)?.enabled], ['internal', c.caller, true]);
       } else if (node.kind === 'reject') {
         assert.ok([403, 404, 480, 486, 603].includes(node.status));
       }
@@ -248,7 +250,7 @@ test('the generators reach every kind of step, forwarding loops and deep plans (
       if (node.kind === 'reject') reasons.add(node.reason);
     }
   }
-  assert.deepEqual([...kinds].sort(), ['dial-out', 'emergency', 'ivr', 'queue', 'reject', 'ring', 'voicemail']);
+  assert.deepEqual([...kinds].sort(), ['dial-out', 'emergency', 'ivr', 'queue', 'reject', 'ring', 'set-status', 'voicemail']);
   for (const r of ['blacklisted', 'forward-loop', 'blocked', 'no-inbound-rule', 'no-outbound-rule', 'disabled', 'busy', 'dnd', 'end-call']) assert.ok(reasons.has(r), r);
   assert.ok(deepest >= 6, `deepest plan ${deepest} ${JSON.stringify([...hist].sort())}`);
 });
