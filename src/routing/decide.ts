@@ -46,7 +46,7 @@ import { ringOrder } from './ring-order.js';
 import { inWeeklyRanges, localTime, scheduleState } from './schedule.js';
 import { STATUS_CODES, effectiveStatus, extensionSchedule } from './status.js';
 
-/** Everything a decision reads; `chain` is the forwarding chain so far (loop protection). */
+/** Everything a decision reads; the forwarding chain (loop protection) is passed alongside. */
 interface Context {
   readonly call: CallRequest;
   readonly model: RoutingModel;
