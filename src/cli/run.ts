@@ -126,8 +126,14 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
           });
         }, 250);
       });
-      // Other signals still count while draining: SIGINT (or a second SIGTERM) stops at once.
-      const during = await Promise.race([drained.then(() => 'drained' as const), signals.next(), outcome.then(() => 'tunnel' as const)]);
+      // Other signals still count while draining: SIGINT (or a second SIGTERM) stops at once, and
+      // SIGHUP still reloads (a drain can last minutes).
+      let during: 'drained' | 'tunnel' | 'stop' | 'drain' | 'reload';
+      for (;;) {
+        during = await Promise.race([drained.then(() => 'drained' as const), signals.next(), outcome.then(() => 'tunnel' as const)]);
+        if (during !== 'reload') break;
+        settings = await reloadRun(args, settings, agent, tunnel.client, logger);
+      }
       if (during === 'tunnel') continue;
       ended = { kind: 'signal', how: during === 'drained' ? 'drain' : 'stop' };
       break;

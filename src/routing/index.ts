@@ -1,7 +1,12 @@
 export * from './model.js';
 export { inWeeklyRanges, isTimeZone, localTime, scheduleState, type LocalTime } from './schedule.js';
+export { EMPTY_ROUTING_STATE, planDepth, reject, type CallRequest, type DialOutStep, type Plan, type RejectReason, type RejectStatus, type RingStep, type RoutingState } from './plan.js';
+export { decide, timedDestination } from './decide.js';
+export { inNumberList, matchCallerMask, matchCallerMasks, matchPrefixes, matchWildcard } from './match.js';
+export { MAX_ROUTES, emergencyPlan, outboundPlan, selectOutboundRule, stripPrepend } from './dial.js';
+export { STATUS_CODES, effectiveStatus, extensionSchedule, manualStatus } from './status.js';
+export { ringOrder } from './ring-order.js';
 export { ALWAYS_OPEN, DEFAULT_NO_ANSWER_SECONDS, DEFAULT_RING_SECONDS, MAX_EXCEPTIONS, RING_STRATEGIES, parseRoutingYaml, validateRoutingModel, type RoutingOptions } from './validate.js';
-export { MAX_OUTBOUND_ROUTES } from './validate-rules.js';
 export { masksOverlap, parseCallerMask, type CallerMask } from './mask-overlap.js';
 export { parseHoliday, parseWeeklyRange } from './schedule-text.js';
 export { computeHa1 } from './routing-fields.js';

@@ -4,14 +4,13 @@
  * routes, and trunks (register- or IP-based). Part of validateRoutingModel (validate.ts).
  */
 import { ConfigError } from '../core/index.js';
+import { MAX_ROUTES } from './dial.js';
 import { parseDestination, PHONE_NUMBER, type ModelNames } from './destination-text.js';
 import { masksOverlap, parseCallerMask, type CallerMask } from './mask-overlap.js';
 import type { InboundRule, OutboundRoute, OutboundRule, TimedDestinations, Trunk } from './model.js';
 import { computeHa1, digits, firstDuplicate, ha1, hostName, integer, join, list, name, optionalString, section, show, string, text, type Obj } from './routing-fields.js';
 import { optionalSchedule } from './schedule-text.js';
 
-/** At most three routes per outbound rule (the PBX guides' limit). */
-export const MAX_OUTBOUND_ROUTES = 3;
 const DID = /^(\*|\+?[0-9]{1,32})$/;
 const PREFIX = /^\+?[0-9*#]{1,32}$/;
 const PREPEND = /^\+?[0-9*#]{0,32}$/;
@@ -130,9 +129,9 @@ function outboundRule(value: unknown, path: string, ctx: RulesContext): Outbound
   let routes: OutboundRule['routes'];
   if (obj['routes'] === 'block') routes = 'block';
   else {
-    if (!Array.isArray(obj['routes'])) throw new ConfigError(routesPath, `must be 'block' or a list of 1 to ${MAX_OUTBOUND_ROUTES} routes { trunk, strip, prepend }`);
+    if (!Array.isArray(obj['routes'])) throw new ConfigError(routesPath, `must be 'block' or a list of 1 to ${MAX_ROUTES} routes { trunk, strip, prepend }`);
     const given = obj['routes'] as unknown[];
-    if (given.length === 0 || given.length > MAX_OUTBOUND_ROUTES) throw new ConfigError(routesPath, `must hold 1 to ${MAX_OUTBOUND_ROUTES} routes, not ${given.length} (or be 'block')`);
+    if (given.length === 0 || given.length > MAX_ROUTES) throw new ConfigError(routesPath, `must hold 1 to ${MAX_ROUTES} routes, not ${given.length} (or be 'block')`);
     routes = given.map((r, i) => outboundRoute(r, `${routesPath}[${i}]`, ctx.names));
   }
   const schedule = optionalSchedule(obj, 'schedule', path, ctx.timeZone);

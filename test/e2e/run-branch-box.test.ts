@@ -286,13 +286,15 @@ test('phones register with the registrar from that configuration and call each o
   assert.deepEqual(s.parts.registrations.phones.map((p) => p.aor).sort(), [`sip:1001@${PBX_DOMAIN}`, `sip:1002@${PBX_DOMAIN}`]);
 });
 
-test('turnutils_stunclient gets its mapped address from the agent', { timeout: 30_000 }, async () => {
-  const { done } = spawnCollect('ip', ['netns', 'exec', ns.lan, 'turnutils_stunclient', '-p', '3478', AGENT_LAN]);
-  const r = await done;
-  assert.equal(r.code, 0, r.stderr);
-  const reflexive = [...r.stdout.matchAll(/UDP reflexive addr: ([\d.]+):(\d+)/g)];
-  assert.ok(reflexive.length >= 1, r.stdout);
-  for (const m of reflexive) assert.equal(m[1], PHONES);
+test('turnutils_stunclient gets its mapped address from the agent, on the STUN port and on the SIP port', { timeout: 30_000 }, async () => {
+  for (const port of ['3478', '5060']) {
+    const { done } = spawnCollect('ip', ['netns', 'exec', ns.lan, 'turnutils_stunclient', '-p', port, AGENT_LAN]);
+    const r = await done;
+    assert.equal(r.code, 0, `port ${port}: ${r.stderr}`);
+    const reflexive = [...r.stdout.matchAll(/UDP reflexive addr: ([\d.]+):(\d+)/g)];
+    assert.ok(reflexive.length >= 1, `port ${port}: ${r.stdout}`);
+    for (const m of reflexive) assert.equal(m[1], PHONES);
+  }
 });
 
 test('status --json shows every part: LAN, PnP, provisioning through the tunnel, STUN, registrations, the call', { timeout: 30_000 }, async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { masksOverlap, parseCallerMask, type CallerMask } from '../../../src/routing/index.js';
+import { matchCallerMask, masksOverlap, parseCallerMask, type CallerMask } from '../../../src/routing/index.js';
 
 function mask(text: string): CallerMask {
   const m = parseCallerMask(text);
@@ -57,6 +57,9 @@ test('property: masksOverlap agrees with trying every number of up to three digi
   fc.assert(
     fc.property(pair, ([a, b]) => {
       const length = a.kind === 'range' ? a.low.length : a.pattern.length;
+      const text = (m: CallerMask): string => (m.kind === 'pattern' ? m.pattern : `${m.low}-${m.high}`);
+      // The definition used here is the one decide() applies to calls (matchCallerMask).
+      for (const n of all(length)) assert.equal(matches(a, n), matchCallerMask(text(a), n), `${text(a)} ${n}`);
       const brute = all(length).some((n) => matches(a, n) && matches(b, n));
       if (brute) overlapping++;
       assert.equal(masksOverlap(a, b), brute);
