@@ -1,14 +1,28 @@
 /**
- * The hub's persistent state, opened by the running hub and by the admin commands alike: the CA
- * (created on first use), the server certificate of the hub's listeners (re-issued when the
- * configured names change or it nears expiry), and the SBC list.
+ * The hub's persistent state. The running hub opens it whole (`openHubState`): the CA (created on
+ * first use), the server certificate of its listeners (re-issued when the configured names change
+ * or it nears expiry), and the SBC list. The admin commands open only the CA certificate and the
+ * SBC list (`openHubAdminState`): they never write key material, and a directory that holds no hub
+ * is an error rather than a new CA.
  */
 import { X509Certificate } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Clock } from './core/index.js';
+import { SbcError, type Clock } from './core/index.js';
 import type { HubConfig } from './config/index.js';
-import { ensurePrivateDir, readFileIfExists, withFileLock, writeFileAtomic } from './platform/index.js';
-import { HubCa, SbcStore, createCaCertificate, hubStatePaths, subjectAltNamesOf, type HubStatePaths, type KeyAndCertificate, type StoreBackend } from './tunnel/index.js';
+import { StateError, ensurePrivateDir, readFileIfExists, withFileLock, writeFileAtomic } from './platform/index.js';
+import {
+  HubCa,
+  SbcStore,
+  StoreFormatError,
+  createCaCertificate,
+  fingerprintOfPem,
+  hubStatePaths,
+  parseStoreDocument,
+  subjectAltNamesOf,
+  type HubStatePaths,
+  type KeyAndCertificate,
+  type StoreBackend,
+} from './tunnel/index.js';
 
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
@@ -31,9 +45,31 @@ export function hubCertificateNames(config: HubConfig): string[] {
   return [...new Set(names)];
 }
 
+/** The state directory holds no hub (no CA certificate): an admin command was pointed at the wrong place. */
+export class NoHubError extends SbcError {
+  constructor(readonly stateDir: string) {
+    super('SBC_ERR_STATE', `no hub in ${stateDir}: run 'sbc-agent hub' there first or give the hub's --state-dir`);
+  }
+}
+
+/** The SBC list's text; a file that is not a valid list is a StateError naming it. */
+async function readSbcList(path: string, lastValid: { text?: string }): Promise<string | undefined> {
+  const text = (await readFileIfExists(path))?.toString('utf8');
+  if (text === undefined || text === lastValid.text) return text;
+  try {
+    parseStoreDocument(text);
+  } catch (error) {
+    if (!(error instanceof StoreFormatError)) throw error;
+    throw new StateError(path, `is not a valid SBC list (${error.message}); restore it from a backup or move it away`, { cause: error });
+  }
+  lastValid.text = text;
+  return text;
+}
+
 function storeBackend(paths: HubStatePaths): StoreBackend {
+  const lastValid: { text?: string } = {};
   return {
-    read: async () => (await readFileIfExists(paths.sbcList))?.toString('utf8'),
+    read: () => readSbcList(paths.sbcList, lastValid),
     write: (text) => writeFileAtomic(paths.sbcList, text),
     exclusive: (fn) => withFileLock(paths.sbcListLock, fn),
   };
@@ -85,4 +121,31 @@ export async function openHubState(stateDir: string, config: HubConfig, clock: C
   });
   const store = await SbcStore.open(storeBackend(paths), clock);
   return { stateDir, paths, ca, fingerprint: ca.fingerprint, server: { ...server, chainPem: `${server.certPem.trim()}\n${ca.certPem.trim()}\n` }, names, store };
+}
+
+/** What the admin commands need: the hub's fingerprint and its SBC list. */
+export interface HubAdminState {
+  readonly stateDir: string;
+  readonly paths: HubStatePaths;
+  /** SHA-256 of the CA certificate (DER), colon hex. */
+  readonly fingerprint: string;
+  readonly store: SbcStore;
+}
+
+/**
+ * Opens an existing hub's state for the admin commands: the CA certificate (read only) and the SBC
+ * list (changed under its lock). Creates nothing; without a CA certificate it is a NoHubError.
+ */
+export async function openHubAdminState(stateDir: string, clock: Clock): Promise<HubAdminState> {
+  const paths = hubStatePaths(stateDir);
+  const caCert = await readFileIfExists(paths.caCert);
+  if (caCert === undefined) throw new NoHubError(stateDir);
+  let fingerprint: string;
+  try {
+    fingerprint = fingerprintOfPem(caCert.toString('utf8'));
+  } catch (error) {
+    throw new StateError(paths.caCert, 'is not a certificate; restore the hub CA from a backup', { cause: error });
+  }
+  const store = await SbcStore.open(storeBackend(paths), clock);
+  return { stateDir, paths, fingerprint, store };
 }

@@ -15,7 +15,7 @@ import { StatusPublisher, type ListenerStatus, type StatusDocument, type TunnelS
 import { AttemptLimiter, EnrollmentService, MAX_REQUEST_BYTES, type HubAddresses, type ScryptParams } from './tunnel/index.js';
 import { openHubState, type HubState } from './hub-state.js';
 
-export { openHubState, hubCertificateNames, type HubState } from './hub-state.js';
+export { NoHubError, openHubAdminState, openHubState, hubCertificateNames, type HubAdminState, type HubState } from './hub-state.js';
 
 /** One part of the running hub. */
 export interface HubService {

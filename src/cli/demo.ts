@@ -185,7 +185,6 @@ async function start(config: SbcConfig, stateDir: string, configFile: string | u
 
 async function demo(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: ['state-dir', 'config', 'listen', 'tunnel-port', 'wss-port', 'enroll-port', 'interval'], flags: ['once'] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const configFile = args.values.get('config');
   const base = await loadConfig(configFile);
   const listen = args.values.get('listen') ?? '127.0.0.1';

@@ -3,10 +3,10 @@
  * state and file errors they can meet into plain messages and exit codes.
  */
 import { existsSync } from 'node:fs';
-import { SbcError, describeError } from '../core/index.js';
+import { SbcError } from '../core/index.js';
 import { ConfigFileError, loadConfig, type SbcConfig } from '../config/index.js';
 import { StateError, defaultConfigFile, resolveStateDir, type ConfigRole } from '../platform/index.js';
-import { IdentityError, SbcListError, StoreFormatError } from '../tunnel/index.js';
+import { IdentityError, SbcListError } from '../tunnel/index.js';
 import type { ParsedArgs } from './args.js';
 import type { CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -44,12 +44,13 @@ export async function reportErrors(io: CommandIo, command: string, body: () => P
       io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
       return EXIT.IO;
     }
-    if (error instanceof StoreFormatError || error instanceof IdentityError) {
+    if (error instanceof IdentityError) {
       io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
-      return EXIT.INTERNAL;
+      return EXIT.NOT_ENROLLED;
     }
     if (error instanceof SbcError && error.code === 'SBC_ERR_STATE') {
-      io.stderr.write(`sbc-agent ${command}: ${describeError(error)}\n`);
+      // StoreFormatError, NoHubError and the state errors of src/platform: their messages name the path.
+      io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
       return EXIT.IO;
     }
     throw error;

@@ -67,7 +67,6 @@ function runOverrides(config: SbcConfig, args: ReturnType<typeof parseArgs>): Sb
 
 async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, 'listen', 'enroll-port', 'public-name'] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const context = await commonContext(args, 'hub');
   const config = runOverrides(context.config, args);
   const logger = createLogger({ level: config.log.level });

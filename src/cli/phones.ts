@@ -43,10 +43,9 @@ function table(phones: readonly PhoneRecord[]): string {
 }
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, { values: ['state-dir', 'extension'], flags: ['json'] });
+  const args = parseArgs(argv, { values: ['state-dir', 'extension'], flags: ['json'], positionals: 2 });
   const file = new InboxFile(resolveStateDir(args.values.get('state-dir'), undefined), realClock);
-  const [sub, target, ...extra] = args.positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected '${extra[0] ?? ''}'`);
+  const [sub, target] = args.positionals;
   const extension = args.values.get('extension');
   if (extension !== undefined && !/^[0-9*#+]{1,32}$/.test(extension)) throw new UsageError(`--extension '${extension}' is not a dial string`);
   switch (sub) {

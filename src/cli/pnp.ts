@@ -61,7 +61,6 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     values: ['listen', 'port', 'url-base', 'http-port', 'upstream', 'templates', 'substitute', 'state-dir', 'policy', 't1', 't2', 'rate-burst', 'rate', 'log-level'],
     flags: ['insecure-upstream'],
   });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const policy = args.values.get('policy') ?? 'inbox';
   if (!PNP_POLICIES.includes(policy as PnpPolicy)) throw new UsageError(`--policy '${policy}' is not one of ${PNP_POLICIES.join(', ')}`);
   const port = intOption(args, 'port', 5060, 1, 65535);

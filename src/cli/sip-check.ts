@@ -65,7 +65,7 @@ Exit status: 0 when every file was read, whatever the verdicts; 4 when a file ca
 (the others are still checked); 2 without files.
 `,
   async run(args: readonly string[], io: CommandIo): Promise<number> {
-    const parsed = parseArgs(args, { flags: ['json'] });
+    const parsed = parseArgs(args, { flags: ['json'], positionals: Number.POSITIVE_INFINITY });
     if (parsed.positionals.length === 0) throw new UsageError('name at least one FILE');
     const json = parsed.flags.has('json');
     let code: number = EXIT.OK;

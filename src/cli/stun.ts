@@ -72,7 +72,6 @@ export const stunCommand: Command = {
 Exit codes: 0 answered, 2 wrong command line, 5 the server did not answer in time.`,
   async run(args: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseArgs(args, { values: ['server', 'timeout', 'local'], flags: ['nat', 'json', 'tcp'] });
-    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
     const serverText = parsed.values.get('server') ?? DEFAULT_SERVER;
     const { host, port } = parseHostPort(serverText, 3478, '--server');
     const timeoutSec = Number(parsed.values.get('timeout') ?? TI_MS / 1000);
@@ -175,7 +174,6 @@ export const stunServerCommand: Command = {
 Prints one line 'stun-server listening ...' on stdout when ready; logs go to stderr.`,
   async run(args: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseArgs(args, { values: ['listen', 'alternate', 'rate-limit', 'log-level'], flags: [] });
-    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
     const primary = parseHostPort(parsed.values.get('listen') ?? '0.0.0.0:3478', 3478, '--listen');
     const alternateText = parsed.values.get('alternate');
     const alternate = alternateText === undefined ? undefined : parseHostPort(alternateText, primary.port + 1, '--alternate');

@@ -23,7 +23,7 @@ test('--help lists the commands; an unknown command is a usage error (exit 2)', 
 });
 
 test('parseArgs: values, flags, positionals, and unknown options', () => {
-  const parsed = parseArgs(['a', '--json', '--server', 'h:1', '--expires=7d', 'b'], { values: ['server', 'expires'], flags: ['json'] });
+  const parsed = parseArgs(['a', '--json', '--server', 'h:1', '--expires=7d', 'b'], { values: ['server', 'expires'], flags: ['json'], positionals: 2 });
   assert.deepEqual(parsed.positionals, ['a', 'b']);
   assert.equal(parsed.values.get('server'), 'h:1');
   assert.equal(parsed.values.get('expires'), '7d');
@@ -31,4 +31,13 @@ test('parseArgs: values, flags, positionals, and unknown options', () => {
   assert.throws(() => parseArgs(['--bogus'], {}), UsageError);
   assert.throws(() => parseArgs(['--server'], { values: ['server'] }), /needs a value/);
   assert.throws(() => parseArgs(['--json=1'], { flags: ['json'] }), UsageError);
+});
+
+test('parseArgs: an option given twice and arguments beyond those the command takes are usage errors', () => {
+  assert.throws(() => parseArgs(['--name', 'a', '--name', 'b'], { values: ['name'] }), /--name is given more than once/);
+  assert.throws(() => parseArgs(['--name=a', '--name', 'a'], { values: ['name'] }), /--name is given more than once/);
+  assert.throws(() => parseArgs(['--json', '--json'], { flags: ['json'] }), /--json is given more than once/);
+  assert.throws(() => parseArgs(['extra'], {}), /unexpected argument 'extra'/);
+  assert.throws(() => parseArgs(['a', 'b', 'c'], { positionals: 2 }), /unexpected argument 'c'/);
+  assert.deepEqual(parseArgs(['a', 'b'], { positionals: 2 }).positionals, ['a', 'b']);
 });
