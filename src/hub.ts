@@ -14,6 +14,7 @@ import { listenHttpsJson, type HttpsJsonServer } from './net/index.js';
 import { StatusPublisher, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
 import { AttemptLimiter, EnrollmentService, MAX_REQUEST_BYTES, type HubAddresses, type ScryptParams } from './tunnel/index.js';
 import { openHubState, type HubState } from './hub-state.js';
+import { bindExplained } from './bind-explained.js';
 
 export { NoHubError, openHubAdminState, openHubState, hubCertificateNames, type HubAdminState, type HubState } from './hub-state.js';
 
@@ -83,7 +84,7 @@ class EnrollmentListener implements HubService {
       addresses: (host) => hubAddresses(config, this.#state.names, host),
       ...(this.#options.scrypt === undefined ? {} : { scrypt: this.#options.scrypt }),
     });
-    this.#server = await listenHttpsJson({
+    this.#server = await bindExplained('tcp', config.hub.enrollment.listen, config.hub.enrollment.port, () => listenHttpsJson({
       host: config.hub.enrollment.listen,
       port: config.hub.enrollment.port,
       key: this.#state.server.keyPem,
@@ -91,7 +92,7 @@ class EnrollmentListener implements HubService {
       maxBodyBytes: MAX_REQUEST_BYTES,
       handler: (request) => service.handle(request),
       onError: (error) => log.error({ err: error }, 'enrollment request failed'),
-    });
+    }));
   }
 
   listeners(): readonly ListenerStatus[] {

@@ -31,6 +31,13 @@ export async function commonContext(args: ParsedArgs, role: ConfigRole = 'agent'
   return { config, stateDir: resolveStateDir(args.values.get('state-dir'), config.stateDir) };
 }
 
+/** A file system call's error as Node raises it (`code`, `syscall`, `path`), e.g. EACCES on mkdir. */
+function fileSystemError(error: unknown): { code: string; syscall: string; path: string } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, syscall, path } = error as { code?: unknown; syscall?: unknown; path?: unknown };
+  return typeof code === 'string' && typeof syscall === 'string' && typeof path === 'string' ? { code, syscall, path } : undefined;
+}
+
 /** Runs a command body; the errors a person can act on become a message and their exit code. */
 export async function reportErrors(io: CommandIo, command: string, body: () => Promise<number>): Promise<number> {
   try {
@@ -51,6 +58,11 @@ export async function reportErrors(io: CommandIo, command: string, body: () => P
     if (error instanceof SbcError && error.code === 'SBC_ERR_STATE') {
       // StoreFormatError, NoHubError and the state errors of src/platform: their messages name the path.
       io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
+      return EXIT.IO;
+    }
+    const fsError = fileSystemError(error);
+    if (fsError !== undefined) {
+      io.stderr.write(`sbc-agent ${command}: ${fsError.path}: cannot ${fsError.syscall} (${fsError.code}); check the path and its permissions, or give another --state-dir\n`);
       return EXIT.IO;
     }
     throw error;

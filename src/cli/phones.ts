@@ -10,6 +10,7 @@ import { InboxFile, decide, normaliseMac, type PhoneRecord } from '../pnp/index.
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { reportErrors } from './hub-common.js';
 
 const USAGE = `Usage: sbc-agent phones [--json] [--state-dir DIR]
        sbc-agent phones approve MAC [--extension N] [--state-dir DIR]
@@ -73,5 +74,5 @@ export const phonesCommand: Command = {
   name: 'phones',
   summary: 'list the phones seen by LAN plug-and-play; approve or reject one',
   usage: USAGE,
-  run,
+  run: (argv, io) => reportErrors(io, 'phones', () => run(argv, io)),
 };
