@@ -24,6 +24,7 @@ import {
   type StunResponse,
   type TransportAddress,
 } from '../stun/index.js';
+import { bindExplained } from '../bind-explained.js';
 import { packageVersion } from '../version.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
@@ -242,14 +243,15 @@ Prints one line 'stun-server listening ...' on stdout when ready; logs go to std
     const udp: { socket: DatagramSocket; ip: 0 | 1; port: 0 | 1 }[] = [];
     let tcp: StreamListener | undefined;
     try {
-      const first = await bindUdp({ address: primary.host, port: primary.port });
+      const udpAt = (address: string, port: number): Promise<DatagramSocket> => bindExplained('udp', address, port, () => bindUdp({ address, port }));
+      const first = await udpAt(primary.host, primary.port);
       udp.push({ socket: first, ip: 0, port: 0 });
       if (alternate !== undefined) {
-        udp.push({ socket: await bindUdp({ address: primary.host, port: alternate.port }), ip: 0, port: 1 });
-        udp.push({ socket: await bindUdp({ address: alternate.host, port: primary.port }), ip: 1, port: 0 });
-        udp.push({ socket: await bindUdp({ address: alternate.host, port: alternate.port }), ip: 1, port: 1 });
+        udp.push({ socket: await udpAt(primary.host, alternate.port), ip: 0, port: 1 });
+        udp.push({ socket: await udpAt(alternate.host, primary.port), ip: 1, port: 0 });
+        udp.push({ socket: await udpAt(alternate.host, alternate.port), ip: 1, port: 1 });
       }
-      tcp = await listenTcp({ address: primary.host, port: first.local.port });
+      tcp = await bindExplained('tcp', primary.host, first.local.port, () => listenTcp({ address: primary.host, port: first.local.port }));
     } catch (error) {
       await Promise.all(udp.map(({ socket }) => socket.close()));
       await tcp?.close();

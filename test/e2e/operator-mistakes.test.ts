@@ -236,6 +236,12 @@ const MISTAKES: readonly Mistake[] = [
     message: /cannot resolve STUN server 'stun\.no-such-host\.invalid'/,
   },
   {
+    name: 'a STUN server on a port in use',
+    argv: () => ['stun-server', '--listen', `127.0.0.1:${udpPort}`],
+    exit: 19,
+    message: /cannot listen on udp 127\.0\.0\.1:\d+: the port is in use/,
+  },
+  {
     name: 'sip-check on /dev/zero',
     argv: () => ['sip-check', '/dev/zero'],
     exit: 0,
