@@ -6,6 +6,7 @@
  * is an error rather than a new CA.
  */
 import { X509Certificate } from 'node:crypto';
+import { rmdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { SbcError, type Clock } from './core/index.js';
 import type { HubConfig } from './config/index.js';
@@ -37,6 +38,8 @@ export interface HubState {
   /** The names in the server certificate, first the public name. */
   readonly names: readonly string[];
   readonly store: SbcStore;
+  /** True when this open made the CA: a hub that then fails to start takes it away again (discardNewHubState). */
+  readonly created: boolean;
 }
 
 /** The names the server certificate must cover. */
@@ -105,9 +108,11 @@ export async function openHubState(stateDir: string, config: HubConfig, clock: C
   await ensurePrivateDir(paths.dir);
   const names = hubCertificateNames(config);
   // One lock for the key material, so two commands run at once do not both create a CA.
+  let created = false;
   const { ca, server } = await withFileLock(`${paths.caKey}.lock`, async () => {
     let caPair = await readPair(paths.caKey, paths.caCert);
     if (caPair === undefined) {
+      created = true;
       caPair = createCaCertificate(clock, `sbc-agent hub CA ${names[0] ?? ''}`.trim());
       await writePair(paths.caKey, paths.caCert, caPair);
     }
@@ -120,7 +125,18 @@ export async function openHubState(stateDir: string, config: HubConfig, clock: C
     return { ca: hubCa, server: serverPair };
   });
   const store = await SbcStore.open(storeBackend(paths), clock);
-  return { stateDir, paths, ca, fingerprint: ca.fingerprint, server: { ...server, chainPem: `${server.certPem.trim()}\n${ca.certPem.trim()}\n` }, names, store };
+  return { stateDir, paths, ca, fingerprint: ca.fingerprint, server: { ...server, chainPem: `${server.certPem.trim()}\n${ca.certPem.trim()}\n` }, names, store, created };
+}
+
+/**
+ * Removes the key material a first start made, when that start failed: a hub that never ran
+ * leaves no CA whose fingerprint someone might copy. Nothing is removed from a hub that ran before.
+ */
+export async function discardNewHubState(state: HubState): Promise<void> {
+  if (!state.created) return;
+  const { paths } = state;
+  await Promise.all([paths.caKey, paths.caCert, paths.serverKey, paths.serverCert, paths.sbcList].map((file) => unlink(file).catch(() => undefined)));
+  await rmdir(paths.dir).catch(() => undefined);
 }
 
 /** What the admin commands need: the hub's fingerprint and its SBC list. */

@@ -13,7 +13,7 @@ import type { SbcConfig } from './config/index.js';
 import { listenHttpsJson, type HttpsJsonServer } from './net/index.js';
 import { StatusPublisher, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
 import { AttemptLimiter, EnrollmentService, MAX_REQUEST_BYTES, type HubAddresses, type ScryptParams } from './tunnel/index.js';
-import { openHubState, type HubState } from './hub-state.js';
+import { discardNewHubState, openHubState, type HubState } from './hub-state.js';
 import { bindExplained } from './bind-explained.js';
 
 export { NoHubError, openHubAdminState, openHubState, hubCertificateNames, type HubAdminState, type HubState } from './hub-state.js';
@@ -170,8 +170,10 @@ export class Hub {
         this.#logger.info({ service: service.name, listeners: service.listeners?.() ?? [] }, 'hub service started');
       }
     } catch (error) {
-      // A listener that cannot bind stops the hub whole: nothing stays half-started.
+      // A listener that cannot bind stops the hub whole: nothing stays half-started, and a CA
+      // made by this first start goes too.
       await this.close();
+      await discardNewHubState(this.state);
       throw error;
     }
     // Admin commands change the SBC list from other processes; pick their changes up each second.
