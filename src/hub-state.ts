@@ -23,6 +23,7 @@ import {
   type HubStatePaths,
   type KeyAndCertificate,
   type StoreBackend,
+  type StoreDocument,
 } from './tunnel/index.js';
 
 const RENEW_BEFORE_MS = 30 * 86_400_000;
@@ -55,16 +56,21 @@ export class NoHubError extends SbcError {
   }
 }
 
-/** The SBC list's text; a file that is not a valid list is a StateError naming it. */
-async function readSbcList(path: string, lastValid: { text?: string }): Promise<string | undefined> {
-  const text = (await readFileIfExists(path))?.toString('utf8');
-  if (text === undefined || text === lastValid.text) return text;
+/** The SBC list in `text`, read from `path`; a text that is not a valid list is a StateError naming the file. */
+export function parseSbcListFile(path: string, text: string): StoreDocument {
   try {
-    parseStoreDocument(text);
+    return parseStoreDocument(text);
   } catch (error) {
     if (!(error instanceof StoreFormatError)) throw error;
     throw new StateError(path, `is not a valid SBC list (${error.message}); restore it from a backup or move it away`, { cause: error });
   }
+}
+
+/** The SBC list's text, checked (parseSbcListFile) whenever it changed. */
+async function readSbcList(path: string, lastValid: { text?: string }): Promise<string | undefined> {
+  const text = (await readFileIfExists(path))?.toString('utf8');
+  if (text === undefined || text === lastValid.text) return text;
+  parseSbcListFile(path, text);
   lastValid.text = text;
   return text;
 }

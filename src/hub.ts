@@ -16,7 +16,7 @@ import { AttemptLimiter, EnrollmentService, MAX_REQUEST_BYTES, type HubAddresses
 import { discardNewHubState, openHubState, type HubState } from './hub-state.js';
 import { bindExplained } from './bind-explained.js';
 
-export { NoHubError, openHubAdminState, openHubState, hubCertificateNames, type HubAdminState, type HubState } from './hub-state.js';
+export { NoHubError, openHubAdminState, openHubState, parseSbcListFile, hubCertificateNames, type HubAdminState, type HubState } from './hub-state.js';
 
 /** One part of the running hub. */
 export interface HubService {

@@ -173,6 +173,12 @@ const MISTAKES: readonly Mistake[] = [
     message: /hub\/sbcs\.json: is not a valid SBC list \(SBC list: \(file\): not JSON/,
   },
   {
+    name: 'status on a corrupt sbcs.json',
+    argv: () => ['status', '--state-dir', at('hub-corrupt')],
+    exit: 4,
+    message: /hub\/sbcs\.json: is not a valid SBC list/,
+  },
+  {
     name: 'an incomplete identity in the agent state folder',
     setup: async () => {
       await mkdir(join(at('agent-incomplete'), 'agent'), { recursive: true });
