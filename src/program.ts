@@ -50,7 +50,6 @@ async function runJson(command: Command, rest: readonly string[], io: CommandIo)
   const stdout = watched(io.stdout, () => (printed = true));
   const stderr = watched(io.stderr, (text) => (errors += text));
   const code = await runCommand(command, rest, { ...io, stdout, stderr });
-  await new Promise<void>((resolve) => stdout.end(resolve));
   if (code !== EXIT.OK && !printed) {
     const message = errors.split('\n').find((line) => line.trim() !== '') ?? `exit ${code}`;
     io.stdout.write(`${JSON.stringify({ error: { exitCode: code, message } })}\n`);
