@@ -1,14 +1,30 @@
 /**
- * The hub's persistent state, opened by the running hub and by the admin commands alike: the CA
- * (created on first use), the server certificate of the hub's listeners (re-issued when the
- * configured names change or it nears expiry), and the SBC list.
+ * The hub's persistent state. The running hub opens it whole (`openHubState`): the CA (created on
+ * first use), the server certificate of its listeners (re-issued when the configured names change
+ * or it nears expiry), and the SBC list. The admin commands open only the CA certificate and the
+ * SBC list (`openHubAdminState`): they never write key material, and a directory that holds no hub
+ * is an error rather than a new CA.
  */
 import { X509Certificate } from 'node:crypto';
+import { rmdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { Clock } from './core/index.js';
+import { SbcError, type Clock } from './core/index.js';
 import type { HubConfig } from './config/index.js';
-import { ensurePrivateDir, readFileIfExists, withFileLock, writeFileAtomic } from './platform/index.js';
-import { HubCa, SbcStore, createCaCertificate, hubStatePaths, subjectAltNamesOf, type HubStatePaths, type KeyAndCertificate, type StoreBackend } from './tunnel/index.js';
+import { StateError, ensurePrivateDir, readFileIfExists, withFileLock, writeFileAtomic } from './platform/index.js';
+import {
+  HubCa,
+  SbcStore,
+  StoreFormatError,
+  createCaCertificate,
+  fingerprintOfPem,
+  hubStatePaths,
+  parseStoreDocument,
+  subjectAltNamesOf,
+  type HubStatePaths,
+  type KeyAndCertificate,
+  type StoreBackend,
+  type StoreDocument,
+} from './tunnel/index.js';
 
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
@@ -23,6 +39,8 @@ export interface HubState {
   /** The names in the server certificate, first the public name. */
   readonly names: readonly string[];
   readonly store: SbcStore;
+  /** True when this open made the CA: a hub that then fails to start takes it away again (discardNewHubState). */
+  readonly created: boolean;
 }
 
 /** The names the server certificate must cover. */
@@ -31,9 +49,36 @@ export function hubCertificateNames(config: HubConfig): string[] {
   return [...new Set(names)];
 }
 
+/** The state directory holds no hub (no CA certificate): an admin command was pointed at the wrong place. */
+export class NoHubError extends SbcError {
+  constructor(readonly stateDir: string) {
+    super('SBC_ERR_STATE', `no hub in ${stateDir}: run 'sbc-agent hub' there first or give the hub's --state-dir`);
+  }
+}
+
+/** The SBC list in `text`, read from `path`; a text that is not a valid list is a StateError naming the file. */
+export function parseSbcListFile(path: string, text: string): StoreDocument {
+  try {
+    return parseStoreDocument(text);
+  } catch (error) {
+    if (!(error instanceof StoreFormatError)) throw error;
+    throw new StateError(path, `is not a valid SBC list (${error.message}); restore it from a backup or move it away`, { cause: error });
+  }
+}
+
+/** The SBC list's text, checked (parseSbcListFile) whenever it changed. */
+async function readSbcList(path: string, lastValid: { text?: string }): Promise<string | undefined> {
+  const text = (await readFileIfExists(path))?.toString('utf8');
+  if (text === undefined || text === lastValid.text) return text;
+  parseSbcListFile(path, text);
+  lastValid.text = text;
+  return text;
+}
+
 function storeBackend(paths: HubStatePaths): StoreBackend {
+  const lastValid: { text?: string } = {};
   return {
-    read: async () => (await readFileIfExists(paths.sbcList))?.toString('utf8'),
+    read: () => readSbcList(paths.sbcList, lastValid),
     write: (text) => writeFileAtomic(paths.sbcList, text),
     exclusive: (fn) => withFileLock(paths.sbcListLock, fn),
   };
@@ -69,9 +114,11 @@ export async function openHubState(stateDir: string, config: HubConfig, clock: C
   await ensurePrivateDir(paths.dir);
   const names = hubCertificateNames(config);
   // One lock for the key material, so two commands run at once do not both create a CA.
+  let created = false;
   const { ca, server } = await withFileLock(`${paths.caKey}.lock`, async () => {
     let caPair = await readPair(paths.caKey, paths.caCert);
     if (caPair === undefined) {
+      created = true;
       caPair = createCaCertificate(clock, `sbc-agent hub CA ${names[0] ?? ''}`.trim());
       await writePair(paths.caKey, paths.caCert, caPair);
     }
@@ -84,5 +131,43 @@ export async function openHubState(stateDir: string, config: HubConfig, clock: C
     return { ca: hubCa, server: serverPair };
   });
   const store = await SbcStore.open(storeBackend(paths), clock);
-  return { stateDir, paths, ca, fingerprint: ca.fingerprint, server: { ...server, chainPem: `${server.certPem.trim()}\n${ca.certPem.trim()}\n` }, names, store };
+  return { stateDir, paths, ca, fingerprint: ca.fingerprint, server: { ...server, chainPem: `${server.certPem.trim()}\n${ca.certPem.trim()}\n` }, names, store, created };
+}
+
+/**
+ * Removes the key material a first start made, when that start failed: a hub that never ran
+ * leaves no CA whose fingerprint someone might copy. Nothing is removed from a hub that ran before.
+ */
+export async function discardNewHubState(state: HubState): Promise<void> {
+  if (!state.created) return;
+  const { paths } = state;
+  await Promise.all([paths.caKey, paths.caCert, paths.serverKey, paths.serverCert, paths.sbcList].map((file) => unlink(file).catch(() => undefined)));
+  await rmdir(paths.dir).catch(() => undefined);
+}
+
+/** What the admin commands need: the hub's fingerprint and its SBC list. */
+export interface HubAdminState {
+  readonly stateDir: string;
+  readonly paths: HubStatePaths;
+  /** SHA-256 of the CA certificate (DER), colon hex. */
+  readonly fingerprint: string;
+  readonly store: SbcStore;
+}
+
+/**
+ * Opens an existing hub's state for the admin commands: the CA certificate (read only) and the SBC
+ * list (changed under its lock). Creates nothing; without a CA certificate it is a NoHubError.
+ */
+export async function openHubAdminState(stateDir: string, clock: Clock): Promise<HubAdminState> {
+  const paths = hubStatePaths(stateDir);
+  const caCert = await readFileIfExists(paths.caCert);
+  if (caCert === undefined) throw new NoHubError(stateDir);
+  let fingerprint: string;
+  try {
+    fingerprint = fingerprintOfPem(caCert.toString('utf8'));
+  } catch (error) {
+    throw new StateError(paths.caCert, 'is not a certificate; restore the hub CA from a backup', { cause: error });
+  }
+  const store = await SbcStore.open(storeBackend(paths), clock);
+  return { stateDir, paths, fingerprint, store };
 }

@@ -24,6 +24,7 @@ import type { HubService, HubState } from './hub.js';
 import { listenTunnelTls, listenTunnelWss, type TunnelCarriage, type TunnelListener, type TunnelPeer } from './net/index.js';
 import type { ListenerStatus, TunnelStatus } from './platform/index.js';
 import { tunnelStatusOf } from './tunnel-status.js';
+import { bindExplained } from './bind-explained.js';
 import {
   GoAwayReason,
   StreamDispatcher,
@@ -170,7 +171,7 @@ class HubTunnel implements HubTunnelService {
       this.#log.warn({ remoteAddress, err: error.message }, 'tunnel TLS handshake refused');
     };
     this.#unsubscribe = state.store.events.on('changed', () => this.#recheck());
-    this.#tls = await listenTunnelTls({ ...credentials, host: config.tunnel.listen, port: config.tunnel.port, onCarriage, onHandshakeError });
+    this.#tls = await bindExplained('tcp', config.tunnel.listen, config.tunnel.port, () => listenTunnelTls({ ...credentials, host: config.tunnel.listen, port: config.tunnel.port, onCarriage, onHandshakeError }));
     if (this.#o.wss === false) return;
     try {
       await probePort(config.wss.listen, config.wss.port);

@@ -13,9 +13,10 @@ import type { SbcConfig } from './config/index.js';
 import { listenHttpsJson, type HttpsJsonServer } from './net/index.js';
 import { StatusPublisher, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
 import { AttemptLimiter, EnrollmentService, MAX_REQUEST_BYTES, type HubAddresses, type ScryptParams } from './tunnel/index.js';
-import { openHubState, type HubState } from './hub-state.js';
+import { discardNewHubState, openHubState, type HubState } from './hub-state.js';
+import { bindExplained } from './bind-explained.js';
 
-export { openHubState, hubCertificateNames, type HubState } from './hub-state.js';
+export { NoHubError, openHubAdminState, openHubState, parseSbcListFile, hubCertificateNames, type HubAdminState, type HubState } from './hub-state.js';
 
 /** One part of the running hub. */
 export interface HubService {
@@ -83,7 +84,7 @@ class EnrollmentListener implements HubService {
       addresses: (host) => hubAddresses(config, this.#state.names, host),
       ...(this.#options.scrypt === undefined ? {} : { scrypt: this.#options.scrypt }),
     });
-    this.#server = await listenHttpsJson({
+    this.#server = await bindExplained('tcp', config.hub.enrollment.listen, config.hub.enrollment.port, () => listenHttpsJson({
       host: config.hub.enrollment.listen,
       port: config.hub.enrollment.port,
       key: this.#state.server.keyPem,
@@ -91,7 +92,7 @@ class EnrollmentListener implements HubService {
       maxBodyBytes: MAX_REQUEST_BYTES,
       handler: (request) => service.handle(request),
       onError: (error) => log.error({ err: error }, 'enrollment request failed'),
-    });
+    }));
   }
 
   listeners(): readonly ListenerStatus[] {
@@ -169,8 +170,10 @@ export class Hub {
         this.#logger.info({ service: service.name, listeners: service.listeners?.() ?? [] }, 'hub service started');
       }
     } catch (error) {
-      // A listener that cannot bind stops the hub whole: nothing stays half-started.
+      // A listener that cannot bind stops the hub whole: nothing stays half-started, and a CA
+      // made by this first start goes too.
       await this.close();
+      await discardNewHubState(this.state);
       throw error;
     }
     // Admin commands change the SBC list from other processes; pick their changes up each second.

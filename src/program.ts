@@ -2,7 +2,8 @@
  * The `sbc-agent` program: argv → command and exit code. Each command lives in src/cli;
  * main.ts is the executable that calls this.
  */
-import { COMMANDS, EXIT, type CommandIo } from './cli/index.js';
+import { Writable } from 'node:stream';
+import { COMMANDS, EXIT, type Command, type CommandIo } from './cli/index.js';
 import { SbcError, describeError } from './core/index.js';
 import { packageVersion } from './version.js';
 
@@ -25,6 +26,37 @@ function helpText(): string {
   ].join('\n');
 }
 
+/** A stream that hands every chunk on to `target` and lets `seen` look at it. */
+function watched(target: NodeJS.WritableStream, seen: (text: string) => void): NodeJS.WritableStream {
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      seen(chunk.toString());
+      target.write(chunk, (error) => done(error ?? null));
+    },
+  });
+  // enroll and setup ask on a terminal only: keep telling them whether it is one.
+  if ('isTTY' in target) Object.assign(stream, { isTTY: target.isTTY });
+  return stream;
+}
+
+/**
+ * With --json, a failure that printed nothing on stdout still prints one JSON object there,
+ * `{"error":{"exitCode":N,"message":"..."}}`, the message being the first line written to stderr,
+ * so a script reads one shape whatever happened.
+ */
+async function runJson(command: Command, rest: readonly string[], io: CommandIo): Promise<number> {
+  let printed = false;
+  let errors = '';
+  const stdout = watched(io.stdout, () => (printed = true));
+  const stderr = watched(io.stderr, (text) => (errors += text));
+  const code = await runCommand(command, rest, { ...io, stdout, stderr });
+  if (code !== EXIT.OK && !printed) {
+    const message = errors.split('\n').find((line) => line.trim() !== '') ?? `exit ${code}`;
+    io.stdout.write(`${JSON.stringify({ error: { exitCode: code, message } })}\n`);
+  }
+  return code;
+}
+
 export async function runProgram(argv: readonly string[], io: CommandIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
@@ -44,6 +76,10 @@ export async function runProgram(argv: readonly string[], io: CommandIo): Promis
     io.stdout.write(`${command.usage.trimEnd()}\n`);
     return EXIT.OK;
   }
+  return rest.includes('--json') ? runJson(command, rest, io) : runCommand(command, rest, io);
+}
+
+async function runCommand(command: Command, rest: readonly string[], io: CommandIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {

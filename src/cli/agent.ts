@@ -48,7 +48,6 @@ function hubOverrides(args: ReturnType<typeof parseArgs>): AgentTunnelOptions['h
 
 async function runAgent(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, 'hub-tls', 'hub-wss'] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const hub = hubOverrides(args);
   const { config, stateDir } = await commonContext(args);
   const logger = createLogger({ level: config.log.level });

@@ -1,6 +1,7 @@
 /**
  * A small argv parser: `--flag`, `--key value`, `--key=value` and positionals. Options not
- * declared are a UsageError naming them.
+ * declared, an option given twice (which of the two was meant?) and more positionals than the
+ * command takes are a UsageError naming them.
  */
 import { UsageError } from '../core/index.js';
 
@@ -9,6 +10,8 @@ export interface OptionSpec {
   readonly values?: readonly string[];
   /** Options that are on or off. */
   readonly flags?: readonly string[];
+  /** How many positional arguments the command takes at most (default none). */
+  readonly positionals?: number;
 }
 
 export interface ParsedArgs {
@@ -36,6 +39,7 @@ export function parseArgs(argv: readonly string[], spec: OptionSpec): ParsedArgs
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if ((values.has(name) || flags.has(name)) && name !== 'help') throw new UsageError(`--${name} is given more than once`);
     if (valueNames.has(name)) {
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
@@ -46,5 +50,7 @@ export function parseArgs(argv: readonly string[], spec: OptionSpec): ParsedArgs
       throw new UsageError(`unknown option --${name}`);
     }
   }
+  const most = spec.positionals ?? 0;
+  if (positionals.length > most) throw new UsageError(`unexpected argument '${positionals[most] ?? ''}'`);
   return { positionals, values, flags };
 }

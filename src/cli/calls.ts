@@ -5,7 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { readFileIfExists } from '../platform/index.js';
-import { realClock, UsageError } from '../core/index.js';
+import { realClock } from '../core/index.js';
 import { formatCalls, type CallsDocument } from '../sbc/index.js';
 import { agentStatePaths } from '../tunnel/index.js';
 import { parseArgs } from './args.js';
@@ -29,7 +29,6 @@ export function callsFilePath(stateDir: string): string {
 
 async function calls(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES], flags: ['json'] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const { stateDir } = await commonContext(args);
   const raw = await readFileIfExists(callsFilePath(stateDir));
   const doc = raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as CallsDocument);

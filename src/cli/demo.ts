@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { UsageError, createLogger, type LogLevel, type Logger } from '../core/index.js';
+import { BindError, UsageError, createLogger, type LogLevel, type Logger } from '../core/index.js';
 import { loadConfig, type SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
 import { hubTunnelService } from '../hub-tunnel.js';
@@ -18,6 +18,7 @@ import { AgentTunnel } from '../agent-tunnel.js';
 import { readFileIfExists, readStatusFile } from '../platform/index.js';
 import { agentStatePaths, loadAgentIdentity } from '../tunnel/index.js';
 import { parseArgs } from './args.js';
+import { checkListeners, hubListeners } from './bind-check.js';
 import type { Command, CommandIo } from './command.js';
 import { enrollCommand } from './enroll.js';
 import { EXIT } from './exit-codes.js';
@@ -145,14 +146,18 @@ interface Running {
   readonly agent: AgentTunnel | undefined;
 }
 
+/** A port the demo cannot bind: exit 19 as for any listener, with the options that choose others. */
+function withPortHint(error: unknown): unknown {
+  if (!(error instanceof BindError)) return error;
+  return new BindError(error.protocol, error.address, error.port, `${error.reason}; choose other ports with --enroll-port, --tunnel-port, --wss-port`, error.holder, { cause: error });
+}
+
 async function start(config: SbcConfig, stateDir: string, configFile: string | undefined, logger: Logger, io: CommandIo): Promise<Running> {
+  // The demo's hub runs no call path, so hub.sip is not its to check.
+  await checkListeners(hubListeners(config).filter((l) => l.field !== 'hub.sip')).catch((error: unknown) => Promise.reject(withPortHint(error)));
   const hub = await Hub.open({ config, stateDir, logger });
   hub.add(hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger }));
-  try {
-    await hub.start();
-  } catch (error) {
-    throw new Error(`the hub cannot start (${error instanceof Error ? error.message : String(error)}); choose other ports with --tunnel-port, --wss-port, --enroll-port`, { cause: error });
-  }
+  await hub.start().catch((error: unknown) => Promise.reject(withPortHint(error)));
   const bound = new Map(hub.listeners().map((l) => [l.name, l]));
   const enrollment = bound.get('enrollment');
   const tls = bound.get('tunnel');
@@ -185,7 +190,6 @@ async function start(config: SbcConfig, stateDir: string, configFile: string | u
 
 async function demo(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: ['state-dir', 'config', 'listen', 'tunnel-port', 'wss-port', 'enroll-port', 'interval'], flags: ['once'] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const configFile = args.values.get('config');
   const base = await loadConfig(configFile);
   const listen = args.values.get('listen') ?? '127.0.0.1';

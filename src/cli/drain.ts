@@ -3,7 +3,7 @@
  * 503, calls up go on until they end or agent.drainTimeout passes, then it exits 0. The same as
  * SIGTERM, which is what systemd sends on stop; `--no-wait` returns at once.
  */
-import { realClock, UsageError } from '../core/index.js';
+import { realClock } from '../core/index.js';
 import { readStatusFile } from '../platform/index.js';
 import { agentStatePaths } from '../tunnel/index.js';
 import { parseArgs } from './args.js';
@@ -29,7 +29,6 @@ function alive(pid: number): boolean {
 
 async function drain(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES], flags: ['no-wait'] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const { stateDir } = await commonContext(args);
   const reading = await readStatusFile(agentStatePaths(stateDir).status, realClock.wallNow());
   if (!reading.running) {

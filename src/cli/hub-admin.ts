@@ -1,21 +1,47 @@
 /**
  * `sbc-agent hub add-sbc | list-sbc | revoke-sbc | rekey-sbc | rename-sbc`: the admin's side of
  * enrollment. They change the SBC list file directly (under its lock); a running hub picks the
- * change up within a second.
+ * change up within a second. They open an existing hub's state only (openHubAdminState): they never
+ * write its certificates or keys, and a directory without a hub is an error, not a new CA.
  */
 import { hostname } from 'node:os';
 import { UsageError, realClock } from '../core/index.js';
 import { formatDuration, parseDuration, type SbcConfig } from '../config/index.js';
-import { openHubState } from '../hub.js';
+import { openHubAdminState } from '../hub.js';
+import { readStatusFile } from '../platform/index.js';
 import { generateAuthKey, generateId, hashAuthKey, type SbcRecord } from '../tunnel/index.js';
 import { parseArgs } from './args.js';
 import type { CommandIo } from './command.js';
 import { COMMON_VALUES, commonContext, shortTime } from './hub-common.js';
 import { EXIT } from './exit-codes.js';
 
-function provisioningUrl(config: SbcConfig, urlHost: string | undefined, id: string): string {
-  const fallbackHost = config.hub.publicName ?? hostname();
-  const port = config.hub.enrollment.port;
+/** The longest a one-time key may stay valid: a key is meant to be used within days. */
+export const MAX_KEY_LIFETIME_MS = 365 * 86_400_000;
+
+/** Where agents reach the enrollment endpoint: the running hub's listener, else the configuration. */
+interface EnrollmentAt {
+  readonly host: string;
+  readonly port: number;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * The running hub's enrollment listener (its status file), else `hub.enrollment` of the same
+ * configuration `sbc-agent hub` reads. The host is hub.publicName, else the listener's address when
+ * it is a specific one, else this machine's name.
+ */
+async function enrollmentAt(config: SbcConfig, statusPath: string): Promise<EnrollmentAt> {
+  const reading = await readStatusFile(statusPath, realClock.wallNow());
+  const running = reading.running && reading.status.role === 'hub' ? reading.status.listeners.find((l) => l.name === 'enrollment') : undefined;
+  const address = running?.address ?? config.hub.enrollment.listen;
+  const host = config.hub.publicName ?? (WILDCARDS.has(address) ? hostname() : address);
+  return { host, port: running?.port ?? config.hub.enrollment.port };
+}
+
+function provisioningUrl(at: EnrollmentAt, urlHost: string | undefined, id: string): string {
+  const fallbackHost = at.host;
+  const port = at.port;
   let authority: string;
   if (urlHost === undefined) authority = `${fallbackHost.includes(':') ? `[${fallbackHost}]` : fallbackHost}:${port}`;
   else if (/^\[.*\](:\d+)?$/.test(urlHost) || /^[^:]+:\d+$/.test(urlHost)) authority = urlHost;
@@ -29,23 +55,24 @@ function expiryOf(args: ReturnType<typeof parseArgs>, config: SbcConfig): number
   if (text === undefined) return config.hub.keyLifetimeMs;
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) throw new UsageError(`--expires '${text}' is not a duration such as 30s, 15m, 12h, 7d`);
+  if (ms > MAX_KEY_LIFETIME_MS) throw new UsageError(`--expires '${text}' is longer than ${formatDuration(MAX_KEY_LIFETIME_MS)}, the longest a one-time key may stay valid`);
   return ms;
 }
 
-const KEY_SPEC = { values: [...COMMON_VALUES, 'expires', 'url-host', 'name'], flags: ['json'] };
+const KEY_VALUES = [...COMMON_VALUES, 'expires', 'url-host'];
 
 /** add-sbc and rekey-sbc: a new one-time key, printed once. */
 export async function issueKey(action: 'add' | 'rekey', argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, KEY_SPEC);
+  const args = parseArgs(argv, action === 'add' ? { values: [...KEY_VALUES, 'name'], flags: ['json'] } : { values: KEY_VALUES, flags: ['json'], positionals: 1 });
   const name = action === 'add' ? args.values.get('name') : args.positionals[0];
   if (name === undefined) throw new UsageError(action === 'add' ? 'add-sbc needs --name NAME' : 'rekey-sbc needs the SBC name');
   const { config, stateDir } = await commonContext(args, 'hub');
   const ttlMs = expiryOf(args, config);
-  const state = await openHubState(stateDir, config.hub, realClock);
+  const state = await openHubAdminState(stateDir, realClock);
   const key = generateAuthKey();
   const keyHash = await hashAuthKey(key);
   const record = action === 'add' ? await state.store.add(name, generateId(), keyHash, ttlMs) : await state.store.rekey(name, keyHash, ttlMs);
-  const url = provisioningUrl(config, args.values.get('url-host'), record.id);
+  const url = provisioningUrl(await enrollmentAt(config, state.paths.status), args.values.get('url-host'), record.id);
   const expiresAt = record.key?.expiresAt ?? '';
   if (args.flags.has('json')) {
     io.stdout.write(`${JSON.stringify({ name: record.name, id: record.id, state: record.state, url, key, fingerprint: state.fingerprint, expiresAt })}\n`);
@@ -75,8 +102,8 @@ function keyState(record: SbcRecord, now: number): string {
 
 export async function listSbcs(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES], flags: ['json'] });
-  const { config, stateDir } = await commonContext(args, 'hub');
-  const state = await openHubState(stateDir, config.hub, realClock);
+  const { stateDir } = await commonContext(args, 'hub');
+  const state = await openHubAdminState(stateDir, realClock);
   const now = realClock.wallNow();
   const records = state.store.list();
   if (args.flags.has('json')) {
@@ -105,22 +132,22 @@ export async function listSbcs(argv: readonly string[], io: CommandIo): Promise<
 }
 
 export async function revokeSbc(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, { values: [...COMMON_VALUES] });
+  const args = parseArgs(argv, { values: [...COMMON_VALUES], positionals: 1 });
   const name = args.positionals[0];
   if (name === undefined) throw new UsageError('revoke-sbc needs the SBC name');
-  const { config, stateDir } = await commonContext(args, 'hub');
-  const state = await openHubState(stateDir, config.hub, realClock);
+  const { stateDir } = await commonContext(args, 'hub');
+  const state = await openHubAdminState(stateDir, realClock);
   await state.store.revoke(name);
   io.stdout.write(`SBC '${name}' revoked: its certificate is refused at its next tunnel handshake and its key can no longer enroll.\n`);
   return EXIT.OK;
 }
 
 export async function renameSbc(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, { values: [...COMMON_VALUES] });
+  const args = parseArgs(argv, { values: [...COMMON_VALUES], positionals: 2 });
   const [from, to] = args.positionals;
   if (from === undefined || to === undefined) throw new UsageError('rename-sbc needs OLD and NEW names');
-  const { config, stateDir } = await commonContext(args, 'hub');
-  const state = await openHubState(stateDir, config.hub, realClock);
+  const { stateDir } = await commonContext(args, 'hub');
+  const state = await openHubAdminState(stateDir, realClock);
   const record = await state.store.rename(from, to);
   io.stdout.write(`SBC '${from}' is now '${record.name}' (id ${record.id} unchanged; its certificate stays valid).\n`);
   return EXIT.OK;

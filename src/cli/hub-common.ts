@@ -3,10 +3,10 @@
  * state and file errors they can meet into plain messages and exit codes.
  */
 import { existsSync } from 'node:fs';
-import { SbcError, describeError } from '../core/index.js';
+import { SbcError } from '../core/index.js';
 import { ConfigFileError, loadConfig, type SbcConfig } from '../config/index.js';
 import { StateError, defaultConfigFile, resolveStateDir, type ConfigRole } from '../platform/index.js';
-import { IdentityError, SbcListError, StoreFormatError } from '../tunnel/index.js';
+import { IdentityError, SbcListError } from '../tunnel/index.js';
 import type { ParsedArgs } from './args.js';
 import type { CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -31,6 +31,13 @@ export async function commonContext(args: ParsedArgs, role: ConfigRole = 'agent'
   return { config, stateDir: resolveStateDir(args.values.get('state-dir'), config.stateDir) };
 }
 
+/** A file system call's error as Node raises it (`code`, `syscall`, `path`), e.g. EACCES on mkdir. */
+function fileSystemError(error: unknown): { code: string; syscall: string; path: string } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, syscall, path } = error as { code?: unknown; syscall?: unknown; path?: unknown };
+  return typeof code === 'string' && typeof syscall === 'string' && typeof path === 'string' ? { code, syscall, path } : undefined;
+}
+
 /** Runs a command body; the errors a person can act on become a message and their exit code. */
 export async function reportErrors(io: CommandIo, command: string, body: () => Promise<number>): Promise<number> {
   try {
@@ -44,12 +51,18 @@ export async function reportErrors(io: CommandIo, command: string, body: () => P
       io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
       return EXIT.IO;
     }
-    if (error instanceof StoreFormatError || error instanceof IdentityError) {
+    if (error instanceof IdentityError) {
       io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
-      return EXIT.INTERNAL;
+      return EXIT.NOT_ENROLLED;
     }
     if (error instanceof SbcError && error.code === 'SBC_ERR_STATE') {
-      io.stderr.write(`sbc-agent ${command}: ${describeError(error)}\n`);
+      // StoreFormatError, NoHubError and the state errors of src/platform: their messages name the path.
+      io.stderr.write(`sbc-agent ${command}: ${error.message}\n`);
+      return EXIT.IO;
+    }
+    const fsError = fileSystemError(error);
+    if (fsError !== undefined) {
+      io.stderr.write(`sbc-agent ${command}: ${fsError.path}: cannot ${fsError.syscall} (${fsError.code}); check the path and its permissions, or give another --state-dir\n`);
       return EXIT.IO;
     }
     throw error;

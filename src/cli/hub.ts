@@ -11,6 +11,7 @@ import { hubCallPathService } from '../sbc/index.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { checkListeners, hubListeners } from './bind-check.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
 import { waitForSignal } from './signals.js';
@@ -67,9 +68,10 @@ function runOverrides(config: SbcConfig, args: ReturnType<typeof parseArgs>): Sb
 
 async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, 'listen', 'enroll-port', 'public-name'] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const context = await commonContext(args, 'hub');
   const config = runOverrides(context.config, args);
+  // Before Hub.open creates any state: a hub that cannot listen leaves no new CA behind.
+  await checkListeners(hubListeners(config));
   const logger = createLogger({ level: config.log.level });
   const hub = await Hub.open({ config, stateDir: context.stateDir, logger });
   const tunnel = hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger });

@@ -10,6 +10,7 @@ import { InboxFile, decide, normaliseMac, type PhoneRecord } from '../pnp/index.
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { reportErrors } from './hub-common.js';
 
 const USAGE = `Usage: sbc-agent phones [--json] [--state-dir DIR]
        sbc-agent phones approve MAC [--extension N] [--state-dir DIR]
@@ -43,10 +44,9 @@ function table(phones: readonly PhoneRecord[]): string {
 }
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, { values: ['state-dir', 'extension'], flags: ['json'] });
+  const args = parseArgs(argv, { values: ['state-dir', 'extension'], flags: ['json'], positionals: 2 });
   const file = new InboxFile(resolveStateDir(args.values.get('state-dir'), undefined), realClock);
-  const [sub, target, ...extra] = args.positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected '${extra[0] ?? ''}'`);
+  const [sub, target] = args.positionals;
   const extension = args.values.get('extension');
   if (extension !== undefined && !/^[0-9*#+]{1,32}$/.test(extension)) throw new UsageError(`--extension '${extension}' is not a dial string`);
   switch (sub) {
@@ -74,5 +74,5 @@ export const phonesCommand: Command = {
   name: 'phones',
   summary: 'list the phones seen by LAN plug-and-play; approve or reject one',
   usage: USAGE,
-  run,
+  run: (argv, io) => reportErrors(io, 'phones', () => run(argv, io)),
 };

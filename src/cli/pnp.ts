@@ -11,6 +11,7 @@ import { isIP } from 'node:net';
 import { UsageError, createLogger, realClock, type LogLevel } from '../core/index.js';
 import { bindUdp, joinMulticast, resolveLanInterfaces, startHttpServer, type DatagramSocket, type HttpServerHandle } from '../net/index.js';
 import { resolveStateDir } from '../platform/index.js';
+import { bindExplained } from '../bind-explained.js';
 import {
   InboxFile, PNP_POLICIES, PhoneInbox, PnpResponder, ProvisioningRelay, VENDOR_RULES, customRule, folderUpstream, httpUpstream,
   type PnpLan, type PnpPolicy,
@@ -19,6 +20,7 @@ import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { waitForSignal } from './signals.js';
+import { reportErrors } from './hub-common.js';
 
 const GROUP = '224.0.1.75';
 
@@ -61,7 +63,6 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     values: ['listen', 'port', 'url-base', 'http-port', 'upstream', 'templates', 'substitute', 'state-dir', 'policy', 't1', 't2', 'rate-burst', 'rate', 'log-level'],
     flags: ['insecure-upstream'],
   });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const policy = args.values.get('policy') ?? 'inbox';
   if (!PNP_POLICIES.includes(policy as PnpPolicy)) throw new UsageError(`--policy '${policy}' is not one of ${PNP_POLICIES.join(', ')}`);
   const port = intOption(args, 'port', 5060, 1, 65535);
@@ -98,11 +99,11 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
     for (const i of interfaces) {
       // reuseAddr: the group socket binds the same port on 224.0.1.75 (src/net/multicast.ts).
-      const socket = await bindUdp({ address: i.address, port, reuseAddr: true });
+      const socket = await bindExplained('udp', i.address, port, () => bindUdp({ address: i.address, port, reuseAddr: true }));
       sockets.push(socket);
       lans.push({ address: i.address, netmask: i.netmask, socket });
     }
-    const group = await joinMulticast({ group: GROUP, port, interfaceAddresses: interfaces.map((i) => i.address), receiveBufferSize: 4 * 1024 * 1024 });
+    const group = await bindExplained('udp', GROUP, port, () => joinMulticast({ group: GROUP, port, interfaceAddresses: interfaces.map((i) => i.address), receiveBufferSize: 4 * 1024 * 1024 }));
     sockets.push(group);
     const r = new PnpResponder({
       clock: realClock, log: log.child({ component: 'pnp' }), inbox, lans,
@@ -119,7 +120,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       const rl = new ProvisioningRelay({ upstream, inbox, clock: realClock, log: log.child({ component: 'pnp-relay' }), rules, templates: templates !== undefined, sipPort: port });
       relay = rl;
       for (const i of interfaces) {
-        servers.push(await startHttpServer({ host: i.address, port: httpPort, handler: (req) => rl.handle(req), onError: (e) => log.error({ err: String(e) }, 'relay handler failed') }));
+        servers.push(await bindExplained('tcp', i.address, httpPort, () => startHttpServer({ host: i.address, port: httpPort, handler: (req) => rl.handle(req), onError: (e) => log.error({ err: String(e) }, 'relay handler failed') })));
       }
     }
     const relayText = servers.length === 0 ? 'off' : servers.map((s) => `http://${s.local.address}:${s.local.port}/`).join(' ');
@@ -141,5 +142,5 @@ export const pnpCommand: Command = {
   name: 'pnp',
   summary: 'answer LAN plug-and-play and relay phone provisioning until stopped',
   usage: USAGE,
-  run,
+  run: (argv, io) => reportErrors(io, 'pnp', () => run(argv, io)),
 };

@@ -10,7 +10,7 @@
  * `sbc-agent drain`) drains: new calls get 503, calls up go on until they end or
  * agent.drainTimeout passes, then exit 0; SIGHUP reloads agent.yaml (run-reload.ts).
  */
-import { UsageError, createLogger, type Logger } from '../core/index.js';
+import { createLogger, type Logger } from '../core/index.js';
 import { Agent } from '../agent.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
 import type { SystemdNotifier } from '../platform/index.js';
@@ -52,7 +52,6 @@ type Ended = { readonly kind: 'signal'; readonly how: 'stop' | 'drain' } | Await
 
 async function run(argv: readonly string[], io: CommandIo, signals: ServiceSignals): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, ...RUN_VALUES] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const { config, stateDir } = await commonContext(args);
   const settings = await resolveRunSettings(config, args);
   const logger = createLogger({ level: config.log.level });

@@ -127,7 +127,6 @@ async function afterEnrolling(io: CommandIo, done: string, failed: string, step:
 
 async function setup(argv: readonly string[], io: CommandIo, deps: SetupDeps): Promise<number> {
   const args = parseArgs(argv, { values: ['config', 'state-dir', 'from', 'url', 'key', 'fingerprint', 'lan'], flags: ['yes', 'force', 'no-service'] });
-  if (args.positionals.length > 0) throw new UsageError(`unexpected '${args.positionals[0] ?? ''}'`);
   const from = args.values.get('from');
   const given = args.values.get('url') !== undefined && args.values.get('key') !== undefined;
   const file = from !== undefined ? await loadSetupFile(from) : given ? undefined : await findBootFile(deps.bootFiles);

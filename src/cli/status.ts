@@ -5,7 +5,8 @@
  */
 import { readFileIfExists, readStatusFile, type StatusReading, type TunnelStatus } from '../platform/index.js';
 import { realClock } from '../core/index.js';
-import { agentStatePaths, certificateExpiry, fingerprintOfPem, hubStatePaths, loadAgentIdentity, parseStoreDocument } from '../tunnel/index.js';
+import { agentStatePaths, certificateExpiry, fingerprintOfPem, hubStatePaths, loadAgentIdentity } from '../tunnel/index.js';
+import { parseSbcListFile } from '../hub.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -29,7 +30,7 @@ async function hubPart(stateDir: string, now: number): Promise<object | undefine
   const ca = await readFileIfExists(paths.caCert);
   if (ca === undefined) return undefined;
   const list = await readFileIfExists(paths.sbcList);
-  const sbcs = list === undefined ? [] : parseStoreDocument(list.toString('utf8')).sbcs;
+  const sbcs = list === undefined ? [] : parseSbcListFile(paths.sbcList, list.toString('utf8')).sbcs;
   const counts = { pending: 0, enrolled: 0, revoked: 0 };
   for (const r of sbcs) counts[r.state] += 1;
   return { role: 'hub', fingerprint: fingerprintOfPem(ca.toString('utf8')), sbcs: counts, ...runtime(await readStatusFile(paths.status, now)) };

@@ -3,6 +3,8 @@
  * behaviour of the NAT in plain words. `sbc-agent stun-server`: our STUN server as a process
  * (UDP and TCP; with --alternate, the four RFC 5780 sockets).
  */
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv6 } from 'node:net';
 import { createLogger, realClock, SbcError, UsageError, type LogLevel } from '../core/index.js';
@@ -16,11 +18,13 @@ import {
   StunClient,
   StunServer,
   StunTimeoutError,
+  MAGIC_COOKIE,
   TI_MS,
   type StunEndpoint,
   type StunResponse,
   type TransportAddress,
 } from '../stun/index.js';
+import { bindExplained } from '../bind-explained.js';
 import { packageVersion } from '../version.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
@@ -48,8 +52,49 @@ export async function resolveEndpoint(host: string, port: number): Promise<StunE
     const { address } = await lookup(host);
     return { address, port };
   } catch (error) {
-    throw new SbcError('SBC_ERR_STUN_TIMEOUT', `cannot resolve STUN server '${host}'`, { cause: error });
+    throw new SbcError('SBC_ERR_STUN_TIMEOUT', `cannot resolve STUN server '${host}' (${errnoOf(error) ?? 'no address'}): check the name and this machine's DNS`, { cause: error });
   }
+}
+
+function errnoOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** When to send the probe's binding requests: ICMP errors are rate-limited, so more than once. */
+const PROBE_SCHEDULE_MS = [0, 250, 1000, 3000];
+
+/**
+ * The STUN client's socket is unconnected (--nat talks to several of the server's addresses), and
+ * an unconnected UDP socket never hears ICMP port unreachable. A connected socket beside it sends
+ * the same kind of binding request to the server and rejects with ECONNREFUSED when the server's
+ * host says nothing listens there, so a closed port fails at once rather than after Ti (39.5 s).
+ */
+function refusalWatch(server: StunEndpoint): { readonly refused: Promise<never>; close(): void } {
+  const socket = createSocket(isIPv6(server.address) ? 'udp6' : 'udp4');
+  const timers: NodeJS.Timeout[] = [];
+  const refused = new Promise<never>((_, reject) => {
+    socket.on('error', (error) => {
+      if (errnoOf(error) === 'ECONNREFUSED') reject(error);
+    });
+    socket.connect(server.port, server.address, () => {
+      for (const at of PROBE_SCHEDULE_MS) {
+        timers.push(setTimeout(() => {
+          // A binding request (RFC 8489 §5): type 0x0001, no attributes, the magic cookie, a random transaction id.
+          const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00]), Buffer.alloc(4), randomBytes(12)]);
+          request.writeUInt32BE(MAGIC_COOKIE, 4);
+          socket.send(request, () => undefined);
+        }, at));
+      }
+    });
+  });
+  refused.catch(() => undefined);
+  return {
+    refused,
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      socket.close();
+    },
+  };
 }
 
 function showAddress(a: TransportAddress | StunEndpoint | undefined): string | null {
@@ -69,10 +114,10 @@ export const stunCommand: Command = {
   --timeout SEC       longest wait for the server (default ${TI_MS / 1000}, the RFC 8489 limit)
   --local ADDR[:PORT] local address (and port) to send from
 
-Exit codes: 0 answered, 2 wrong command line, 5 the server did not answer in time.`,
+Exit codes: 0 answered, 2 wrong command line, 5 the server did not answer in time, refused
+(ICMP port unreachable) or its name does not resolve.`,
   async run(args: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseArgs(args, { values: ['server', 'timeout', 'local'], flags: ['nat', 'json', 'tcp'] });
-    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
     const serverText = parsed.values.get('server') ?? DEFAULT_SERVER;
     const { host, port } = parseHostPort(serverText, 3478, '--server');
     const timeoutSec = Number(parsed.values.get('timeout') ?? TI_MS / 1000);
@@ -84,9 +129,10 @@ Exit codes: 0 answered, 2 wrong command line, 5 the server did not answer in tim
     const localText = parsed.values.get('local');
     const local = localText === undefined ? undefined : parseHostPort(localText, 0, '--local');
     const json = parsed.flags.has('json');
-    const server = await resolveEndpoint(host, port);
     const started = realClock.now();
+    let watch: ReturnType<typeof refusalWatch> | undefined;
     try {
+      const server = await resolveEndpoint(host, port);
       if (tcp) {
         const stream = await tcpConnector().connect({ host: server.address, port: server.port, timeoutMs, ...(local === undefined ? {} : { localAddress: local.host }) });
         try {
@@ -97,11 +143,13 @@ Exit codes: 0 answered, 2 wrong command line, 5 the server did not answer in tim
       }
       const socket = await bindUdp({ address: local?.host ?? (isIPv6(server.address) ? '::' : '0.0.0.0'), port: local?.port ?? 0 });
       const client = new StunClient({ socket, clock: realClock });
+      watch = refusalWatch(server);
+      const refused = watch.refused;
       try {
         const toward = await localAddressToward(server.address, server.port);
         const localAddress = socket.local.address === '0.0.0.0' || socket.local.address === '::' ? (toward === undefined ? undefined : { ...toward, port: socket.local.port }) : socket.local;
-        if (!nat) return report(io, json, serverText, await client.request(server, { timeoutMs }), localAddress);
-        const result = await discoverNatBehaviour({ client, server, timeoutMs, probeTimeoutMs: Math.min(timeoutMs, PROBE_TIMEOUT_MS), ...(localAddress === undefined ? {} : { localAddress }) });
+        if (!nat) return report(io, json, serverText, await Promise.race([client.request(server, { timeoutMs }), refused]), localAddress);
+        const result = await Promise.race([discoverNatBehaviour({ client, server, timeoutMs, probeTimeoutMs: Math.min(timeoutMs, PROBE_TIMEOUT_MS), ...(localAddress === undefined ? {} : { localAddress }) }), refused]);
         const verdict = natVerdict(result);
         if (json) {
           const out = {
@@ -138,16 +186,24 @@ Exit codes: 0 answered, 2 wrong command line, 5 the server did not answer in tim
         await socket.close();
       }
     } catch (error) {
+      if (error instanceof SbcError && error.code === 'SBC_ERR_STUN_TIMEOUT' && error.message.startsWith('cannot resolve')) {
+        io.stderr.write(`sbc-agent stun: ${error.message}\n`);
+        return EXIT.TIMEOUT;
+      }
       if (error instanceof StunTimeoutError || (error instanceof SbcError && error.code === 'SBC_ERR_STUN_TIMEOUT')) {
         const waited = ((realClock.now() - started) / 1000).toFixed(1);
         io.stderr.write(`sbc-agent stun: no answer from STUN server ${serverText} after ${waited} s (${error.message})\n`);
         return EXIT.TIMEOUT;
       }
-      if (error instanceof Error && 'code' in error && (error.code === 'ECONNREFUSED' || error.code === 'ETIMEDOUT' || error.code === 'EHOSTUNREACH')) {
-        io.stderr.write(`sbc-agent stun: cannot reach STUN server ${serverText} over TCP (${String(error.code)}) after ${((realClock.now() - started) / 1000).toFixed(1)} s\n`);
+      const code = errnoOf(error);
+      if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+        const why = code === 'ECONNREFUSED' ? 'refused: nothing listens on that port' : code;
+        io.stderr.write(`sbc-agent stun: cannot reach STUN server ${serverText} over ${tcp ? 'TCP' : 'UDP'} (${why}) after ${((realClock.now() - started) / 1000).toFixed(1)} s\n`);
         return EXIT.TIMEOUT;
       }
       throw error;
+    } finally {
+      watch?.close();
     }
   },
 };
@@ -175,7 +231,6 @@ export const stunServerCommand: Command = {
 Prints one line 'stun-server listening ...' on stdout when ready; logs go to stderr.`,
   async run(args: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseArgs(args, { values: ['listen', 'alternate', 'rate-limit', 'log-level'], flags: [] });
-    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
     const primary = parseHostPort(parsed.values.get('listen') ?? '0.0.0.0:3478', 3478, '--listen');
     const alternateText = parsed.values.get('alternate');
     const alternate = alternateText === undefined ? undefined : parseHostPort(alternateText, primary.port + 1, '--alternate');
@@ -188,14 +243,15 @@ Prints one line 'stun-server listening ...' on stdout when ready; logs go to std
     const udp: { socket: DatagramSocket; ip: 0 | 1; port: 0 | 1 }[] = [];
     let tcp: StreamListener | undefined;
     try {
-      const first = await bindUdp({ address: primary.host, port: primary.port });
+      const udpAt = (address: string, port: number): Promise<DatagramSocket> => bindExplained('udp', address, port, () => bindUdp({ address, port }));
+      const first = await udpAt(primary.host, primary.port);
       udp.push({ socket: first, ip: 0, port: 0 });
       if (alternate !== undefined) {
-        udp.push({ socket: await bindUdp({ address: primary.host, port: alternate.port }), ip: 0, port: 1 });
-        udp.push({ socket: await bindUdp({ address: alternate.host, port: primary.port }), ip: 1, port: 0 });
-        udp.push({ socket: await bindUdp({ address: alternate.host, port: alternate.port }), ip: 1, port: 1 });
+        udp.push({ socket: await udpAt(primary.host, alternate.port), ip: 0, port: 1 });
+        udp.push({ socket: await udpAt(alternate.host, primary.port), ip: 1, port: 0 });
+        udp.push({ socket: await udpAt(alternate.host, alternate.port), ip: 1, port: 1 });
       }
-      tcp = await listenTcp({ address: primary.host, port: first.local.port });
+      tcp = await bindExplained('tcp', primary.host, first.local.port, () => listenTcp({ address: primary.host, port: first.local.port }));
     } catch (error) {
       await Promise.all(udp.map(({ socket }) => socket.close()));
       await tcp?.close();

@@ -20,11 +20,11 @@ export { formatNameAddr, getTag, parseNameAddr, type NameAddr } from './name-add
 export { formatHost, formatUri, isSipUri, isTelUri, parseUri, unescapeUriPart, type AbsoluteUri, type ParseUriOptions, type SipUri, type TelUri, type Uri } from './uri.js';
 export { LIST_HEADERS, mediaType, optionTags, parseDeltaSeconds, parseMaxForwards, splitHeaderValues } from './header-values.js';
 export { buildResponse, newTag, reasonPhrase, type BuildResponseOptions } from './response.js';
-export { DEFAULT_REQUEST_POLICY, REGISTERED_METHODS, validateRequest, type RequestPolicy, type RequestRejection } from './validate.js';
+export { DEFAULT_REQUEST_POLICY, PROXY_REQUEST_POLICY, REGISTERED_METHODS, validateRequest, type RequestPolicy, type RequestRejection } from './validate.js';
 export { SipStreamFramer, type FramerEvent, type SipStreamFramerOptions } from './framer.js';
 // Transports, stack composition, UA core and REGISTER client (RFC 3261 §18, §8.2, §10, §13).
 export {
-  SipTransportError, SipTransportLayer, defaultPort, emptyCounters, malformedRequestReply, replaceTopVia, responseTarget, stampReceived, topViaOf,
+  MAX_MESSAGE_SIZE, SipTransportError, SipTransportLayer, defaultPort, emptyCounters, malformedRequestReply, replaceTopVia, responseTarget, stampReceived, topViaOf,
   type MessageSource, type SipAddress, type SipDatagramSocket, type SipMessageHandler, type SipStreamConnection, type SipStreamConnector,
   type SipStreamListener, type SipTransportCounters, type SipTransportLayerOptions, type SipTransportName, type StreamTransportSockets, type TransportTarget,
 } from './transport/index.js';

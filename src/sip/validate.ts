@@ -20,6 +20,10 @@
  *    (invut), a Content-Encoding not accepted → 415 + Accept-Encoding.
  * 7. §21.4.7 an INVITE or UPDATE whose Accept allows none of `acceptedBodyTypes` → 406 (sdp01).
  *
+ * With `proxy` set, steps 6 and 7 are skipped: a proxy relays bodies it does not understand and
+ * does not inspect Content-Type, Content-Encoding or Accept (RFC 3261 §16.3 lists what a proxy
+ * validates, and those are not among them); the UAS at the end answers 415 or 406 if it must.
+ *
  * The parser already rejected what breaks framing or transaction matching (start line, version,
  * Content-Length, CSeq syntax); see parse.ts.
  */
@@ -46,6 +50,8 @@ export interface RequestPolicy {
   readonly knownMethods?: readonly string[];
   /** Request-URI schemes handled, lower case. */
   readonly supportedSchemes: readonly string[];
+  /** Judge as the proxy relaying the request (RFC 3261 §16.3): no body type, encoding or Accept checks. */
+  readonly proxy?: boolean;
 }
 
 export interface RequestRejection {
@@ -60,13 +66,16 @@ export const REGISTERED_METHODS: ReadonlySet<string> = new Set([
   'ACK', 'BYE', 'CANCEL', 'INFO', 'INVITE', 'MESSAGE', 'NOTIFY', 'OPTIONS', 'PRACK', 'PUBLISH', 'REFER', 'REGISTER', 'SUBSCRIBE', 'UPDATE',
 ]);
 
-/** The policy of `sbc-agent sip-check` and of the torture tests: an SBC that relays any method. */
+/** The policy of the torture tests: a UAS that accepts any method. */
 export const DEFAULT_REQUEST_POLICY: RequestPolicy = {
   supportedExtensions: ['100rel', 'outbound', 'path', 'replaces', 'timer'],
   acceptedContentTypes: ['application/sdp', 'multipart/mixed', 'multipart/alternative', 'text/plain', 'message/sipfrag', 'application/dtmf-relay', 'application/pidf+xml'],
   acceptedBodyTypes: ['application/sdp'],
   supportedSchemes: ['sip', 'sips', 'tel'],
 };
+
+/** The SBC as the proxy it is toward the request's destination (`sbc-agent sip-check`): bodies are relayed. */
+export const PROXY_REQUEST_POLICY: RequestPolicy = { ...DEFAULT_REQUEST_POLICY, proxy: true };
 
 const MANDATORY = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
 const SINGLE_VALUED = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Type', 'Expires', 'Min-Expires'] as const;
@@ -180,5 +189,5 @@ export function validateRequest(req: SipRequest, policy: RequestPolicy): Request
     const unsupported = optionTags(getHeaders(req, 'Require')).filter((tag) => !policy.supportedExtensions.includes(tag.toLowerCase()));
     if (unsupported.length > 0) return reject(420, undefined, unsupported.map((value) => ({ name: 'Unsupported', value })));
   }
-  return checkBody(req, policy);
+  return policy.proxy === true ? undefined : checkBody(req, policy);
 }

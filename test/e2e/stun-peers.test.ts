@@ -5,6 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +89,11 @@ test('our client over TCP against our server and coturn', async () => {
   }
 });
 
-test('no answer: a clear error naming the server and the time waited, exit code 5', async () => {
+test('no answer: a clear error naming the server and the time waited, exit code 5', async (t) => {
+  // A server that takes the datagrams and never answers (a closed port is refused at once instead).
+  const silent = createSocket('udp4');
+  await new Promise<void>((resolve) => silent.bind(16199, '127.0.0.1', resolve));
+  t.after(() => silent.close());
   const result = await run(process.execPath, [MAIN, 'stun', '--server', '127.0.0.1:16199', '--timeout', '1'], 30_000);
   assert.equal(result.code, 5);
   assert.match(result.stderr, /no answer from STUN server 127\.0\.0\.1:16199 after 1\.\d s/u);

@@ -54,6 +54,9 @@ export interface SipTransportLayerOptions {
 
 export type SipMessageHandler = (message: SipMessage, source: MessageSource) => void;
 
+/** The largest message taken by default: what one UDP datagram can hold (and a TCP message's cap). */
+export const MAX_MESSAGE_SIZE = 65_535;
+
 const CRLF_ONLY = /^[\r\n]*$/;
 
 function bareHost(host: string): string {
@@ -94,7 +97,7 @@ export class SipTransportLayer {
       ...(options.tcp === undefined ? {} : { TCP: options.tcp }),
       ...(options.tls === undefined ? {} : { TLS: options.tls }),
     };
-    this.#maxMessageSize = options.maxMessageSize ?? 65_535;
+    this.#maxMessageSize = options.maxMessageSize ?? MAX_MESSAGE_SIZE;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.#udpSizeLimit = options.udpSizeLimit ?? 1300;

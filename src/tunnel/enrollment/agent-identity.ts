@@ -83,7 +83,8 @@ export async function loadAgentIdentity(paths: AgentStatePaths, read: (path: str
   const hub = await read(paths.hub);
   if (hub === undefined) return undefined;
   const [key, cert, ca] = await Promise.all([read(paths.key), read(paths.cert), read(paths.caCert)]);
-  if (key === undefined || cert === undefined || ca === undefined) throw new IdentityError(`the identity in ${paths.dir} is incomplete; enroll again`);
+  const missing = [[key, paths.key], [cert, paths.cert], [ca, paths.caCert]].flatMap(([bytes, path]) => (bytes === undefined ? [path] : []));
+  if (key === undefined || cert === undefined || ca === undefined) throw new IdentityError(`the identity in ${paths.dir} is incomplete: ${missing.join(', ')} missing; enroll again (sbc-agent enroll --force)`);
   let record: AgentHubRecord;
   try {
     record = parseRecord(hub.toString('utf8'));

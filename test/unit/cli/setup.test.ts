@@ -200,7 +200,7 @@ test('refusals before any enrollment: each names what is wrong', async (t) => {
     ['nothing given, no terminal', [], EXIT.USAGE, /setup needs a provisioning URL and an auth key: --from FILE, --url and --key, or a terminal/],
     ['file without a key', ['--from', noKey], EXIT.USAGE, /nokey\.txt lacks key=/],
     ['--from a missing file', ['--from', join(r.dir, 'absent.txt')], EXIT.IO, /absent\.txt: cannot read the setup file \(ENOENT\)/],
-    ['a positional', ['now'], EXIT.USAGE, /unexpected 'now'/],
+    ['a positional', ['now'], EXIT.USAGE, /unexpected argument 'now'/],
   ];
   for (const [name, args, exit, message] of table) {
     const c = captureIo();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_REQUEST_POLICY, getHeaders, parseMessage, validateRequest, type RequestPolicy, type SipRequest } from '../../../src/sip/index.js';
+import { DEFAULT_REQUEST_POLICY, PROXY_REQUEST_POLICY, getHeaders, parseMessage, validateRequest, type RequestPolicy, type SipRequest } from '../../../src/sip/index.js';
 
 const BASE: Record<string, string> = {
   Via: 'SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds',
@@ -95,4 +95,18 @@ test('a 415 lists the accepted types in Accept', () => {
   const rejection = validateRequest(invite({}, ['Content-Type: application/unknownformat'], 'x'), { ...UAS, acceptedContentTypes: ['application/sdp', 'text/plain'] });
   assert.deepEqual(rejection?.headers, [{ name: 'Accept', value: 'application/sdp' }, { name: 'Accept', value: 'text/plain' }]);
   assert.deepEqual(getHeaders({ headers: rejection?.headers ?? [] }, 'Accept'), ['application/sdp', 'text/plain']);
+});
+
+test('as a proxy (RFC 3261 §16.3) a body of any type or encoding is relayed, and Accept is not checked', () => {
+  const unknownType = invite({}, ['Content-Type: application/unknownformat'], 'x');
+  assert.equal(validateRequest(unknownType, DEFAULT_REQUEST_POLICY)?.status, 415);
+  assert.equal(validateRequest(unknownType, PROXY_REQUEST_POLICY), undefined);
+  const gzip = invite({}, ['Content-Type: application/sdp', 'Content-Encoding: gzip'], 'x');
+  assert.equal(validateRequest(gzip, DEFAULT_REQUEST_POLICY)?.status, 415);
+  assert.equal(validateRequest(gzip, PROXY_REQUEST_POLICY), undefined);
+  const acceptsText = invite({}, ['Accept: text/plain']);
+  assert.equal(validateRequest(acceptsText, DEFAULT_REQUEST_POLICY)?.status, 406);
+  assert.equal(validateRequest(acceptsText, PROXY_REQUEST_POLICY), undefined);
+  // The integrity checks stay: a proxy still refuses what it cannot route or match.
+  assert.equal(validateRequest(invite({ 'Call-ID': null }), PROXY_REQUEST_POLICY)?.status, 400);
 });

@@ -1,9 +1,12 @@
 /** `sbc-agent hub add-sbc | list-sbc | rekey-sbc | revoke-sbc | rename-sbc` and `status`, in process. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { realClock } from '../../../../src/core/index.js';
+import { loadConfig } from '../../../../src/config/index.js';
+import { openHubState } from '../../../../src/hub.js';
 import { runProgram } from '../../../../src/program.js';
 import { captureIo } from '../../../support/cli-io.js';
 
@@ -26,6 +29,15 @@ test('hub admin commands: add, list, rekey, rename, revoke, with their errors', 
   const dir = await mkdtemp(join(tmpdir(), 'sbc-admin-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const state = ['--state-dir', dir];
+
+  // Before the hub has run there, the directory holds no hub: an error, and nothing is created.
+  const none = await sbc('hub', 'list-sbc', ...state);
+  assert.equal(none.code, 4);
+  assert.match(none.err, new RegExp(`no hub in ${dir}: run 'sbc-agent hub' there first`));
+  assert.deepEqual(await readdir(dir), []);
+  const hubState = await openHubState(dir, (await loadConfig(undefined)).hub, realClock);
+  const keyMaterial = async (): Promise<string[]> => Promise.all(['ca.key', 'ca.crt', 'server.key', 'server.crt'].map((f) => readFile(join(hubState.paths.dir, f), 'utf8')));
+  const before = await keyMaterial();
 
   const empty = await sbc('hub', 'list-sbc', ...state);
   assert.equal(empty.code, 0);
@@ -60,6 +72,10 @@ test('hub admin commands: add, list, rekey, rename, revoke, with their errors', 
     [['hub', 'rename-sbc', 'branch-lyon', 'branch-paris', ...state], 2, /an SBC named 'branch-paris' already exists/],
     [['hub', 'rename-sbc', 'branch-lyon', ...state], 2, /rename-sbc needs OLD and NEW/],
     [['hub', 'list-sbc', '--bogus', ...state], 2, /unknown option --bogus/],
+    [['hub', 'add-sbc', '--name', 'a', '--name', 'b', ...state], 2, /--name is given more than once/],
+    [['hub', 'add-sbc', '--name', 'x', '--expires', '100000d', ...state], 2, /--expires '100000d' is longer than/],
+    [['hub', 'revoke-sbc', 'branch-lyon', 'extra', ...state], 2, /unexpected argument 'extra'/],
+    [['hub', 'list-sbc', 'extra', ...state], 2, /unexpected argument 'extra'/],
   ];
   for (const [argv, code, message] of refusals) {
     const r = await sbc(...argv);
@@ -94,4 +110,24 @@ test('hub admin commands: add, list, rekey, rename, revoke, with their errors', 
   assert.equal(hub.fingerprint, added.fingerprint);
   const statusText = await sbc('status', ...state);
   assert.match(statusText.out, /SBCs: {8}0 enrolled, 2 pending, 1 revoked\n {2}process: {5}not running/);
+  assert.deepEqual(await keyMaterial(), before, 'no admin command rewrote the hub CA or server certificate');
+});
+
+test('add-sbc prints the running hub\'s enrollment address and port, read from its status file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sbc-admin-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const hubState = await openHubState(dir, (await loadConfig(undefined)).hub, realClock);
+  const now = new Date().toISOString();
+  const listeners = [{ name: 'enrollment', address: '127.0.0.9', port: 15999 }, { name: 'tunnel', address: '127.0.0.9', port: 15090 }];
+  await writeFile(hubState.paths.status, JSON.stringify({ version: 1, role: 'hub', pid: process.pid, startedAt: now, updatedAt: now, listeners, tunnels: [] }));
+  const added = JSON.parse((await sbc('hub', 'add-sbc', '--name', 'b1', '--json', '--state-dir', dir)).out) as Added;
+  assert.equal(added.url, `https://127.0.0.9:15999/enroll/${added.id}`);
+  // --url-host wins over the status file (its port too, when it names one).
+  const named = JSON.parse((await sbc('hub', 'add-sbc', '--name', 'b2', '--json', '--url-host', 'hub.example.net', '--state-dir', dir)).out) as Added;
+  assert.equal(named.url, `https://hub.example.net:15999/enroll/${named.id}`);
+  // A corrupt SBC list is named, exit 4.
+  await writeFile(hubState.paths.sbcList, '{"version":1,"sbcs":[{}]}');
+  const corrupt = await sbc('hub', 'list-sbc', '--state-dir', dir);
+  assert.equal(corrupt.code, 4);
+  assert.match(corrupt.err, new RegExp(`${hubState.paths.sbcList}: is not a valid SBC list`));
 });

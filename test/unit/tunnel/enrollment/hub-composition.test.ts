@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realClock, silentLogger } from '../../../../src/core/index.js';
@@ -89,4 +89,24 @@ test('hubAddresses: the configured public name, else the Host the agent used; th
   assert.deepEqual(hubAddresses(CONFIG, names, 'ignored:1'), { name: 'hub.test', tunnel: { host: 'hub.test', port: 5090 }, wss: { url: 'wss://hub.test/tunnel' } });
   const wss8443 = { ...CONFIG, hub: { ...CONFIG.hub, wss: { ...CONFIG.hub.wss, port: 8443 } } };
   assert.equal(hubAddresses(wss8443, names, undefined).wss.url, 'wss://hub.test:8443/tunnel');
+});
+
+test('a first start that fails takes its new CA away; a hub that ran before keeps its own', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sbc-hub-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const failing: HubService = { name: 'tunnel', start: () => Promise.reject(new Error('port taken')), close: () => Promise.resolve() };
+  const first = await Hub.open({ config: CONFIG, stateDir: dir, logger: silentLogger, scrypt: FAST_SCRYPT });
+  assert.equal(first.state.created, true);
+  first.add(failing);
+  await assert.rejects(first.start(), /port taken/);
+  assert.deepEqual(await readdir(dir), [], 'no CA, no server certificate, no hub folder');
+
+  const ran = await Hub.open({ config: CONFIG, stateDir: dir, logger: silentLogger, scrypt: FAST_SCRYPT });
+  await ran.start();
+  await ran.close();
+  const again = await Hub.open({ config: CONFIG, stateDir: dir, logger: silentLogger, scrypt: FAST_SCRYPT });
+  assert.equal(again.state.created, false);
+  again.add(failing);
+  await assert.rejects(again.start(), /port taken/);
+  assert.equal(await readFile(again.state.paths.caCert, 'utf8'), ran.state.ca.certPem, 'the CA of a hub that ran stays');
 });
