@@ -13,7 +13,7 @@ import { acceptsSnapshot, decodeSnapshot, type RoutingModel } from './routing/in
 
 /** What the service needs of a tunnel session: its config transfers. */
 export interface ConfigSource {
-  on(event: 'config', listener: (data: Buffer) => void): () => void;
+  on(event: 'config', listener: (transfer: { readonly id: number; readonly data: Buffer }) => void): () => void;
 }
 
 /** What the service needs of the tunnel client: the current session and each new one. */
@@ -119,6 +119,6 @@ export class AgentRouting extends TypedEmitter<AgentRoutingEvents> {
   }
 
   #listen(session: ConfigSource): void {
-    this.#offs.push(session.on('config', (data) => void this.receive(data)));
+    this.#offs.push(session.on('config', (t) => void this.receive(t.data)));
   }
 }

@@ -10,7 +10,7 @@ import { encodeSnapshot, parseRoutingYaml, type RoutingModel } from '../../../sr
 const SECRET = 'Never-Stored-77';
 const MODEL = parseRoutingYaml(`version: 1\nrealm: pbx.test\nextensions:\n  - { number: "100", name: A, password: ${SECRET} }\n  - { number: "200", name: B, password: ${SECRET}, homeAgent: other }\n`, { allowPasswords: true });
 
-class FakeSession extends TypedEmitter<{ config: Buffer }> implements ConfigSource {}
+class FakeSession extends TypedEmitter<{ config: { id: number; data: Buffer } }> implements ConfigSource {}
 class FakeClient extends TypedEmitter<{ session: ConfigSource }> implements SessionSource {
   session = new FakeSession();
   reconnect(): FakeSession {
@@ -59,13 +59,13 @@ test('config transfers of the first and of every later session are taken; an old
     const client = new FakeClient();
     const routing = new AgentRouting({ dir, logger: silentLogger });
     await routing.start(client);
-    client.session.emit('config', encodeSnapshot(MODEL, 'mine', 5));
+    client.session.emit('config', { id: 1, data: encodeSnapshot(MODEL, 'mine', 5) });
     await routing.close().then(() => undefined);
     assert.equal(routing.current()?.version, 5);
     const r2 = new AgentRouting({ dir, logger: silentLogger });
     const c2 = new FakeClient();
     await r2.start(c2);
-    c2.reconnect().emit('config', encodeSnapshot(MODEL, 'mine', 7));
+    c2.reconnect().emit('config', { id: 1, data: encodeSnapshot(MODEL, 'mine', 7) });
     await r2.receive(encodeSnapshot(MODEL, 'mine', 6));
     assert.equal(r2.current()?.version, 7);
     await r2.close();
