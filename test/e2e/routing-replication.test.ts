@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCliHub, enrollByCli, type CliHub } from '../support/cli-hub.js';
-import { CliProcess } from '../support/integ-process.js';
+import { CliProcess, runCli } from '../support/integ-process.js';
 
 const TLS_PORT = 21590;
 const WSS_PORT = 21643 + 200;
@@ -65,7 +65,43 @@ test('a connected agent gets the model, a change within 2 s, and never a plainte
     const text = await readFile(stored, 'utf8');
     assert.ok(!text.includes(SECRET));
     assert.deepEqual((JSON.parse(text) as { model: { extensions: { number: string }[] } }).model.extensions.map((e) => e.number), ['100']);
+    await waitStatus(state, 8);
   } finally {
     await agent.stop();
   }
+
+  // Offline while the model changes: the newest arrives on reconnect.
+  await writeFile(join(dir, 'routing.yaml'), routingYaml(12));
+  const again = new CliProcess(['run', '--state-dir', state, '--config', config]);
+  try {
+    await waitVersion(stored, 12, 15_000);
+  } finally {
+    await again.stop();
+  }
+
+  // Restarted without the hub: the stored snapshot is in use while the tunnel is down.
+  await hub.process.stop();
+  const alone = new CliProcess(['run', '--state-dir', state, '--config', config]);
+  try {
+    const status = await waitStatus(state, 12);
+    assert.ok(!(status.agent?.tunnels ?? []).some((t) => t.state === 'up'), JSON.stringify(status.agent?.tunnels));
+  } finally {
+    await alone.stop();
+  }
 });
+
+interface StatusJson { agent?: { parts?: { routing?: { version: number } }; tunnels?: { state: string }[] } }
+
+async function waitStatus(state: string, version: number): Promise<StatusJson> {
+  let last = '';
+  for (let i = 0; i < 100; i++) {
+    const r = await runCli(['status', '--state-dir', state, '--json']);
+    last = r.stdout;
+    if (r.code === 0) {
+      const status = JSON.parse(r.stdout) as StatusJson;
+      if (status.agent?.parts?.routing?.version === version) return status;
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.fail(`status never showed routing version ${version}: ${last}`);
+}
