@@ -16,6 +16,8 @@ export const COMMON_VALUES = ['config', 'state-dir'] as const;
 export interface CommonContext {
   readonly config: SbcConfig;
   readonly stateDir: string;
+  /** The configuration file read; undefined when running on defaults. */
+  readonly configFile?: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function commonContext(args: ParsedArgs, role: ConfigRole = 'agent'
   const implied = named === undefined ? defaultConfigFile(role) : undefined;
   const file = named ?? (implied !== undefined && existsSync(implied) ? implied : undefined);
   const config = await loadConfig(file);
-  return { config, stateDir: resolveStateDir(args.values.get('state-dir'), config.stateDir) };
+  return { config, stateDir: resolveStateDir(args.values.get('state-dir'), config.stateDir), ...(file === undefined ? {} : { configFile: file }) };
 }
 
 /** A file system call's error as Node raises it (`code`, `syscall`, `path`), e.g. EACCES on mkdir. */

@@ -2,12 +2,15 @@
  * `sbc-agent hub`: runs the hub (`hub` or `hub run`), or manages its SBCs (`hub add-sbc`...).
  */
 import { isIP } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError, createLogger, type Timer } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
 import { hubProvisioningService } from '../hub-provisioning.js';
+import { HubRouting } from '../hub-routing.js';
 import { hubTunnelService } from '../hub-tunnel.js';
 import { hubCallPathService } from '../sbc/index.js';
+import type { TunnelSession } from '../tunnel/index.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -90,6 +93,11 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   // Provisioning fetches of the agents' relays (hub.provisioning.upstream), with or without a PBX;
   // without an upstream each fetch is answered 404 rather than left unanswered.
   hub.add(hubProvisioningService({ streams: tunnel.streams, config: config.hub.provisioning, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
+  // The routing model (hub.routing), replicated to every agent over the tunnel's config push.
+  if (config.hub.routing !== undefined) {
+    const path = resolve(dirname(context.configFile ?? join(process.cwd(), 'hub.yaml')), config.hub.routing);
+    hub.add(new HubRouting<TunnelSession>({ path, server: tunnel.server, sbcName: (s) => tunnel.sbcName(s), clock: hub.clock, logger }));
+  }
   const signals = waitForSignal();
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();

@@ -5,6 +5,7 @@
  */
 import type { ListenerStatus } from '../platform/index.js';
 import type { Agent } from '../agent.js';
+import type { RoutingSummary } from '../agent-routing.js';
 import type { NatStatus } from './run-nat.js';
 import type { RunSettings } from './run-settings.js';
 
@@ -14,6 +15,8 @@ export interface RunStatusSources {
   readonly nat: () => NatStatus;
   readonly mode: () => 'normal' | 'draining';
   readonly activeCalls: () => number;
+  /** The stored routing snapshot; undefined until the hub pushed one. */
+  readonly routing: () => RoutingSummary | undefined;
 }
 
 export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus[]; parts: Record<string, unknown> } {
@@ -41,6 +44,7 @@ export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus
       nat: s.nat(),
       registrations: { count: phones.length, phones },
       calls: { active: s.activeCalls(), refusedDraining: s.agent.refusedDraining },
+      routing: s.routing(),
     },
   };
 }

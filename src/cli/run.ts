@@ -12,6 +12,7 @@
  */
 import { createLogger, type Logger } from '../core/index.js';
 import { Agent } from '../agent.js';
+import { AgentRouting } from '../agent-routing.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
 import type { SystemdNotifier } from '../platform/index.js';
 import { packageVersion } from '../version.js';
@@ -75,11 +76,14 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     return EXIT.NOT_ENROLLED;
   }
   if (signals.stopRequested) return EXIT.OK;
+  // The routing snapshot the hub pushes (issue 11): the stored one is loaded before the tunnel is up.
+  const routing = new AgentRouting({ dir: tunnel.paths.dir, logger });
+  await routing.start(tunnel.client);
   const agent = await startAgent(settings, tunnel, stateDir, logger);
   let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
   let mode: 'normal' | 'draining' = 'normal';
   let activeCalls = 0;
-  tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls }));
+  tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary() }));
   await tunnel.start();
   // systemd: ready once every listener is bound and the first tunnel attempt has started.
   const statusLine = (): string => `${mode}; tunnel ${tunnel.client.state === 'open' ? 'up' : 'down'}; ${agent.registeredPhones().length} phones; ${activeCalls} calls`;
@@ -143,6 +147,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     clearInterval(callsTimer);
     await agent.close();
     await tunnel.close();
+    await routing.close();
     logger.flush();
   }
   if (ended.kind === 'revoked') {

@@ -41,5 +41,7 @@ export function partLines(parts: Parts | undefined): string[] {
   for (const p of Array.isArray(reg['phones']) ? (reg['phones'] as unknown[]).map(obj) : []) lines.push(`               ${String(p['aor'])}${p['userAgent'] === null ? '' : ` (${String(p['userAgent'])})`}, ${num(p['expiresInS'])} s left`);
   const calls = obj(parts['calls']);
   lines.push(`  calls:       ${num(calls['active'])} active${num(calls['refusedDraining']) > 0 ? `, ${num(calls['refusedDraining'])} refused while draining` : ''}`);
+  const routing = obj(parts['routing']);
+  lines.push(`  routing:     ${parts['routing'] === undefined ? 'no snapshot from the hub yet' : `version ${num(routing['version'])}, ${num(routing['extensions'])} extensions, since ${String(routing['receivedAt'])}`}`);
   return lines;
 }

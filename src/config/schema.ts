@@ -60,6 +60,8 @@ export interface HubConfig {
   readonly callPath: HubCallPathConfig | undefined;
   /** Provisioning fetches through the tunnel (served whether or not the call path is configured). */
   readonly provisioning: HubProvisioningConfig;
+  /** The routing model file (issue 11), relative to the config file's folder; undefined: no routing. */
+  readonly routing: string | undefined;
 }
 
 export type PnpPolicyName = 'inbox' | 'auto' | 'off';
@@ -132,6 +134,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     lockout: { maxFailures: 5, windowMs: 15 * 60_000, durationMs: 15 * 60_000, baseDelayMs: 250, maxDelayMs: 4000 },
     callPath: undefined,
     provisioning: { upstream: undefined, insecure: false, maxBytes: 16 * 1024 * 1024, timeoutMs: 15_000 },
+    routing: undefined,
   },
   agent: {
     enrollTimeoutMs: 15_000,

@@ -28,7 +28,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -50,7 +50,13 @@ function hub(value: unknown): HubConfig {
     lockout: lockout(obj['lockout'], 'hub.lockout'),
     callPath: callPath(obj),
     provisioning: provisioning(obj['provisioning']),
+    routing: obj['routing'] === undefined ? undefined : nonEmpty(string(obj, 'routing', path, ''), 'hub.routing'),
   };
+}
+
+function nonEmpty(value: string, path: string): string {
+  if (value === '') throw new ConfigError(path, 'must name the routing YAML file');
+  return value;
 }
 
 /** `hub.provisioning`: the upstream the hub fetches its agents' provisioning files from. */

@@ -44,6 +44,8 @@ test('every invalid field is refused with its path named', () => {
     ['lockout window', { hub: { lockout: { window: 'soon' } } }, 'hub.lockout.window'],
     ['lockout delays reversed', { hub: { lockout: { baseDelay: '5s', maxDelay: '1s' } } }, 'hub.lockout.maxDelay'],
     ['unknown lockout field', { hub: { lockout: { max: 1 } } }, 'hub.lockout.max'],
+    ['routing empty', { hub: { routing: '' } }, 'hub.routing'],
+    ['routing not a string', { hub: { routing: 3 } }, 'hub.routing'],
     ['provisioning not a mapping', { hub: { provisioning: 'https://pbx/' } }, 'hub.provisioning'],
     ['unknown provisioning field', { hub: { provisioning: { url: 'https://pbx/' } } }, 'hub.provisioning.url'],
     ['provisioning upstream empty', { hub: { provisioning: { upstream: '' } } }, 'hub.provisioning.upstream'],
@@ -123,7 +125,7 @@ test('the JSON schema lists exactly the fields the validator knows', () => {
   }
   assert.deepEqual(Object.keys(schema.properties).sort(), ['agent', 'hub', 'log', 'stateDir']);
   assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['drainTimeout', 'enrollTimeout', 'lan', 'media', 'pnp', 'sip', 'stun', 'upstreamExpires']);
-  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['altNames', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'provisioning', 'publicName', 'sip', 'tunnel', 'wss']);
+  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['altNames', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'provisioning', 'publicName', 'routing', 'sip', 'tunnel', 'wss']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['lockout']?.properties ?? {}).sort(), ['baseDelay', 'duration', 'maxDelay', 'maxFailures', 'window']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['provisioning']?.properties ?? {}).sort(), ['insecure', 'maxBytes', 'timeout', 'upstream']);
 });
