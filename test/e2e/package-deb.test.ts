@@ -10,10 +10,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../support/paths.js';
 import { NotifySocket } from '../support/notify-socket.js';
 
@@ -49,15 +49,23 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** The installed hub under a test notify socket: READY=1 arrives, from the process the launcher became. */
+/**
+ * The installed hub as its unit runs it (user sbc-agent, STATE_DIRECTORY=/var/lib/sbc-agent-hub),
+ * under a test notify socket: READY=1 arrives, from the process the launcher became. Its first
+ * start creates the hub's state there, which `hub add-sbc` then works on.
+ */
 async function installedHubNotifies(dir: string): Promise<void> {
   const notify = new NotifySocket();
   try {
     const ports = [await freePort(), await freePort(), await freePort()];
-    writeFileSync(join(dir, 'hub.yaml'), `log:\n  level: warn\nhub:\n  enrollment: { listen: 127.0.0.1, port: ${ports[0]} }\n  tunnel: { listen: 127.0.0.1, port: ${ports[1]} }\n  wss: { listen: 127.0.0.1, port: ${ports[2]} }\n`);
-    const child = spawn('/usr/bin/sbc-agent', ['hub', '--config', join(dir, 'hub.yaml'), '--state-dir', join(dir, 'hub-state')], {
+    // Readable by the service user: the temporary folder is root's.
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'hub.yaml'), `log:\n  level: warn\nhub:\n  enrollment: { listen: 127.0.0.1, port: ${ports[0]} }\n  tunnel: { listen: 127.0.0.1, port: ${ports[1]} }\n  wss: { listen: 127.0.0.1, port: ${ports[2]} }\n`, { mode: 0o644 });
+    chmodSync(notify.path, 0o666);
+    chmodSync(dirname(notify.path), 0o755);
+    const child = spawn('setpriv', ['--reuid', 'sbc-agent', '--regid', 'sbc-agent', '--init-groups', '/usr/bin/sbc-agent', 'hub', '--config', join(dir, 'hub.yaml')], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '1000000' },
+      env: { ...process.env, NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '1000000', STATE_DIRECTORY: '/var/lib/sbc-agent-hub' },
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -137,12 +145,12 @@ test('the Debian package installs, passes systemd-analyze, keeps a changed conff
     assert.ok(Number(exposure) <= 3.0, `${unit} exposure ${exposure} must be 3.0 or lower:\n${security.split('\n').filter((l) => l.startsWith('✗')).join('\n')}`);
   }
 
-  // An administrator's root shell: `hub add-sbc` finds the hub's state and writes it as the service user.
+  // The hub service's first start creates its state; then an administrator's root shell:
+  // `hub add-sbc` finds the hub's state and writes it as the service user.
+  await installedHubNotifies(dir);
   const added = JSON.parse(ok('/usr/bin/sbc-agent', ['hub', 'add-sbc', '--name', 'package-test', '--json'])) as { name: string; key: string };
   assert.equal(added.name, 'package-test');
   assert.equal(statSync('/var/lib/sbc-agent-hub/hub/sbcs.json').uid, uid, 'state written by hub add-sbc belongs to sbc-agent');
-
-  await installedHubNotifies(dir);
 
   // A changed conffile survives a reinstall (dpkg keeps it; no prompt: the package's copy did not change).
   writeFileSync('/etc/sbc-agent/agent.yaml', `${readFileSync('/etc/sbc-agent/agent.yaml', 'utf8')}# changed by the package test\n`);
