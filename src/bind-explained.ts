@@ -3,7 +3,7 @@
  * that needs privileges becomes a BindError naming the protocol, address and port, and who holds
  * the port when that can be found out (platform/port-holder.ts).
  */
-import { BindError } from './core/index.js';
+import { BindError, errnoCode } from './core/index.js';
 import { portHolder } from './platform/index.js';
 
 const REASONS: Readonly<Record<string, string>> = {
@@ -13,16 +13,13 @@ const REASONS: Readonly<Record<string, string>> = {
   EPERM: 'permission denied',
 };
 
-function errno(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
 
 /** Runs `bind`; an error the operator can act on becomes a BindError, anything else passes through. */
 export async function bindExplained<T>(protocol: 'udp' | 'tcp', address: string, port: number, bind: () => Promise<T>): Promise<T> {
   try {
     return await bind();
   } catch (error) {
-    const code = errno(error);
+    const code = errnoCode(error);
     const reason = code === undefined ? undefined : REASONS[code];
     if (reason === undefined) throw error;
     throw new BindError(protocol, address, port, reason, code === 'EADDRINUSE' ? portHolder(protocol, port) : undefined, { cause: error });

@@ -84,3 +84,8 @@ export class BindError extends SbcError {
     super('SBC_ERR_BIND', `cannot listen on ${protocol} ${where}: ${reason}${holder === undefined ? '' : ` (held by ${holder})`}`, options);
   }
 }
+
+/** The errno name (`ENOENT`, `EADDRINUSE`...) of a Node system error, or undefined for anything else. */
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}

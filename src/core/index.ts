@@ -1,6 +1,6 @@
 export { ByteReader, ByteWriter } from './bytes.js';
 export { ManualClock, realClock, type Clock, type Timer } from './clock.js';
 export { TypedEmitter } from './emitter.js';
-export { BindError, ByteRangeError, ConfigError, SbcError, UsageError, describeError, type ErrorCode } from './errors.js';
+export { BindError, ByteRangeError, ConfigError, SbcError, UsageError, describeError, errnoCode, type ErrorCode } from './errors.js';
 export { isIpLiteral, isIpv4Literal, isIpv6Literal } from './ip-literal.js';
 export { componentLogger, createLogger, silentLogger, type LogLevel, type Logger, type LoggerOptions } from './log.js';

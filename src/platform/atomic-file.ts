@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SbcError } from '../core/index.js';
+import { errnoCode, SbcError } from '../core/index.js';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
@@ -31,9 +31,6 @@ export interface AtomicWriteOptions {
   readonly durable?: boolean;
 }
 
-function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
 
 /** Creates the directory (and parents) and makes it owner-only. */
 export async function ensurePrivateDir(path: string): Promise<void> {
@@ -45,7 +42,7 @@ export async function ensurePrivateDir(path: string): Promise<void> {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   // Windows cannot open a directory for fsync; NTFS journals the rename itself.
   if (process.platform === 'win32') return;
   const handle = await open(dir, 'r');

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoCode } from '../core/index.js';
 import { StateError } from './atomic-file.js';
 
 export interface FileLockOptions {
@@ -24,9 +25,6 @@ export interface FileLockOptions {
 /** An empty lock older than this is a crash's leftover, not a lock being written. */
 export const EMPTY_STALE_MS = 1000;
 
-function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
 
 function processAlive(pid: number): boolean {
   try {

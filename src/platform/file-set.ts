@@ -15,9 +15,10 @@
  * middle of step 2 sees either the old record or one that all files already match. Other files in
  * `<dir>` (status.json, calls.json) are left alone; the new files keep the directory's owner.
  */
-import { chown, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chown, mkdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { PRIVATE_DIR_MODE, StateError, writeFileAtomic } from './atomic-file.js';
+import { errnoCode } from '../core/index.js';
+import { PRIVATE_DIR_MODE, StateError, fsyncDir, writeFileAtomic } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
 
 export const STAGING_DIR = '.incoming';
@@ -29,19 +30,7 @@ export interface FileSetEntry {
   readonly data: string | Uint8Array;
 }
 
-function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
 
-async function fsyncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 function parseManifest(text: string): string[] {
   return text.split('\n').filter((name) => name !== '' && name === basename(name) && name !== MANIFEST);

@@ -7,11 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errnoCode } from '../core/index.js';
 import { StateError } from './atomic-file.js';
 
-function errnoCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : String(error);
-}
 
 /** Replaces the content of the existing file `path` with `data`, whole or not at all. */
 export async function rewriteFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
@@ -37,6 +35,6 @@ export async function rewriteFileAtomic(path: string, data: string | Uint8Array)
     }
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw new StateError(path, `cannot rewrite (${errnoCode(error)})`, { cause: error });
+    throw new StateError(path, `cannot rewrite (${errnoCode(error) ?? String(error)})`, { cause: error });
   }
 }

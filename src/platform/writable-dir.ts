@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { errnoCode } from '../core/index.js';
 import { PRIVATE_DIR_MODE, StateError } from './atomic-file.js';
 
 export interface WritableDir {
@@ -18,9 +19,6 @@ export interface WritableDir {
   undo(): Promise<void>;
 }
 
-function errnoCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : String(error);
-}
 
 /** Throws StateError (naming `dir`) when a file cannot be created, written and removed in `dir`. */
 export async function probeWritableDir(dir: string): Promise<WritableDir> {
@@ -42,7 +40,7 @@ export async function probeWritableDir(dir: string): Promise<WritableDir> {
     await unlink(probe);
   } catch (error) {
     await removeCreated(dir, created);
-    throw new StateError(dir, `cannot write the state directory (${errnoCode(error)})`, { cause: error });
+    throw new StateError(dir, `cannot write the state directory (${errnoCode(error) ?? String(error)})`, { cause: error });
   }
   return { dir, created, undo: () => removeCreated(dir, created) };
 }
@@ -56,7 +54,7 @@ async function missingDirs(dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let at = resolve(dir); ; at = dirname(at)) {
     const found = await stat(at).catch((error: unknown) => {
-      if (errnoCode(error) === 'ENOENT') return undefined;
+      if ((errnoCode(error) ?? String(error)) === 'ENOENT') return undefined;
       throw error;
     });
     if (found !== undefined) {
