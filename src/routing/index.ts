@@ -13,3 +13,4 @@ export { computeHa1 } from './routing-fields.js';
 export { CSV_COLUMNS, MAX_CSV_BYTES, importExtensionsCsv } from './csv.js';
 export { destinationText, routingModelToDoc, serializeRoutingYaml, weeklyRangeText } from './routing-doc.js';
 export { SNAPSHOT_KIND, acceptsSnapshot, branchModel, decodeSnapshot, encodeSnapshot, nextVersion } from './snapshot.js';
+export { isCdrRecord, type CdrDirection, type CdrEndedBy, type CdrRecord } from './cdr.js';
