@@ -3,7 +3,7 @@
  */
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, createLogger, type Timer } from '../core/index.js';
+import { UsageError, createLogger, describeError, type Logger, type Timer } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
 import { hubProvisioningService } from '../hub-provisioning.js';
@@ -11,13 +11,13 @@ import { HubRouting } from '../hub-routing.js';
 import { hubTunnelService } from '../hub-tunnel.js';
 import { hubCallPathService } from '../sbc/index.js';
 import type { TunnelSession } from '../tunnel/index.js';
-import { parseArgs } from './args.js';
+import { parseArgs, type ParsedArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { checkListeners, hubListeners } from './bind-check.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
-import { waitForSignal } from './signals.js';
+import { ServiceSignals } from './signals.js';
 import { systemdNotifier } from './systemd-notifier.js';
 
 const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--listen ADDR] [--enroll-port N] [--public-name NAME]
@@ -69,6 +69,22 @@ function runOverrides(config: SbcConfig, args: ReturnType<typeof parseArgs>): Sb
   };
 }
 
+/**
+ * SIGHUP: the log level of hub.yaml applies at once and the routing file is read again now (it is
+ * also polled every second). Listeners, certificates and the PBX address need a restart; a file that
+ * does not load changes nothing, and the log says why.
+ */
+async function reloadHub(args: ParsedArgs, logger: Logger, routing: HubRouting<TunnelSession> | undefined): Promise<void> {
+  try {
+    const { config } = await commonContext(args, 'hub');
+    logger.level = config.log.level;
+    await routing?.poll();
+    logger.info({ logLevel: config.log.level }, 'configuration reloaded; listeners, certificates and hub.pbx change at the next restart');
+  } catch (error) {
+    logger.error({ err: describeError(error) }, 'reload refused: the configuration is not valid; the running configuration stays');
+  }
+}
+
 async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, 'listen', 'enroll-port', 'public-name'] });
   const context = await commonContext(args, 'hub');
@@ -94,11 +110,13 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   // without an upstream each fetch is answered 404 rather than left unanswered.
   hub.add(hubProvisioningService({ streams: tunnel.streams, config: config.hub.provisioning, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
   // The routing model (hub.routing), replicated to every agent over the tunnel's config push.
+  let routing: HubRouting<TunnelSession> | undefined;
   if (config.hub.routing !== undefined) {
     const path = resolve(dirname(context.configFile ?? join(process.cwd(), 'hub.yaml')), config.hub.routing);
-    hub.add(new HubRouting<TunnelSession>({ path, server: tunnel.server, sbcName: (s) => tunnel.sbcName(s), clock: hub.clock, logger }));
+    routing = new HubRouting<TunnelSession>({ path, server: tunnel.server, sbcName: (s) => tunnel.sbcName(s), clock: hub.clock, logger });
+    hub.add(routing);
   }
-  const signals = waitForSignal();
+  const signals = new ServiceSignals();
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();
   let statusTimer: Timer | undefined;
@@ -113,11 +131,17 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
     notifier.ready(hubStatusLine(hub));
     statusTimer = hub.clock.setInterval(() => notifier.status(hubStatusLine(hub)), NOTIFY_STATUS_INTERVAL_MS);
     io.stdout.write('hub: ready\n');
-    const signal = await signals.signal;
-    logger.info({ signal }, 'hub stopping');
+    // SIGHUP (systemctl reload) re-reads what can change without a restart; SIGINT and SIGTERM stop.
+    for (let signal = await signals.next(); ; signal = await signals.next()) {
+      if (signal !== 'reload') {
+        logger.info({ signal: signal === 'stop' ? 'SIGINT' : 'SIGTERM' }, 'hub stopping');
+        break;
+      }
+      await reloadHub(args, logger, routing);
+    }
     notifier.stopping('stopping');
   } finally {
-    signals.cancel();
+    signals.dispose();
     statusTimer?.cancel();
     await hub.close();
     notifier.close();

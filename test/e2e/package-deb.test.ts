@@ -11,10 +11,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../support/paths.js';
+import { freePort } from '../support/free-port.js';
 import { NotifySocket } from '../support/notify-socket.js';
 
 const UNITS = ['sbc-agent.service', 'sbc-agent-hub.service'] as const;
@@ -39,15 +39,6 @@ function packageStatus(): string {
 const installed = (): boolean => packageStatus() === 'install ok installed';
 const packageKnown = (): boolean => packageStatus() !== '';
 const userExists = (): boolean => run('getent', ['passwd', 'sbc-agent']).status === 0;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * The installed hub as its unit runs it (user sbc-agent, STATE_DIRECTORY=/var/lib/sbc-agent-hub),

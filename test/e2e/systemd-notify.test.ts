@@ -7,23 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/free-port.js';
 import { NotifySocket, type Notification } from '../support/notify-socket.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../support/watchdog-block-fixture.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** Resolves true when a TCP connection to 127.0.0.1:port is accepted, false when refused. */
 function accepts(port: number): Promise<boolean> {
