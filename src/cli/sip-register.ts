@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { SbcError, UsageError, describeError } from '../core/index.js';
+import { watchUdpRefusal } from '../net/index.js';
 import { RegisterClient, RegisterError, SipTimeoutError, SipTransportError, isSipUri, parseUri, type SipTransportName } from '../sip/index.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
@@ -76,9 +77,10 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     tcpPort: 0,
     tlsClient: { rejectUnauthorized: !parsed.flags.has('insecure'), ...(ca === undefined ? {} : { ca }) },
   });
+  const target = { transport, host: uri.host, port: uri.port ?? (transport === 'TLS' ? 5061 : 5060) };
   const client = new RegisterClient({
     endpoint: stack,
-    target: { transport, host: uri.host, port: uri.port ?? (transport === 'TLS' ? 5061 : 5060) },
+    target,
     registrarUri: `sip:${domain}`,
     aor: `sip:${user}@${domain}`,
     username: user,
@@ -90,8 +92,15 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     if (json) io.stdout.write(`${JSON.stringify({ registered: o.ok, exitCode: o.code, detail: o.detail, ...(o.expires === undefined ? {} : { expires: o.expires }) })}\n`);
     else (o.ok ? io.stdout : io.stderr).write(`sip-register: ${o.detail}\n`);
   };
+  // The stack's UDP socket is unconnected and never hears ICMP port unreachable: a CRLF keep-alive
+  // (RFC 5626 §4.4.1, harmless to a SIP server) from a connected socket beside it does, so a closed
+  // port fails at once rather than after Timer F (32 s).
+  const watch = transport === 'UDP' && isIP(uri.host) !== 0 ? watchUdpRefusal(target.host, target.port, () => Buffer.from('\r\n\r\n')) : undefined;
   try {
-    const registration = await client.register();
+    const registration = await (watch === undefined ? client.register() : Promise.race([client.register(), watch.refused.catch((error: unknown) => {
+      throw new SipTransportError(target, 'nothing listens there (ICMP port unreachable)', { cause: error });
+    })]));
+    watch?.close();
     report({ ok: true, code: EXIT.OK, detail: `registered ${user}@${domain} for ${registration.expires} s`, expires: registration.expires });
     if (parsed.flags.has('keep')) {
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -103,6 +112,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     report(outcome);
     return outcome.code;
   } finally {
+    watch?.close();
     client.close();
     await stack.close();
   }

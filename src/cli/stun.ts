@@ -4,11 +4,10 @@
  * (UDP and TCP; with --alternate, the four RFC 5780 sockets).
  */
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv6 } from 'node:net';
-import { createLogger, realClock, SbcError, UsageError, type LogLevel } from '../core/index.js';
-import { bindUdp, listenTcp, localAddressToward, tcpConnector, type DatagramSocket, type StreamListener } from '../net/index.js';
+import { createLogger, errnoCode, realClock, SbcError, UsageError, type LogLevel } from '../core/index.js';
+import { bindUdp, listenTcp, localAddressToward, tcpConnector, watchUdpRefusal, type DatagramSocket, type StreamListener, type UdpRefusalWatch } from '../net/index.js';
 import {
   discoverNatBehaviour,
   formatEndpoint,
@@ -52,49 +51,22 @@ export async function resolveEndpoint(host: string, port: number): Promise<StunE
     const { address } = await lookup(host);
     return { address, port };
   } catch (error) {
-    throw new SbcError('SBC_ERR_STUN_TIMEOUT', `cannot resolve STUN server '${host}' (${errnoOf(error) ?? 'no address'}): check the name and this machine's DNS`, { cause: error });
+    throw new SbcError('SBC_ERR_STUN_TIMEOUT', `cannot resolve STUN server '${host}' (${errnoCode(error) ?? 'no address'}): check the name and this machine's DNS`, { cause: error });
   }
 }
 
-function errnoOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
-/** When to send the probe's binding requests: ICMP errors are rate-limited, so more than once. */
-const PROBE_SCHEDULE_MS = [0, 250, 1000, 3000];
-
 /**
- * The STUN client's socket is unconnected (--nat talks to several of the server's addresses), and
- * an unconnected UDP socket never hears ICMP port unreachable. A connected socket beside it sends
- * the same kind of binding request to the server and rejects with ECONNREFUSED when the server's
- * host says nothing listens there, so a closed port fails at once rather than after Ti (39.5 s).
+ * The STUN client's socket is unconnected (--nat talks to several of the server's addresses): a
+ * binding request (RFC 8489 §5: type 0x0001, no attributes, the magic cookie, a random
+ * transaction id) from a connected socket beside it hears ICMP port unreachable, so a closed port
+ * fails at once rather than after Ti (39.5 s).
  */
-function refusalWatch(server: StunEndpoint): { readonly refused: Promise<never>; close(): void } {
-  const socket = createSocket(isIPv6(server.address) ? 'udp6' : 'udp4');
-  const timers: NodeJS.Timeout[] = [];
-  const refused = new Promise<never>((_, reject) => {
-    socket.on('error', (error) => {
-      if (errnoOf(error) === 'ECONNREFUSED') reject(error);
-    });
-    socket.connect(server.port, server.address, () => {
-      for (const at of PROBE_SCHEDULE_MS) {
-        timers.push(setTimeout(() => {
-          // A binding request (RFC 8489 §5): type 0x0001, no attributes, the magic cookie, a random transaction id.
-          const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00]), Buffer.alloc(4), randomBytes(12)]);
-          request.writeUInt32BE(MAGIC_COOKIE, 4);
-          socket.send(request, () => undefined);
-        }, at));
-      }
-    });
+function refusalWatch(server: StunEndpoint): UdpRefusalWatch {
+  return watchUdpRefusal(server.address, server.port, () => {
+    const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00]), Buffer.alloc(4), randomBytes(12)]);
+    request.writeUInt32BE(MAGIC_COOKIE, 4);
+    return request;
   });
-  refused.catch(() => undefined);
-  return {
-    refused,
-    close: () => {
-      for (const t of timers) clearTimeout(t);
-      socket.close();
-    },
-  };
 }
 
 function showAddress(a: TransportAddress | StunEndpoint | undefined): string | null {
@@ -195,7 +167,7 @@ Exit codes: 0 answered, 2 wrong command line, 5 the server did not answer in tim
         io.stderr.write(`sbc-agent stun: no answer from STUN server ${serverText} after ${waited} s (${error.message})\n`);
         return EXIT.TIMEOUT;
       }
-      const code = errnoOf(error);
+      const code = errnoCode(error);
       if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
         const why = code === 'ECONNREFUSED' ? 'refused: nothing listens on that port' : code;
         io.stderr.write(`sbc-agent stun: cannot reach STUN server ${serverText} over ${tcp ? 'TCP' : 'UDP'} (${why}) after ${((realClock.now() - started) / 1000).toFixed(1)} s\n`);

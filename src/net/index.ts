@@ -17,3 +17,4 @@ export { connectTunnelTls, listenTunnelTls, type TunnelListener, type TunnelTlsC
 export { connectTunnelWss, listenTunnelWss, tunnelWssUrl, TUNNEL_WSS_PATH, type TunnelWssConnectOptions, type TunnelWssListenOptions } from './tunnel-wss.js';
 export { tunnelConnector, type TunnelConnectorOptions } from './tunnel-connector.js';
 export { UnixDatagramError, bindUnixDatagram, sendUnixDatagram, type UnixDatagramReceiver } from './unix-datagram.js';
+export { REFUSAL_PROBE_SCHEDULE_MS, watchUdpRefusal, type UdpRefusalWatch } from './udp-refusal.js';

@@ -228,6 +228,13 @@ const MISTAKES: readonly Mistake[] = [
     check: (r) => assert.ok(r.ms < 5000, `failed in ${r.ms} ms, not after Ti`),
   },
   {
+    name: 'sip-register to a closed UDP port',
+    argv: () => ['sip-register', '--registrar', `sip:127.0.0.1:${closedUdp}`, '--user', '101', '--password', 'x'],
+    exit: 5,
+    message: /UDP 127\.0\.0\.1:\d+: nothing listens there \(ICMP port unreachable\)/,
+    check: (r) => assert.ok(r.ms < 5000, `failed in ${r.ms} ms, not after Timer F`),
+  },
+  {
     name: 'stun --json to a closed port',
     argv: () => ['stun', '--server', `127.0.0.1:${closedUdp}`, '--json'],
     exit: 5,
