@@ -15,7 +15,7 @@
  *    Request-URI; escruri) → 400.
  * 4. §16.3 step 3: Max-Forwards 0 on anything but OPTIONS → 483 (zeromf is an OPTIONS: answered).
  * 5. §8.2.2.3 Require with an option tag not in `supportedExtensions` → 420 + Unsupported (bext01);
- *    not for ACK and CANCEL.
+ *    not for ACK and CANCEL. As a proxy, Proxy-Require instead (§16.3 step 5).
  * 6. §8.2.3 a body: no Content-Type → 400, a type not in `acceptedContentTypes` → 415 + Accept
  *    (invut), a Content-Encoding not accepted → 415 + Accept-Encoding.
  * 7. §21.4.7 an INVITE or UPDATE whose Accept allows none of `acceptedBodyTypes` → 406 (sdp01).
@@ -74,8 +74,12 @@ export const DEFAULT_REQUEST_POLICY: RequestPolicy = {
   supportedSchemes: ['sip', 'sips', 'tel'],
 };
 
-/** The SBC as the proxy it is toward the request's destination (`sbc-agent sip-check`): bodies are relayed. */
-export const PROXY_REQUEST_POLICY: RequestPolicy = { ...DEFAULT_REQUEST_POLICY, proxy: true };
+/**
+ * The SBC as the proxy it is toward the request's destination (`sbc-agent sip-check`): bodies are
+ * relayed, Require is the UAS's to judge; of Proxy-Require it knows no option tag (it implements no
+ * proxy extension), so any Proxy-Require gets 420.
+ */
+export const PROXY_REQUEST_POLICY: RequestPolicy = { ...DEFAULT_REQUEST_POLICY, supportedExtensions: [], proxy: true };
 
 const MANDATORY = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
 const SINGLE_VALUED = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Type', 'Expires', 'Min-Expires'] as const;
@@ -186,7 +190,10 @@ export function validateRequest(req: SipRequest, policy: RequestPolicy): Request
   if (uri !== undefined) return uri;
   if (req.method !== 'OPTIONS' && parseMaxForwards(getHeader(req, 'Max-Forwards') ?? '70') === 0) return reject(483);
   if (req.method !== 'ACK' && req.method !== 'CANCEL') {
-    const unsupported = optionTags(getHeaders(req, 'Require')).filter((tag) => !policy.supportedExtensions.includes(tag.toLowerCase()));
+    // A UAS judges Require (§8.2.2.3); a proxy judges Proxy-Require only and relays Require to the UAS
+    // that must understand it (§16.3 step 5, §20.29).
+    const tags = optionTags(getHeaders(req, policy.proxy === true ? 'Proxy-Require' : 'Require'));
+    const unsupported = tags.filter((tag) => !policy.supportedExtensions.includes(tag.toLowerCase()));
     if (unsupported.length > 0) return reject(420, undefined, unsupported.map((value) => ({ name: 'Unsupported', value })));
   }
   return policy.proxy === true ? undefined : checkBody(req, policy);

@@ -14,7 +14,8 @@ import { TORTURE_EXPECTATIONS, listTortureFiles, tortureWireBytes, type TortureE
 
 /**
  * Where sip-check, judging as the proxy the SBC is, differs from the UAS expectations of the vector
- * test: a proxy relays a body of any type and does not check Accept (RFC 3261 §16.3).
+ * test: a proxy relays a body of any type, does not check Accept, and judges Proxy-Require, not
+ * Require (RFC 3261 §16.3; bext01 carries both, so it stays 420).
  */
 const AS_PROXY: Readonly<Record<string, TortureExpectation>> = { 'rfc4475/invut.dat': 'valid', 'rfc4475/sdp01.dat': 'valid' };
 

@@ -97,7 +97,7 @@ test('a 415 lists the accepted types in Accept', () => {
   assert.deepEqual(getHeaders({ headers: rejection?.headers ?? [] }, 'Accept'), ['application/sdp', 'text/plain']);
 });
 
-test('as a proxy (RFC 3261 §16.3) a body of any type or encoding is relayed, and Accept is not checked', () => {
+test('as a proxy (RFC 3261 §16.3) a body of any type or encoding is relayed, Accept and Require are not checked, Proxy-Require is', () => {
   const unknownType = invite({}, ['Content-Type: application/unknownformat'], 'x');
   assert.equal(validateRequest(unknownType, DEFAULT_REQUEST_POLICY)?.status, 415);
   assert.equal(validateRequest(unknownType, PROXY_REQUEST_POLICY), undefined);
@@ -107,6 +107,13 @@ test('as a proxy (RFC 3261 §16.3) a body of any type or encoding is relayed, an
   const acceptsText = invite({}, ['Accept: text/plain']);
   assert.equal(validateRequest(acceptsText, DEFAULT_REQUEST_POLICY)?.status, 406);
   assert.equal(validateRequest(acceptsText, PROXY_REQUEST_POLICY), undefined);
+  // Require is for the UAS (§8.2.2.3); a proxy checks Proxy-Require only (§16.3 step 5).
+  const requires = invite({}, ['Require: nothingSupportsThis']);
+  assert.equal(validateRequest(requires, DEFAULT_REQUEST_POLICY)?.status, 420);
+  assert.equal(validateRequest(requires, PROXY_REQUEST_POLICY), undefined);
+  const proxyRequires = validateRequest(invite({}, ['Proxy-Require: foo']), PROXY_REQUEST_POLICY);
+  assert.equal(proxyRequires?.status, 420);
+  assert.deepEqual(proxyRequires?.headers, [{ name: 'Unsupported', value: 'foo' }]);
   // The integrity checks stay: a proxy still refuses what it cannot route or match.
   assert.equal(validateRequest(invite({ 'Call-ID': null }), PROXY_REQUEST_POLICY)?.status, 400);
 });
