@@ -9,7 +9,8 @@
 import { join } from 'node:path';
 import { TypedEmitter, describeError, type Logger } from './core/index.js';
 import { PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from './platform/index.js';
-import { acceptsSnapshot, decodeSnapshot, type RoutingModel } from './routing/index.js';
+import { SNAPSHOT_KIND, acceptsSnapshot, decodeSnapshot, type RoutingModel } from './routing/index.js';
+import { configKind } from './survival/index.js';
 
 /** What the service needs of a tunnel session: its config transfers. */
 export interface ConfigSource {
@@ -119,6 +120,11 @@ export class AgentRouting extends TypedEmitter<AgentRoutingEvents> {
   }
 
   #listen(session: ConfigSource): void {
-    this.#offs.push(session.on('config', (t) => void this.receive(t.data)));
+    // The config push carries other kinds too (the hub's `pbx-health` reports): those are not ours;
+    // a push with no readable kind is taken, so that its refusal is logged.
+    this.#offs.push(session.on('config', (t) => {
+      const kind = configKind(t.data);
+      if (kind === undefined || kind === SNAPSHOT_KIND) void this.receive(t.data);
+    }));
   }
 }

@@ -7,6 +7,7 @@ import { UsageError, createLogger, describeError, type Logger, type Timer } from
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
 import { hubProvisioningService } from '../hub-provisioning.js';
+import { HubPbxHealth } from '../hub-pbx-health.js';
 import { HubRouting } from '../hub-routing.js';
 import { hubTunnelService } from '../hub-tunnel.js';
 import { hubCallPathService } from '../sbc/index.js';
@@ -99,11 +100,17 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   if (call !== undefined) {
     // With a PBX configured the hub carries the branches' calls (src/sbc): SIP and media toward the PBX.
     const transport = call.pbx.transport === 'tcp' ? 'TCP' : 'UDP';
-    hub.add(hubCallPathService({
+    const pbx = { transport, host: call.pbx.host, port: call.pbx.port } as const;
+    const callPath = hubCallPathService({
       clock: hub.clock, logger, streams: tunnel.streams,
       sip: { address: call.sip.listen, udpPort: call.sip.port, tcpPort: call.sip.port },
-      pbx: { transport, host: call.pbx.host, port: call.pbx.port },
-      mediaAddress: call.media.address, mediaPorts: call.media.ports,
+      pbx, mediaAddress: call.media.address, mediaPorts: call.media.ports,
+    });
+    hub.add(callPath);
+    // Whether the PBX answers, probed from the call path's SIP leg and reported to every agent (survival).
+    hub.add(new HubPbxHealth<TunnelSession>({
+      endpoint: () => callPath.sbc()?.stack, pbx, server: tunnel.server, clock: hub.clock, logger,
+      intervalMs: call.pbx.probeIntervalMs, failures: call.pbx.probeFailures,
     }));
   }
   // Provisioning fetches of the agents' relays (hub.provisioning.upstream), with or without a PBX;

@@ -26,7 +26,15 @@ export interface LockoutConfig {
 /** The hub's call path toward the PBX (`hub.pbx`, `hub.sip`, `hub.media`); absent without `hub.pbx`. */
 export interface HubCallPathConfig {
   /** Where the hub sends the branch's SIP: the PBX (or its SBC/proxy). */
-  readonly pbx: { readonly host: string; readonly port: number; readonly transport: 'udp' | 'tcp' };
+  readonly pbx: {
+    readonly host: string;
+    readonly port: number;
+    readonly transport: 'udp' | 'tcp';
+    /** SIP OPTIONS to the PBX this often (survival: agents learn whether the PBX answers). */
+    readonly probeIntervalMs: number;
+    /** Probes failing in a row before the PBX is reported unreachable. */
+    readonly probeFailures: number;
+  };
   /** The hub's SIP listener toward the PBX (UDP and TCP on one port); a concrete address: it is written in Via and Contact. */
   readonly sip: ListenConfig;
   /** The address and UDP ports of the hub's media relay toward the PBX (written in SDP). */

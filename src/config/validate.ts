@@ -88,7 +88,7 @@ function baseUrl(value: string, path: string): string {
 
 /** `hub.pbx`, `hub.sip`, `hub.media`: the call path, enabled by `hub.pbx`. */
 function callPath(hubObj: Obj): HubCallPathConfig | undefined {
-  const pbxObj = section(hubObj['pbx'], 'hub.pbx', ['host', 'port', 'transport']);
+  const pbxObj = section(hubObj['pbx'], 'hub.pbx', ['host', 'port', 'transport', 'probeInterval', 'probeFailures']);
   const sipObj = section(hubObj['sip'], 'hub.sip', ['listen', 'port']);
   const mediaObj = section(hubObj['media'], 'hub.media', ['address', 'ports']);
   const portsObj = section(mediaObj['ports'], 'hub.media.ports', ['min', 'max']);
@@ -108,7 +108,11 @@ function callPath(hubObj: Obj): HubCallPathConfig | undefined {
   const max = integer(portsObj, 'max', 'hub.media.ports', Math.max(min + 1, 29999), 1025, 65535);
   if (max <= min) throw new ConfigError('hub.media.ports.max', 'must be greater than hub.media.ports.min');
   return {
-    pbx: { host, port: integer(pbxObj, 'port', 'hub.pbx', 5060, 1, 65535), transport },
+    pbx: {
+      host, port: integer(pbxObj, 'port', 'hub.pbx', 5060, 1, 65535), transport,
+      probeIntervalMs: duration(pbxObj, 'probeInterval', 'hub.pbx', 1000),
+      probeFailures: integer(pbxObj, 'probeFailures', 'hub.pbx', 3, 1, 100),
+    },
     sip: { listen: sipListen, port: integer(sipObj, 'port', 'hub.sip', 5060, 0, 65535) },
     media: { address, ports: { min, max } },
   };
