@@ -20,6 +20,7 @@ const ALLOWED = {
   routing: ['core', 'sip', 'sdp', 'media'],
   sbc: ['core', 'net', 'sip', 'sdp', 'rtp', 'stun', 'media', 'tunnel'],
   survival: ['core', 'sip', 'routing', 'tunnel'],
+  cdr: ['core', 'platform', 'routing'],
   admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media'],
   cli: '*',
   '.': '*',
