@@ -14,7 +14,7 @@ import { captureIo } from '../../support/cli-io.js';
 import { T0, cdr } from '../../support/cdr-records.js';
 
 /** A call nobody answered: no answeredAt. */
-const { answeredAt: _answered, ...BUSY } = cdr(2, { talkSeconds: 0, endedReason: 'busy', endedBy: 'system', status: 486, finalDestination: 'extension:202' });
+const BUSY: CdrRecord = Object.fromEntries(Object.entries(cdr(2, { talkSeconds: 0, endedReason: 'busy', endedBy: 'system', status: 486, finalDestination: 'extension:202' })).filter(([k]) => k !== 'answeredAt')) as unknown as CdrRecord;
 const RECORDS: readonly CdrRecord[] = [
   cdr(0),
   cdr(1, { agent: 'branch-paris', direction: 'outbound', caller: '102', callee: '+442345', finalDestination: 'trunk:itsp/+442345', survival: true }),
