@@ -23,7 +23,8 @@ function cdrLine(value: unknown): string[] {
     return [`  CDRs:        ${num(c['pending'])} pending upload, ${num(c['uploaded'])} uploaded, ${num(c['dropped'])} dropped (buffer full)${last}${error}`];
   }
   const stored = typeof c['stored'] === 'number' ? String(c['stored']) : 'counting';
-  return [`  CDRs:        ${stored} stored over ${num(c['days'])} days, ${num(c['received'])} received since start, ${num(c['duplicates'])} duplicates, ${num(c['rejected'])} rejected`];
+  const days = num(c['days']);
+  return [`  CDRs:        ${stored} stored over ${days} day${days === 1 ? '' : 's'}, ${num(c['received'])} received since start, ${num(c['duplicates'])} duplicates, ${num(c['rejected'])} rejected`];
 }
 
 export function partLines(parts: Parts | undefined): string[] {
