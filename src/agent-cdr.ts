@@ -138,7 +138,12 @@ export class AgentCdr {
     if (this.#tunnel.state !== 'open' || this.buffer.stats().pending === 0) return;
     this.#retry?.cancel();
     this.#retry = undefined;
-    this.#running = this.#drain().finally(() => {
+    this.#running = this.#drain().catch((error: unknown) => {
+      // The buffer could not be read or changed (a disk error): the records stay where they are.
+      this.#lastError = describeError(error);
+      this.#log.error({ err: this.#lastError }, 'CDR upload stopped by a buffer error; tried again later');
+      if (!this.#closed) this.#retry = this.#o.clock.setTimeout(() => this.kick(), RETRY_MS);
+    }).finally(() => {
       this.#running = undefined;
       if (this.#again) {
         this.#again = false;

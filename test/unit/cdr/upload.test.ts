@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/core/index.js';
@@ -151,5 +151,25 @@ test('a hub without the CDR service resets the upload: the records stay, and go 
     assert.equal(r.hub.stats().store?.appended, 1);
   } finally {
     await r.done();
+  }
+});
+
+test('a buffer that cannot be read stops the upload with the error shown, not the process; the record is kept', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sbc-cdr-upload-broken-'));
+  const h = await connectedPair({ deadAfterMs: 3_600_000 });
+  const agent = await AgentCdr.open({ dir: join(dir, 'agent-cdr'), clock: h.clock, logger: silentLogger, durable: false });
+  try {
+    await agent.append(cdr(1));
+    // Someone removed the batch file under the running agent.
+    for (const name of await readdir(join(dir, 'agent-cdr'))) await rm(join(dir, 'agent-cdr', name));
+    agent.start(h.client);
+    await agent.idle();
+    assert.match(agent.status().lastError ?? '', /ENOENT/);
+    assert.equal(agent.status().pending, 1);
+    assert.equal(agent.status().uploaded, 0);
+  } finally {
+    await agent.close();
+    h.client.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });
