@@ -92,7 +92,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival}/**/*.ts'],
+    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,cdr}/**/*.ts'],
     rules: TIME_RESTRICTIONS,
   },
 );

@@ -31,6 +31,11 @@ import type { StreamDispatcher, TunnelSession, TunnelStream } from './tunnel/ind
 export const PRUNE_INTERVAL_MS = 3_600_000;
 /** A batch must arrive whole within this long after its label. */
 export const BATCH_TIMEOUT_MS = 30_000;
+/**
+ * Uploads one agent may have open at once (ours sends one at a time): each is held in memory
+ * until its FIN, so an agent cannot make the hub hold more than this many batches.
+ */
+export const MAX_UPLOADS_PER_AGENT = 4;
 
 export interface HubCdrOptions {
   readonly streams: StreamDispatcher;
@@ -47,7 +52,7 @@ export interface HubCdrOptions {
 export interface HubCdrStats {
   /** Batches read and answered. */
   readonly batches: number;
-  /** Streams reset: a malformed or oversized batch, none in time, or the store failed. */
+  /** Streams reset: a malformed or oversized batch, none in time, too many at once, or the store failed. */
   readonly badBatches: number;
   /** Records refused by the checks. */
   readonly rejected: number;
@@ -67,6 +72,7 @@ class HubCdr implements HubCdrService {
   readonly #o: HubCdrOptions;
   readonly #log: Logger;
   readonly #open = new Set<TunnelStream>();
+  readonly #perSession = new Map<TunnelSession, number>();
   #store: CdrStore | undefined;
   #unregister: (() => void) | undefined;
   #prune: Timer | undefined;
@@ -111,20 +117,32 @@ class HubCdr implements HubCdrService {
     let received = 0;
     let done = false;
     this.#open.add(stream);
+    const running = (this.#perSession.get(session) ?? 0) + 1;
+    this.#perSession.set(session, running);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.#open.delete(stream);
+      const left = (this.#perSession.get(session) ?? 1) - 1;
+      if (left > 0) this.#perSession.set(session, left);
+      else this.#perSession.delete(session);
+    };
     const abandon = (why: string): void => {
       if (done) return;
       done = true;
       timer.cancel();
       this.#bad++;
-      this.#open.delete(stream);
+      release();
       this.#log.warn({ sbc, stream: stream.id, why }, 'CDR upload refused (stream reset)');
       stream.reset();
     };
     const timer = this.#o.clock.setTimeout(() => abandon('no whole batch in time'), BATCH_TIMEOUT_MS);
     stream.on('close', () => {
       timer.cancel();
-      this.#open.delete(stream);
+      release();
     });
+    if (running > MAX_UPLOADS_PER_AGENT) return abandon(`more than ${MAX_UPLOADS_PER_AGENT} uploads at once`);
     stream.on('data', (payload) => {
       received += payload.length;
       // Rule 3: the bound before the bytes are kept.
@@ -143,7 +161,7 @@ class HubCdr implements HubCdrService {
       this.#take(sbc, records).then(
         (ack) => {
           done = true;
-          this.#open.delete(stream);
+          release();
           this.#batches++;
           if (stream.closed) return;
           stream.write(ack);

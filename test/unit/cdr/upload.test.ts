@@ -173,3 +173,34 @@ test('a buffer that cannot be read stops the upload with the error shown, not th
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an agent may have 4 uploads open at once; a fifth is reset, the four are answered', async () => {
+  const r = await rig();
+  try {
+    const held = [0, 1, 2, 3].map((n) => {
+      const stream = openLabeledStream(r.h.client, CDR_STREAM_LABEL);
+      const answer = new Promise<string>((resolve) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (d) => chunks.push(d));
+        stream.on('end', () => resolve(Buffer.concat(chunks).toString()));
+        stream.on('close', ({ reset }) => reset && resolve('reset'));
+      });
+      // Half a batch: the hub waits for the rest.
+      const body = Buffer.from(JSON.stringify({ records: [cdr(n)] }));
+      stream.write(body.subarray(0, 10));
+      return { stream, body, answer };
+    });
+    await settle();
+    assert.equal(await rawUpload(r.h, Buffer.from(JSON.stringify({ records: [cdr(9)] }))), 'reset');
+    for (const h of held) {
+      h.stream.write(h.body.subarray(10));
+      h.stream.end();
+    }
+    assert.deepEqual(await Promise.all(held.map((h) => h.answer)), [0, 1, 2, 3].map((n) => JSON.stringify({ acked: [cdr(n).id], rejected: [] })));
+    assert.equal(r.hub.stats().badBatches, 1);
+    // The slots are free again.
+    assert.deepEqual(await rawUpload(r.h, Buffer.from(JSON.stringify({ records: [cdr(9)] }))), { acked: [cdr(9).id], rejected: [] });
+  } finally {
+    await r.done();
+  }
+});
