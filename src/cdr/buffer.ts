@@ -27,6 +27,8 @@ import { CdrError, MAX_BATCH_RECORDS, cdrRecordProblem } from './messages.js';
 
 export const DEFAULT_MAX_RECORDS = 50_000;
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
+/** While the buffer stays full, a log line per this many records dropped. */
+export const DROP_LOG_EVERY = 100;
 
 const BATCH_FILE = /^b-(\d{12})\.jsonl$/;
 
@@ -204,7 +206,8 @@ export class CdrBuffer {
       }
       batch.entries = taken.map((w, i) => ({ id: w.record.id, bytes: Buffer.byteLength(lines[i] ?? '') }));
       this.#add(batch);
-      await this.#bound();
+      // The records are safe; a bound that cannot be applied now is applied at the next append or start.
+      await this.#bound().catch((error: unknown) => this.#log?.error({ err: describeError(error), dir: this.dir }, 'CDR buffer: cannot drop the oldest records'));
       for (const w of taken) w.done(true);
     }
   }
@@ -236,8 +239,12 @@ export class CdrBuffer {
     }
     if (dropped === 0) return;
     await this.#syncDir();
+    const before = this.#dropped;
     this.#dropped += dropped;
-    this.#log?.warn({ dropped, totalDropped: this.#dropped, maxRecords: this.#maxRecords, maxBytes: this.#maxBytes }, 'CDR buffer full: the oldest records were dropped');
+    // A full buffer drops at every append: the first drop is logged, then one line per 100.
+    if (before === 0 || Math.floor(before / DROP_LOG_EVERY) !== Math.floor(this.#dropped / DROP_LOG_EVERY)) {
+      this.#log?.warn({ dropped, totalDropped: this.#dropped, maxRecords: this.#maxRecords, maxBytes: this.#maxBytes }, 'CDR buffer full: the oldest records were dropped');
+    }
   }
 
   /** Removes the entries `which` selects from a batch: the file goes when none is left, else it is rewritten. */

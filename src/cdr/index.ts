@@ -3,7 +3,7 @@
  * upload messages, the hub's store and its reader. The agent's uploader is src/agent-cdr.ts, the
  * hub's service src/hub-cdr.ts, the command `sbc-agent hub cdr` src/cli/hub-cdr.ts.
  */
-export { CdrBuffer, DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, type CdrBufferOptions, type CdrBufferStats } from './buffer.js';
+export { CdrBuffer, DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, DROP_LOG_EVERY, type CdrBufferOptions, type CdrBufferStats } from './buffer.js';
 export {
   CDR_STREAM_LABEL,
   CdrError,
