@@ -28,6 +28,8 @@ export interface HubService {
   listeners?(): readonly ListenerStatus[];
   /** Live tunnels, for the status file. */
   tunnels?(): readonly TunnelStatus[];
+  /** The service's own entries of the status file's `parts` (the CDR store: `cdr`). */
+  statusParts?(): Readonly<Record<string, unknown>>;
 }
 
 export interface HubOptions {
@@ -149,6 +151,7 @@ export class Hub {
   }
 
   #snapshot(): StatusDocument {
+    const parts = Object.assign({}, ...this.#services.map((s) => s.statusParts?.() ?? {})) as Record<string, unknown>;
     return {
       version: 1,
       role: 'hub',
@@ -157,6 +160,7 @@ export class Hub {
       updatedAt: new Date(this.#clock.wallNow()).toISOString(),
       listeners: this.listeners(),
       tunnels: this.tunnels(),
+      ...(Object.keys(parts).length === 0 ? {} : { parts }),
     };
   }
 

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError, createLogger, describeError, type Logger, type Timer } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
+import { hubCdrService } from '../hub-cdr.js';
 import { hubProvisioningService } from '../hub-provisioning.js';
 import { HubPbxHealth } from '../hub-pbx-health.js';
 import { HubRouting } from '../hub-routing.js';
@@ -17,6 +18,7 @@ import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { checkListeners, hubListeners } from './bind-check.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
+import { hubCdrDir, listCdrs } from './hub-cdr.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
 import { ServiceSignals } from './signals.js';
 import { systemdNotifier } from './systemd-notifier.js';
@@ -27,6 +29,7 @@ const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--l
        sbc-agent hub revoke-sbc NAME
        sbc-agent hub rekey-sbc NAME [--expires 7d] [--url-host HOST[:PORT]] [--json]
        sbc-agent hub rename-sbc OLD NEW
+       sbc-agent hub cdr [--json] [--since 2h|ISO-8601] [--sbc NAME] [--limit N]
 
 Runs the hub (the HTTPS enrollment endpoint, port 5001 by default, and the tunnel listeners), or
 manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-dir DIR.
@@ -37,10 +40,16 @@ manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-di
   revoke-sbc    revoke an SBC: its tunnel is refused at the next handshake
   rekey-sbc     a new one-time key for an SBC (its current certificate stays valid until it re-enrolls)
   rename-sbc    rename an SBC (its id and certificate stay)
+  cdr           the call detail records the agents uploaded, oldest first (read-only; the hub
+                need not run): time, agent, direction, caller → callee, talk seconds, how and by
+                whom it ended, final destination, survival; --json: one record per line
 
   --expires D   how long the key stays valid: 30s, 15m, 12h, 7d (default hub.keyLifetime, 7d)
   --url-host H  the host (and port) agents reach the hub by, for the URL (default hub.publicName)
   --json        print one JSON object (add-sbc: name, id, url, key, fingerprint, expiresAt)
+  --since T     cdr: records that started within 30m, 2h, 7d... or since an ISO-8601 date/time (UTC)
+  --sbc NAME    cdr: one agent's records
+  --limit N     cdr: the N most recent
   --listen A    listen address for every hub listener (overrides the configuration)
   --enroll-port N  enrollment port (0: any free port; the start-up line says which)
   --public-name N  the hub's public name (overrides hub.publicName)
@@ -123,6 +132,8 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
     routing = new HubRouting<TunnelSession>({ path, server: tunnel.server, sbcName: (s) => tunnel.sbcName(s), clock: hub.clock, logger });
     hub.add(routing);
   }
+  // The agents' call detail records (cdr/1 streams), kept hub.cdr.retentionDays.
+  hub.add(hubCdrService({ streams: tunnel.streams, dir: hubCdrDir(context.stateDir), retentionDays: config.hub.cdr.retentionDays, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
   const signals = new ServiceSignals();
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();
@@ -159,7 +170,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
 
 export const hubCommand: Command = {
   name: 'hub',
-  summary: 'run the hub, or add, list, revoke, rekey and rename the SBCs it enrolls',
+  summary: 'run the hub, manage the SBCs it enrolls, or list the call detail records they uploaded',
   usage: USAGE,
   run(argv: readonly string[], io: CommandIo): Promise<number> {
     const [sub, ...rest] = argv;
@@ -175,6 +186,8 @@ export const hubCommand: Command = {
           return revokeSbc(rest, io);
         case 'rename-sbc':
           return renameSbc(rest, io);
+        case 'cdr':
+          return listCdrs(rest, io);
         case 'run':
           return runHub(rest, io);
         default:

@@ -5,6 +5,7 @@
  */
 import type { ListenerStatus } from '../platform/index.js';
 import type { Agent } from '../agent.js';
+import type { AgentCdrStatus } from '../agent-cdr.js';
 import type { RoutingSummary } from '../agent-routing.js';
 import type { NatStatus } from './run-nat.js';
 import type { RunSettings } from './run-settings.js';
@@ -17,6 +18,8 @@ export interface RunStatusSources {
   readonly activeCalls: () => number;
   /** The stored routing snapshot; undefined until the hub pushed one. */
   readonly routing: () => RoutingSummary | undefined;
+  /** The CDRs waiting for the hub. */
+  readonly cdr?: () => AgentCdrStatus;
 }
 
 export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus[]; parts: Record<string, unknown> } {
@@ -45,6 +48,7 @@ export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus
       registrations: { count: phones.length, phones },
       calls: { active: s.activeCalls(), refusedDraining: s.agent.refusedDraining },
       routing: s.routing(),
+      cdr: s.cdr?.(),
     },
   };
 }

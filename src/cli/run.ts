@@ -10,8 +10,10 @@
  * `sbc-agent drain`) drains: new calls get 503, calls up go on until they end or
  * agent.drainTimeout passes, then exit 0; SIGHUP reloads agent.yaml (run-reload.ts).
  */
-import { createLogger, type Logger } from '../core/index.js';
+import { join } from 'node:path';
+import { createLogger, realClock, type Logger } from '../core/index.js';
 import { Agent } from '../agent.js';
+import { AgentCdr } from '../agent-cdr.js';
 import { AgentRouting } from '../agent-routing.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
 import type { SystemdNotifier } from '../platform/index.js';
@@ -79,11 +81,20 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   // The routing snapshot the hub pushes (issue 11): the stored one is loaded before the tunnel is up.
   const routing = new AgentRouting({ dir: tunnel.paths.dir, logger });
   await routing.start(tunnel.client);
-  const agent = await startAgent(settings, tunnel, stateDir, logger);
+  // Call detail records (issue 11): buffered in <state>/agent/cdr, uploaded whenever the tunnel is up.
+  const cdr = await AgentCdr.open({ dir: join(tunnel.paths.dir, 'cdr'), clock: realClock, logger });
+  cdr.start(tunnel.client);
+  let agent: Agent;
+  try {
+    agent = await startAgent(settings, tunnel, stateDir, logger);
+  } catch (error) {
+    await cdr.close();
+    throw error;
+  }
   let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
   let mode: 'normal' | 'draining' = 'normal';
   let activeCalls = 0;
-  tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary() }));
+  tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), cdr: () => cdr.status() }));
   await tunnel.start();
   // systemd: ready once every listener is bound and the first tunnel attempt has started.
   const statusLine = (): string => `${mode}; tunnel ${tunnel.client.state === 'open' ? 'up' : 'down'}; ${agent.registeredPhones().length} phones; ${activeCalls} calls`;
@@ -146,6 +157,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     clearInterval(drainTimer);
     clearInterval(callsTimer);
     await agent.close();
+    await cdr.close();
     await tunnel.close();
     await routing.close();
     logger.flush();

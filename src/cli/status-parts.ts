@@ -13,8 +13,24 @@ function num(value: unknown): number {
   return typeof value === 'number' ? value : 0;
 }
 
+/** The CDR line: the agent's buffer (pending upload) or the hub's store (stored). */
+function cdrLine(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const c = obj(value);
+  if ('pending' in c) {
+    const last = typeof c['lastUploadAt'] === 'string' ? `, last upload ${String(c['lastUploadAt'])}` : '';
+    const error = typeof c['lastError'] === 'string' ? `, last error: ${String(c['lastError'])}` : '';
+    return [`  CDRs:        ${num(c['pending'])} pending upload, ${num(c['uploaded'])} uploaded, ${num(c['dropped'])} dropped (buffer full)${last}${error}`];
+  }
+  const stored = typeof c['stored'] === 'number' ? String(c['stored']) : 'counting';
+  const days = num(c['days']);
+  return [`  CDRs:        ${stored} stored over ${days} day${days === 1 ? '' : 's'}, ${num(c['received'])} received since start, ${num(c['duplicates'])} duplicates, ${num(c['rejected'])} rejected`];
+}
+
 export function partLines(parts: Parts | undefined): string[] {
   if (parts === undefined) return [];
+  // The hub's parts carry no mode: only its own entries.
+  if (parts['mode'] === undefined) return cdrLine(parts['cdr']);
   const lines = [`  mode:        ${String(parts['mode'] ?? 'normal')}`];
   const lans = Array.isArray(parts['lans']) ? (parts['lans'] as unknown[]).map(obj) : [];
   for (const [i, l] of lans.entries()) {
@@ -43,5 +59,6 @@ export function partLines(parts: Parts | undefined): string[] {
   lines.push(`  calls:       ${num(calls['active'])} active${num(calls['refusedDraining']) > 0 ? `, ${num(calls['refusedDraining'])} refused while draining` : ''}`);
   const routing = obj(parts['routing']);
   lines.push(`  routing:     ${parts['routing'] === undefined ? 'no snapshot from the hub yet' : `version ${num(routing['version'])}, ${num(routing['extensions'])} extensions, since ${String(routing['receivedAt'])}`}`);
+  lines.push(...cdrLine(parts['cdr']));
   return lines;
 }

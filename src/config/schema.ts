@@ -70,6 +70,14 @@ export interface HubConfig {
   readonly provisioning: HubProvisioningConfig;
   /** The routing model file (issue 11), relative to the config file's folder; undefined: no routing. */
   readonly routing: string | undefined;
+  /** The call detail records the agents upload (`hub.cdr`). */
+  readonly cdr: HubCdrConfig;
+}
+
+/** `hub.cdr`: how long the hub keeps call detail records. */
+export interface HubCdrConfig {
+  /** Day files older than this many days are removed (default 90). */
+  readonly retentionDays: number;
 }
 
 export type PnpPolicyName = 'inbox' | 'auto' | 'off';
@@ -143,6 +151,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     callPath: undefined,
     provisioning: { upstream: undefined, insecure: false, maxBytes: 16 * 1024 * 1024, timeoutMs: 15_000 },
     routing: undefined,
+    cdr: { retentionDays: 90 },
   },
   agent: {
     enrollTimeoutMs: 15_000,

@@ -28,7 +28,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing', 'cdr']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -51,6 +51,7 @@ function hub(value: unknown): HubConfig {
     callPath: callPath(obj),
     provisioning: provisioning(obj['provisioning']),
     routing: obj['routing'] === undefined ? undefined : nonEmpty(string(obj, 'routing', path, ''), 'hub.routing'),
+    cdr: { retentionDays: integer(section(obj['cdr'], 'hub.cdr', ['retentionDays']), 'retentionDays', 'hub.cdr', d.cdr.retentionDays, 1, 3650) },
   };
 }
 

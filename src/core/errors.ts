@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'SBC_ERR_TUNNEL_PROTOCOL'
   | 'SBC_ERR_ENROLL'
   | 'SBC_ERR_PROVISIONING_FETCH'
+  | 'SBC_ERR_CDR'
   | 'SBC_ERR_USAGE'
   | 'SBC_ERR_STATE'
   | 'SBC_ERR_BIND'

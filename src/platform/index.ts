@@ -1,4 +1,4 @@
-export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, StateError, ensurePrivateDir, readFileIfExists, writeFileAtomic, type AtomicWriteOptions } from './atomic-file.js';
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, StateError, ensurePrivateDir, fsyncDir, readFileIfExists, writeFileAtomic, type AtomicWriteOptions } from './atomic-file.js';
 export { withFileLock, type FileLockOptions } from './file-lock.js';
 export { currentPlatform, defaultConfigFile, defaultStateDir, resolveStateDir, type ConfigRole, type PlatformInfo } from './paths.js';
 export {

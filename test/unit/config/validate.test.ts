@@ -45,6 +45,11 @@ test('every invalid field is refused with its path named', () => {
     ['lockout delays reversed', { hub: { lockout: { baseDelay: '5s', maxDelay: '1s' } } }, 'hub.lockout.maxDelay'],
     ['unknown lockout field', { hub: { lockout: { max: 1 } } }, 'hub.lockout.max'],
     ['routing empty', { hub: { routing: '' } }, 'hub.routing'],
+    ['cdr not a mapping', { hub: { cdr: 90 } }, 'hub.cdr'],
+    ['cdr retention zero', { hub: { cdr: { retentionDays: 0 } } }, 'hub.cdr.retentionDays'],
+    ['cdr retention a duration', { hub: { cdr: { retentionDays: '90d' } } }, 'hub.cdr.retentionDays'],
+    ['cdr retention fractional', { hub: { cdr: { retentionDays: 1.5 } } }, 'hub.cdr.retentionDays'],
+    ['unknown cdr field', { hub: { cdr: { retention: 30 } } }, 'hub.cdr.retention'],
     ['routing not a string', { hub: { routing: 3 } }, 'hub.routing'],
     ['provisioning not a mapping', { hub: { provisioning: 'https://pbx/' } }, 'hub.provisioning'],
     ['unknown provisioning field', { hub: { provisioning: { url: 'https://pbx/' } } }, 'hub.provisioning.url'],
@@ -125,9 +130,16 @@ test('the JSON schema lists exactly the fields the validator knows', () => {
   }
   assert.deepEqual(Object.keys(schema.properties).sort(), ['agent', 'hub', 'log', 'stateDir']);
   assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['drainTimeout', 'enrollTimeout', 'lan', 'media', 'pnp', 'sip', 'stun', 'upstreamExpires']);
-  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['altNames', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'provisioning', 'publicName', 'routing', 'sip', 'tunnel', 'wss']);
+  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['altNames', 'cdr', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'provisioning', 'publicName', 'routing', 'sip', 'tunnel', 'wss']);
+  assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['cdr']?.properties ?? {}), ['retentionDays']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['lockout']?.properties ?? {}).sort(), ['baseDelay', 'duration', 'maxDelay', 'maxFailures', 'window']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['provisioning']?.properties ?? {}).sort(), ['insecure', 'maxBytes', 'timeout', 'upstream']);
+});
+
+test('hub.cdr: 90 days by default; retentionDays taken as written', () => {
+  assert.deepEqual(validateConfig({}).hub.cdr, { retentionDays: 90 });
+  assert.deepEqual(validateConfig({ hub: { cdr: {} } }).hub.cdr, { retentionDays: 90 });
+  assert.deepEqual(validateConfig({ hub: { cdr: { retentionDays: 400 } } }).hub.cdr, { retentionDays: 400 });
 });
 
 test('hub.provisioning: defaults without it; upstream URL, insecure, maxBytes and timeout converted', () => {
