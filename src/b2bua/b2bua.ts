@@ -80,7 +80,7 @@ export class B2bua {
     const callRequest: CallRequest = {
       caller, dialled: callee, origin: origin.kind === 'extension' ? 'internal' : 'external', agent: this.#o.agent, pbxReachable: this.#o.pbxReachable(),
     };
-    const plan = decide(callRequest, model, this.#state(), this.#o.clock.now());
+    const plan = decide(callRequest, model, this.#state(), this.#o.clock.wallNow());
     const callId = getHeader(request, 'Call-ID') ?? '';
     // The host's callbacks name the call, which needs the host to be built.
     const ref: { call?: B2buaCall } = {};

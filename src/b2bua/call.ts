@@ -54,7 +54,7 @@ export class B2buaCall {
   constructor(host: CallHost, init: CallInit, invite: ServerRequest) {
     this.#host = host;
     this.#init = init;
-    this.#startedAt = host.clock.now();
+    this.#startedAt = host.clock.wallNow();
     this.#direction = init.origin.kind === 'trunk' ? 'inbound' : 'internal';
     this.caller = new CallerSide(host.stack, invite, () => this.#hangUp('system', 'completed'));
   }
@@ -185,7 +185,7 @@ export class B2buaCall {
     const trunk = this.#init.model.trunks.find((t) => t.name === step.trunk);
     if (this.#init.origin.kind === 'extension') this.#direction = step.emergency ? 'emergency' : 'outbound';
     this.#destination = `trunk:${step.trunk}/${step.number}`;
-    if (step.emergency) this.#host.emit({ kind: 'emergency', caller: this.#init.caller, number: step.number, trunk: step.trunk, at: this.#host.clock.now() });
+    if (step.emergency) this.#host.emit({ kind: 'emergency', caller: this.#init.caller, number: step.number, trunk: step.trunk, at: this.#host.clock.wallNow() });
     if (trunk === undefined) {
       this.#lastTrunkStatus = 503;
       return step.onFailure;
@@ -240,7 +240,7 @@ export class B2buaCall {
       return;
     }
     this.#state = 'answered';
-    this.#answeredAt = this.#host.clock.now();
+    this.#answeredAt = this.#host.clock.wallNow();
     this.#destination = target.destination;
     this.#calleeExtension = target.extension;
     this.#callee = dialog;
@@ -258,7 +258,7 @@ export class B2buaCall {
     const answer = await this.#init.media.localAnswer();
     if (this.#state === 'ended') return;
     this.#state = 'answered';
-    this.#answeredAt = this.#host.clock.now();
+    this.#answeredAt = this.#host.clock.wallNow();
     const dialog = this.caller.answer(answer);
     this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
     // The confirmation prompt comes with the media engine (issue 13): hang up after a moment.
@@ -351,7 +351,7 @@ export class B2buaCall {
     this.#state = 'ended';
     this.caller.close();
     this.#init.media.close();
-    const endedAt = this.#host.clock.now();
+    const endedAt = this.#host.clock.wallNow();
     const answeredAt = this.#answeredAt;
     const cdr: CdrRecord = {
       id: randomUUID(), callId: this.caller.callId, caller: this.#init.caller, callee: this.#init.callee, direction: this.#direction,
