@@ -11,7 +11,7 @@ import {
 } from '../../../src/sip/index.js';
 import { Dialog, contactUri } from '../../../src/b2bua/dialog.js';
 
-export type PhoneMode = 'ring' | 'answer' | 'busy' | 'decline' | 'silent' | 'early-media' | 'challenge';
+export type PhoneMode = 'ring' | 'answer' | 'busy' | 'decline' | 'refuse' | 'silent' | 'early-media' | 'challenge';
 
 export function phoneSdp(rtpPort: number, direction = 'sendrecv', version = 1): string {
   return [
@@ -31,6 +31,8 @@ export function mediaTarget(sdp: Buffer | string): { address: string; port: numb
 
 export class TestPhone {
   mode: PhoneMode = 'ring';
+  /** The status of mode 'refuse'. */
+  refuseWith = 503;
   /** Every request the phone received, in order. */
   readonly received: SipRequest[] = [];
   readonly rtpReceived: Buffer[] = [];
@@ -202,6 +204,9 @@ export class TestPhone {
         return;
       case 'decline':
         incoming.respond(buildResponse(incoming.request, 603, undefined, [], undefined, tag));
+        return;
+      case 'refuse':
+        incoming.respond(buildResponse(incoming.request, this.refuseWith, undefined, [], undefined, tag));
         return;
       case 'silent':
         this.pending = incoming;
