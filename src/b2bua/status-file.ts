@@ -36,7 +36,7 @@ export class FileStatusStore implements StatusStore {
       } catch {
         parsed = undefined;
       }
-      if (typeof parsed === 'object' && parsed !== null) {
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
         for (const [extension, status] of Object.entries(parsed)) {
           if (typeof status === 'string' && KNOWN.has(status)) statuses[extension] = status as ExtensionStatus;
         }
