@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileStatusStore } from '../../../src/b2bua/index.js';
+import { FileStatusStore, type StatusFileIo } from '../../../src/b2bua/index.js';
+import { readFileIfExists, writeFileAtomic } from '../../../src/platform/index.js';
+
+/** The wiring the agent uses: src/platform's atomic, owner-only files. */
+const fileIo = (path: string): StatusFileIo => ({ path, read: () => readFileIfExists(path), write: (text) => writeFileAtomic(path, text) });
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'b2bua-status-'));
@@ -17,7 +21,7 @@ async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise
 
 test('set, flush, reopen: the statuses come back; available removes the entry; 0600', async (t) => {
   const path = join(await tempDir(t), 'statuses.json');
-  const store = await FileStatusStore.open(path);
+  const store = await FileStatusStore.open(fileIo(path));
   assert.deepEqual(store.all(), {});
   store.set('101', 'dnd');
   store.set('102', 'custom1');
@@ -25,7 +29,7 @@ test('set, flush, reopen: the statuses come back; available removes the entry; 0
   await store.flush();
   assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { '101': 'dnd' });
   if (process.platform !== 'win32') assert.equal((await stat(path)).mode & 0o777, 0o600);
-  const again = await FileStatusStore.open(path);
+  const again = await FileStatusStore.open(fileIo(path));
   assert.deepEqual(again.all(), { '101': 'dnd' });
 });
 
@@ -40,14 +44,14 @@ test('read table: damaged file or unknown values → only the valid entries', as
   for (const [name, text, expected] of rows) {
     const path = join(dir, `${name.replace(/ /g, '-')}.json`);
     await writeFile(path, text);
-    assert.deepEqual((await FileStatusStore.open(path)).all(), expected, name);
+    assert.deepEqual((await FileStatusStore.open(fileIo(path))).all(), expected, name);
   }
 });
 
 test('a write that fails is reported with the state error; memory keeps the status', async (t) => {
   const dir = await tempDir(t);
   const errors: unknown[] = [];
-  const store = await FileStatusStore.open(join(dir, 'missing-dir', 'statuses.json'), (e) => errors.push(e));
+  const store = await FileStatusStore.open(fileIo(join(dir, 'missing-dir', 'statuses.json')), (e) => errors.push(e));
   store.set('101', 'away');
   await store.flush();
   assert.equal(errors.length, 1);
