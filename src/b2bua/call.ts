@@ -20,6 +20,7 @@ import { CallerSide } from './caller-side.js';
 import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide } from './call-types.js';
 import { Dialog, cseqNumber, relayedHeaders } from './dialog.js';
 import { Fork, type ForkResult, type ForkTarget } from './fork.js';
+import { TwoXxRetransmission } from './two-xx.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
 const isSdp = (m: { headers: readonly SipHeader[]; body: Buffer }): boolean =>
@@ -50,6 +51,8 @@ export class B2buaCall {
   #calleeExtension: string | undefined;
   #lastTrunkStatus: number | undefined;
   #busyFromLegs = false;
+  /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
+  readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
   constructor(host: CallHost, init: CallInit, invite: ServerRequest) {
     this.#host = host;
@@ -268,11 +271,13 @@ export class B2buaCall {
   /** An in-dialog request for this call; CANCEL of the INVITE is handled by cancelByCaller. */
   inDialog(incoming: ServerRequest, side: CallSide): void {
     const { request } = incoming;
-    if (side === 'caller' && request.method === 'ACK') {
-      if (cseqNumber(request) === cseqNumber(this.caller.invite.request)) this.caller.acked();
+    if (request.method === 'ACK') {
+      if (side === 'caller' && cseqNumber(request) === cseqNumber(this.caller.invite.request)) this.caller.acked();
+      const key = `${side}|${cseqNumber(request)}`;
+      this.#reinviteAnswers.get(key)?.stop();
+      this.#reinviteAnswers.delete(key);
       return;
     }
-    if (request.method === 'ACK') return;
     if (request.method === 'BYE') {
       incoming.respond(buildResponse(request, 200));
       this.#hangUp(side, 'completed', side);
@@ -308,7 +313,13 @@ export class B2buaCall {
     if (request.method === 'INVITE' && ok) {
       headers.push({ name: 'Contact', value: `<sip:${this.#host.stack.hostPort(source.transport)};transport=${source.transport.toLowerCase()}>` });
     }
-    incoming.respond(buildResponse(request, response.status, response.reason, headers, body));
+    const relayed = buildResponse(request, response.status, response.reason, headers, body);
+    incoming.respond(relayed);
+    if (request.method === 'INVITE' && ok && this.#state === 'answered') {
+      // §13.3.1.4: we are the UAS of this re-INVITE; the 2xx is ours to resend until the ACK.
+      const key = `${side}|${cseqNumber(request)}`;
+      this.#reinviteAnswers.set(key, new TwoXxRetransmission(this.#host.clock, source.transport !== 'UDP', () => incoming.respond(relayed), () => this.#reinviteAnswers.delete(key)));
+    }
   }
 
   /** The caller sent CANCEL for its INVITE: 487 to it, CANCEL to every B-leg (§9.2). */
@@ -350,6 +361,8 @@ export class B2buaCall {
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
     this.#state = 'ended';
     this.caller.close();
+    for (const answer of this.#reinviteAnswers.values()) answer.stop();
+    this.#reinviteAnswers.clear();
     this.#init.media.close();
     const endedAt = this.#host.clock.wallNow();
     const answeredAt = this.#answeredAt;
