@@ -48,6 +48,7 @@ export class B2buaCall {
   #destination: string | undefined;
   #answeredAt: number | undefined;
   #callee: Dialog | undefined;
+  #calleeLeg: CalleeLeg | undefined;
   #calleeExtension: string | undefined;
   #lastTrunkStatus: number | undefined;
   #busyFromLegs = false;
@@ -247,6 +248,7 @@ export class B2buaCall {
     this.#destination = target.destination;
     this.#calleeExtension = target.extension;
     this.#callee = dialog;
+    this.#calleeLeg = target.leg;
     const callerDialog = this.caller.answer(answer);
     this.#host.bindDialog(callerDialog.callId, this.caller.localTag, 'caller');
     this.#host.bindDialog(dialog.callId, target.leg.fromTag, 'callee');
@@ -272,7 +274,10 @@ export class B2buaCall {
   inDialog(incoming: ServerRequest, side: CallSide): void {
     const { request } = incoming;
     if (request.method === 'ACK') {
-      if (side === 'caller' && cseqNumber(request) === cseqNumber(this.caller.invite.request)) this.caller.acked();
+      if (side === 'caller' && cseqNumber(request) === cseqNumber(this.caller.invite.request)) {
+        this.caller.acked();
+        void this.#lateAnswer(request.body, isSdp(request), incoming.source.address);
+      }
       const key = `${side}|${cseqNumber(request)}`;
       this.#reinviteAnswers.get(key)?.stop();
       this.#reinviteAnswers.delete(key);
@@ -289,6 +294,13 @@ export class B2buaCall {
       return;
     }
     void this.#relay(incoming, side, other);
+  }
+
+  /** Late offer: the caller's ACK holds the answer to the callee's offer; the callee's ACK carries it. */
+  async #lateAnswer(body: Buffer, sdp: boolean, signalingAddress: string): Promise<void> {
+    const leg = this.#calleeLeg;
+    if (leg === undefined) return;
+    leg.ack(sdp ? await this.#init.media.fromCaller(body, signalingAddress) : Buffer.alloc(0));
   }
 
   /** Relays a re-INVITE, UPDATE, INFO, NOTIFY... to the other dialog; the answer goes back to its sender. */
@@ -342,6 +354,7 @@ export class B2buaCall {
   #hangUp(endedBy: CdrEndedBy, reason: string, from?: CallSide): Promise<void> {
     if (this.#state === 'ended') return Promise.resolve();
     const byes: Promise<unknown>[] = [];
+    this.#calleeLeg?.ack();
     if (from !== 'caller' && this.caller.dialog !== undefined) byes.push(this.caller.dialog.request('BYE'));
     if (from !== 'callee' && this.#callee !== undefined) byes.push(this.#callee.request('BYE'));
     this.#end(reason, endedBy);
