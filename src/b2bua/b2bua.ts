@@ -4,6 +4,21 @@
  * busy extensions, the hunt counters it keeps) and runs it as a B2buaCall. In-dialog requests
  * and CANCELs of its calls come back through inDialog(); the rest (481 for unknown dialogs,
  * authentication, REGISTER) is the local call path's.
+ *
+ * Wiring (the agent's composition root):
+ *
+ *   const media = new UdpMediaAnchor({ clock, pool: new PortPool(range), address: lanAddress,
+ *     bind: (port) => bindUdp({ address: lanAddress, port }) });
+ *   const statuses = await FileStatusStore.open({ path, read: () => readFileIfExists(path),
+ *     write: (text) => writeFileAtomic(path, text) });
+ *   const b2bua = new B2bua({ stack, clock, locator: registrar, routing: () => routing.current(),
+ *     statuses, agent: sbcName, pbxReachable: () => false, media, onCdr, onEvent, logger });
+ *   // in the LAN stack's request handler, after authentication:
+ *   //   INVITE without To tag → b2bua.invite(incoming, origin)
+ *   //   anything else         → b2bua.inDialog(incoming) || answer 481 (never to an ACK)
+ *   const trunks = new TrunkRegistrations({ stack, agent: sbcName });
+ *   trunks.update(routing.current()); routing.on('changed', (model) => trunks.update(model));
+ *   // stop: await b2bua.close(); await trunks.close(); before the stack closes.
  */
 import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { decide, type CallRequest, type CdrRecord, type RoutingModel, type RoutingState } from '../routing/index.js';

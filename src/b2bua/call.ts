@@ -52,6 +52,7 @@ export class B2buaCall {
   #calleeExtension: string | undefined;
   #lastTrunkStatus: number | undefined;
   #busyFromLegs = false;
+  #emergencyRaised = false;
   /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
@@ -189,7 +190,11 @@ export class B2buaCall {
     const trunk = this.#init.model.trunks.find((t) => t.name === step.trunk);
     if (this.#init.origin.kind === 'extension') this.#direction = step.emergency ? 'emergency' : 'outbound';
     this.#destination = `trunk:${step.trunk}/${step.number}`;
-    if (step.emergency) this.#host.emit({ kind: 'emergency', caller: this.#init.caller, number: step.number, trunk: step.trunk, at: this.#host.clock.wallNow() });
+    // One event per call, however many emergency routes it tries.
+    if (step.emergency && !this.#emergencyRaised) {
+      this.#emergencyRaised = true;
+      this.#host.emit({ kind: 'emergency', caller: this.#init.caller, number: step.number, trunk: step.trunk, at: this.#host.clock.wallNow() });
+    }
     if (trunk === undefined) {
       this.#lastTrunkStatus = 503;
       return step.onFailure;
