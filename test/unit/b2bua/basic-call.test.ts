@@ -117,3 +117,20 @@ test('late offer: an INVITE without SDP; the callee offers in its 200, the calle
   b.sendRtp(3, 0xb);
   await until(() => a.rtpReceived.length === 3 && b.rtpReceived.length === 3, 'RTP both ways');
 });
+
+test('UPDATE (hold) from the callee reaches the caller with its SDP anchored and its o= version up; the answer goes back', async (t) => {
+  const r = await twoPhones();
+  t.after(() => r.close());
+  const a = r.phone('101');
+  const b = r.phone('102');
+  b.mode = 'answer';
+  assert.equal((await a.call('102', r.port)).status, 200);
+  const update = await b.send('UPDATE', phoneSdp(b.rtp.local.port, 'sendonly', 2));
+  assert.equal(update.status, 200);
+  const relayed = a.requests('UPDATE')[0];
+  assert.ok(relayed !== undefined);
+  assert.equal(mediaTarget(relayed.body).address, '127.0.0.1');
+  assert.notEqual(mediaTarget(relayed.body).port, b.rtp.local.port);
+  assert.match(relayed.body.toString(), /a=sendonly/);
+  assert.match(relayed.body.toString(), /^o=- \d+ 2 IN IP4 127\.0\.0\.1/m, 'a changed description counts its version up (RFC 3264 §8)');
+});

@@ -94,3 +94,16 @@ test('a ring-all group that holds the caller rings only the other members', asyn
   assert.equal(r.phone('100').requests('INVITE').length, 0);
   assert.equal(r.phone('101').requests('INVITE').length, 1);
 });
+
+test('the caller\'s own contact is never forked to, even when it is also bound to the called extension', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1 }, model: () => model({ extensions: ['100', '101'].map((n) => ext(n)) }) });
+  t.after(() => r.close());
+  // One desk phone with two lines: its contact is bound to 100 and to 101.
+  r.phones.get('101')?.push(r.phone('100'));
+  const callee = r.phones.get('101')?.[0];
+  assert.ok(callee !== undefined);
+  callee.mode = 'answer';
+  assert.equal((await r.phone('100').call('101', r.port)).status, 200);
+  assert.equal(r.phone('100').requests('INVITE').length, 0);
+  assert.equal(callee.requests('INVITE').length, 1);
+});
