@@ -21,8 +21,8 @@
  *   // stop: await b2bua.close(); await trunks.close(); before the stack closes.
  */
 import { silentLogger, type Clock, type Logger } from '../core/index.js';
-import { decide, type CallRequest, type CdrRecord, type RoutingModel, type RoutingState } from '../routing/index.js';
-import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint } from '../sip/index.js';
+import { decide, type CallRequest, type CdrRecord, type Plan, type RoutingModel, type RoutingState } from '../routing/index.js';
+import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint, type SipRequest } from '../sip/index.js';
 import { B2buaCall } from './call.js';
 import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide } from './call-types.js';
 import { tagOf, userOf } from './dialog.js';
@@ -47,6 +47,15 @@ export interface B2buaOptions {
   readonly onCdr?: (cdr: CdrRecord) => void;
   readonly onEvent?: (event: B2buaEvent) => void;
   readonly logger?: Logger;
+}
+
+/** The top Via's branch (the stack has validated Via before the TU sees a request). */
+function branchOf(request: SipRequest): string | undefined {
+  try {
+    return topVia(request).params.get('branch');
+  } catch {
+    return undefined;
+  }
 }
 
 /** RFC 3261 §8.1.1.6. */
@@ -95,7 +104,15 @@ export class B2bua {
     const callRequest: CallRequest = {
       caller, dialled: callee, origin: origin.kind === 'extension' ? 'internal' : 'external', agent: this.#o.agent, pbxReachable: this.#o.pbxReachable(),
     };
-    const plan = decide(callRequest, model, this.#state(), this.#o.clock.wallNow());
+    let plan: Plan;
+    try {
+      plan = decide(callRequest, model, this.#state(), this.#o.clock.wallNow());
+    } catch (error) {
+      // decide() is total for a validated model (a property test says so); a bug must not hang the caller.
+      this.#log.error({ err: error, caller, callee }, 'routing decision failed');
+      incoming.respond(buildResponse(request, 500));
+      return;
+    }
     const callId = getHeader(request, 'Call-ID') ?? '';
     // The host's callbacks name the call, which needs the host to be built.
     const ref: { call?: B2buaCall } = {};
@@ -147,8 +164,8 @@ export class B2bua {
 
   /** §9.2: CANCEL matches the INVITE by Call-ID and top Via branch; 200 to the CANCEL, 487 to the INVITE. */
   #cancel(incoming: ServerRequest, callId: string): boolean {
-    const branch = topVia(incoming.request).params.get('branch');
-    const call = [...this.#calls].find((c) => c.caller.callId === callId && topVia(c.caller.invite.request).params.get('branch') === branch);
+    const branch = branchOf(incoming.request);
+    const call = [...this.#calls].find((c) => c.caller.callId === callId && branchOf(c.caller.invite.request) === branch);
     if (call === undefined) return false;
     incoming.respond(buildResponse(incoming.request, 200));
     call.cancelByCaller();
