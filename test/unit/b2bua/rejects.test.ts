@@ -100,3 +100,12 @@ test('Max-Forwards 0 → 483, nothing rung and no CDR', async (t) => {
   assert.equal(r.phone('101').received.length, 0);
   assert.equal(r.cdrs.length, 0);
 });
+
+test('no routing snapshot yet → 503 with Retry-After, nothing rung', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1 }, noSnapshot: true, model: () => model({ extensions: [ext('100'), ext('101')] }) });
+  t.after(() => r.close());
+  const final = await r.phone('100').call('101', r.port);
+  assert.equal(final.status, 503);
+  assert.equal(getHeader(final, 'Retry-After'), '30');
+  assert.equal(r.phone('101').received.length, 0);
+});
