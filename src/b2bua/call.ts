@@ -14,17 +14,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CdrDirection, CdrEndedBy, CdrRecord, DialOutStep, Plan, RingStep } from '../routing/index.js';
+import { SdpParseError } from '../sdp/index.js';
 import { buildResponse, type ServerRequest, type SipHeader, type SipResponse } from '../sip/index.js';
 import { CalleeLeg } from './callee-leg.js';
 import { CallerSide } from './caller-side.js';
 import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide } from './call-types.js';
-import { Dialog, cseqNumber, relayedHeaders } from './dialog.js';
+import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { Fork, type ForkResult, type ForkTarget } from './fork.js';
+import { relayInDialog } from './in-dialog-relay.js';
 import { TwoXxRetransmission } from './two-xx.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
-const isSdp = (m: { headers: readonly SipHeader[]; body: Buffer }): boolean =>
-  m.body.length > 0 && /^application\/sdp/i.test(m.headers.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '');
 
 /** A trunk's last final status → what the caller gets when no route is left. */
 export function trunkFailureStatus(status: number): number {
@@ -90,8 +90,10 @@ export class B2buaCall {
     try {
       await this.#execute(plan);
     } catch (error) {
-      this.#host.logger.error({ err: error, callId: this.caller.callId }, 'b2bua call failed');
-      this.#finishUnanswered(500, 'failed', 'system');
+      // RFC 3261 §21.4.26: an offer we cannot read is "Not Acceptable Here".
+      const status = error instanceof SdpParseError ? 488 : 500;
+      this.#host.logger.warn({ err: error, callId: this.caller.callId }, 'b2bua call failed');
+      this.#finishUnanswered(status, 'failed', 'system');
     }
   }
 
@@ -235,7 +237,15 @@ export class B2buaCall {
 
   async #relayProvisional(response: SipResponse, signalingAddress: string): Promise<void> {
     if (isSdp(response)) {
-      const sdp = await this.#init.media.fromCallee(response.body, signalingAddress);
+      let sdp: Buffer;
+      try {
+        sdp = await this.#init.media.fromCallee(response.body, signalingAddress);
+      } catch (error) {
+        // Early media we cannot anchor: the caller still hears that it rings.
+        this.#host.logger.debug({ err: error }, 'early media not relayed');
+        this.caller.ringing();
+        return;
+      }
       if (this.#state === 'ringing') this.caller.progress(sdp);
     } else if (response.status === 180 || response.status === 183) {
       this.caller.ringing();
@@ -243,7 +253,14 @@ export class B2buaCall {
   }
 
   async #connect(target: ForkTarget, response: SipResponse, dialog: Dialog): Promise<void> {
-    const answer = isSdp(response) ? await this.#init.media.fromCallee(response.body, target.leg.target.host) : Buffer.alloc(0);
+    let answer: Buffer;
+    try {
+      answer = isSdp(response) ? await this.#init.media.fromCallee(response.body, target.leg.target.host) : Buffer.alloc(0);
+    } catch (error) {
+      // The callee's answer cannot be anchored: end its session; run() answers the caller.
+      void dialog.request('BYE').catch(() => {});
+      throw error;
+    }
     if (this.#state === 'ended') {
       void dialog.request('BYE').catch(() => {});
       return;
@@ -298,46 +315,26 @@ export class B2buaCall {
       incoming.respond(buildResponse(request, 481));
       return;
     }
-    void this.#relay(incoming, side, other);
+    void relayInDialog(incoming, side, other, {
+      media: this.#init.media, stack: this.#host.stack, logger: this.#host.logger,
+      answered: () => this.#state === 'answered', pending2xx: this.#reinviteAnswers,
+    });
   }
 
   /** Late offer: the caller's ACK holds the answer to the callee's offer; the callee's ACK carries it. */
   async #lateAnswer(body: Buffer, sdp: boolean, signalingAddress: string): Promise<void> {
     const leg = this.#calleeLeg;
     if (leg === undefined) return;
-    leg.ack(sdp ? await this.#init.media.fromCaller(body, signalingAddress) : Buffer.alloc(0));
+    let answer: Buffer = Buffer.alloc(0);
+    try {
+      if (sdp) answer = await this.#init.media.fromCaller(body, signalingAddress);
+    } catch (error) {
+      this.#host.logger.debug({ err: error }, 'late answer not relayed');
+    }
+    leg.ack(answer);
   }
 
-  /** Relays a re-INVITE, UPDATE, INFO, NOTIFY... to the other dialog; the answer goes back to its sender. */
-  async #relay(incoming: ServerRequest, side: CallSide, other: Dialog): Promise<void> {
-    const { request, source } = incoming;
-    const media = this.#init.media;
-    const toOther = side === 'caller' ? media.fromCaller.bind(media) : media.fromCallee.bind(media);
-    const back = side === 'caller' ? media.fromCallee.bind(media) : media.fromCaller.bind(media);
-    let response: SipResponse;
-    try {
-      const body = isSdp(request) ? await toOther(request.body, source.address) : request.body;
-      response = await other.request(request.method, relayedHeaders(request), body);
-    } catch (error) {
-      this.#host.logger.debug({ err: error, method: request.method }, 'in-dialog request not relayed');
-      incoming.respond(buildResponse(request, 408));
-      return;
-    }
-    const ok = response.status >= 200 && response.status < 300;
-    if (request.method === 'INVITE' && ok) void other.ack(cseqNumber(response)).catch(() => {});
-    const body = isSdp(response) ? await back(response.body, other.target.host) : response.body;
-    const headers = relayedHeaders(response);
-    if (request.method === 'INVITE' && ok) {
-      headers.push({ name: 'Contact', value: `<sip:${this.#host.stack.hostPort(source.transport)};transport=${source.transport.toLowerCase()}>` });
-    }
-    const relayed = buildResponse(request, response.status, response.reason, headers, body);
-    incoming.respond(relayed);
-    if (request.method === 'INVITE' && ok && this.#state === 'answered') {
-      // §13.3.1.4: we are the UAS of this re-INVITE; the 2xx is ours to resend until the ACK.
-      const key = `${side}|${cseqNumber(request)}`;
-      this.#reinviteAnswers.set(key, new TwoXxRetransmission(this.#host.clock, source.transport !== 'UDP', () => incoming.respond(relayed), () => this.#reinviteAnswers.delete(key)));
-    }
-  }
+
 
   /** The caller sent CANCEL for its INVITE: 487 to it, CANCEL to every B-leg (§9.2). */
   cancelByCaller(): void {
