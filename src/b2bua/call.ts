@@ -257,9 +257,11 @@ export class B2buaCall {
     try {
       answer = isSdp(response) ? await this.#init.media.fromCallee(response.body, target.leg.target.host) : Buffer.alloc(0);
     } catch (error) {
-      // The callee's answer cannot be anchored: end its session; run() answers the caller.
+      // The callee's answer cannot be anchored: end its session, and the caller gets a 500.
+      this.#host.logger.warn({ err: error, callId: this.caller.callId }, 'answer not anchored');
       void dialog.request('BYE').catch(() => {});
-      throw error;
+      this.#finishUnanswered(500, 'failed', 'system');
+      return;
     }
     if (this.#state === 'ended') {
       void dialog.request('BYE').catch(() => {});

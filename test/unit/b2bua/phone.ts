@@ -63,8 +63,11 @@ export class TestPhone {
     return Number(this.stack.hostPort('UDP').split(':')[1]);
   }
 
+  /** Replaces the phone's SDP (a broken one, for negative tests). */
+  sdpOverride: string | undefined;
+
   get sdp(): string {
-    return phoneSdp(this.rtp.local.port);
+    return this.sdpOverride ?? phoneSdp(this.rtp.local.port);
   }
 
   requests(method: string): SipRequest[] {
