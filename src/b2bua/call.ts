@@ -61,7 +61,8 @@ export class B2buaCall {
     this.#init = init;
     this.#startedAt = host.clock.wallNow();
     this.#direction = init.origin.kind === 'trunk' ? 'inbound' : 'internal';
-    this.caller = new CallerSide(host.stack, invite, () => this.#hangUp('system', 'completed'));
+    // §13.3.1.4: no ACK for 64·T1 after our 2xx: the session ends.
+    this.caller = new CallerSide(host.stack, invite, () => void this.#hangUp('system', 'failed'));
   }
 
   get state(): B2buaCallState {

@@ -63,6 +63,8 @@ export class TestPhone {
     return Number(this.stack.hostPort('UDP').split(':')[1]);
   }
 
+  /** Never ACK a 2xx (a caller whose ACK is lost). */
+  skipAck = false;
   /** Replaces the phone's SDP (a broken one, for negative tests). */
   sdpOverride: string | undefined;
 
@@ -122,6 +124,7 @@ export class TestPhone {
         callId: getHeader(invite, 'Call-ID') ?? '', local: getHeader(invite, 'From') ?? '', remote: getHeader(response, 'To') ?? '',
         remoteTarget: contactUri(getHeader(response, 'Contact')) ?? '', routeSet: [], localCseq: 1, target,
       });
+      if (this.skipAck) return response;
       if (offer) await this.dialog.ack(1);
       else await this.dialog.ack(1, Buffer.from(this.sdp), [SDP_TYPE]);
     }
