@@ -21,6 +21,7 @@ const ALLOWED = {
   sbc: ['core', 'net', 'sip', 'sdp', 'rtp', 'stun', 'media', 'tunnel'],
   survival: ['core', 'sip', 'routing', 'tunnel'],
   cdr: ['core', 'platform', 'routing'],
+  b2bua: ['core', 'sip', 'sdp', 'rtp', 'media', 'routing'],
   admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media'],
   cli: '*',
   '.': '*',
@@ -92,7 +93,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,cdr}/**/*.ts'],
+    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,cdr,b2bua}/**/*.ts'],
     rules: TIME_RESTRICTIONS,
   },
 );
