@@ -20,6 +20,7 @@ const ALLOWED = {
   routing: ['core', 'sip', 'sdp', 'media'],
   sbc: ['core', 'net', 'sip', 'sdp', 'rtp', 'stun', 'media', 'tunnel'],
   survival: ['core', 'sip', 'routing', 'tunnel'],
+  b2bua: ['core', 'platform', 'sip', 'sdp', 'rtp', 'media', 'routing'],
   admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media'],
   cli: '*',
   '.': '*',
@@ -91,7 +92,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival}/**/*.ts'],
+    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,b2bua}/**/*.ts'],
     rules: TIME_RESTRICTIONS,
   },
 );

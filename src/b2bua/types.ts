@@ -4,8 +4,7 @@
  * `decide()` and asks the registrar where to ring. The local call path (local-call-path.ts) sits
  * on a LAN's SIP stack: REGISTER to the registrar, calls to the B2BUA after it knows who calls.
  */
-import type { TransactionSource } from '../sip/transaction/index.js';
-import type { TransportTarget } from '../sip/transport/index.js';
+import type { TransactionSource, TransportTarget } from '../sip/index.js';
 import type { ExtensionStatus } from '../routing/index.js';
 
 /** One registered phone (a binding of the local registrar, RFC 3261 §10.3). */

@@ -1,0 +1,11 @@
+// The agent's routing core at work (issue 11): local registrar, local call path, and their seams.
+export type { CallOrigin, PhoneContact, PhoneLocator, StatusStore } from './types.js';
+export { FALLBACK_REALM, PhoneAuth, type AuthOutcome, type PhoneAuthOptions } from './phone-auth.js';
+export { DEFAULT_REGISTER_EXPIRES, RegisterFormatError, registerAsk, userOf, type RegisterAsk, type RequestedContact } from './register-request.js';
+export { FailureCounter } from './failure-counter.js';
+export {
+  LocalRegistrar, MAX_BINDINGS_PER_EXTENSION, MAX_EXPIRES_S, MIN_EXPIRES_S,
+  type BindingStore, type LocalBinding, type LocalRegistrarOptions, type RegistrarCounters, type RegistrarEvents,
+} from './registrar.js';
+export { REGISTRATIONS_FILE, RegistrationsFile } from './registrations-file.js';
+export { LOCAL_ALLOW, LocalCallPath, NO_CALL_HANDLER, trunkAt, type CallHandler, type LocalCallPathCounters, type LocalCallPathOptions } from './local-call-path.js';
