@@ -13,6 +13,7 @@
 import { createLogger, type Logger } from '../core/index.js';
 import { Agent } from '../agent.js';
 import { AgentRouting } from '../agent-routing.js';
+import type { RoutingModel } from '../routing/index.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
 import type { SystemdNotifier } from '../platform/index.js';
 import { packageVersion } from '../version.js';
@@ -79,7 +80,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   // The routing snapshot the hub pushes (issue 11): the stored one is loaded before the tunnel is up.
   const routing = new AgentRouting({ dir: tunnel.paths.dir, logger });
   await routing.start(tunnel.client);
-  const agent = await startAgent(settings, tunnel, stateDir, logger);
+  const agent = await startAgent(settings, tunnel, stateDir, logger, () => routing.current());
   let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
   let mode: 'normal' | 'draining' = 'normal';
   let activeCalls = 0;
@@ -93,7 +94,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     notifier.status(statusLine());
   }, 1000);
   for (const lan of settings.lans) logger.info({ lan: lan.name, address: lan.address, reason: lan.reason }, 'serving LAN');
-  io.stdout.write(`run: SBC '${tunnel.identity.record.sbc.name}', phones use ${settings.lans[0]?.address ?? '?'}:${settings.agent.sip.port} as outbound proxy; LANs ${settings.lans.map((l) => `${l.name}/${l.address}`).join(' ')}\n`);
+  io.stdout.write(`run: SBC '${tunnel.identity.record.sbc.name}', phones use ${settings.lans[0]?.address ?? '?'}:${settings.agent.sip.port} as ${agent.callControl === 'local' ? 'registrar (local call control)' : 'outbound proxy'}; LANs ${settings.lans.map((l) => `${l.name}/${l.address}`).join(' ')}\n`);
   if (settings.agent.stun.server !== undefined) void checkNat(settings.agent.stun.server).then((n) => (nat = n));
 
   let drainTimer: NodeJS.Timeout | undefined;
@@ -166,7 +167,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   return EXIT.OK;
 }
 
-async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger): Promise<Agent> {
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, routing: () => RoutingModel | undefined): Promise<Agent> {
   const a = settings.agent;
   const primary = settings.lans[0]?.address ?? '';
   const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
@@ -182,6 +183,7 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
     },
+    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir } } : {}),
   });
 }
 
