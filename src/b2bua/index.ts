@@ -1,5 +1,11 @@
-// The agent's routing core at work (issue 11): local registrar, local call path, and their seams.
+// The agent's routing core at work (issue 11 "Execution"): the B2BUA, the local registrar, the local call path, and their seams.
 export type { CallOrigin, PhoneContact, PhoneLocator, StatusStore } from './types.js';
+export { B2bua, type B2buaOptions } from './b2bua.js';
+export type { B2buaCallState, B2buaCallSummary, B2buaEvent } from './call-types.js';
+export { trunkFailureStatus } from './call.js';
+export { UdpMediaAnchor, type CallMediaBridge, type MediaAnchor, type UdpMediaAnchorOptions } from './media-anchor.js';
+export { FileStatusStore } from './status-file.js';
+export { TrunkRegistrations, type TrunkRegistrationsOptions } from './trunk-registrations.js';
 export { FALLBACK_REALM, PhoneAuth, type AuthOutcome, type PhoneAuthOptions } from './phone-auth.js';
 export { DEFAULT_REGISTER_EXPIRES, RegisterFormatError, registerAsk, userOf, type RegisterAsk, type RequestedContact } from './register-request.js';
 export { FailureCounter } from './failure-counter.js';

@@ -20,7 +20,9 @@ export interface RegisterClientOptions {
   /** The address of record, e.g. `sip:1001@pbx.test` (From and To). */
   readonly aor: string;
   readonly username: string;
-  readonly password: string;
+  /** The password, or `ha1` instead (MD5(username:realm:password), see DigestClient). */
+  readonly password?: string;
+  readonly ha1?: string;
   /** Requested binding lifetime in seconds. Default 300. */
   readonly expires?: number;
   /** Refresh when this share of the granted lifetime has passed. Default 0.8. */
@@ -64,7 +66,11 @@ export class RegisterClient {
   constructor(options: RegisterClientOptions) {
     this.#o = options;
     this.#clock = options.endpoint.clock;
-    this.#digest = new DigestClient({ username: options.username, password: options.password });
+    this.#digest = new DigestClient({
+      username: options.username,
+      ...(options.password === undefined ? {} : { password: options.password }),
+      ...(options.ha1 === undefined ? {} : { ha1: options.ha1 }),
+    });
     this.#expires = options.expires ?? 300;
   }
 

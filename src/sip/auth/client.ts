@@ -21,7 +21,14 @@ import { formatDigestCredentials, parseAuthHeader, toDigestChallenge, type Diges
 
 export interface DigestClientOptions {
   readonly username: string;
-  readonly password: string;
+  /** The password; or, instead, `ha1`. */
+  readonly password?: string;
+  /**
+   * MD5(username ":" realm ":" password) in hex, as the routing model stores trunk credentials
+   * (never the password). It only answers MD5 and MD5-sess challenges (RFC 7616 §3.4.2: A1 is
+   * hashed with the challenge's algorithm), for the realm it was computed for.
+   */
+  readonly ha1?: string;
   /** Random bytes for cnonce; injected by tests. */
   readonly random?: (size: number) => Buffer;
 }
@@ -64,7 +71,7 @@ interface Candidate {
 }
 
 /** RFC 8760 §2.4: of several challenges, use the strongest algorithm we support (per realm, first realm wins). */
-function pickChallenge(values: readonly string[]): Candidate | AuthFailure {
+function pickChallenge(values: readonly string[], md5Only: boolean): Candidate | AuthFailure {
   const candidates: Candidate[] = [];
   let sawDigest = false;
   for (const value of values) {
@@ -88,6 +95,7 @@ function pickChallenge(values: readonly string[]): Candidate | AuthFailure {
       const algorithm = digestAlgorithm(challenge.algorithm);
       const qop = chooseQop(challenge.qop);
       if (algorithm === undefined || qop === null) continue;
+      if (md5Only && algorithm !== 'MD5' && algorithm !== 'MD5-sess') continue;
       candidates.push({ challenge, algorithm, qop });
     }
   }
@@ -105,13 +113,16 @@ function pickChallenge(values: readonly string[]): Candidate | AuthFailure {
 
 export class DigestClient {
   readonly #username: string;
-  readonly #password: string;
+  readonly #password: string | undefined;
+  readonly #ha1: string | undefined;
   readonly #random: (size: number) => Buffer;
   readonly #realms = new Map<string, RealmState>();
 
   constructor(options: DigestClientOptions) {
     this.#username = options.username;
+    if ((options.password === undefined) === (options.ha1 === undefined)) throw new TypeError('DigestClient needs exactly one of password and ha1');
     this.#password = options.password;
+    this.#ha1 = options.ha1?.toLowerCase();
     this.#random = options.random ?? randomBytes;
   }
 
@@ -124,7 +135,7 @@ export class DigestClient {
     if (response.status !== 401 && !proxy) {
       throw new AuthFailure('no-challenge', undefined, `status ${response.status} is not a challenge`);
     }
-    const picked = pickChallenge(getHeaders(response, proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate'));
+    const picked = pickChallenge(getHeaders(response, proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate'), this.#ha1 !== undefined);
     if (picked instanceof AuthFailure) throw picked;
     const realm = picked.challenge.realm;
     const previous = this.#realms.get(realm);
@@ -168,7 +179,7 @@ export class DigestClient {
 
   #credentials(state: RealmState, target: DigestTarget): AuthorizationHeader {
     const { challenge, algorithm, qop } = state;
-    const ha1 = computeHA1(algorithm, this.#username, challenge.realm, this.#password);
+    const ha1 = this.#ha1 ?? computeHA1(algorithm, this.#username, challenge.realm, this.#password ?? '');
     // RFC 7616 §3.4: nc counts the requests sent with this nonce, starting at 1.
     state.nc += 1;
     const nc = qop === undefined ? undefined : formatNonceCount(state.nc);

@@ -1,0 +1,192 @@
+/**
+ * The B2BUA of the agent's routing core (issue 11 "Execution"): for each new INVITE the local call
+ * path hands in, it asks `decide()` for a plan with the live state (statuses, registered phones,
+ * busy extensions, the hunt counters it keeps) and runs it as a B2buaCall. In-dialog requests
+ * and CANCELs of its calls come back through inDialog(); the rest (481 for unknown dialogs,
+ * authentication, REGISTER) is the local call path's.
+ */
+import { silentLogger, type Clock, type Logger } from '../core/index.js';
+import { decide, type CallRequest, type CdrRecord, type RoutingModel, type RoutingState } from '../routing/index.js';
+import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint } from '../sip/index.js';
+import { B2buaCall } from './call.js';
+import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide } from './call-types.js';
+import { tagOf, userOf } from './dialog.js';
+import type { MediaAnchor } from './media-anchor.js';
+import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
+
+export interface B2buaOptions {
+  readonly stack: SipEndpoint;
+  /** Every timer of the calls (ring times, 2xx retransmission). */
+  readonly clock: Clock;
+  readonly locator: PhoneLocator;
+  /** The current routing snapshot; undefined before the first one arrives (calls get 503). */
+  readonly routing: () => RoutingModel | undefined;
+  readonly statuses: StatusStore;
+  /** This agent's SBC name (CallRequest.agent, CDR.agent). */
+  readonly agent: string;
+  /** False in survival and in the local mode of issue 11. */
+  readonly pbxReachable: () => boolean;
+  readonly media: MediaAnchor;
+  /** CDR.survival. */
+  readonly survival?: () => boolean;
+  readonly onCdr?: (cdr: CdrRecord) => void;
+  readonly onEvent?: (event: B2buaEvent) => void;
+  readonly logger?: Logger;
+}
+
+/** RFC 3261 §8.1.1.6. */
+const DEFAULT_MAX_FORWARDS = 70;
+/** How long close() waits for the BYEs and CANCELs of the calls it ends. */
+const SHUTDOWN_WAIT_MS = 2000;
+
+export class B2bua {
+  readonly #o: B2buaOptions;
+  readonly #log: Logger;
+  readonly #calls = new Set<B2buaCall>();
+  /** `Call-ID|our tag` → the call and which of its dialogs. */
+  readonly #dialogs = new Map<string, { readonly call: B2buaCall; readonly side: CallSide }>();
+  /** Per ring group: the member rung last (cyclic hunt). */
+  readonly #lastRung: Record<string, string> = {};
+  /** Per ring group: answered calls per member (least-worked hunt). */
+  readonly #answered: Record<string, Record<string, number>> = {};
+  #closed: Promise<void> | undefined;
+
+  constructor(options: B2buaOptions) {
+    this.#o = options;
+    this.#log = options.logger ?? silentLogger;
+  }
+
+  /** A new INVITE (no To tag) whose caller the local call path established. */
+  invite(incoming: ServerRequest, origin: CallOrigin): void {
+    const { request } = incoming;
+    if (this.#closed !== undefined) {
+      incoming.respond(buildResponse(request, 503));
+      return;
+    }
+    // §16.6 step 3 (applied by a B2BUA too, against loops through other servers): 483 at zero.
+    const maxForwards = parseMaxForwards(getHeader(request, 'Max-Forwards') ?? String(DEFAULT_MAX_FORWARDS)) ?? DEFAULT_MAX_FORWARDS;
+    if (maxForwards <= 0) {
+      incoming.respond(buildResponse(request, 483));
+      return;
+    }
+    const model = this.#o.routing();
+    if (model === undefined) {
+      incoming.respond(buildResponse(request, 503, undefined, [{ name: 'Retry-After', value: '30' }]));
+      return;
+    }
+    incoming.respond(buildResponse(request, 100));
+    const caller = origin.kind === 'extension' ? origin.number : userOf(/<([^>]+)>/.exec(getHeader(request, 'From') ?? '')?.[1]) ?? 'anonymous';
+    const callee = userOf(request.uri) ?? '';
+    const callRequest: CallRequest = {
+      caller, dialled: callee, origin: origin.kind === 'extension' ? 'internal' : 'external', agent: this.#o.agent, pbxReachable: this.#o.pbxReachable(),
+    };
+    const plan = decide(callRequest, model, this.#state(), this.#o.clock.wallNow());
+    const callId = getHeader(request, 'Call-ID') ?? '';
+    // The host's callbacks name the call, which needs the host to be built.
+    const ref: { call?: B2buaCall } = {};
+    const call = new B2buaCall(this.#host(() => ref.call), { origin, caller, callee, model, media: this.#o.media.open(callId), maxForwards: maxForwards - 1 }, incoming);
+    ref.call = call;
+    this.#calls.add(call);
+    this.#log.info({ callId, caller, callee, plan: plan.kind }, 'b2bua call');
+    void call.run(plan);
+  }
+
+  /** In-dialog requests and CANCEL of a call of ours: true when handled. */
+  inDialog(incoming: ServerRequest): boolean {
+    const { request } = incoming;
+    const callId = getHeader(request, 'Call-ID') ?? '';
+    if (request.method === 'CANCEL') return this.#cancel(incoming, callId);
+    const tag = tagOf(getHeader(request, 'To'));
+    const found = tag === undefined ? undefined : this.#dialogs.get(`${callId}|${tag}`);
+    if (found !== undefined) {
+      found.call.inDialog(incoming, found.side);
+      return true;
+    }
+    // The ACK for a final non-2xx is absorbed by the transaction layer; an ACK for the 2xx of a
+    // call that just ended finds nothing here and needs no answer.
+    return request.method === 'ACK' && [...this.#calls].some((c) => c.caller.callId === callId);
+  }
+
+  calls(): readonly B2buaCallSummary[] {
+    return [...this.#calls].map((c) => c.summary());
+  }
+
+  busyExtensions(): readonly string[] {
+    return [...new Set([...this.#calls].flatMap((c) => c.busyExtensions()))];
+  }
+
+  /** Ends every call (BYE, or CANCEL and 503) with CDRs saying `shutdown`; idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const ending = Promise.allSettled([...this.#calls].map((c) => c.shutdown()));
+      await new Promise<void>((resolve) => {
+        const timer = this.#o.clock.setTimeout(resolve, SHUTDOWN_WAIT_MS);
+        void ending.then(() => {
+          timer.cancel();
+          resolve();
+        });
+      });
+    })();
+    return this.#closed;
+  }
+
+  /** §9.2: CANCEL matches the INVITE by Call-ID and top Via branch; 200 to the CANCEL, 487 to the INVITE. */
+  #cancel(incoming: ServerRequest, callId: string): boolean {
+    const branch = topVia(incoming.request).params.get('branch');
+    const call = [...this.#calls].find((c) => c.caller.callId === callId && topVia(c.caller.invite.request).params.get('branch') === branch);
+    if (call === undefined) return false;
+    incoming.respond(buildResponse(incoming.request, 200));
+    call.cancelByCaller();
+    return true;
+  }
+
+  #state(): RoutingState {
+    return {
+      statuses: this.#o.statuses.all(),
+      registered: this.#o.locator.registered(),
+      busy: this.busyExtensions(),
+      lastRung: { ...this.#lastRung },
+      answered: Object.fromEntries(Object.entries(this.#answered).map(([g, m]) => [g, { ...m }])),
+    };
+  }
+
+  #host(callOf: () => B2buaCall | undefined): CallHost {
+    const o = this.#o;
+    return {
+      stack: o.stack, clock: o.clock, locator: o.locator, statuses: o.statuses, agent: o.agent,
+      survival: o.survival?.() ?? false, logger: this.#log,
+      emit: (event) => {
+        try {
+          o.onEvent?.(event);
+        } catch (error) {
+          this.#log.error({ err: error }, 'b2bua event listener failed');
+        }
+      },
+      bindDialog: (callId, localTag, side) => {
+        const call = callOf();
+        if (call !== undefined && call.state !== 'ended') this.#dialogs.set(`${callId}|${localTag}`, { call, side });
+      },
+      noteRung: (group, extension) => {
+        this.#lastRung[group] = extension;
+      },
+      noteAnswered: (group, extension) => {
+        const counts = (this.#answered[group] ??= {});
+        counts[extension] = (counts[extension] ?? 0) + 1;
+      },
+      finished: (cdr) => {
+        const call = callOf();
+        if (call !== undefined) this.#forget(call);
+        try {
+          o.onCdr?.(cdr);
+        } catch (error) {
+          this.#log.error({ err: error }, 'b2bua CDR listener failed');
+        }
+      },
+    };
+  }
+
+  #forget(call: B2buaCall): void {
+    this.#calls.delete(call);
+    for (const [key, entry] of this.#dialogs) if (entry.call === call) this.#dialogs.delete(key);
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * One call through the B2BUA: the caller's side (A), the plan `decide()` made for it, the B-legs
+ * each step forks, and after the answer the bridge between the two dialogs. Steps run one after
+ * the other along the plan's branches (onNoAnswer / onBusy / onFailure) until one is answered or a
+ * leaf ends the call. The call writes exactly one CDR when it ends.
+ *
+ * Final statuses toward the caller, as the PBXs map them (documented choices):
+ *   - every leg 486 or 600 → the plan's onBusy (486 `busy` at its end);
+ *   - ring time out, or every leg failed otherwise → onNoAnswer (480 `no-answer` at its end);
+ *   - a 6xx other than 600 (603 Decline) from any B-leg ends the whole fork and the call with it;
+ *   - every trunk route failed → 404 when the last trunk said 404, 486 for busy, 503 for a 5xx
+ *     or a timeout, else 480;
+ *   - the caller's CANCEL → 487 to the caller, CANCEL on every B-leg.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CdrDirection, CdrEndedBy, CdrRecord, DialOutStep, Plan, RingStep } from '../routing/index.js';
+import { buildResponse, type ServerRequest, type SipHeader, type SipResponse } from '../sip/index.js';
+import { CalleeLeg } from './callee-leg.js';
+import { CallerSide } from './caller-side.js';
+import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide } from './call-types.js';
+import { Dialog, cseqNumber, relayedHeaders } from './dialog.js';
+import { Fork, type ForkResult, type ForkTarget } from './fork.js';
+
+const SET_STATUS_HANGUP_MS = 1000;
+const isSdp = (m: { headers: readonly SipHeader[]; body: Buffer }): boolean =>
+  m.body.length > 0 && /^application\/sdp/i.test(m.headers.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '');
+
+/** A trunk's last final status → what the caller gets when no route is left. */
+export function trunkFailureStatus(status: number): number {
+  if (status === 404 || status === 484) return 404;
+  if (status === 486 || status === 600) return 486;
+  if (status === 603) return 603;
+  if (status === 408 || status >= 500) return 503;
+  return 480;
+}
+
+export class B2buaCall {
+  readonly id = randomUUID();
+  readonly caller: CallerSide;
+  readonly #host: CallHost;
+  readonly #init: CallInit;
+  readonly #startedAt: number;
+  #state: B2buaCallState = 'routing';
+  #fork: Fork | undefined;
+  #offer: Promise<Buffer> | undefined;
+  #direction: CdrDirection;
+  #destination: string | undefined;
+  #answeredAt: number | undefined;
+  #callee: Dialog | undefined;
+  #calleeExtension: string | undefined;
+  #lastTrunkStatus: number | undefined;
+  #busyFromLegs = false;
+
+  constructor(host: CallHost, init: CallInit, invite: ServerRequest) {
+    this.#host = host;
+    this.#init = init;
+    this.#startedAt = host.clock.wallNow();
+    this.#direction = init.origin.kind === 'trunk' ? 'inbound' : 'internal';
+    this.caller = new CallerSide(host.stack, invite, () => this.#hangUp('system', 'completed'));
+  }
+
+  get state(): B2buaCallState {
+    return this.#state;
+  }
+
+  /** The extensions this call keeps busy (RoutingState.busy). */
+  busyExtensions(): string[] {
+    if (this.#state === 'ended') return [];
+    const out: string[] = [];
+    if (this.#init.origin.kind === 'extension') out.push(this.#init.origin.number);
+    if (this.#calleeExtension !== undefined) out.push(this.#calleeExtension);
+    return out;
+  }
+
+  summary(): B2buaCallSummary {
+    return {
+      callId: this.caller.callId, caller: this.#init.caller, callee: this.#init.callee, state: this.#state,
+      legs: this.#state === 'answered' ? 1 : this.#fork?.targets.filter((t) => t.leg.state === 'calling' || t.leg.state === 'proceeding').length ?? 0,
+      destination: this.#destination, since: this.#startedAt,
+    };
+  }
+
+  /** Runs the plan to its end; never rejects. */
+  async run(plan: Plan): Promise<void> {
+    try {
+      await this.#execute(plan);
+    } catch (error) {
+      this.#host.logger.error({ err: error, callId: this.caller.callId }, 'b2bua call failed');
+      this.#finishUnanswered(500, 'failed', 'system');
+    }
+  }
+
+  async #execute(first: Plan): Promise<void> {
+    let plan = first;
+    for (;;) {
+      if (this.#state === 'ended') return;
+      switch (plan.kind) {
+        case 'ring': {
+          const result = await this.#ring(plan);
+          if (result === undefined) return;
+          plan = result;
+          continue;
+        }
+        case 'dial-out': {
+          const next = await this.#dialOut(plan);
+          if (next === undefined) return;
+          plan = next;
+          continue;
+        }
+        case 'reject': {
+          if (plan.reason === 'no-route' && this.#lastTrunkStatus !== undefined) {
+            this.#finishUnanswered(trunkFailureStatus(this.#lastTrunkStatus), 'failed', 'system');
+          } else {
+            const byCallee = this.#busyFromLegs && plan.reason === 'busy';
+            this.#finishUnanswered(plan.status, plan.reason, byCallee ? 'callee' : 'system', [{ name: 'Reason', value: `SIP;cause=${plan.status};text="${plan.reason}"` }]);
+          }
+          return;
+        }
+        case 'set-status':
+          await this.#setStatus(plan.extension, plan.status);
+          return;
+        case 'voicemail':
+        case 'queue':
+        case 'ivr': {
+          const what = plan.kind === 'voicemail' ? plan.mailbox : plan.number;
+          this.#destination = `${plan.kind}:${what}`;
+          // Issue 13 brings the media engine these features need; until then the agent says so.
+          const warning = `399 ${this.#host.agent} "${plan.kind} not available on this agent"`;
+          this.#finishUnanswered(480, 'feature-unavailable', 'system', [{ name: 'Warning', value: warning }]);
+          return;
+        }
+      }
+    }
+  }
+
+  /** The caller's offer, anchored for the B side once: every fork gets the same. */
+  #calleeOffer(): Promise<Buffer> {
+    const { request, source } = this.caller.invite;
+    this.#offer ??= isSdp(request) ? this.#init.media.fromCaller(request.body, source.address) : Promise.resolve(Buffer.alloc(0));
+    return this.#offer;
+  }
+
+  #legHeaders(): SipHeader[] {
+    return [{ name: 'Max-Forwards', value: String(this.#init.maxForwards) }];
+  }
+
+  async #ring(step: RingStep): Promise<Plan | undefined> {
+    const stack = this.#host.stack;
+    const offer = await this.#calleeOffer();
+    if (this.#state === 'ended') return undefined;
+    const source = this.caller.invite.source;
+    const targets: ForkTarget[] = [];
+    let missing = 0;
+    for (const extension of step.extensions) {
+      if (step.group !== undefined) this.#host.noteRung(step.group, extension);
+      // Never ring the caller's own phone (a group it belongs to, a forward back to it).
+      const contacts = this.#host.locator.contactsOf(extension).filter((c) =>
+        !(c.target.host === source.address && c.target.port === source.port && c.target.transport === source.transport));
+      if (contacts.length === 0) missing += 1;
+      for (const contact of contacts) {
+        const host = /@([^;>?]+)/.exec(contact.uri)?.[1] ?? contact.target.host;
+        const leg = new CalleeLeg({
+          stack, target: contact.target, requestUri: contact.uri, offer,
+          to: `<sip:${extension}@${host}>`,
+          from: `"${step.callerId}" <sip:${step.callerId}@${stack.hostPort(contact.target.transport)}>`,
+          headers: this.#legHeaders(),
+          onProvisional: (r) => void this.#relayProvisional(r, contact.target.host),
+        });
+        targets.push({ leg, destination: `extension:${extension}`, extension });
+      }
+    }
+    this.#destination = step.group !== undefined ? `ring-group:${step.group}` : `extension:${step.extensions[0] ?? ''}`;
+    const result = await this.#runFork(new Fork(this.#host.clock, targets, step.seconds, missing));
+    if (result.kind === 'answered') {
+      if (step.group !== undefined && result.target.extension !== undefined) this.#host.noteAnswered(step.group, result.target.extension);
+      return undefined;
+    }
+    if (result.kind !== 'unanswered') return undefined;
+    this.#busyFromLegs = result.busy;
+    return result.busy ? step.onBusy : step.onNoAnswer;
+  }
+
+  async #dialOut(step: DialOutStep): Promise<Plan | undefined> {
+    const stack = this.#host.stack;
+    const trunk = this.#init.model.trunks.find((t) => t.name === step.trunk);
+    if (this.#init.origin.kind === 'extension') this.#direction = step.emergency ? 'emergency' : 'outbound';
+    this.#destination = `trunk:${step.trunk}/${step.number}`;
+    if (step.emergency) this.#host.emit({ kind: 'emergency', caller: this.#init.caller, number: step.number, trunk: step.trunk, at: this.#host.clock.wallNow() });
+    if (trunk === undefined) {
+      this.#lastTrunkStatus = 503;
+      return step.onFailure;
+    }
+    const offer = await this.#calleeOffer();
+    if (this.#state === 'ended') return undefined;
+    const hostPort = stack.hostPort('UDP');
+    const identity = `<sip:${step.callerId}@${hostPort}>`;
+    const leg = new CalleeLeg({
+      stack, offer,
+      target: { transport: 'UDP', host: trunk.host, port: trunk.port },
+      requestUri: `sip:${step.number}@${trunk.host}:${trunk.port}`,
+      to: `<sip:${step.number}@${trunk.host}>`,
+      from: identity,
+      // RFC 3325 §9.1: the identity we assert for the caller toward a trusted trunk.
+      headers: [...this.#legHeaders(), { name: 'P-Asserted-Identity', value: identity }],
+      ...(trunk.kind === 'register' ? { credentials: { username: trunk.username, ha1: trunk.ha1 } } : {}),
+      onProvisional: (r) => void this.#relayProvisional(r, trunk.host),
+    });
+    const result = await this.#runFork(new Fork(this.#host.clock, [{ leg, destination: this.#destination }], null));
+    if (result.kind !== 'unanswered') return undefined;
+    this.#lastTrunkStatus = result.statuses[0] ?? 503;
+    return step.onFailure;
+  }
+
+  /** Runs a fork; on answer or decline it finishes the call's routing. */
+  async #runFork(fork: Fork): Promise<ForkResult> {
+    this.#state = 'ringing';
+    this.#fork = fork;
+    const result = await fork.run();
+    this.#fork = undefined;
+    if (this.state === 'ended') return { kind: 'aborted' };
+    if (result.kind === 'answered') await this.#connect(result.target, result.response, result.dialog);
+    else if (result.kind === 'declined') this.#finishUnanswered(result.status, 'declined', 'callee');
+    else this.#state = 'routing';
+    return result;
+  }
+
+  async #relayProvisional(response: SipResponse, signalingAddress: string): Promise<void> {
+    if (isSdp(response)) {
+      const sdp = await this.#init.media.fromCallee(response.body, signalingAddress);
+      if (this.#state === 'ringing') this.caller.progress(sdp);
+    } else if (response.status === 180 || response.status === 183) {
+      this.caller.ringing();
+    }
+  }
+
+  async #connect(target: ForkTarget, response: SipResponse, dialog: Dialog): Promise<void> {
+    const answer = isSdp(response) ? await this.#init.media.fromCallee(response.body, target.leg.target.host) : Buffer.alloc(0);
+    if (this.#state === 'ended') {
+      void dialog.request('BYE').catch(() => {});
+      return;
+    }
+    this.#state = 'answered';
+    this.#answeredAt = this.#host.clock.wallNow();
+    this.#destination = target.destination;
+    this.#calleeExtension = target.extension;
+    this.#callee = dialog;
+    const callerDialog = this.caller.answer(answer);
+    this.#host.bindDialog(callerDialog.callId, this.caller.localTag, 'caller');
+    this.#host.bindDialog(dialog.callId, target.leg.fromTag, 'callee');
+    this.#host.emit({ kind: 'answered', callId: this.caller.callId, caller: this.#init.caller, destination: target.destination, at: this.#answeredAt });
+  }
+
+  async #setStatus(extension: string, status: Parameters<CallHost['statuses']['set']>[1]): Promise<void> {
+    this.#host.statuses.set(extension, status);
+    this.#destination = `status:${status}`;
+    const { request, source } = this.caller.invite;
+    if (isSdp(request)) await this.#init.media.fromCaller(request.body, source.address);
+    const answer = await this.#init.media.localAnswer();
+    if (this.#state === 'ended') return;
+    this.#state = 'answered';
+    this.#answeredAt = this.#host.clock.wallNow();
+    const dialog = this.caller.answer(answer);
+    this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
+    // The confirmation prompt comes with the media engine (issue 13): hang up after a moment.
+    this.#host.clock.setTimeout(() => this.#hangUp('system', 'completed'), SET_STATUS_HANGUP_MS);
+  }
+
+  /** An in-dialog request for this call; CANCEL of the INVITE is handled by cancelByCaller. */
+  inDialog(incoming: ServerRequest, side: CallSide): void {
+    const { request } = incoming;
+    if (side === 'caller' && request.method === 'ACK') {
+      if (cseqNumber(request) === cseqNumber(this.caller.invite.request)) this.caller.acked();
+      return;
+    }
+    if (request.method === 'ACK') return;
+    if (request.method === 'BYE') {
+      incoming.respond(buildResponse(request, 200));
+      this.#hangUp(side, 'completed', side);
+      return;
+    }
+    const other = side === 'caller' ? this.#callee : this.caller.dialog;
+    if (other === undefined || this.#state !== 'answered') {
+      incoming.respond(buildResponse(request, 481));
+      return;
+    }
+    void this.#relay(incoming, side, other);
+  }
+
+  /** Relays a re-INVITE, UPDATE, INFO, NOTIFY... to the other dialog; the answer goes back to its sender. */
+  async #relay(incoming: ServerRequest, side: CallSide, other: Dialog): Promise<void> {
+    const { request, source } = incoming;
+    const media = this.#init.media;
+    const toOther = side === 'caller' ? media.fromCaller.bind(media) : media.fromCallee.bind(media);
+    const back = side === 'caller' ? media.fromCallee.bind(media) : media.fromCaller.bind(media);
+    let response: SipResponse;
+    try {
+      const body = isSdp(request) ? await toOther(request.body, source.address) : request.body;
+      response = await other.request(request.method, relayedHeaders(request), body);
+    } catch (error) {
+      this.#host.logger.debug({ err: error, method: request.method }, 'in-dialog request not relayed');
+      incoming.respond(buildResponse(request, 408));
+      return;
+    }
+    const ok = response.status >= 200 && response.status < 300;
+    if (request.method === 'INVITE' && ok) void other.ack(cseqNumber(response)).catch(() => {});
+    const body = isSdp(response) ? await back(response.body, other.target.host) : response.body;
+    const headers = relayedHeaders(response);
+    if (request.method === 'INVITE' && ok) {
+      headers.push({ name: 'Contact', value: `<sip:${this.#host.stack.hostPort(source.transport)};transport=${source.transport.toLowerCase()}>` });
+    }
+    incoming.respond(buildResponse(request, response.status, response.reason, headers, body));
+  }
+
+  /** The caller sent CANCEL for its INVITE: 487 to it, CANCEL to every B-leg (§9.2). */
+  cancelByCaller(): void {
+    if (this.#state !== 'routing' && this.#state !== 'ringing') return;
+    this.#fork?.abort();
+    this.#finishUnanswered(487, 'cancelled', 'caller');
+  }
+
+  /** The agent stops: BYE or CANCEL/503 and a CDR with `shutdown`. */
+  shutdown(): Promise<void> {
+    if (this.#state === 'ended') return Promise.resolve();
+    if (this.#state === 'answered') return this.#hangUp('system', 'shutdown');
+    this.#fork?.abort();
+    this.#finishUnanswered(503, 'shutdown', 'system');
+    return Promise.resolve();
+  }
+
+  /** Ends an answered call: BYE to each side but `from` (which sent its own BYE). */
+  #hangUp(endedBy: CdrEndedBy, reason: string, from?: CallSide): Promise<void> {
+    if (this.#state === 'ended') return Promise.resolve();
+    const byes: Promise<unknown>[] = [];
+    if (from !== 'caller' && this.caller.dialog !== undefined) byes.push(this.caller.dialog.request('BYE'));
+    if (from !== 'callee' && this.#callee !== undefined) byes.push(this.#callee.request('BYE'));
+    this.#end(reason, endedBy);
+    return Promise.allSettled(byes).then(() => {});
+  }
+
+  #finishUnanswered(status: number, reason: string, endedBy: CdrEndedBy, headers: SipHeader[] = []): void {
+    if (this.#state === 'ended') return;
+    if (this.#state === 'answered') {
+      void this.#hangUp(endedBy, reason);
+      return;
+    }
+    this.caller.reject(status, headers);
+    this.#end(reason, endedBy, status);
+  }
+
+  #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
+    this.#state = 'ended';
+    this.caller.close();
+    this.#init.media.close();
+    const endedAt = this.#host.clock.wallNow();
+    const answeredAt = this.#answeredAt;
+    const cdr: CdrRecord = {
+      id: randomUUID(), callId: this.caller.callId, caller: this.#init.caller, callee: this.#init.callee, direction: this.#direction,
+      startedAt: this.#startedAt, ...(answeredAt === undefined ? {} : { answeredAt }), endedAt,
+      talkSeconds: answeredAt === undefined ? 0 : Math.floor((endedAt - answeredAt) / 1000),
+      endedReason, endedBy, ...(status === undefined ? {} : { status }),
+      finalDestination: this.#destination ?? `number:${this.#init.callee}`,
+      agent: this.#host.agent, survival: this.#host.survival,
+    };
+    this.#host.emit({ kind: 'ended', callId: cdr.callId, endedReason, at: endedAt });
+    this.#host.finished(cdr);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Media of a B2BUA call: one UDP relay leg toward the caller (A) and one toward the callee (B) per
+ * media section, joined by a MediaSession. Every SDP that crosses the B2BUA is rewritten so each
+ * side sends RTP to its own relay leg (c= and m= port, src/sdp rewriteSdp); codecs, telephone-event
+ * (RFC 4733 DTMF), a=crypto (RFC 4568 SDES: the relay forwards SRTP without decrypting) and the
+ * direction attributes of hold (RFC 3264 §8.4) pass unchanged. While a call forks, every B phone
+ * gets the same offer, pointing at the B-side leg; the answer that wins sets where B receives.
+ * Both legs sit on this agent, so a call between two LAN phones is bridged locally here.
+ */
+import type { Clock } from '../core/index.js';
+import { MediaSession, openUdpRelayLeg, type PortPool, type RemoteMedia, type UdpBinder, type UdpRelayLeg } from '../media/index.js';
+import {
+  clockRates, mediaConnection, parseSdp, rewriteSdp, rtcpAttribute, serializeSdp, type MediaAnchor as SdpAnchor, type SdpMedia, type SessionDescription,
+} from '../sdp/index.js';
+
+/** The media of one call, as the B2BUA drives it. */
+export interface CallMediaBridge {
+  /** An SDP written by the caller (offer or answer), rewritten for the callee; learns where the caller receives. */
+  fromCaller(sdp: Buffer, signalingAddress?: string): Promise<Buffer>;
+  /** An SDP written by the callee, rewritten for the caller; learns where the callee receives. */
+  fromCallee(sdp: Buffer, signalingAddress?: string): Promise<Buffer>;
+  /**
+   * An answer of our own to the caller's last offer (the agent itself answers, e.g. a dial-code
+   * confirmation): the offer's sections anchored on the caller-side legs.
+   */
+  localAnswer(): Promise<Buffer>;
+  /** Releases the relay legs and their ports. Idempotent. */
+  close(): void;
+}
+
+/** Opens the media of a new call. */
+export interface MediaAnchor {
+  open(callId: string): CallMediaBridge;
+}
+
+export interface UdpMediaAnchorOptions {
+  readonly clock: Clock;
+  readonly pool: PortPool;
+  /** Binds a relay socket (src/net bindUdp on the LAN address in production). */
+  readonly bind: UdpBinder;
+  /** The address written in the SDPs we send (c= and o=). */
+  readonly address: string;
+}
+
+interface Stream {
+  readonly a: UdpRelayLeg;
+  readonly b: UdpRelayLeg;
+  readonly session: MediaSession;
+}
+
+function remoteOf(sd: SessionDescription, index: number, m: SdpMedia, signalingAddress: string | undefined): RemoteMedia {
+  const rtcp = rtcpAttribute(m);
+  return {
+    address: mediaConnection(sd, index)?.address.split('/')[0] ?? '0.0.0.0',
+    port: m.port,
+    ...(rtcp === undefined ? {} : { rtcpPort: rtcp.port }),
+    rtcpMux: m.attributes.some((a) => a.name === 'rtcp-mux'),
+    ...(signalingAddress === undefined ? {} : { signalingAddress }),
+  };
+}
+
+class UdpCallMedia implements CallMediaBridge {
+  readonly #o: UdpMediaAnchorOptions;
+  readonly #streams = new Map<number, Promise<Stream>>();
+  /** The last description each side was sent (RFC 3264 §8: o= version counts up on change). */
+  readonly #sent: { toA?: SessionDescription; toB?: SessionDescription } = {};
+  #lastOffer: SessionDescription | undefined;
+  #closed = false;
+
+  constructor(options: UdpMediaAnchorOptions) {
+    this.#o = options;
+  }
+
+  fromCaller(sdp: Buffer, signalingAddress?: string): Promise<Buffer> {
+    return this.#relay(sdp, 'a', signalingAddress);
+  }
+
+  fromCallee(sdp: Buffer, signalingAddress?: string): Promise<Buffer> {
+    return this.#relay(sdp, 'b', signalingAddress);
+  }
+
+  async localAnswer(): Promise<Buffer> {
+    const offer = this.#lastOffer;
+    if (offer === undefined) return Buffer.alloc(0);
+    const anchors: (SdpAnchor | undefined)[] = [];
+    for (const [i, m] of offer.media.entries()) anchors.push(m.port === 0 ? undefined : this.#anchor((await this.#stream(i)).a));
+    return Buffer.from(serializeSdp(this.#rewrite(offer, anchors, 'toA')));
+  }
+
+  async #relay(sdp: Buffer, from: 'a' | 'b', signalingAddress: string | undefined): Promise<Buffer> {
+    if (sdp.length === 0) return sdp;
+    const sd = parseSdp(sdp);
+    if (from === 'a') this.#lastOffer = sd;
+    const anchors: (SdpAnchor | undefined)[] = [];
+    for (const [i, m] of sd.media.entries()) {
+      if (m.port === 0) {
+        anchors.push(undefined);
+        continue;
+      }
+      const stream = await this.#stream(i);
+      (from === 'a' ? stream.a : stream.b).setRemote(remoteOf(sd, i, m, signalingAddress));
+      stream.session.setClockRates(clockRates(m));
+      // The other side sends to the leg that faces it.
+      anchors.push(this.#anchor(from === 'a' ? stream.b : stream.a));
+    }
+    return Buffer.from(serializeSdp(this.#rewrite(sd, anchors, from === 'a' ? 'toB' : 'toA')));
+  }
+
+  #anchor(leg: UdpRelayLeg): SdpAnchor {
+    const { rtp, rtcp } = leg.local;
+    return { address: this.#o.address, port: rtp.port, ...(rtcp === undefined ? {} : { rtcpPort: rtcp.port }) };
+  }
+
+  #rewrite(sd: SessionDescription, media: (SdpAnchor | undefined)[], to: 'toA' | 'toB'): SessionDescription {
+    const previous = this.#sent[to];
+    const out = rewriteSdp(sd, {
+      media,
+      sessionAddress: this.#o.address,
+      origin: { username: '-', address: this.#o.address },
+      ...(previous === undefined ? {} : { previous }),
+    });
+    this.#sent[to] = out;
+    return out;
+  }
+
+  #stream(index: number): Promise<Stream> {
+    let stream = this.#streams.get(index);
+    if (stream === undefined) {
+      stream = this.#openStream();
+      this.#streams.set(index, stream);
+    }
+    return stream;
+  }
+
+  async #openStream(): Promise<Stream> {
+    const { clock, pool, bind } = this.#o;
+    const a = await openUdpRelayLeg(pool, bind, { clock });
+    let b: UdpRelayLeg;
+    try {
+      b = await openUdpRelayLeg(pool, bind, { clock });
+    } catch (error) {
+      await a.close();
+      throw error;
+    }
+    const session = new MediaSession({ clock, a, b, oneWayAudio: false });
+    session.start();
+    // Closed while the sockets were being bound: release them at once.
+    if (this.#closed) session.close();
+    return { a, b, session };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const stream of this.#streams.values()) void stream.then((s) => s.session.close(), () => {});
+  }
+}
+
+/** The MediaAnchor over src/media: UDP relay legs from a port pool, on one address. */
+export class UdpMediaAnchor implements MediaAnchor {
+  readonly #o: UdpMediaAnchorOptions;
+
+  constructor(options: UdpMediaAnchorOptions) {
+    this.#o = options;
+  }
+
+  open(_callId: string): CallMediaBridge {
+    return new UdpCallMedia(this.#o);
+  }
+}
