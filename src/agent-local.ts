@@ -3,16 +3,23 @@
  * and call controller of its phones, with the routing model the hub replicates. One LocalControl
  * per agent (the registrar, its digest checks and its registrations.json, the call handler) and,
  * per LAN, a LocalLanPath: that LAN's SIP stack with a LocalCallPath on it. The tunnel, plug-and-
- * play, STUN and replication stay as they are. Until the B2BUA is wired, established calls are
- * answered 503 (NO_CALL_HANDLER).
+ * play, STUN and replication stay as they are. The B2BUA runs on the first LAN's stack with media
+ * on that LAN's address (startCalls); until it runs, established calls get 503 (NO_CALL_HANDLER).
+ * CDRs are logged (their buffer and upload to the hub come with the CDR work).
  */
+import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger } from './core/index.js';
 import {
-  LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, RegistrationsFile, type CallHandler, type LocalBinding,
+  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, RegistrationsFile, UdpMediaAnchor, type CallHandler, type LocalBinding,
 } from './b2bua/index.js';
+import { PortPool, type PortRange } from './media/index.js';
+import { bindUdp } from './net/index.js';
 import type { RoutingModel } from './routing/index.js';
 import { openStack, type CallReport, type SipListenOptions } from './sbc/index.js';
 import type { SipStack } from './sip/index.js';
+
+/** Manual extension statuses (dial codes), beside routing.json and registrations.json. */
+export const STATUSES_FILE = 'statuses.json';
 
 export interface LocalControlOptions {
   readonly clock: Clock;
@@ -36,16 +43,65 @@ export class LocalControl {
   readonly registrar: LocalRegistrar;
   readonly auth: PhoneAuth;
   readonly routing: () => RoutingModel | undefined;
-  /** The call handler of every LAN's call path (the B2BUA once wired). */
+  /** The call handler of every LAN's call path (the B2BUA once started). */
   calls: CallHandler = NO_CALL_HANDLER;
+  readonly #o: LocalControlOptions;
   readonly #clock: Clock;
+  #b2bua: B2bua | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(o: LocalControlOptions, registrar: LocalRegistrar, auth: PhoneAuth) {
     this.registrar = registrar;
     this.auth = auth;
     this.routing = o.routing;
+    this.#o = o;
     this.#clock = o.clock;
+  }
+
+  /** The B2BUA, once started. */
+  get b2bua(): B2bua | undefined {
+    return this.#b2bua;
+  }
+
+  /**
+   * Starts the B2BUA on `stack` (the first LAN's), with media relayed on `mediaAddress` from
+   * `mediaPorts` and manual statuses in `<dir>/statuses.json`. Once only; later calls do nothing.
+   */
+  async startCalls(o: { readonly stack: SipStack; readonly mediaAddress: string; readonly mediaPorts: PortRange; readonly sbcName: string }): Promise<void> {
+    if (this.#b2bua !== undefined) return;
+    const logger = componentLogger(this.#o.logger, 'b2bua');
+    const statuses = await FileStatusStore.open(join(this.#o.dir, STATUSES_FILE), (error) => logger.warn({ err: describeError(error) }, 'cannot store the extension statuses'));
+    const media = new UdpMediaAnchor({
+      clock: this.#clock,
+      pool: new PortPool(o.mediaPorts),
+      bind: (port) => bindUdp({ address: o.mediaAddress, port, receiveBufferSize: 1 << 20 }),
+      address: o.mediaAddress,
+    });
+    this.#b2bua = new B2bua({
+      stack: o.stack,
+      clock: this.#clock,
+      locator: this.registrar,
+      routing: this.routing,
+      statuses,
+      agent: o.sbcName,
+      // Local mode: the agent is the call controller; the PBX is not asked (issue 12 switches this with survival).
+      pbxReachable: () => false,
+      media,
+      onCdr: (cdr) => logger.info({ cdr }, 'call detail record'),
+      onEvent: (event) => logger.info({ event }, 'b2bua event'),
+      logger,
+    });
+    this.calls = this.#b2bua;
+  }
+
+  /** Calls the B2BUA runs now. */
+  activeCalls(): number {
+    return this.#b2bua?.calls().length ?? 0;
+  }
+
+  /** Ends the calls (BYE/CANCEL) while the stacks are still open; new calls get 503 after this. */
+  async endCalls(): Promise<void> {
+    await this.#b2bua?.close();
   }
 
   /** Reads the stored bindings back (a broken file is logged, and the phones register again). */
@@ -76,7 +132,10 @@ export class LocalControl {
   }
 
   close(): Promise<void> {
-    this.#closed ??= this.registrar.close();
+    this.#closed ??= (async () => {
+      await this.endCalls();
+      await this.registrar.close();
+    })();
     return this.#closed;
   }
 }

@@ -51,7 +51,7 @@ export interface AgentOptions {
   readonly callsFile?: string;
   readonly lan?: AgentLanOptions;
   /** Local call control: the agent's registrar and B2BUA on each LAN instead of the path toward the PBX. */
-  readonly local?: { readonly routing: () => RoutingModel | undefined; readonly dir: string };
+  readonly local?: { readonly routing: () => RoutingModel | undefined; readonly dir: string; readonly sbcName: string };
 }
 
 /** A LAN's call path: toward the PBX (pbx mode) or the agent's own (local mode). */
@@ -151,6 +151,10 @@ export class Agent {
         agent.#lan = await agent.#openLanServices();
       } else {
         agent.#plain = await agent.#startSbc(o.sip, o.mediaAddress, 0);
+      }
+      const first = agent.sbcs[0];
+      if (agent.#local !== undefined && o.local !== undefined && first !== undefined) {
+        await agent.#local.startCalls({ stack: first.stack, mediaAddress: agent.#paths[0]?.lan.address ?? o.mediaAddress, mediaPorts: o.mediaPorts, sbcName: o.local.sbcName });
       }
       if (owned) tunnel.start();
       if (o.callsFile !== undefined) agent.#publish(o.callsFile);
@@ -293,6 +297,7 @@ export class Agent {
 
   /** Calls with media anchored here (both directions of a call count once). */
   async activeCalls(): Promise<number> {
+    if (this.#local !== undefined) return this.#local.activeCalls();
     const report = await this.#report();
     return new Set(report.legs.map((l) => l.callId)).size;
   }
@@ -300,6 +305,7 @@ export class Agent {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#timer?.cancel();
+      await this.#local?.endCalls();
       await this.#lan?.close();
       for (const sbc of this.sbcs) await sbc.close();
       // The stacks closed their sockets; closing again is harmless (idempotent).

@@ -183,7 +183,7 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
     },
-    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir } } : {}),
+    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name } } : {}),
   });
 }
 

@@ -3,11 +3,11 @@
  * file, a real enrolled `sbc-agent run` with `agent.calls: local`, and phones, in network
  * namespaces this rig creates and removes:
  *
- *   phones 10.212.1.11… ── lan0 10.212.1.1 [agent] wan0 10.212.2.2 ── 10.212.2.1 [hub] + 10.212.2.5 [ITSP]
+ *   phones 10.212.1.10, .11… ── lan0 10.212.1.1 [agent] wan0 10.212.2.2 ── 10.212.2.1 [hub] + 10.212.2.5 [ITSP]
  *
  * The agent's default route leaves by wan0, so it serves lan0 by itself. Phones are baresip
- * (audio) or SIPp (registration, ring and answer with time-stamped logs); each phone gets its own
- * address on the phones' LAN. The ITSP is a SIPp UAS on the WAN side that the routing model names
+ * (audio; all on 10.212.1.10, each on its own ports) or SIPp (registration, ring and answer with
+ * time-stamped logs; each on an address of its own). The ITSP is a SIPp UAS on the WAN side that the routing model names
  * as an IP trunk. Tests for ring groups, hunts, forwarding, trunks, emergency numbers, the
  * blacklist and CDRs start one rig and add phones to it.
  */
@@ -25,6 +25,8 @@ export const AGENT_LAN = '10.212.1.1';
 export const AGENT_WAN = '10.212.2.2';
 export const HUB = '10.212.2.1';
 export const ITSP = '10.212.2.5';
+/** The address of every baresip phone (SIPp phones get their own: phoneAddress()). */
+export const BARESIP_PHONES = '10.212.1.10';
 export const SBC_NAME = 'branch-local';
 export const REALM = 'branch.local.test';
 /** Extension → password (the hub's file keeps them; the agent only ever sees HA1s). */
@@ -194,13 +196,18 @@ export class LocalRig {
     }
   }
 
-  /** A baresip phone of `extension` on its own address, registering to the agent (auto answer, a tone of `toneHz`). */
-  async baresip(name: string, extension: string, toneHz: number, options: { password?: string; index?: number } = {}): Promise<BaresipPhone> {
-    const address = this.phoneAddress();
-    const i = options.index ?? this.#phones.length;
+  /**
+   * A baresip phone of `extension` registering to the agent (auto answer, a tone of `toneHz`). All
+   * baresip phones share one address (BARESIP_PHONES), each on its own ports: baresip sends RTP
+   * from an unbound socket, so on an interface with several addresses its source would not be the
+   * address its SDP names, and the agent's latching (rightly) ignores such packets.
+   */
+  async baresip(name: string, extension: string, toneHz: number, options: { password?: string } = {}): Promise<BaresipPhone> {
+    if (this.#phones.length === 0) this.bed.addAddress(this.ns.lan, 'eth0', `${BARESIP_PHONES}/24`);
+    const i = this.#phones.length;
     const phone = await BaresipPhone.start({
-      dir: this.dir, name, address, netns: this.ns.lan, answer: 'auto', outbound: `sip:${AGENT_LAN}:5060;transport=udp`,
-      sipPort: 5060, ctrlPort: 24000 + i, rtpPorts: [24100 + i * 20, 24119 + i * 20],
+      dir: this.dir, name, address: BARESIP_PHONES, netns: this.ns.lan, answer: 'auto', outbound: `sip:${AGENT_LAN}:5060;transport=udp`,
+      sipPort: 5060 + i * 2, ctrlPort: 24000 + i, rtpPorts: [24100 + i * 20, 24119 + i * 20],
       user: extension, domain: REALM, password: options.password ?? PASSWORDS[extension] ?? '', toneHz,
     });
     this.#phones.push(phone);
