@@ -2,13 +2,16 @@
  * Calls under the agent's own call control (issue 11, agent.calls: local), end to end in network
  * namespaces (test/support/local-rig.ts): two baresip phones registered to the agent's local
  * registrar call each other by extension number through the B2BUA, with the media relayed on the
- * agent's LAN address; each hears the other's tone. More call tests (ring groups, hunts,
- * forwarding, trunks, emergency numbers, the blacklist, CDRs) go beside this one on the same rig.
+ * agent's LAN address, and each hears the other's tone; a national number goes out through the
+ * branch's IP trunk to the ITSP (SIPp) with the outbound rule's strip and prepend; a ring-all
+ * group rings SIPp phones at once, the first to answer gets the call and the other is cancelled.
+ * More call tests (hunts, forwarding, emergency numbers, the blacklist, CDRs at the hub) go beside
+ * these on the same rig.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dominantFrequency, type BaresipPhone } from '../support/baresip.js';
-import { LocalRig, REALM } from '../support/local-rig.js';
+import { LocalRig, REALM, sippTimeline, type TimedSippMessage } from '../support/local-rig.js';
 
 const TONE = { A: 1000, B: 500 } as const;
 let rig: LocalRig;
@@ -49,4 +52,44 @@ test('extension 101 calls 102 through the agent\'s B2BUA: both answer, each hear
   await b.waitFor('CALL_CLOSED', 10_000, since.b);
   await rig.statusUntil((s) => s.parts.calls.active === 0, 'the call ended in status');
   await rig.agent.waitForStderr(/call detail record/, 5_000);
+});
+
+function lines(messages: readonly TimedSippMessage[]): string[] {
+  return messages.map((m) => `${m.direction} ${m.firstLine}`);
+}
+
+test('a national number goes out through the IP trunk to the ITSP, stripped of its 0 and prefixed +33', { timeout: 60_000 }, async () => {
+  const itsp = rig.itsp('itsp-national');
+  const since = a.events.length;
+  await a.command('dial', `sip:0612345678@${REALM}`);
+  await a.waitFor('CALL_ESTABLISHED', 15_000, since);
+  await sleep(1000);
+  await a.command('hangup');
+  const run = await itsp;
+  assert.equal(run.code, 0, `${run.stderr}\n${run.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  const timeline = sippTimeline(run.trace);
+  assert.match(timeline[0]?.firstLine ?? '', /^INVITE sip:\+33612345678@10\.212\.2\.5:5060 SIP\/2\.0$/);
+  assert.deepEqual(lines(timeline).slice(1), ['sent SIP/2.0 180 Ringing', 'sent SIP/2.0 200 OK', 'received ACK sip:itsp@10.212.2.5:5060 SIP/2.0', 'received BYE sip:itsp@10.212.2.5:5060 SIP/2.0', 'sent SIP/2.0 200 OK']);
+});
+
+test('ring group 600 (ring-all) rings its SIPp phones at once: the one that answers gets the call, the other is cancelled', { timeout: 90_000 }, async () => {
+  const answers = await rig.sippPhone('p103-answers', '103', 'local-phone-uas.xml', { ringMs: 2000 });
+  const rings = await rig.sippPhone('p104-rings', '104', 'local-phone-ring.xml');
+  const since = a.events.length;
+  await a.command('dial', `sip:600@${REALM}`);
+  await a.waitFor('CALL_ESTABLISHED', 15_000, since);
+  await sleep(1000);
+  await a.command('hangup');
+  const [won, lost] = await Promise.all([answers.done, rings.done]);
+  assert.equal(won.code, 0, `${won.stderr}\n${won.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  assert.equal(lost.code, 0, `${lost.stderr}\n${lost.trace.slice(-3000)}`);
+  const w = sippTimeline(won.trace);
+  const l = sippTimeline(lost.trace);
+  const bare = (m: readonly TimedSippMessage[]): string[] => lines(m).map((x) => x.replace(/ sip:\S+/, ''));
+  assert.deepEqual(bare(w), ['received INVITE SIP/2.0', 'sent SIP/2.0 180 Ringing', 'sent SIP/2.0 200 OK', 'received ACK SIP/2.0', 'received BYE SIP/2.0', 'sent SIP/2.0 200 OK']);
+  assert.deepEqual(bare(l), ['received INVITE SIP/2.0', 'sent SIP/2.0 180 Ringing', 'received CANCEL SIP/2.0', 'sent SIP/2.0 200 OK', 'sent SIP/2.0 487 Request Terminated', 'received ACK SIP/2.0']);
+  const invited = [w[0]?.at ?? NaN, l[0]?.at ?? NaN];
+  process.stdout.write(`# ring-all: INVITEs ${Math.abs(invited[0]! - invited[1]!)} ms apart; CANCEL ${(l[2]?.at ?? NaN) - (w[2]?.at ?? NaN)} ms after the 200\n`);
+  assert.ok(Math.abs(invited[0]! - invited[1]!) < 1000, 'both rang together');
+  assert.ok((l[2]?.at ?? 0) >= (w[2]?.at ?? Infinity), 'the loser was cancelled after the winner answered');
 });

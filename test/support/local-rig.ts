@@ -32,15 +32,20 @@ export const REALM = 'branch.local.test';
 /** Extension → password (the hub's file keeps them; the agent only ever sees HA1s). */
 export const PASSWORDS: Readonly<Record<string, string>> = { '101': 'Pw-101-x', '102': 'Pw-102-y', '103': 'Pw-103-z', '104': 'Pw-104-w' };
 
-/** The hub's routing file: extensions 101–104, ring group 600, the ITSP as the branch's local trunk, emergency 112, a blacklist. */
+/**
+ * The hub's routing file: extensions 101–104 (101 and 102 for baresip phones, 103 and 104 for SIPp
+ * ones), ring groups 600 (ring-all) and 601 (prioritized hunt, 5 s each) of 103 and 104, an inbound
+ * rule to 600, outbound rules (0899 blocked; 0… through the ITSP as +33…), the ITSP as the
+ * branch's local trunk, emergency number 112, a blacklist.
+ */
 export function defaultRoutingYaml(version = 1): string {
   return `version: ${version}
 realm: ${REALM}
 extensions:
 ${Object.entries(PASSWORDS).map(([n, p]) => `  - { number: "${n}", name: Phone ${n}, password: ${p}, emergencyCallerId: "+3312345${n}" }`).join('\n')}
 ringGroups:
-  - { number: "600", name: Reception, strategy: ring-all, members: ["101", "102", "103"], ringSeconds: 20 }
-  - { number: "601", name: Support, strategy: prioritized-hunt, members: ["102", "103"], ringSeconds: 5 }
+  - { number: "600", name: Reception, strategy: ring-all, members: ["103", "104"], ringSeconds: 20 }
+  - { number: "601", name: Support, strategy: prioritized-hunt, members: ["104", "103"], ringSeconds: 5 }
 inbound:
   - { name: Main number, did: "*", destination: ring-group:600 }
 outbound:
@@ -140,6 +145,8 @@ export class LocalRig {
       bed.link({ ns: ns.lan, dev: 'eth0', addr: '' }, { ns: ns.agent, dev: 'lan0', addr: `${AGENT_LAN}/24` });
       bed.link({ ns: ns.agent, dev: 'wan0', addr: `${AGENT_WAN}/24` }, { ns: ns.wan, dev: 'eth0', addr: `${HUB}/24,${ITSP}/24` });
       bed.defaultRoute(ns.agent, HUB);
+      // The agent's SIP and media sockets are on its LAN address: the ITSP answers there through wan0.
+      bed.exec(ns.wan, 'ip', ['route', 'add', '10.212.1.0/24', 'via', AGENT_WAN]);
       writeFileSync(join(rig.dir, 'routing.yaml'), o.routingYaml ?? defaultRoutingYaml());
       rig.hub = await startCliHub({
         dir: rig.dir,
@@ -229,6 +236,19 @@ export class LocalRig {
     ], this.dir);
     this.#background.push(run);
     return run.done.then((f) => ({ ...f, trace: readText(log) }));
+  }
+
+  /**
+   * A SIPp desk phone of `extension` on an address of its own: registers (local-register.xml,
+   * asserted), then runs `scenario` (local-phone-uas.xml answers after `ringMs`; local-phone-ring.xml
+   * rings until cancelled) on the same address and port, in the background until one call is done.
+   */
+  async sippPhone(name: string, extension: string, scenario: 'local-phone-uas.xml' | 'local-phone-ring.xml', o: { ringMs?: number; timeout?: string } = {}): Promise<{ address: string; done: Promise<SippRun> }> {
+    const address = this.phoneAddress();
+    const registered = await this.sipp(`${name}-register`, 'local-register.xml', { extension, address, port: 5070 });
+    assert.equal(registered.code, 0, `${name} registers: ${registered.stderr}\n${registered.trace.slice(-2000)}`);
+    const done = this.sipp(name, scenario, { extension, address, port: 5070, keys: { ring_ms: String(o.ringMs ?? 1000) }, timeout: o.timeout ?? '60s' });
+    return { address, done };
   }
 
   /** The ITSP behind the IP trunk: a SIPp UAS on the WAN side answering `calls` calls. */
