@@ -20,7 +20,7 @@ const ALLOWED = {
   routing: ['core', 'sip', 'sdp', 'media'],
   sbc: ['core', 'net', 'sip', 'sdp', 'rtp', 'stun', 'media', 'tunnel'],
   survival: ['core', 'sip', 'routing', 'tunnel'],
-  b2bua: ['core', 'platform', 'sip', 'sdp', 'rtp', 'media', 'routing'],
+  b2bua: ['core', 'sip', 'sdp', 'rtp', 'media', 'routing'],
   admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media'],
   cli: '*',
   '.': '*',

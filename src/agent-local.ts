@@ -10,10 +10,11 @@
 import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger } from './core/index.js';
 import {
-  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, RegistrationsFile, UdpMediaAnchor, type CallHandler, type LocalBinding,
+  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, UdpMediaAnchor, type CallHandler, type LocalBinding,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
+import { PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from './platform/index.js';
 import type { RoutingModel } from './routing/index.js';
 import { openStack, type CallReport, type SipListenOptions } from './sbc/index.js';
 import type { SipStack } from './sip/index.js';
@@ -70,7 +71,7 @@ export class LocalControl {
   async startCalls(o: { readonly stack: SipStack; readonly mediaAddress: string; readonly mediaPorts: PortRange; readonly sbcName: string }): Promise<void> {
     if (this.#b2bua !== undefined) return;
     const logger = componentLogger(this.#o.logger, 'b2bua');
-    const statuses = await FileStatusStore.open(join(this.#o.dir, STATUSES_FILE), (error) => logger.warn({ err: describeError(error) }, 'cannot store the extension statuses'));
+    const statuses = await FileStatusStore.open(privateFile(join(this.#o.dir, STATUSES_FILE)), (error) => logger.warn({ err: describeError(error) }, 'cannot store the extension statuses'));
     const media = new UdpMediaAnchor({
       clock: this.#clock,
       pool: new PortPool(o.mediaPorts),
@@ -107,7 +108,7 @@ export class LocalControl {
   /** Reads the stored bindings back (a broken file is logged, and the phones register again). */
   static async open(o: LocalControlOptions): Promise<LocalControl> {
     const logger = componentLogger(o.logger, 'registrar');
-    const file = new RegistrationsFile(o.dir);
+    const file = new RegistrationsFile(privateFile(join(o.dir, REGISTRATIONS_FILE)));
     let initial: LocalBinding[] = [];
     try {
       initial = await file.load();
@@ -138,6 +139,11 @@ export class LocalControl {
     })();
     return this.#closed;
   }
+}
+
+/** A state file read whole and replaced atomically, owner-only (0600). */
+function privateFile(path: string): { readonly path: string; read(): Promise<Buffer | undefined>; write(text: string): Promise<void> } {
+  return { path, read: () => readFileIfExists(path), write: (text) => writeFileAtomic(path, text, { mode: PRIVATE_FILE_MODE }) };
 }
 
 /** One LAN in local mode: its SIP stack and the local call path on it. */

@@ -46,7 +46,7 @@ export function userOf(uri: string | undefined): string | undefined {
 }
 
 /** The headers of a relayed request or response that describe its body or its meaning. */
-const RELAYED_HEADERS = ['Content-Type', 'Content-Disposition', 'Event', 'Info-Package', 'Subscription-State', 'Refer-To', 'Referred-By', 'Reason', 'Allow', 'Supported', 'Require', 'RSeq', 'RAck'];
+const RELAYED_HEADERS = ['Content-Type', 'Content-Disposition', 'Event', 'Info-Package', 'Subscription-State', 'Refer-To', 'Referred-By', 'Reason', 'Allow', 'Supported'];
 
 export function relayedHeaders(message: SipRequest | SipResponse): SipHeader[] {
   const out: SipHeader[] = [];

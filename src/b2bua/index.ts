@@ -4,7 +4,7 @@ export { B2bua, type B2buaOptions } from './b2bua.js';
 export type { B2buaCallState, B2buaCallSummary, B2buaEvent } from './call-types.js';
 export { trunkFailureStatus } from './call.js';
 export { UdpMediaAnchor, type CallMediaBridge, type MediaAnchor, type UdpMediaAnchorOptions } from './media-anchor.js';
-export { FileStatusStore } from './status-file.js';
+export { FileStatusStore, type StatusFileIo } from './status-file.js';
 export { TrunkRegistrations, type TrunkRegistrationsOptions } from './trunk-registrations.js';
 export { FALLBACK_REALM, PhoneAuth, type AuthOutcome, type PhoneAuthOptions } from './phone-auth.js';
 export { DEFAULT_REGISTER_EXPIRES, RegisterFormatError, registerAsk, userOf, type RegisterAsk, type RequestedContact } from './register-request.js';
@@ -13,5 +13,5 @@ export {
   LocalRegistrar, MAX_BINDINGS_PER_EXTENSION, MAX_EXPIRES_S, MIN_EXPIRES_S,
   type BindingStore, type LocalBinding, type LocalRegistrarOptions, type RegistrarCounters, type RegistrarEvents,
 } from './registrar.js';
-export { REGISTRATIONS_FILE, RegistrationsFile } from './registrations-file.js';
+export { REGISTRATIONS_FILE, RegistrationsFile, type RegistrationsFileIo } from './registrations-file.js';
 export { LOCAL_ALLOW, LocalCallPath, NO_CALL_HANDLER, trunkAt, type CallHandler, type LocalCallPathCounters, type LocalCallPathOptions } from './local-call-path.js';

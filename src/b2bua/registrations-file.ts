@@ -1,31 +1,45 @@
 /**
- * The local registrar's bindings on disk: `<state>/agent/registrations.json`, written atomically
- * (temporary file, fsync, rename) with mode 0600 since it names the phones' addresses. Read back
- * at start: a broken file is reported and treated as empty (phones re-register within their
- * refresh interval), never a reason not to start.
+ * The local registrar's bindings on disk: `<state>/agent/registrations.json`, so a restart keeps
+ * the phones reachable. The file is reached through `RegistrationsFileIo`, which the composition
+ * root builds from src/platform (atomic writes: temporary file, fsync, rename; mode 0600, since it
+ * names the phones' addresses): protocol folders do not touch the file system
+ * (docs/ARCHITECTURE.md). A file that is not ours is refused on load (the caller logs it and
+ * starts empty: phones register again within their refresh interval).
  */
-import { join } from 'node:path';
-import { PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from '../platform/index.js';
 import type { BindingStore, LocalBinding } from './registrar.js';
 
 export const REGISTRATIONS_FILE = 'registrations.json';
 const FORMAT = 1;
 
+/**
+ * The file, as the agent wires it:
+ * `{ path, read: () => readFileIfExists(path), write: (text) => writeFileAtomic(path, text, { mode: 0o600 }) }`.
+ */
+export interface RegistrationsFileIo {
+  /** For messages. */
+  readonly path: string;
+  /** The bytes, or undefined when the file does not exist. */
+  read(): Promise<Buffer | undefined>;
+  /** Replaces the file atomically, owner-only. */
+  write(text: string): Promise<void>;
+}
+
 export class RegistrationsFile implements BindingStore {
   readonly path: string;
+  readonly #io: RegistrationsFileIo;
 
-  /** `dir`: `<state>/agent`. */
-  constructor(dir: string) {
-    this.path = join(dir, REGISTRATIONS_FILE);
+  constructor(io: RegistrationsFileIo) {
+    this.#io = io;
+    this.path = io.path;
   }
 
   async save(bindings: readonly LocalBinding[]): Promise<void> {
-    await writeFileAtomic(this.path, `${JSON.stringify({ format: FORMAT, bindings }, null, 1)}\n`, { mode: PRIVATE_FILE_MODE });
+    await this.#io.write(`${JSON.stringify({ format: FORMAT, bindings }, null, 1)}\n`);
   }
 
-  /** The stored bindings; throws on a file that is not ours (the caller logs it and starts empty). */
+  /** The stored bindings (entries that are not bindings dropped); throws on a file that is not ours. */
   async load(): Promise<LocalBinding[]> {
-    const data = await readFileIfExists(this.path);
+    const data = await this.#io.read();
     if (data === undefined) return [];
     const doc: unknown = JSON.parse(data.toString('utf8'));
     if (!isObject(doc) || doc['format'] !== FORMAT || !Array.isArray(doc['bindings'])) throw new Error(`${this.path}: not a registrations file of format ${FORMAT}`);

@@ -1,33 +1,48 @@
 /**
  * The manual extension statuses (dial codes `*30`…) kept in a file, so a restart of the agent
- * does not forget who set Do Not Disturb: `{ "101": "dnd", ... }`, written atomically (temp file,
- * fsync, rename) after each change, owner-only. Reads are from memory; writes are queued so they
- * land in order.
+ * does not forget who set Do Not Disturb: `{ "101": "dnd", ... }`, rewritten after each change.
+ * Reads are from memory; writes are queued so they land in order. The file itself is reached
+ * through `StatusFileIo`, which the composition root builds from src/platform (atomic, owner-only
+ * writes): protocol folders do not touch the file system (docs/ARCHITECTURE.md).
  */
 import { EXTENSION_STATUSES, type ExtensionStatus } from '../routing/index.js';
-import { readFileIfExists, writeFileAtomic } from '../platform/index.js';
 import type { StatusStore } from './types.js';
+
+/**
+ * The file, as the agent wires it:
+ * `{ path, read: () => readFileIfExists(path), write: (text) => writeFileAtomic(path, text) }`.
+ */
+export interface StatusFileIo {
+  /** For messages. */
+  readonly path: string;
+  /** The bytes, or undefined when the file does not exist. */
+  read(): Promise<Buffer | undefined>;
+  /** Replaces the file atomically. */
+  write(text: string): Promise<void>;
+}
 
 const KNOWN: ReadonlySet<string> = new Set(EXTENSION_STATUSES);
 
 export class FileStatusStore implements StatusStore {
-  readonly path: string;
+  readonly #io: StatusFileIo;
   #statuses: Record<string, ExtensionStatus>;
   readonly #onError: (error: unknown) => void;
   #writing: Promise<void> = Promise.resolve();
+  readonly path: string;
 
-  private constructor(path: string, statuses: Record<string, ExtensionStatus>, onError: (error: unknown) => void) {
-    this.path = path;
+  private constructor(io: StatusFileIo, statuses: Record<string, ExtensionStatus>, onError: (error: unknown) => void) {
+    this.#io = io;
+    this.path = io.path;
     this.#statuses = statuses;
     this.#onError = onError;
   }
 
   /**
    * Reads the file (absent: no status set). Entries that are not a known status are dropped.
-   * `onError` hears of a write that failed (a StateError naming the file); memory keeps the status.
+   * `onError` hears of a write that failed (the error of `io.write`); memory keeps the status.
    */
-  static async open(path: string, onError: (error: unknown) => void = () => {}): Promise<FileStatusStore> {
-    const data = await readFileIfExists(path);
+  static async open(io: StatusFileIo, onError: (error: unknown) => void = () => {}): Promise<FileStatusStore> {
+    const data = await io.read();
     const statuses: Record<string, ExtensionStatus> = {};
     if (data !== undefined) {
       let parsed: unknown;
@@ -36,13 +51,13 @@ export class FileStatusStore implements StatusStore {
       } catch {
         parsed = undefined;
       }
-      if (typeof parsed === 'object' && parsed !== null) {
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
         for (const [extension, status] of Object.entries(parsed)) {
           if (typeof status === 'string' && KNOWN.has(status)) statuses[extension] = status as ExtensionStatus;
         }
       }
     }
-    return new FileStatusStore(path, statuses, onError);
+    return new FileStatusStore(io, statuses, onError);
   }
 
   all(): Readonly<Record<string, ExtensionStatus>> {
@@ -56,7 +71,7 @@ export class FileStatusStore implements StatusStore {
     else next[extension] = status;
     this.#statuses = next;
     const text = `${JSON.stringify(next, null, 2)}\n`;
-    this.#writing = this.#writing.then(() => writeFileAtomic(this.path, text)).catch((error: unknown) => this.#onError(error));
+    this.#writing = this.#writing.then(() => this.#io.write(text)).catch((error: unknown) => this.#onError(error));
   }
 
   /** Resolves when every change so far is on disk. */

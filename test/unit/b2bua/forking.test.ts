@@ -84,3 +84,13 @@ test('the caller CANCELs while phones ring: 200 to the CANCEL, 487 to the INVITE
   await until(() => r.cdrs.length === 1, 'CDR');
   assert.deepEqual([r.cdrs[0]?.endedReason, r.cdrs[0]?.endedBy, r.cdrs[0]?.status, r.cdrs[0]?.answeredAt], ['cancelled', 'caller', 487, undefined]);
 });
+
+test('a ring-all group that holds the caller rings only the other members', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1 }, model: () => model({ extensions: ['100', '101'].map((n) => ext(n)), ringGroups: [group('ring-all', ['100', '101'])] }) });
+  t.after(() => r.close());
+  r.phone('101').mode = 'answer';
+  // The caller is busy in its own call, so decide() leaves it out; the B2BUA also refuses to fork to its contact.
+  assert.equal((await r.phone('100').call('600', r.port)).status, 200);
+  assert.equal(r.phone('100').requests('INVITE').length, 0);
+  assert.equal(r.phone('101').requests('INVITE').length, 1);
+});

@@ -96,14 +96,16 @@ export class TestPhone {
   /** Calls `dialled` through the B2BUA at `port`; resolves with the final response (2xx ACKed, dialog kept). */
   async call(dialled: string, port: number, provisionals: SipResponse[] = [], extraHeaders: SipHeader[] = []): Promise<SipResponse> {
     const fromTag = newTag();
+    const replaced = new Set(extraHeaders.map((h) => h.name.toLowerCase()));
+    const base: SipHeader[] = [
+      { name: 'Via', value: this.stack.newVia('UDP') }, { name: 'Max-Forwards', value: '70' },
+      { name: 'From', value: `<sip:${this.extension}@127.0.0.1>;tag=${fromTag}` }, { name: 'To', value: `<sip:${dialled}@127.0.0.1>` },
+      { name: 'Call-ID', value: `${newTag()}@phone-${this.extension}` }, { name: 'CSeq', value: '1 INVITE' },
+      { name: 'Contact', value: `<sip:${this.extension}@${this.stack.hostPort('UDP')}>` },
+    ];
     const invite: SipRequest = {
       kind: 'request', method: 'INVITE', uri: `sip:${dialled}@127.0.0.1:${port}`, version: 'SIP/2.0', body: Buffer.from(this.sdp),
-      headers: [
-        { name: 'Via', value: this.stack.newVia('UDP') }, { name: 'Max-Forwards', value: '70' },
-        { name: 'From', value: `<sip:${this.extension}@127.0.0.1>;tag=${fromTag}` }, { name: 'To', value: `<sip:${dialled}@127.0.0.1>` },
-        { name: 'Call-ID', value: `${newTag()}@phone-${this.extension}` }, { name: 'CSeq', value: '1 INVITE' },
-        { name: 'Contact', value: `<sip:${this.extension}@${this.stack.hostPort('UDP')}>` }, ...extraHeaders, SDP_TYPE,
-      ],
+      headers: [...base.filter((h) => !replaced.has(h.name.toLowerCase())), ...extraHeaders, SDP_TYPE],
     };
     this.#callInvite = invite;
     const target = { transport: 'UDP' as const, host: '127.0.0.1', port };

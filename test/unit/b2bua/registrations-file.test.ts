@@ -4,16 +4,23 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REGISTRATIONS_FILE, RegistrationsFile, type LocalBinding } from '../../../src/b2bua/index.js';
+import { PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from '../../../src/platform/index.js';
+
+/** The file as the agent wires it (src/agent-local.ts). */
+function fileIn(dir: string): RegistrationsFile {
+  const path = join(dir, REGISTRATIONS_FILE);
+  return new RegistrationsFile({ path, read: () => readFileIfExists(path), write: (text) => writeFileAtomic(path, text, { mode: PRIVATE_FILE_MODE }) });
+}
 
 const BINDING: LocalBinding = {
   extension: '101', uri: 'sip:101@192.168.1.21:5060', target: { transport: 'TCP', host: '192.168.1.21', port: 40123, flowId: 'tcp-7' },
   userAgent: 'baresip', expiresAt: 1_800_000_000_000, callId: 'abc', cseq: 4,
 };
 
-test('registrations.json round-trips the bindings and is written 0600', async () => {
+test('registrations.json round-trips the bindings and is written 0600 (as the agent wires it)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'reg-'));
   try {
-    const file = new RegistrationsFile(dir);
+    const file = fileIn(dir);
     assert.deepEqual(await file.load(), [], 'no file yet: no bindings');
     await file.save([BINDING]);
     assert.deepEqual(await file.load(), [BINDING]);
@@ -35,7 +42,7 @@ for (const row of BROKEN) {
     const dir = await mkdtemp(join(tmpdir(), 'reg-'));
     try {
       await writeFile(join(dir, REGISTRATIONS_FILE), row.text);
-      const file = new RegistrationsFile(dir);
+      const file = fileIn(dir);
       if (row.loads === undefined) await assert.rejects(file.load());
       else assert.equal((await file.load()).length, row.loads);
     } finally {

@@ -59,6 +59,8 @@ export interface Rig {
   readonly statuses: MemoryStatuses;
   readonly cdrs: CdrRecord[];
   readonly events: B2buaEvent[];
+  /** The relay ports of the media anchor. */
+  readonly pool: PortPool;
   /** The first phone of an extension. */
   phone(extension: string): TestPhone;
   /** Requests the B2BUA's TU saw and nobody handled (answered 481). */
@@ -96,7 +98,8 @@ export async function rig(options: RigOptions): Promise<Rig> {
   const udp = await bindUdp({ address: '127.0.0.1', port: 0 });
   const stack = new SipStack({ clock, transport: new SipTransportLayer({ clock, udp }) });
   const base = 20000 + 2 * Math.floor(Math.random() * 10000);
-  const media = new UdpMediaAnchor({ clock, pool: new PortPool({ min: base, max: base + 199 }), bind: (port) => bindUdp({ address: '127.0.0.1', port }), address: '127.0.0.1' });
+  const pool = new PortPool({ min: base, max: base + 199 });
+  const media = new UdpMediaAnchor({ clock, pool, bind: (port) => bindUdp({ address: '127.0.0.1', port }), address: '127.0.0.1' });
   const statuses = new MemoryStatuses();
   const cdrs: CdrRecord[] = [];
   const events: B2buaEvent[] = [];
@@ -122,7 +125,7 @@ export async function rig(options: RigOptions): Promise<Rig> {
   stack.start();
   const port = Number(stack.hostPort('UDP').split(':')[1]);
   return {
-    clock, b2bua, stack, port, phones, trunks, statuses, cdrs, events, unhandled,
+    clock, b2bua, stack, port, phones, trunks, statuses, cdrs, events, unhandled, pool,
     phone: (extension) => {
       const p = phones.get(extension)?.[0];
       if (p === undefined) throw new Error(`no phone ${extension}`);
