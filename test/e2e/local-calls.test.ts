@@ -4,8 +4,9 @@
  * registrar call each other by extension number through the B2BUA, with the media relayed on the
  * agent's LAN address, and each hears the other's tone; a national number goes out through the
  * branch's IP trunk to the ITSP (SIPp) with the outbound rule's strip and prepend; a ring-all
- * group rings SIPp phones at once, the first to answer gets the call and the other is cancelled.
- * More call tests (hunts, forwarding, emergency numbers, the blacklist, CDRs at the hub) go beside
+ * group rings SIPp phones at once, the first to answer gets the call and the other is cancelled;
+ * a prioritized hunt rings its first member for the group's 5 s, then the next, read off the
+ * phones' time-stamped SIPp traces. More call tests (forwarding, emergency numbers, the blacklist, CDRs at the hub) go beside
  * these on the same rig.
  */
 import { after, before, test } from 'node:test';
@@ -92,4 +93,26 @@ test('ring group 600 (ring-all) rings its SIPp phones at once: the one that answ
   process.stdout.write(`# ring-all: INVITEs ${Math.abs(invited[0]! - invited[1]!)} ms apart; CANCEL ${(l[2]?.at ?? NaN) - (w[2]?.at ?? NaN)} ms after the 200\n`);
   assert.ok(Math.abs(invited[0]! - invited[1]!) < 1000, 'both rang together');
   assert.ok((l[2]?.at ?? 0) >= (w[2]?.at ?? Infinity), 'the loser was cancelled after the winner answered');
+});
+
+test('ring group 601 (prioritized hunt, 5 s each) rings 104 first, cancels it after 5 s, then rings 103, which answers', { timeout: 90_000 }, async () => {
+  const first = await rig.sippPhone('p104-hunt', '104', 'local-phone-ring.xml');
+  const second = await rig.sippPhone('p103-hunt', '103', 'local-phone-uas.xml', { ringMs: 1000 });
+  const since = a.events.length;
+  await a.command('dial', `sip:601@${REALM}`);
+  await a.waitFor('CALL_ESTABLISHED', 20_000, since);
+  await sleep(500);
+  await a.command('hangup');
+  const [rang, took] = await Promise.all([first.done, second.done]);
+  assert.equal(rang.code, 0, `${rang.stderr}\n${rang.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  assert.equal(took.code, 0, `${took.stderr}\n${took.trace.slice(-3000)}`);
+  const r = sippTimeline(rang.trace);
+  const t = sippTimeline(took.trace);
+  const invite104 = r.find((m) => m.firstLine.startsWith('INVITE'))?.at ?? NaN;
+  const cancel104 = r.find((m) => m.firstLine.startsWith('CANCEL'))?.at ?? NaN;
+  const invite103 = t.find((m) => m.firstLine.startsWith('INVITE'))?.at ?? NaN;
+  process.stdout.write(`# hunt: 104 rang ${cancel104 - invite104} ms, 103 invited ${invite103 - invite104} ms after 104\n`);
+  // The group's ring time is 5 s; SIPp's clock and ours agree to well under the 1 s allowed here.
+  assert.ok(Math.abs(cancel104 - invite104 - 5000) <= 1000, `104 rang ${cancel104 - invite104} ms`);
+  assert.ok(invite103 >= invite104 + 4000 && invite103 <= cancel104 + 1000, `103 invited ${invite103 - invite104} ms after 104`);
 });

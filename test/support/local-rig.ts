@@ -128,6 +128,7 @@ export class LocalRig {
   readonly #phones: BaresipPhone[] = [];
   readonly #background: { child: { kill(signal?: NodeJS.Signals): boolean; exitCode: number | null }; done: Promise<Finished> }[] = [];
   #nextHost = 11;
+  readonly #sippAddresses = new Map<string, string>();
 
   private constructor(o: LocalRigOptions) {
     this.dir = mkdtempSync(join(tmpdir(), `sbc-e2e-${o.prefix}-`));
@@ -239,12 +240,14 @@ export class LocalRig {
   }
 
   /**
-   * A SIPp desk phone of `extension` on an address of its own: registers (local-register.xml,
+   * A SIPp desk phone of `extension` on an address of its own (the same one each time for an
+   * extension, so a new phone replaces the binding of the last one): registers (local-register.xml,
    * asserted), then runs `scenario` (local-phone-uas.xml answers after `ringMs`; local-phone-ring.xml
    * rings until cancelled) on the same address and port, in the background until one call is done.
    */
   async sippPhone(name: string, extension: string, scenario: 'local-phone-uas.xml' | 'local-phone-ring.xml', o: { ringMs?: number; timeout?: string } = {}): Promise<{ address: string; done: Promise<SippRun> }> {
-    const address = this.phoneAddress();
+    const address = this.#sippAddresses.get(extension) ?? this.phoneAddress();
+    this.#sippAddresses.set(extension, address);
     const registered = await this.sipp(`${name}-register`, 'local-register.xml', { extension, address, port: 5070 });
     assert.equal(registered.code, 0, `${name} registers: ${registered.stderr}\n${registered.trace.slice(-2000)}`);
     const done = this.sipp(name, scenario, { extension, address, port: 5070, keys: { ring_ms: String(o.ringMs ?? 1000) }, timeout: o.timeout ?? '60s' });
