@@ -6,7 +6,9 @@
  * branch's IP trunk to the ITSP (SIPp) with the outbound rule's strip and prepend; a ring-all
  * group rings SIPp phones at once, the first to answer gets the call and the other is cancelled;
  * a prioritized hunt rings its first member for the group's 5 s, then the next, read off the
- * phones' time-stamped SIPp traces. More call tests (forwarding, emergency numbers, the blacklist, CDRs at the hub) go beside
+ * phones' time-stamped SIPp traces; 112 goes out through the local trunk with the emergency caller
+ * ID although every outbound rule blocks the caller; a blacklisted caller from the trunk gets 603.
+ * More call tests (forwarding, emergency numbers, the blacklist, CDRs at the hub) go beside
  * these on the same rig.
  */
 import { after, before, test } from 'node:test';
@@ -115,4 +117,31 @@ test('ring group 601 (prioritized hunt, 5 s each) rings 104 first, cancels it af
   // The group's ring time is 5 s; SIPp's clock and ours agree to well under the 1 s allowed here.
   assert.ok(Math.abs(cancel104 - invite104 - 5000) <= 1000, `104 rang ${cancel104 - invite104} ms`);
   assert.ok(invite103 >= invite104 + 4000 && invite103 <= cancel104 + 1000, `103 invited ${invite103 - invite104} ms after 104`);
+});
+
+test('102, whose outbound rule blocks everything, cannot call out but reaches 112 through the local trunk with its emergency caller ID', { timeout: 90_000 }, async () => {
+  const since = b.events.length;
+  await b.command('dial', `sip:0612345678@${REALM}`);
+  await b.waitFor('CALL_CLOSED', 15_000, since);
+  const closed = b.events.slice(since).find((e) => e.type === 'CALL_CLOSED');
+  assert.match(String(closed?.param ?? ''), /403/, JSON.stringify(closed));
+  const itsp = rig.itsp('itsp-emergency');
+  const again = b.events.length;
+  await b.command('dial', `sip:112@${REALM}`);
+  await b.waitFor('CALL_ESTABLISHED', 15_000, again);
+  await sleep(500);
+  await b.command('hangup');
+  const run = await itsp;
+  assert.equal(run.code, 0, `${run.stderr}\n${run.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  const invite = sippTimeline(run.trace)[0]?.text ?? '';
+  assert.match(invite, /^INVITE sip:112@10\.212\.2\.5:5060 SIP\/2\.0/);
+  assert.match(invite, /\r?\nFrom: [^\r\n]*\+3312345102\b/, 'the emergency caller ID of 102');
+  await rig.agent.waitForStderr(/"kind":"emergency"/, 5_000);
+});
+
+test('a blacklisted caller from the trunk gets 603 Decline; the ITSP is established as the trunk, not challenged', { timeout: 60_000 }, async () => {
+  const run = await rig.trunkCall('blacklisted', '0666123456', '0123456789');
+  assert.equal(run.code, 0, `${run.stderr}\n${run.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  const finals = sippTimeline(run.trace).filter((m) => m.direction === 'received' && !/^SIP\/2\.0 1\d\d/.test(m.firstLine)).map((m) => m.firstLine);
+  assert.deepEqual(finals.map((l) => l.slice(0, 11)), ['SIP/2.0 603']);
 });

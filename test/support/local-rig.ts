@@ -35,7 +35,7 @@ export const PASSWORDS: Readonly<Record<string, string>> = { '101': 'Pw-101-x', 
 /**
  * The hub's routing file: extensions 101–104 (101 and 102 for baresip phones, 103 and 104 for SIPp
  * ones), ring groups 600 (ring-all) and 601 (prioritized hunt, 5 s each) of 103 and 104, an inbound
- * rule to 600, outbound rules (0899 blocked; 0… through the ITSP as +33…), the ITSP as the
+ * rule to 600, outbound rules (all blocked for 102; 0899 blocked; 0… through the ITSP as +33…), the ITSP as the
  * branch's local trunk, emergency number 112, a blacklist.
  */
 export function defaultRoutingYaml(version = 1): string {
@@ -49,6 +49,9 @@ ringGroups:
 inbound:
   - { name: Main number, did: "*", destination: ring-group:600 }
 outbound:
+  - name: Nothing out for 102
+    extensions: ["102"]
+    routes: block
   - name: Premium
     prefixes: ["0899"]
     routes: block
@@ -112,7 +115,8 @@ export function sippTimeline(trace: string): TimedSippMessage[] {
 export interface LocalRigOptions {
   /** A few letters naming the test (namespace names). */
   readonly prefix: string;
-  readonly routingYaml?: string;
+  /** The hub's routing file at a version (default defaultRoutingYaml). */
+  readonly routingYaml?: (version: number) => string;
   /** More lines under `agent:` in agent.yaml. */
   readonly agentYamlExtra?: string;
 }
@@ -129,6 +133,8 @@ export class LocalRig {
   readonly #background: { child: { kill(signal?: NodeJS.Signals): boolean; exitCode: number | null }; done: Promise<Finished> }[] = [];
   #nextHost = 11;
   readonly #sippAddresses = new Map<string, string>();
+  #routingYaml: (version: number) => string = defaultRoutingYaml;
+  #routingVersion = 1;
 
   private constructor(o: LocalRigOptions) {
     this.dir = mkdtempSync(join(tmpdir(), `sbc-e2e-${o.prefix}-`));
@@ -148,7 +154,8 @@ export class LocalRig {
       bed.defaultRoute(ns.agent, HUB);
       // The agent's SIP and media sockets are on its LAN address: the ITSP answers there through wan0.
       bed.exec(ns.wan, 'ip', ['route', 'add', '10.212.1.0/24', 'via', AGENT_WAN]);
-      writeFileSync(join(rig.dir, 'routing.yaml'), o.routingYaml ?? defaultRoutingYaml());
+      rig.#routingYaml = o.routingYaml ?? defaultRoutingYaml;
+      rig.#writeRouting();
       rig.hub = await startCliHub({
         dir: rig.dir,
         netns: ns.wan,
@@ -157,7 +164,6 @@ export class LocalRig {
       await enrollByCli(rig.hub, SBC_NAME, rig.agentState, ns.agent);
       writeFileSync(rig.agentYaml, `log:\n  level: info\nagent:\n  calls: local\n  media:\n    ports: { min: 31000, max: 31199 }\n  pnp:\n    provisioning: off\n${o.agentYamlExtra ?? ''}`);
       await rig.startAgent();
-      await rig.statusUntil((s) => s.parts.routing !== undefined, 'the routing model arrives from the hub', 30_000);
       return rig;
     } catch (error) {
       await rig.stop();
@@ -165,10 +171,25 @@ export class LocalRig {
     }
   }
 
-  /** Starts `sbc-agent run` (again, after stopAgent). */
+  /**
+   * Starts `sbc-agent run` (again, after stopAgent) and waits for the routing model. The snapshot
+   * the hub pushes when a tunnel opens is cut for the SBC's id rather than its name (the tunnel's
+   * certificate is not known yet when the hub names the session), which drops what is keyed by the
+   * name (localTrunks, homeAgent): the rig raises the file's version once the agent is up, and the
+   * change is pushed with the right name.
+   */
   async startAgent(): Promise<void> {
     this.agent = new CliProcess(['run', '--config', this.agentYaml, '--state-dir', this.agentState], undefined, this.ns.agent);
     await this.agent.waitForOutput(/run: SBC '[^']+'/, 30_000);
+    await this.statusUntil((s) => s.tunnels[0]?.state === 'up' && s.parts.routing !== undefined, 'the tunnel up and a routing model', 30_000);
+    this.#routingVersion++;
+    this.#writeRouting();
+    const version = this.#routingVersion;
+    await this.statusUntil((s) => s.parts.routing?.version === version, `routing version ${version} at the agent`, 15_000);
+  }
+
+  #writeRouting(): void {
+    writeFileSync(join(this.dir, 'routing.yaml'), this.#routingYaml(this.#routingVersion));
   }
 
   async stopAgent(): Promise<number | null> {
@@ -260,6 +281,21 @@ export class LocalRig {
     const run = spawnCollect('ip', [
       'netns', 'exec', this.ns.wan, 'sipp', '-sf', join(SCENARIOS, 'local-itsp-uas.xml'), '-i', ITSP, '-p', '5060', '-m', String(calls),
       '-nostdin', '-timeout', timeout, '-timeout_error', '-trace_msg', '-message_file', log,
+    ], this.dir);
+    this.#background.push(run);
+    return run.done.then((f) => ({ ...f, trace: readText(log) }));
+  }
+
+  /**
+   * A call from the ITSP into the branch over the IP trunk (local-trunk-uac.xml from the ITSP's
+   * address, to the agent's LAN address through wan0): answered or refused, as its trace shows.
+   * Not at the same time as itsp(): both use the ITSP's port 5060.
+   */
+  trunkCall(name: string, caller: string, dialled: string, timeout = '30s'): Promise<SippRun> {
+    const log = join(this.dir, `${name}.log`);
+    const run = spawnCollect('ip', [
+      'netns', 'exec', this.ns.wan, 'sipp', `${AGENT_LAN}:5060`, '-sf', join(SCENARIOS, 'local-trunk-uac.xml'), '-key', 'caller', caller, '-key', 'dialled', dialled,
+      '-i', ITSP, '-p', '5060', '-m', '1', '-nostdin', '-timeout', timeout, '-timeout_error', '-trace_msg', '-message_file', log,
     ], this.dir);
     this.#background.push(run);
     return run.done.then((f) => ({ ...f, trace: readText(log) }));
