@@ -72,6 +72,7 @@ export class LocalRegistrar extends TypedEmitter<RegistrarEvents> implements Pho
   readonly #counters = { registered: 0, unregistered: 0, challenged: 0, refused: 0 };
   #expiry: Timer | undefined;
   #writes: Promise<void> = Promise.resolve();
+  #writeQueued = false;
   #closed = false;
 
   constructor(options: LocalRegistrarOptions) {
@@ -264,11 +265,18 @@ export class LocalRegistrar extends TypedEmitter<RegistrarEvents> implements Pho
     if (changed) this.#persist();
   }
 
-  /** Writes run one after the other, each with the bindings as they are when it starts. */
+  /**
+   * Writes run one after the other, each with the bindings as they are when it starts; changes
+   * made while one waits its turn ride with it (a burst of REGISTERs costs two writes, not one each).
+   */
   #persist(): void {
     const store = this.#o.store;
-    if (store === undefined || this.#closed) return;
-    this.#writes = this.#writes.then(() => store.save(this.list())).catch((error: unknown) => {
+    if (store === undefined || this.#closed || this.#writeQueued) return;
+    this.#writeQueued = true;
+    this.#writes = this.#writes.then(() => {
+      this.#writeQueued = false;
+      return store.save(this.list());
+    }).catch((error: unknown) => {
       this.#log.warn({ err: describeError(error) }, 'cannot store the registrations');
     });
   }

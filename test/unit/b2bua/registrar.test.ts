@@ -164,3 +164,11 @@ test('no routing model yet: 503 with Retry-After', async () => {
   assert.equal(getHeader(response, 'Retry-After'), '30');
   assert.ok(MODEL.extensions.length > 0);
 });
+
+test('registrations at the same time: at most one write each, and the last write holds every binding', async () => {
+  const r = rig();
+  await Promise.all(['101', '102'].map((user, i) => registerAs(r, { user, contact: `<sip:${user}@192.168.1.${30 + i}>`, expires: 600 }, { ...PHONE_A, address: `192.168.1.${30 + i}` })));
+  await r.registrar.close();
+  assert.ok(r.store.saved.length <= 2, `${r.store.saved.length} writes`);
+  assert.deepEqual(r.store.saved.at(-1)?.map((b) => b.extension), ['101', '102']);
+});
