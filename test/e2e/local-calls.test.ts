@@ -8,7 +8,7 @@
  * a prioritized hunt rings its first member for the group's 5 s, then the next, read off the
  * phones' time-stamped SIPp traces; 112 goes out through the local trunk with the emergency caller
  * ID although every outbound rule blocks the caller; a blacklisted caller from the trunk gets 603.
- * More call tests (forwarding, emergency numbers, the blacklist, CDRs at the hub) go beside
+ * 104 unanswered forwards to 103 after its 4 s. More call tests ( emergency numbers, the blacklist, CDRs at the hub) go beside
  * these on the same rig.
  */
 import { after, before, test } from 'node:test';
@@ -144,4 +144,26 @@ test('a blacklisted caller from the trunk gets 603 Decline; the ITSP is establis
   assert.equal(run.code, 0, `${run.stderr}\n${run.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
   const finals = sippTimeline(run.trace).filter((m) => m.direction === 'received' && !/^SIP\/2\.0 1\d\d/.test(m.firstLine)).map((m) => m.firstLine);
   assert.deepEqual(finals.map((l) => l.slice(0, 11)), ['SIP/2.0 603']);
+});
+
+test('104 does not answer: after its 4 s the call is cancelled there and forwarded to 103, which answers', { timeout: 90_000 }, async () => {
+  const unanswered = await rig.sippPhone('p104-forward', '104', 'local-phone-ring.xml');
+  const target = await rig.sippPhone('p103-forward', '103', 'local-phone-uas.xml', { ringMs: 500 });
+  const since = a.events.length;
+  await a.command('dial', `sip:104@${REALM}`);
+  await a.waitFor('CALL_ESTABLISHED', 20_000, since);
+  await sleep(500);
+  await a.command('hangup');
+  const [rang, took] = await Promise.all([unanswered.done, target.done]);
+  assert.equal(rang.code, 0, `${rang.stderr}\n${rang.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  assert.equal(took.code, 0, `${took.stderr}\n${took.trace.slice(-3000)}`);
+  const r = sippTimeline(rang.trace);
+  const t = sippTimeline(took.trace);
+  const invite104 = r.find((m) => m.firstLine.startsWith('INVITE'))?.at ?? NaN;
+  const cancel104 = r.find((m) => m.firstLine.startsWith('CANCEL'))?.at ?? NaN;
+  const invite103 = t.find((m) => m.firstLine.startsWith('INVITE'))?.at ?? NaN;
+  process.stdout.write(`# forward: 104 rang ${cancel104 - invite104} ms, 103 invited ${invite103 - invite104} ms after 104\n`);
+  assert.ok(Math.abs(cancel104 - invite104 - 4000) <= 1000, `104 rang ${cancel104 - invite104} ms`);
+  assert.ok(invite103 >= invite104 + 3000, `103 invited ${invite103 - invite104} ms after 104`);
+  assert.ok(t.some((m) => m.firstLine === 'SIP/2.0 200 OK' && m.direction === 'sent'), '103 answered');
 });

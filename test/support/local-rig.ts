@@ -32,9 +32,12 @@ export const REALM = 'branch.local.test';
 /** Extension → password (the hub's file keeps them; the agent only ever sees HA1s). */
 export const PASSWORDS: Readonly<Record<string, string>> = { '101': 'Pw-101-x', '102': 'Pw-102-y', '103': 'Pw-103-z', '104': 'Pw-104-w' };
 
+/** 104 forwards to 103 after 4 s without an answer (its own calls, not its ring groups'). */
+const FORWARD_104 = ', forwarding: { available: { noAnswer: 4, internal: extension:103, external: extension:103 } }';
+
 /**
  * The hub's routing file: extensions 101–104 (101 and 102 for baresip phones, 103 and 104 for SIPp
- * ones), ring groups 600 (ring-all) and 601 (prioritized hunt, 5 s each) of 103 and 104, an inbound
+ * ones; 104 forwards to 103 after 4 s without an answer), ring groups 600 (ring-all) and 601 (prioritized hunt, 5 s each) of 103 and 104, an inbound
  * rule to 600, outbound rules (all blocked for 102; 0899 blocked; 0… through the ITSP as +33…), the ITSP as the
  * branch's local trunk, emergency number 112, a blacklist.
  */
@@ -42,7 +45,7 @@ export function defaultRoutingYaml(version = 1): string {
   return `version: ${version}
 realm: ${REALM}
 extensions:
-${Object.entries(PASSWORDS).map(([n, p]) => `  - { number: "${n}", name: Phone ${n}, password: ${p}, emergencyCallerId: "+3312345${n}" }`).join('\n')}
+${Object.entries(PASSWORDS).map(([n, p]) => `  - { number: "${n}", name: Phone ${n}, password: ${p}, emergencyCallerId: "+3312345${n}"${n === '104' ? FORWARD_104 : ''} }`).join('\n')}
 ringGroups:
   - { number: "600", name: Reception, strategy: ring-all, members: ["103", "104"], ringSeconds: 20 }
   - { number: "601", name: Support, strategy: prioritized-hunt, members: ["104", "103"], ringSeconds: 5 }
