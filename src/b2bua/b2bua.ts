@@ -4,10 +4,25 @@
  * busy extensions, the hunt counters it keeps) and runs it as a B2buaCall. In-dialog requests
  * and CANCELs of its calls come back through inDialog(); the rest (481 for unknown dialogs,
  * authentication, REGISTER) is the local call path's.
+ *
+ * Wiring (the agent's composition root):
+ *
+ *   const media = new UdpMediaAnchor({ clock, pool: new PortPool(range), address: lanAddress,
+ *     bind: (port) => bindUdp({ address: lanAddress, port }) });
+ *   const statuses = await FileStatusStore.open({ path, read: () => readFileIfExists(path),
+ *     write: (text) => writeFileAtomic(path, text) });
+ *   const b2bua = new B2bua({ stack, clock, locator: registrar, routing: () => routing.current(),
+ *     statuses, agent: sbcName, pbxReachable: () => false, media, onCdr, onEvent, logger });
+ *   // in the LAN stack's request handler, after authentication:
+ *   //   INVITE without To tag → b2bua.invite(incoming, origin)
+ *   //   anything else         → b2bua.inDialog(incoming) || answer 481 (never to an ACK)
+ *   const trunks = new TrunkRegistrations({ stack, agent: sbcName });
+ *   trunks.update(routing.current()); routing.on('changed', (model) => trunks.update(model));
+ *   // stop: await b2bua.close(); await trunks.close(); before the stack closes.
  */
 import { silentLogger, type Clock, type Logger } from '../core/index.js';
-import { decide, type CallRequest, type CdrRecord, type RoutingModel, type RoutingState } from '../routing/index.js';
-import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint } from '../sip/index.js';
+import { decide, type CallRequest, type CdrRecord, type Plan, type RoutingModel, type RoutingState } from '../routing/index.js';
+import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint, type SipRequest } from '../sip/index.js';
 import { B2buaCall } from './call.js';
 import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide } from './call-types.js';
 import { tagOf, userOf } from './dialog.js';
@@ -32,6 +47,15 @@ export interface B2buaOptions {
   readonly onCdr?: (cdr: CdrRecord) => void;
   readonly onEvent?: (event: B2buaEvent) => void;
   readonly logger?: Logger;
+}
+
+/** The top Via's branch (the stack has validated Via before the TU sees a request). */
+function branchOf(request: SipRequest): string | undefined {
+  try {
+    return topVia(request).params.get('branch');
+  } catch {
+    return undefined;
+  }
 }
 
 /** RFC 3261 §8.1.1.6. */
@@ -80,7 +104,15 @@ export class B2bua {
     const callRequest: CallRequest = {
       caller, dialled: callee, origin: origin.kind === 'extension' ? 'internal' : 'external', agent: this.#o.agent, pbxReachable: this.#o.pbxReachable(),
     };
-    const plan = decide(callRequest, model, this.#state(), this.#o.clock.wallNow());
+    let plan: Plan;
+    try {
+      plan = decide(callRequest, model, this.#state(), this.#o.clock.wallNow());
+    } catch (error) {
+      // decide() is total for a validated model (a property test says so); a bug must not hang the caller.
+      this.#log.error({ err: error, caller, callee }, 'routing decision failed');
+      incoming.respond(buildResponse(request, 500));
+      return;
+    }
     const callId = getHeader(request, 'Call-ID') ?? '';
     // The host's callbacks name the call, which needs the host to be built.
     const ref: { call?: B2buaCall } = {};
@@ -132,8 +164,8 @@ export class B2bua {
 
   /** §9.2: CANCEL matches the INVITE by Call-ID and top Via branch; 200 to the CANCEL, 487 to the INVITE. */
   #cancel(incoming: ServerRequest, callId: string): boolean {
-    const branch = topVia(incoming.request).params.get('branch');
-    const call = [...this.#calls].find((c) => c.caller.callId === callId && topVia(c.caller.invite.request).params.get('branch') === branch);
+    const branch = branchOf(incoming.request);
+    const call = [...this.#calls].find((c) => c.caller.callId === callId && branchOf(c.caller.invite.request) === branch);
     if (call === undefined) return false;
     incoming.respond(buildResponse(incoming.request, 200));
     call.cancelByCaller();

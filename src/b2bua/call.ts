@@ -14,16 +14,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CdrDirection, CdrEndedBy, CdrRecord, DialOutStep, Plan, RingStep } from '../routing/index.js';
+import { SdpParseError } from '../sdp/index.js';
 import { buildResponse, type ServerRequest, type SipHeader, type SipResponse } from '../sip/index.js';
 import { CalleeLeg } from './callee-leg.js';
 import { CallerSide } from './caller-side.js';
 import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide } from './call-types.js';
-import { Dialog, cseqNumber, relayedHeaders } from './dialog.js';
+import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { Fork, type ForkResult, type ForkTarget } from './fork.js';
+import { relayInDialog } from './in-dialog-relay.js';
+import { TwoXxRetransmission } from './two-xx.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
-const isSdp = (m: { headers: readonly SipHeader[]; body: Buffer }): boolean =>
-  m.body.length > 0 && /^application\/sdp/i.test(m.headers.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '');
 
 /** A trunk's last final status → what the caller gets when no route is left. */
 export function trunkFailureStatus(status: number): number {
@@ -47,16 +48,21 @@ export class B2buaCall {
   #destination: string | undefined;
   #answeredAt: number | undefined;
   #callee: Dialog | undefined;
+  #calleeLeg: CalleeLeg | undefined;
   #calleeExtension: string | undefined;
   #lastTrunkStatus: number | undefined;
   #busyFromLegs = false;
+  #emergencyRaised = false;
+  /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
+  readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
   constructor(host: CallHost, init: CallInit, invite: ServerRequest) {
     this.#host = host;
     this.#init = init;
     this.#startedAt = host.clock.wallNow();
     this.#direction = init.origin.kind === 'trunk' ? 'inbound' : 'internal';
-    this.caller = new CallerSide(host.stack, invite, () => this.#hangUp('system', 'completed'));
+    // §13.3.1.4: no ACK for 64·T1 after our 2xx: the session ends.
+    this.caller = new CallerSide(host.stack, invite, () => void this.#hangUp('system', 'failed'));
   }
 
   get state(): B2buaCallState {
@@ -85,8 +91,10 @@ export class B2buaCall {
     try {
       await this.#execute(plan);
     } catch (error) {
-      this.#host.logger.error({ err: error, callId: this.caller.callId }, 'b2bua call failed');
-      this.#finishUnanswered(500, 'failed', 'system');
+      // RFC 3261 §21.4.26: an offer we cannot read is "Not Acceptable Here".
+      const status = error instanceof SdpParseError ? 488 : 500;
+      this.#host.logger.warn({ err: error, callId: this.caller.callId }, 'b2bua call failed');
+      this.#finishUnanswered(status, 'failed', 'system');
     }
   }
 
@@ -185,7 +193,11 @@ export class B2buaCall {
     const trunk = this.#init.model.trunks.find((t) => t.name === step.trunk);
     if (this.#init.origin.kind === 'extension') this.#direction = step.emergency ? 'emergency' : 'outbound';
     this.#destination = `trunk:${step.trunk}/${step.number}`;
-    if (step.emergency) this.#host.emit({ kind: 'emergency', caller: this.#init.caller, number: step.number, trunk: step.trunk, at: this.#host.clock.wallNow() });
+    // One event per call, however many emergency routes it tries.
+    if (step.emergency && !this.#emergencyRaised) {
+      this.#emergencyRaised = true;
+      this.#host.emit({ kind: 'emergency', caller: this.#init.caller, number: step.number, trunk: step.trunk, at: this.#host.clock.wallNow() });
+    }
     if (trunk === undefined) {
       this.#lastTrunkStatus = 503;
       return step.onFailure;
@@ -226,7 +238,15 @@ export class B2buaCall {
 
   async #relayProvisional(response: SipResponse, signalingAddress: string): Promise<void> {
     if (isSdp(response)) {
-      const sdp = await this.#init.media.fromCallee(response.body, signalingAddress);
+      let sdp: Buffer;
+      try {
+        sdp = await this.#init.media.fromCallee(response.body, signalingAddress);
+      } catch (error) {
+        // Early media we cannot anchor: the caller still hears that it rings.
+        this.#host.logger.debug({ err: error }, 'early media not relayed');
+        this.caller.ringing();
+        return;
+      }
       if (this.#state === 'ringing') this.caller.progress(sdp);
     } else if (response.status === 180 || response.status === 183) {
       this.caller.ringing();
@@ -234,7 +254,16 @@ export class B2buaCall {
   }
 
   async #connect(target: ForkTarget, response: SipResponse, dialog: Dialog): Promise<void> {
-    const answer = isSdp(response) ? await this.#init.media.fromCallee(response.body, target.leg.target.host) : Buffer.alloc(0);
+    let answer: Buffer;
+    try {
+      answer = isSdp(response) ? await this.#init.media.fromCallee(response.body, target.leg.target.host) : Buffer.alloc(0);
+    } catch (error) {
+      // The callee's answer cannot be anchored: end its session, and the caller gets a 500.
+      this.#host.logger.warn({ err: error, callId: this.caller.callId }, 'answer not anchored');
+      void dialog.request('BYE').catch(() => {});
+      this.#finishUnanswered(500, 'failed', 'system');
+      return;
+    }
     if (this.#state === 'ended') {
       void dialog.request('BYE').catch(() => {});
       return;
@@ -244,6 +273,7 @@ export class B2buaCall {
     this.#destination = target.destination;
     this.#calleeExtension = target.extension;
     this.#callee = dialog;
+    this.#calleeLeg = target.leg;
     const callerDialog = this.caller.answer(answer);
     this.#host.bindDialog(callerDialog.callId, this.caller.localTag, 'caller');
     this.#host.bindDialog(dialog.callId, target.leg.fromTag, 'callee');
@@ -268,11 +298,16 @@ export class B2buaCall {
   /** An in-dialog request for this call; CANCEL of the INVITE is handled by cancelByCaller. */
   inDialog(incoming: ServerRequest, side: CallSide): void {
     const { request } = incoming;
-    if (side === 'caller' && request.method === 'ACK') {
-      if (cseqNumber(request) === cseqNumber(this.caller.invite.request)) this.caller.acked();
+    if (request.method === 'ACK') {
+      if (side === 'caller' && cseqNumber(request) === cseqNumber(this.caller.invite.request)) {
+        this.caller.acked();
+        void this.#lateAnswer(request.body, isSdp(request), incoming.source.address);
+      }
+      const key = `${side}|${cseqNumber(request)}`;
+      this.#reinviteAnswers.get(key)?.stop();
+      this.#reinviteAnswers.delete(key);
       return;
     }
-    if (request.method === 'ACK') return;
     if (request.method === 'BYE') {
       incoming.respond(buildResponse(request, 200));
       this.#hangUp(side, 'completed', side);
@@ -283,33 +318,26 @@ export class B2buaCall {
       incoming.respond(buildResponse(request, 481));
       return;
     }
-    void this.#relay(incoming, side, other);
+    void relayInDialog(incoming, side, other, {
+      media: this.#init.media, stack: this.#host.stack, logger: this.#host.logger,
+      answered: () => this.#state === 'answered', pending2xx: this.#reinviteAnswers,
+    });
   }
 
-  /** Relays a re-INVITE, UPDATE, INFO, NOTIFY... to the other dialog; the answer goes back to its sender. */
-  async #relay(incoming: ServerRequest, side: CallSide, other: Dialog): Promise<void> {
-    const { request, source } = incoming;
-    const media = this.#init.media;
-    const toOther = side === 'caller' ? media.fromCaller.bind(media) : media.fromCallee.bind(media);
-    const back = side === 'caller' ? media.fromCallee.bind(media) : media.fromCaller.bind(media);
-    let response: SipResponse;
+  /** Late offer: the caller's ACK holds the answer to the callee's offer; the callee's ACK carries it. */
+  async #lateAnswer(body: Buffer, sdp: boolean, signalingAddress: string): Promise<void> {
+    const leg = this.#calleeLeg;
+    if (leg === undefined) return;
+    let answer: Buffer = Buffer.alloc(0);
     try {
-      const body = isSdp(request) ? await toOther(request.body, source.address) : request.body;
-      response = await other.request(request.method, relayedHeaders(request), body);
+      if (sdp) answer = await this.#init.media.fromCaller(body, signalingAddress);
     } catch (error) {
-      this.#host.logger.debug({ err: error, method: request.method }, 'in-dialog request not relayed');
-      incoming.respond(buildResponse(request, 408));
-      return;
+      this.#host.logger.debug({ err: error }, 'late answer not relayed');
     }
-    const ok = response.status >= 200 && response.status < 300;
-    if (request.method === 'INVITE' && ok) void other.ack(cseqNumber(response)).catch(() => {});
-    const body = isSdp(response) ? await back(response.body, other.target.host) : response.body;
-    const headers = relayedHeaders(response);
-    if (request.method === 'INVITE' && ok) {
-      headers.push({ name: 'Contact', value: `<sip:${this.#host.stack.hostPort(source.transport)};transport=${source.transport.toLowerCase()}>` });
-    }
-    incoming.respond(buildResponse(request, response.status, response.reason, headers, body));
+    leg.ack(answer);
   }
+
+
 
   /** The caller sent CANCEL for its INVITE: 487 to it, CANCEL to every B-leg (§9.2). */
   cancelByCaller(): void {
@@ -331,6 +359,7 @@ export class B2buaCall {
   #hangUp(endedBy: CdrEndedBy, reason: string, from?: CallSide): Promise<void> {
     if (this.#state === 'ended') return Promise.resolve();
     const byes: Promise<unknown>[] = [];
+    this.#calleeLeg?.ack();
     if (from !== 'caller' && this.caller.dialog !== undefined) byes.push(this.caller.dialog.request('BYE'));
     if (from !== 'callee' && this.#callee !== undefined) byes.push(this.#callee.request('BYE'));
     this.#end(reason, endedBy);
@@ -350,6 +379,8 @@ export class B2buaCall {
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
     this.#state = 'ended';
     this.caller.close();
+    for (const answer of this.#reinviteAnswers.values()) answer.stop();
+    this.#reinviteAnswers.clear();
     this.#init.media.close();
     const endedAt = this.#host.clock.wallNow();
     const answeredAt = this.#answeredAt;

@@ -47,6 +47,8 @@ export class CalleeLeg {
   #cancelPending: string | undefined;
   #cancelSent = false;
   #dialog: Dialog | undefined;
+  /** Late offer: the 2xx carried the offer, so its ACK waits for the caller's answer. */
+  #ackPending = false;
 
   constructor(options: CalleeLegOptions) {
     this.#o = options;
@@ -111,6 +113,14 @@ export class CalleeLeg {
     if (wasProceeding) this.#sendCancel();
   }
 
+  /** Sends the held ACK of a late offer (with the caller's answer); does nothing otherwise. */
+  ack(answer: Buffer = Buffer.alloc(0)): void {
+    if (!this.#ackPending || this.#dialog === undefined) return;
+    this.#ackPending = false;
+    const headers: SipHeader[] = answer.length > 0 ? [{ name: 'Content-Type', value: 'application/sdp' }] : [];
+    void this.#dialog.ack(this.#cseq, answer, headers).catch(() => {});
+  }
+
   #provisional(response: SipResponse): void {
     if (this.#state === 'calling') this.#state = 'proceeding';
     if (this.#state === 'cancelled') {
@@ -144,7 +154,10 @@ export class CalleeLeg {
       target: this.#o.target,
     });
     this.#dialog = dialog;
-    void dialog.ack(this.#cseq).catch(() => {});
+    // RFC 3264 §4 / RFC 3261 §13.2.2.4: with no offer in our INVITE the 2xx holds the offer and
+    // the ACK must carry the answer, which only the caller can give.
+    if (this.#o.offer.length === 0 && this.#state !== 'cancelled') this.#ackPending = true;
+    else void dialog.ack(this.#cseq).catch(() => {});
     if (this.#state === 'cancelled') {
       // §15: a 2xx after our CANCEL: the session exists; end it.
       void dialog.request('BYE', [{ name: 'Reason', value: this.#cancelPending === '' || this.#cancelPending === undefined ? 'SIP;cause=487' : this.#cancelPending }]).catch(() => {});

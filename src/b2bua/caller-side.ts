@@ -4,13 +4,9 @@
  * sees one dialog: the B2BUA, not a forking proxy). The 2xx is retransmitted at T1, 2·T1 …
  * capped at T2 until the ACK comes (§13.3.1.4); without an ACK for 64·T1 the session ends.
  */
-import type { Clock, Timer } from '../core/index.js';
 import { buildResponse, getHeader, getHeaders, newTag, type ServerRequest, type SipEndpoint, type SipHeader, type SipResponse } from '../sip/index.js';
 import { Dialog, contactUri } from './dialog.js';
-
-/** RFC 3261 Table 4. */
-export const T1_MS = 500;
-export const T2_MS = 4000;
+import { TwoXxRetransmission } from './two-xx.js';
 
 export type CallerSideState = 'proceeding' | 'answered' | 'confirmed' | 'rejected';
 
@@ -18,17 +14,15 @@ export class CallerSide {
   readonly invite: ServerRequest;
   readonly localTag = newTag();
   readonly #stack: SipEndpoint;
-  readonly #clock: Clock;
   readonly #onAckTimeout: () => void;
   #state: CallerSideState = 'proceeding';
   #ringingSent = false;
   #progressSent = false;
-  #retransmit: Timer | undefined;
+  #retransmit: TwoXxRetransmission | undefined;
   #dialog: Dialog | undefined;
 
   constructor(stack: SipEndpoint, invite: ServerRequest, onAckTimeout: () => void) {
     this.#stack = stack;
-    this.#clock = stack.clock;
     this.invite = invite;
     this.#onAckTimeout = onAckTimeout;
   }
@@ -77,8 +71,7 @@ export class CallerSide {
       localCseq: 0,
       target: { transport: source.transport, host: source.address, port: source.port, ...(source.flowId === undefined ? {} : { flowId: source.flowId }) },
     });
-    if (source.transport === 'UDP') this.#armRetransmit(ok, this.#clock.now(), T1_MS);
-    else this.#retransmit = this.#clock.setTimeout(() => this.#ackTimedOut(), 64 * T1_MS);
+    this.#retransmit = new TwoXxRetransmission(this.#stack.clock, source.transport !== 'UDP', () => this.invite.respond(ok), () => this.#ackTimedOut());
     return this.#dialog;
   }
 
@@ -93,13 +86,11 @@ export class CallerSide {
   acked(): void {
     if (this.#state !== 'answered') return;
     this.#state = 'confirmed';
-    this.#retransmit?.cancel();
-    this.#retransmit = undefined;
+    this.#retransmit?.stop();
   }
 
   close(): void {
-    this.#retransmit?.cancel();
-    this.#retransmit = undefined;
+    this.#retransmit?.stop();
   }
 
   #send(status: number, headers: readonly SipHeader[] = [], body?: Buffer): void {
@@ -110,22 +101,8 @@ export class CallerSide {
     return buildResponse(this.invite.request, status, reason, headers, body, { toTag: this.localTag });
   }
 
-  #armRetransmit(ok: SipResponse, started: number, interval: number): void {
-    // §13.3.1.4: "until it receives an ACK ... for 64*T1 seconds", the interval doubling up to T2.
-    const remaining = started + 64 * T1_MS - this.#clock.now();
-    if (interval >= remaining) {
-      this.#retransmit = this.#clock.setTimeout(() => this.#ackTimedOut(), remaining);
-      return;
-    }
-    this.#retransmit = this.#clock.setTimeout(() => {
-      this.invite.respond(ok);
-      this.#armRetransmit(ok, started, Math.min(interval * 2, T2_MS));
-    }, interval);
-  }
-
   /** §13.3.1.4: "the dialog is confirmed, but the session SHOULD be terminated". */
   #ackTimedOut(): void {
-    this.#retransmit = undefined;
     if (this.#state !== 'answered') return;
     this.#state = 'confirmed';
     this.#onAckTimeout();

@@ -108,6 +108,11 @@ export class Dialog {
   }
 }
 
+/** Whether a message carries an SDP body. */
+export function isSdp(message: SipRequest | SipResponse): boolean {
+  return message.body.length > 0 && /^application\/sdp/i.test(getHeader(message, 'Content-Type') ?? '');
+}
+
 /** The CSeq number of a request or response. */
 export function cseqNumber(message: SipRequest | SipResponse): number {
   return Number.parseInt(getHeader(message, 'CSeq') ?? '0', 10);

@@ -77,7 +77,8 @@ export class Fork {
         void target.leg.start().then((outcome) => {
           if (outcome.kind === 'answered') {
             if (settled) {
-              // §13.2.2.4: a 2xx from another fork after one won: ACKed (by the leg), then BYE.
+              // §13.2.2.4: a 2xx from another fork after one won: ACK, then BYE.
+              target.leg.ack();
               void outcome.dialog.request('BYE').catch(() => {});
               return;
             }

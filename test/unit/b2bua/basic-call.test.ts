@@ -94,3 +94,43 @@ test('hold by re-INVITE passes through with the SDP rewritten, INFO (DTMF) passe
   await settle();
   assert.deepEqual(r.unhandled, []);
 });
+
+test('late offer: an INVITE without SDP; the callee offers in its 200, the caller answers in its ACK, which reaches the callee anchored', async (t) => {
+  const r = await twoPhones();
+  t.after(() => r.close());
+  const a = r.phone('101');
+  const b = r.phone('102');
+  b.mode = 'answer';
+  const final = await a.call('102', r.port, [], [], false);
+  assert.equal(final.status, 200);
+  assert.equal(b.received[0]?.body.length, 0, 'the B-leg INVITE carries no SDP either');
+  const offer = mediaTarget(final.body);
+  assert.equal(offer.address, '127.0.0.1');
+  assert.notEqual(offer.port, b.rtp.local.port, 'the callee\'s offer reaches the caller anchored');
+  await until(() => b.requests('ACK').length === 1, 'ACK at 102');
+  const ack = b.requests('ACK')[0];
+  assert.ok(ack !== undefined);
+  assert.equal(getHeader(ack, 'Content-Type'), 'application/sdp');
+  assert.notEqual(mediaTarget(ack.body).port, a.rtp.local.port, 'the caller\'s answer reaches the callee anchored');
+  a.sendRtp(3, 0xa);
+  b.remoteSdp = ack.body;
+  b.sendRtp(3, 0xb);
+  await until(() => a.rtpReceived.length === 3 && b.rtpReceived.length === 3, 'RTP both ways');
+});
+
+test('UPDATE (hold) from the callee reaches the caller with its SDP anchored and its o= version up; the answer goes back', async (t) => {
+  const r = await twoPhones();
+  t.after(() => r.close());
+  const a = r.phone('101');
+  const b = r.phone('102');
+  b.mode = 'answer';
+  assert.equal((await a.call('102', r.port)).status, 200);
+  const update = await b.send('UPDATE', phoneSdp(b.rtp.local.port, 'sendonly', 2));
+  assert.equal(update.status, 200);
+  const relayed = a.requests('UPDATE')[0];
+  assert.ok(relayed !== undefined);
+  assert.equal(mediaTarget(relayed.body).address, '127.0.0.1');
+  assert.notEqual(mediaTarget(relayed.body).port, b.rtp.local.port);
+  assert.match(relayed.body.toString(), /a=sendonly/);
+  assert.match(relayed.body.toString(), /^o=- \d+ 2 IN IP4 127\.0\.0\.1/m, 'a changed description counts its version up (RFC 3264 §8)');
+});

@@ -76,6 +76,7 @@ test('the caller CANCELs while phones ring: 200 to the CANCEL, 487 to the INVITE
   t.after(() => r.close());
   const phones = r.phones.get('102') ?? [];
   const caller = r.phone('100');
+  const free = r.pool.available;
   const calling = caller.call('102', r.port);
   await until(() => phones.every((p) => p.pending !== undefined), 'ringing');
   assert.equal((await caller.cancel(r.port)).status, 200);
@@ -83,6 +84,7 @@ test('the caller CANCELs while phones ring: 200 to the CANCEL, 487 to the INVITE
   await until(() => phones.every((p) => p.requests('CANCEL').length === 1), 'CANCEL on the B-legs');
   await until(() => r.cdrs.length === 1, 'CDR');
   assert.deepEqual([r.cdrs[0]?.endedReason, r.cdrs[0]?.endedBy, r.cdrs[0]?.status, r.cdrs[0]?.answeredAt], ['cancelled', 'caller', 487, undefined]);
+  await until(() => r.pool.available === free, 'relay ports of the offer freed');
 });
 
 test('a ring-all group that holds the caller rings only the other members', async (t) => {
@@ -93,4 +95,17 @@ test('a ring-all group that holds the caller rings only the other members', asyn
   assert.equal((await r.phone('100').call('600', r.port)).status, 200);
   assert.equal(r.phone('100').requests('INVITE').length, 0);
   assert.equal(r.phone('101').requests('INVITE').length, 1);
+});
+
+test('the caller\'s own contact is never forked to, even when it is also bound to the called extension', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1 }, model: () => model({ extensions: ['100', '101'].map((n) => ext(n)) }) });
+  t.after(() => r.close());
+  // One desk phone with two lines: its contact is bound to 100 and to 101.
+  r.phones.get('101')?.push(r.phone('100'));
+  const callee = r.phones.get('101')?.[0];
+  assert.ok(callee !== undefined);
+  callee.mode = 'answer';
+  assert.equal((await r.phone('100').call('101', r.port)).status, 200);
+  assert.equal(r.phone('100').requests('INVITE').length, 0);
+  assert.equal(callee.requests('INVITE').length, 1);
 });

@@ -56,3 +56,18 @@ test('close(): BYE to both sides of an answered call, CANCEL and 503 for a ringi
   assert.deepEqual(r.b2bua.calls(), []);
   assert.equal((await r.phone('100').call('101', r.port)).status, 503);
 });
+
+test('no ACK from the caller: after 64·T1 both sides get BYE and the CDR says failed (§13.3.1.4)', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1 }, model: () => model({ extensions: [ext('100'), ext('101')] }) });
+  t.after(() => r.close());
+  const caller = r.phone('100');
+  caller.skipAck = true;
+  r.phone('101').mode = 'answer';
+  assert.equal((await caller.call('101', r.port)).status, 200);
+  r.clock.advance(31_999);
+  assert.equal(r.phone('101').requests('BYE').length, 0);
+  r.clock.advance(1);
+  await until(() => r.phone('101').requests('BYE').length === 1 && caller.requests('BYE').length === 1, 'BYE both sides');
+  await until(() => r.cdrs.length === 1, 'CDR');
+  assert.deepEqual([r.cdrs[0]?.endedReason, r.cdrs[0]?.endedBy], ['failed', 'system']);
+});

@@ -63,8 +63,13 @@ export class TestPhone {
     return Number(this.stack.hostPort('UDP').split(':')[1]);
   }
 
+  /** Never ACK a 2xx (a caller whose ACK is lost). */
+  skipAck = false;
+  /** Replaces the phone's SDP (a broken one, for negative tests). */
+  sdpOverride: string | undefined;
+
   get sdp(): string {
-    return phoneSdp(this.rtp.local.port);
+    return this.sdpOverride ?? phoneSdp(this.rtp.local.port);
   }
 
   requests(method: string): SipRequest[] {
@@ -93,8 +98,11 @@ export class TestPhone {
     incoming.respond(buildResponse(incoming.request, status, undefined, [], undefined, { toTag: this.#localTag }));
   }
 
-  /** Calls `dialled` through the B2BUA at `port`; resolves with the final response (2xx ACKed, dialog kept). */
-  async call(dialled: string, port: number, provisionals: SipResponse[] = [], extraHeaders: SipHeader[] = []): Promise<SipResponse> {
+  /**
+   * Calls `dialled` through the B2BUA at `port`; resolves with the final response (2xx ACKed, dialog
+   * kept). Without `offer` the INVITE has no SDP (late offer) and the ACK carries the answer.
+   */
+  async call(dialled: string, port: number, provisionals: SipResponse[] = [], extraHeaders: SipHeader[] = [], offer = true): Promise<SipResponse> {
     const fromTag = newTag();
     const replaced = new Set(extraHeaders.map((h) => h.name.toLowerCase()));
     const base: SipHeader[] = [
@@ -104,8 +112,8 @@ export class TestPhone {
       { name: 'Contact', value: `<sip:${this.extension}@${this.stack.hostPort('UDP')}>` },
     ];
     const invite: SipRequest = {
-      kind: 'request', method: 'INVITE', uri: `sip:${dialled}@127.0.0.1:${port}`, version: 'SIP/2.0', body: Buffer.from(this.sdp),
-      headers: [...base.filter((h) => !replaced.has(h.name.toLowerCase())), ...extraHeaders, SDP_TYPE],
+      kind: 'request', method: 'INVITE', uri: `sip:${dialled}@127.0.0.1:${port}`, version: 'SIP/2.0', body: offer ? Buffer.from(this.sdp) : Buffer.alloc(0),
+      headers: [...base.filter((h) => !replaced.has(h.name.toLowerCase())), ...extraHeaders, ...(offer ? [SDP_TYPE] : [])],
     };
     this.#callInvite = invite;
     const target = { transport: 'UDP' as const, host: '127.0.0.1', port };
@@ -116,7 +124,9 @@ export class TestPhone {
         callId: getHeader(invite, 'Call-ID') ?? '', local: getHeader(invite, 'From') ?? '', remote: getHeader(response, 'To') ?? '',
         remoteTarget: contactUri(getHeader(response, 'Contact')) ?? '', routeSet: [], localCseq: 1, target,
       });
-      await this.dialog.ack(1);
+      if (this.skipAck) return response;
+      if (offer) await this.dialog.ack(1);
+      else await this.dialog.ack(1, Buffer.from(this.sdp), [SDP_TYPE]);
     }
     return response;
   }

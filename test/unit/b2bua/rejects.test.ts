@@ -100,3 +100,27 @@ test('Max-Forwards 0 → 483, nothing rung and no CDR', async (t) => {
   assert.equal(r.phone('101').received.length, 0);
   assert.equal(r.cdrs.length, 0);
 });
+
+test('no routing snapshot yet → 503 with Retry-After, nothing rung', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1 }, noSnapshot: true, model: () => model({ extensions: [ext('100'), ext('101')] }) });
+  t.after(() => r.close());
+  const final = await r.phone('100').call('101', r.port);
+  assert.equal(final.status, 503);
+  assert.equal(getHeader(final, 'Retry-After'), '30');
+  assert.equal(r.phone('101').received.length, 0);
+});
+
+test('an offer that is not SDP → 488, nothing rung, CDR failed; a broken 200 from the callee → BYE to it and 500 to the caller', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1 }, model: () => model({ extensions: [ext('100'), ext('101')] }) });
+  t.after(() => r.close());
+  r.phone('100').sdpOverride = 'this is not a session description\r\n';
+  assert.equal((await r.phone('100').call('101', r.port)).status, 488);
+  assert.equal(r.phone('101').received.length, 0);
+  r.phone('100').sdpOverride = undefined;
+  r.phone('101').sdpOverride = 'v=0\r\nbroken\r\n';
+  r.phone('101').mode = 'answer';
+  assert.equal((await r.phone('100').call('101', r.port)).status, 500);
+  await until(() => r.phone('101').requests('BYE').length === 1, 'BYE to the broken answer');
+  await until(() => r.cdrs.length === 2, 'CDRs');
+  assert.deepEqual(r.cdrs.map((c) => [c.status, c.endedReason]), [[488, 'failed'], [500, 'failed']]);
+});

@@ -74,6 +74,10 @@ export interface RigOptions {
   /** Test phones acting as trunks, by trunk name: their ports go into the model's trunks. */
   readonly trunks?: readonly string[];
   readonly model: (trunkPorts: Readonly<Record<string, number>>) => RoutingModel;
+  /** No routing snapshot has arrived yet. */
+  readonly noSnapshot?: boolean;
+  /** Whether the PBX answers (default false: the local mode of issue 11). */
+  readonly pbxReachable?: boolean;
 }
 
 export async function rig(options: RigOptions): Promise<Rig> {
@@ -104,7 +108,7 @@ export async function rig(options: RigOptions): Promise<Rig> {
   const cdrs: CdrRecord[] = [];
   const events: B2buaEvent[] = [];
   const b2bua = new B2bua({
-    stack, clock, locator, routing: () => routing, statuses, agent: 'branch-1', pbxReachable: () => false, media,
+    stack, clock, locator, routing: () => (options.noSnapshot === true ? undefined : routing), statuses, agent: 'branch-1', pbxReachable: () => options.pbxReachable ?? false, media,
     survival: () => true, onCdr: (cdr) => cdrs.push(cdr), onEvent: (e) => events.push(e),
   });
   const unhandled: string[] = [];

@@ -119,6 +119,32 @@ test('112 while the outbound rule blocks everything: out by the local trunk with
   assert.deepEqual(r.cdrs.map((c) => [c.direction, c.endedReason]).sort(), [['emergency', 'completed'], ['internal', 'blocked']]);
 });
 
+test('an emergency call with the PBX reachable: the rule\'s trunk fails, the local trunk answers; one event for the call', async (t) => {
+  const r = await rig({
+    phones: { '100': 1 }, trunks: ['gw1', 'local'], pbxReachable: true,
+    model: (ports) => model({
+      extensions: [ext('100')],
+      trunks: [ipTrunk('gw1', ports.gw1 ?? 0), ipTrunk('local', ports.local ?? 0)],
+      outbound: [rule('emergency', ['11'], [{ trunk: 'gw1', strip: 0, prepend: '' }])],
+      emergencyNumbers: ['112'],
+      localTrunks: { 'branch-1': 'local' },
+    }),
+  });
+  t.after(() => r.close());
+  const gw1 = r.trunks.get('gw1');
+  const local = r.trunks.get('local');
+  assert.ok(gw1 !== undefined && local !== undefined);
+  gw1.mode = 'refuse';
+  gw1.refuseWith = 503;
+  local.mode = 'answer';
+  assert.equal((await r.phone('100').call('112', r.port)).status, 200);
+  assert.deepEqual([gw1.requests('INVITE').length, local.requests('INVITE').length], [1, 1]);
+  assert.equal(r.events.filter((e) => e.kind === 'emergency').length, 1);
+  assert.equal((await r.phone('100').send('BYE')).status, 200);
+  await until(() => r.cdrs.length === 1, 'CDR');
+  assert.deepEqual([r.cdrs[0]?.direction, r.cdrs[0]?.finalDestination], ['emergency', 'trunk:local/112']);
+});
+
 test('a call in from a trunk to a DID reaches the extension of the inbound rule; inbound CDR', async (t) => {
   const r = await rig({
     phones: { '101': 1 }, trunks: ['itsp'],
