@@ -5,7 +5,9 @@
  * media on its address, its SIP stream in the tunnel: the hub sees each LAN as a SIP peer), and a
  * reload may add and remove LANs while the others keep their calls. Start order: tunnel client →
  * per LAN, SIP socket then call path → LAN services → tunnel start → calls file; a step that fails
- * closes the ones before it. close() reverses it and is idempotent.
+ * closes the ones before it. close() reverses it and is idempotent. With `local` (agent.calls: local)
+ * each LAN gets the local call path instead (agent-local.ts): the agent's own registrar and call
+ * control; the tunnel and the LAN services are the same.
  */
 import { bindExplained } from './bind-explained.js';
 import { componentLogger, realClock, type Clock, type Logger, type Timer } from './core/index.js';
@@ -17,6 +19,8 @@ import type { UpstreamFetcher } from './pnp/index.js';
 import { AgentSbc, MAX_AGENT_LANS, callsReport, type CallReport, type SipListenOptions } from './sbc/index.js';
 import { createTunnelClient, type TunnelClient } from './tunnel/index.js';
 import { LanServices } from './agent-lan.js';
+import { LocalControl, LocalLanPath, type LocalRegistrationRow } from './agent-local.js';
+import type { CdrRecord, RoutingModel } from './routing/index.js';
 
 /** The tunnel to use: one already made (AgentTunnel's client, not owned), or what to make one from. */
 export type AgentTunnelSource =
@@ -46,7 +50,12 @@ export interface AgentOptions {
   /** Where the calls document is written every second (for `sbc-agent calls`). */
   readonly callsFile?: string;
   readonly lan?: AgentLanOptions;
+  /** Local call control: the agent's registrar and B2BUA on each LAN instead of the path toward the PBX. */
+  readonly local?: { readonly routing: () => RoutingModel | undefined; readonly dir: string; readonly sbcName: string; readonly onCdr?: (record: CdrRecord) => void };
 }
+
+/** A LAN's call path: toward the PBX (pbx mode) or the agent's own (local mode). */
+export type LanCallPath = AgentSbc | LocalLanPath;
 
 /** One LAN's call path: its SIP socket (shared with plug-and-play) and the SBC on it. */
 interface LanPath {
@@ -54,7 +63,7 @@ interface LanPath {
   /** Its place among the agent's LANs: names its SIP stream (sip-lanN/1), stable while it is served. */
   readonly index: number;
   readonly socket: DatagramSocket;
-  readonly sbc: AgentSbc;
+  readonly sbc: LanCallPath;
 }
 
 export interface LanChange {
@@ -73,7 +82,8 @@ export class Agent {
   #lanOptions: AgentLanOptions | undefined;
   #paths: LanPath[] = [];
   /** The call path when the agent runs without LAN services (tests, benchmarks). */
-  #plain: AgentSbc | undefined;
+  #plain: LanCallPath | undefined;
+  #local: LocalControl | undefined;
   #lan: LanServices | undefined;
   #timer: Timer | undefined;
   #closed: Promise<void> | undefined;
@@ -88,15 +98,26 @@ export class Agent {
   }
 
   /** One call path per LAN, in LAN order. */
-  get sbcs(): AgentSbc[] {
+  get sbcs(): LanCallPath[] {
     return this.#plain !== undefined ? [this.#plain] : this.#paths.map((p) => p.sbc);
   }
 
-  /** The first LAN's call path. */
+  /** The first LAN's call path toward the PBX. */
   get sbc(): AgentSbc {
     const first = this.sbcs[0];
     if (first === undefined) throw new Error('the agent has no call path');
+    if (!(first instanceof AgentSbc)) throw new Error('the agent controls calls locally: no call path toward the PBX');
     return first;
+  }
+
+  /** `pbx`: outbound proxy toward the PBX; `local`: the agent's own registrar and call control. */
+  get callControl(): 'pbx' | 'local' {
+    return this.#local === undefined ? 'pbx' : 'local';
+  }
+
+  /** The local mode's registrar, digest checks and call handler; undefined in pbx mode. */
+  get local(): LocalControl | undefined {
+    return this.#local;
   }
 
   /** Plug-and-play, the provisioning relay and STUN, when the agent runs them. */
@@ -122,6 +143,7 @@ export class Agent {
     });
     const agent = new Agent(tunnel, owned, o, clock, logger);
     try {
+      if (o.local !== undefined) agent.#local = await LocalControl.open({ clock, logger: o.logger, dir: o.local.dir, routing: o.local.routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }) });
       if (o.lan !== undefined && o.sip.udpPort !== undefined) {
         if (o.lan.lans.length > MAX_AGENT_LANS) throw new Error(`at most ${MAX_AGENT_LANS} LANs (${o.lan.lans.length} given)`);
         // All or nothing at start: the first LAN that cannot be served stops the agent.
@@ -129,6 +151,10 @@ export class Agent {
         agent.#lan = await agent.#openLanServices();
       } else {
         agent.#plain = await agent.#startSbc(o.sip, o.mediaAddress, 0);
+      }
+      const first = agent.sbcs[0];
+      if (agent.#local !== undefined && o.local !== undefined && first !== undefined) {
+        await agent.#local.startCalls({ stack: first.stack, mediaAddress: agent.#paths[0]?.lan.address ?? o.mediaAddress, mediaPorts: o.mediaPorts, sbcName: o.local.sbcName });
       }
       if (owned) tunnel.start();
       if (o.callsFile !== undefined) agent.#publish(o.callsFile);
@@ -139,7 +165,9 @@ export class Agent {
     }
   }
 
-  #startSbc(sip: SipListenOptions, mediaAddress: string, lanIndex: number): Promise<AgentSbc> {
+  #startSbc(sip: SipListenOptions, mediaAddress: string, lanIndex: number): Promise<LanCallPath> {
+    const local = this.#local;
+    if (local !== undefined) return LocalLanPath.start({ clock: this.#clock, logger: this.#o.logger, sip, control: local });
     return AgentSbc.start({
       clock: this.#clock,
       logger: componentLogger(this.#o.logger, 'sbc'),
@@ -247,8 +275,14 @@ export class Agent {
 
   /** The phones registered through the agent now, with the time left on their own registration. */
   registeredPhones(): { aor: string; userAgent: string | null; expiresInS: number }[] {
+    if (this.#local !== undefined) return this.#local.rows().map((r) => ({ aor: r.extension, userAgent: r.userAgent, expiresInS: r.expiresInS }));
     const now = this.#clock.now();
-    return this.sbcs.flatMap((s) => s.bindings()).filter((b) => b.expiresAt > now).map((b) => ({ aor: b.aor, userAgent: b.userAgent ?? null, expiresInS: Math.round((b.expiresAt - now) / 1000) }));
+    return this.sbcs.flatMap((s) => (s instanceof AgentSbc ? s.bindings() : [])).filter((b) => b.expiresAt > now).map((b) => ({ aor: b.aor, userAgent: b.userAgent ?? null, expiresInS: Math.round((b.expiresAt - now) / 1000) }));
+  }
+
+  /** Local mode: every binding of the local registrar, for `status`. */
+  localRegistrations(): LocalRegistrationRow[] {
+    return this.#local?.rows() ?? [];
   }
 
   /** New calls get 503 from now on; calls up go on (sbc-agent drain, SIGTERM). */
@@ -263,6 +297,7 @@ export class Agent {
 
   /** Calls with media anchored here (both directions of a call count once). */
   async activeCalls(): Promise<number> {
+    if (this.#local !== undefined) return this.#local.activeCalls();
     const report = await this.#report();
     return new Set(report.legs.map((l) => l.callId)).size;
   }
@@ -270,10 +305,12 @@ export class Agent {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#timer?.cancel();
+      await this.#local?.endCalls();
       await this.#lan?.close();
       for (const sbc of this.sbcs) await sbc.close();
       // The stacks closed their sockets; closing again is harmless (idempotent).
       await Promise.all(this.#paths.map((p) => p.socket.close()));
+      await this.#local?.close();
       if (this.#ownsTunnel) this.tunnel.close();
     })();
     return this.#closed;

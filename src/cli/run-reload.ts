@@ -48,9 +48,10 @@ export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: A
     a.stun.port !== b.stun.port ? 'agent.stun.port' : '',
     a.pnp.httpPort !== b.pnp.httpPort ? 'agent.pnp.httpPort' : '',
     a.pnp.urlBase !== b.pnp.urlBase ? 'agent.pnp.urlBase' : '',
+    a.calls !== b.calls ? 'agent.calls' : '',
   ].filter((s) => s !== '');
   if (needsRestart.length > 0) logger.warn({ fields: needsRestart }, 'reloaded; these changes take effect at the next restart');
   logger.info({ policy: b.pnp.policy, provisioning: b.pnp.provisioning.kind, logLevel: level }, 'configuration reloaded');
   // Until a restart the ports stay as bound: keep the ones really served, and the LANs that are.
-  return { ...next, lans: agent.lans, tls: current.tls, agent: { ...b, sip: a.sip, media: a.media, stun: { ...b.stun, port: a.stun.port }, pnp: { ...b.pnp, httpPort: a.pnp.httpPort, urlBase: a.pnp.urlBase } } };
+  return { ...next, lans: agent.lans, tls: current.tls, agent: { ...b, sip: a.sip, media: a.media, calls: a.calls, stun: { ...b.stun, port: a.stun.port }, pnp: { ...b.pnp, httpPort: a.pnp.httpPort, urlBase: a.pnp.urlBase } } };
 }

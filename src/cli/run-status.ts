@@ -46,6 +46,8 @@ export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus
       stun: { port: a.stun.port, sipPort: true, counters: stats?.stun },
       nat: s.nat(),
       registrations: { count: phones.length, phones },
+      callControl: s.agent.callControl,
+      ...(s.agent.local === undefined ? {} : { local: { registrations: s.agent.localRegistrations(), counters: s.agent.local.registrar.counters, authFailures: s.agent.local.registrar.failures.total, failingSources: s.agent.local.registrar.failures.top(5) } }),
       calls: { active: s.activeCalls(), refusedDraining: s.agent.refusedDraining },
       routing: s.routing(),
       cdr: s.cdr?.(),

@@ -15,6 +15,7 @@ import { createLogger, realClock, type Logger } from '../core/index.js';
 import { Agent } from '../agent.js';
 import { AgentCdr } from '../agent-cdr.js';
 import { AgentRouting } from '../agent-routing.js';
+import type { CdrRecord, RoutingModel } from '../routing/index.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
 import type { SystemdNotifier } from '../platform/index.js';
 import { packageVersion } from '../version.js';
@@ -86,7 +87,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   cdr.start(tunnel.client);
   let agent: Agent;
   try {
-    agent = await startAgent(settings, tunnel, stateDir, logger);
+    agent = await startAgent(settings, tunnel, stateDir, logger, () => routing.current(), (record) => void cdr.append(record));
   } catch (error) {
     await cdr.close();
     throw error;
@@ -104,7 +105,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     notifier.status(statusLine());
   }, 1000);
   for (const lan of settings.lans) logger.info({ lan: lan.name, address: lan.address, reason: lan.reason }, 'serving LAN');
-  io.stdout.write(`run: SBC '${tunnel.identity.record.sbc.name}', phones use ${settings.lans[0]?.address ?? '?'}:${settings.agent.sip.port} as outbound proxy; LANs ${settings.lans.map((l) => `${l.name}/${l.address}`).join(' ')}\n`);
+  io.stdout.write(`run: SBC '${tunnel.identity.record.sbc.name}', phones use ${settings.lans[0]?.address ?? '?'}:${settings.agent.sip.port} as ${agent.callControl === 'local' ? 'registrar (local call control)' : 'outbound proxy'}; LANs ${settings.lans.map((l) => `${l.name}/${l.address}`).join(' ')}\n`);
   if (settings.agent.stun.server !== undefined) void checkNat(settings.agent.stun.server).then((n) => (nat = n));
 
   let drainTimer: NodeJS.Timeout | undefined;
@@ -178,7 +179,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   return EXIT.OK;
 }
 
-async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger): Promise<Agent> {
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void): Promise<Agent> {
   const a = settings.agent;
   const primary = settings.lans[0]?.address ?? '';
   const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
@@ -194,6 +195,7 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
     },
+    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr } } : {}),
   });
 }
 

@@ -53,8 +53,15 @@ export function partLines(parts: Parts | undefined): string[] {
     : nat['state'] === 'failed' ? `check toward ${String(nat['server'])} failed: ${String(nat['error'])}` : String(nat['state'] ?? 'not configured');
   lines.push(`  NAT:         ${natText}`);
   const reg = obj(parts['registrations']);
+  lines.push(`  calls by:    ${parts['callControl'] === 'local' ? 'this agent (local registrar and call control)' : 'the PBX (outbound proxy through the tunnel)'}`);
+  const local = obj(parts['local']);
+  if (parts['local'] !== undefined) {
+    const rows = Array.isArray(local['registrations']) ? (local['registrations'] as unknown[]).map(obj) : [];
+    lines.push(`  registrar:   ${rows.length} bindings, ${num(local['authFailures'])} authentication failures`);
+    for (const r of rows) lines.push(`               ${String(r['extension'])} ${String(r['contact'])} from ${String(r['source'])}${r['userAgent'] === null ? '' : ` (${String(r['userAgent'])})`}, ${num(r['expiresInS'])} s left`);
+  }
   lines.push(`  phones:      ${num(reg['count'])} registered`);
-  for (const p of Array.isArray(reg['phones']) ? (reg['phones'] as unknown[]).map(obj) : []) lines.push(`               ${String(p['aor'])}${p['userAgent'] === null ? '' : ` (${String(p['userAgent'])})`}, ${num(p['expiresInS'])} s left`);
+  for (const p of parts['local'] !== undefined ? [] : Array.isArray(reg['phones']) ? (reg['phones'] as unknown[]).map(obj) : []) lines.push(`               ${String(p['aor'])}${p['userAgent'] === null ? '' : ` (${String(p['userAgent'])})`}, ${num(p['expiresInS'])} s left`);
   const calls = obj(parts['calls']);
   lines.push(`  calls:       ${num(calls['active'])} active${num(calls['refusedDraining']) > 0 ? `, ${num(calls['refusedDraining'])} refused while draining` : ''}`);
   const routing = obj(parts['routing']);

@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../core/index.js';
 import { boolean, duration, integer, join, optionalString, portRange, section, string, type Obj } from './fields.js';
-import { DEFAULT_CONFIG, type AgentConfig, type AgentPnpConfig, type AgentStunConfig, type PnpPolicyName, type ProvisioningSource } from './schema.js';
+import { CALL_CONTROL_MODES, DEFAULT_CONFIG, type AgentConfig, type CallControlMode, type AgentPnpConfig, type AgentStunConfig, type PnpPolicyName, type ProvisioningSource } from './schema.js';
 
 const POLICIES: readonly PnpPolicyName[] = ['inbox', 'auto', 'off'];
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
@@ -60,9 +60,16 @@ function stun(value: unknown): AgentStunConfig {
   return { port: integer(obj, 'port', path, DEFAULT_CONFIG.agent.stun.port, 0, 65535), server };
 }
 
+/** agent.calls: who controls the phones' calls (issue 11): the PBX through the tunnel, or the agent itself. */
+function callControl(obj: Obj): CallControlMode {
+  const mode = string(obj, 'calls', 'agent', DEFAULT_CONFIG.agent.calls);
+  if (!CALL_CONTROL_MODES.includes(mode as CallControlMode)) throw new ConfigError('agent.calls', `must be one of ${CALL_CONTROL_MODES.join(', ')}`);
+  return mode as CallControlMode;
+}
+
 export function agentSection(value: unknown): AgentConfig {
   const d = DEFAULT_CONFIG.agent;
-  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout']);
+  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout', 'calls']);
   const sipObj = section(obj['sip'], 'agent.sip', ['port', 'tlsPort', 'tlsCert', 'tlsKey']);
   const tlsCert = optionalString(sipObj, 'tlsCert', 'agent.sip');
   const tlsKey = optionalString(sipObj, 'tlsKey', 'agent.sip');
@@ -84,5 +91,6 @@ export function agentSection(value: unknown): AgentConfig {
     pnp: pnp(obj['pnp']),
     stun: stun(obj['stun']),
     drainTimeoutMs: duration(obj, 'drainTimeout', 'agent', d.drainTimeoutMs, true),
+    calls: callControl(obj),
   };
 }

@@ -128,7 +128,12 @@ export interface AgentConfig {
   readonly stun: AgentStunConfig;
   /** How long calls may go on after SIGTERM or `sbc-agent drain` before the process exits. */
   readonly drainTimeoutMs: number;
+  /** `pbx`: the outbound proxy toward the PBX through the tunnel; `local`: the agent's own registrar and B2BUA. */
+  readonly calls: CallControlMode;
 }
+
+export type CallControlMode = 'pbx' | 'local';
+export const CALL_CONTROL_MODES: readonly CallControlMode[] = ['pbx', 'local'];
 
 export interface SbcConfig {
   readonly stateDir: string | undefined;
@@ -162,5 +167,6 @@ export const DEFAULT_CONFIG: SbcConfig = {
     pnp: { policy: 'inbox', httpPort: 8080, urlBase: 'http://{ip}:{port}/', provisioning: { kind: 'tunnel' } },
     stun: { port: 3478, server: undefined },
     drainTimeoutMs: 10 * 60_000,
+    calls: 'pbx',
   },
 };

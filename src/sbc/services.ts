@@ -27,7 +27,8 @@ export interface SipListenOptions {
   readonly onStunDatagram?: (data: Buffer, from: { readonly address: string; readonly port: number }, via: DatagramSocket) => void;
 }
 
-async function openStack(clock: Clock, logger: Logger, o: SipListenOptions): Promise<SipStack> {
+/** Binds the listeners of `o` and starts a SIP stack on them (nothing stays bound when one fails). Also the local call path's (src/agent-local.ts). */
+export async function openStack(clock: Clock, logger: Logger, o: SipListenOptions): Promise<SipStack> {
   const opened: { close(): Promise<void> }[] = [];
   const open = async <T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> => {
     const socket = await p;

@@ -16,6 +16,7 @@ test('an absent agent section gives the documented defaults', () => {
   assert.deepEqual(a.pnp, { policy: 'inbox', httpPort: 8080, urlBase: 'http://{ip}:{port}/', provisioning: { kind: 'tunnel' } });
   assert.deepEqual(a.stun, { port: 3478, server: undefined });
   assert.equal(a.drainTimeoutMs, 600_000);
+  assert.equal(a.calls, 'pbx');
   assert.deepEqual(a, DEFAULT_CONFIG.agent);
 });
 
@@ -29,8 +30,10 @@ test('valid agent values are converted', () => {
       pnp: { policy: 'auto', httpPort: 8081, urlBase: 'http://{ip}:{port}/prov/', provisioning: { upstream: 'https://pbx.example.net/prov', insecure: true } },
       stun: { port: 0, server: 'stun.example.net:3478' },
       drainTimeout: '0s',
+      calls: 'local',
     },
   }).agent;
+  assert.equal(a.calls, 'local');
   assert.deepEqual(a.lan, ['eth1', '192.168.10.1']);
   assert.deepEqual(a.sip, { port: 5070, tlsPort: 5071, tlsCert: '/etc/sbc/cert.pem', tlsKey: '/etc/sbc/key.pem' });
   assert.deepEqual(a.media.ports, { min: 20000, max: 29999 }, 'a range as wide as the default from the given min');
@@ -70,6 +73,8 @@ test('every invalid agent field is refused with its path named', () => {
     ['stun server with a path', { stun: { server: 'stun.example.net/x' } }, 'agent.stun.server'],
     ['drain timeout without unit', { drainTimeout: '10' }, 'agent.drainTimeout'],
     ['unknown agent field', { lans: ['eth0'] }, 'agent.lans'],
+    ['calls mode unknown', { calls: 'proxy' }, 'agent.calls'],
+    ['calls mode not a string', { calls: true }, 'agent.calls'],
   ];
   for (const [name, agent, path] of table) {
     assert.throws(() => validateConfig({ agent }), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `), name);

@@ -1,0 +1,189 @@
+/**
+ * The agent's "local" call-control mode (agent.calls: local, issue 11): the agent is the registrar
+ * and call controller of its phones, with the routing model the hub replicates. One LocalControl
+ * per agent (the registrar, its digest checks and its registrations.json, the call handler) and,
+ * per LAN, a LocalLanPath: that LAN's SIP stack with a LocalCallPath on it. The tunnel, plug-and-
+ * play, STUN and replication stay as they are. The B2BUA runs on the first LAN's stack with media
+ * on that LAN's address (startCalls); until it runs, established calls get 503 (NO_CALL_HANDLER).
+ * Each call's CDR is logged and handed to `onCdr` (the agent's CDR buffer, uploaded to the hub).
+ */
+import { join } from 'node:path';
+import { componentLogger, describeError, type Clock, type Logger } from './core/index.js';
+import {
+  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, UdpMediaAnchor, type CallHandler, type LocalBinding,
+} from './b2bua/index.js';
+import { PortPool, type PortRange } from './media/index.js';
+import { bindUdp } from './net/index.js';
+import { PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from './platform/index.js';
+import type { CdrRecord, RoutingModel } from './routing/index.js';
+import { openStack, type CallReport, type SipListenOptions } from './sbc/index.js';
+import type { SipStack } from './sip/index.js';
+
+/** Manual extension statuses (dial codes), beside routing.json and registrations.json. */
+export const STATUSES_FILE = 'statuses.json';
+
+export interface LocalControlOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** `<state>/agent`: registrations.json goes there. */
+  readonly dir: string;
+  readonly routing: () => RoutingModel | undefined;
+  /** Where each call's CDR goes (the agent's buffer, uploaded to the hub); default: logged only. */
+  readonly onCdr?: (record: CdrRecord) => void;
+}
+
+/** A local registration as `status` shows it. */
+export interface LocalRegistrationRow {
+  readonly extension: string;
+  readonly contact: string;
+  /** `UDP 192.168.1.21:5060`: the flow the phone registered from. */
+  readonly source: string;
+  readonly userAgent: string | null;
+  readonly expiresInS: number;
+}
+
+export class LocalControl {
+  readonly registrar: LocalRegistrar;
+  readonly auth: PhoneAuth;
+  readonly routing: () => RoutingModel | undefined;
+  /** The call handler of every LAN's call path (the B2BUA once started). */
+  calls: CallHandler = NO_CALL_HANDLER;
+  readonly #o: LocalControlOptions;
+  readonly #clock: Clock;
+  #b2bua: B2bua | undefined;
+  #closed: Promise<void> | undefined;
+
+  private constructor(o: LocalControlOptions, registrar: LocalRegistrar, auth: PhoneAuth) {
+    this.registrar = registrar;
+    this.auth = auth;
+    this.routing = o.routing;
+    this.#o = o;
+    this.#clock = o.clock;
+  }
+
+  /** The B2BUA, once started. */
+  get b2bua(): B2bua | undefined {
+    return this.#b2bua;
+  }
+
+  /**
+   * Starts the B2BUA on `stack` (the first LAN's), with media relayed on `mediaAddress` from
+   * `mediaPorts` and manual statuses in `<dir>/statuses.json`. Once only; later calls do nothing.
+   */
+  async startCalls(o: { readonly stack: SipStack; readonly mediaAddress: string; readonly mediaPorts: PortRange; readonly sbcName: string }): Promise<void> {
+    if (this.#b2bua !== undefined) return;
+    const logger = componentLogger(this.#o.logger, 'b2bua');
+    const statuses = await FileStatusStore.open(privateFile(join(this.#o.dir, STATUSES_FILE)), (error) => logger.warn({ err: describeError(error) }, 'cannot store the extension statuses'));
+    const media = new UdpMediaAnchor({
+      clock: this.#clock,
+      pool: new PortPool(o.mediaPorts),
+      bind: (port) => bindUdp({ address: o.mediaAddress, port, receiveBufferSize: 1 << 20 }),
+      address: o.mediaAddress,
+    });
+    this.#b2bua = new B2bua({
+      stack: o.stack,
+      clock: this.#clock,
+      locator: this.registrar,
+      routing: this.routing,
+      statuses,
+      agent: o.sbcName,
+      // Local mode: the agent is the call controller; the PBX is not asked (issue 12 switches this with survival).
+      pbxReachable: () => false,
+      media,
+      onCdr: (cdr) => {
+        logger.info({ cdr }, 'call detail record');
+        this.#o.onCdr?.(cdr);
+      },
+      onEvent: (event) => logger.info({ event }, 'b2bua event'),
+      logger,
+    });
+    this.calls = this.#b2bua;
+  }
+
+  /** Calls the B2BUA runs now. */
+  activeCalls(): number {
+    return this.#b2bua?.calls().length ?? 0;
+  }
+
+  /** Ends the calls (BYE/CANCEL) while the stacks are still open; new calls get 503 after this. */
+  async endCalls(): Promise<void> {
+    await this.#b2bua?.close();
+  }
+
+  /** Reads the stored bindings back (a broken file is logged, and the phones register again). */
+  static async open(o: LocalControlOptions): Promise<LocalControl> {
+    const logger = componentLogger(o.logger, 'registrar');
+    const file = new RegistrationsFile(privateFile(join(o.dir, REGISTRATIONS_FILE)));
+    let initial: LocalBinding[] = [];
+    try {
+      initial = await file.load();
+    } catch (error) {
+      logger.warn({ path: file.path, err: describeError(error) }, 'stored registrations ignored');
+    }
+    const auth = new PhoneAuth({ clock: o.clock, routing: o.routing });
+    const registrar = new LocalRegistrar({ clock: o.clock, routing: o.routing, auth, store: file, initial, logger });
+    if (initial.length > 0) logger.info({ bindings: registrar.list().length, path: file.path }, 'registrations loaded from disk');
+    return new LocalControl(o, registrar, auth);
+  }
+
+  rows(): LocalRegistrationRow[] {
+    const now = this.#clock.wallNow();
+    return this.registrar.list().map((b) => ({
+      extension: b.extension,
+      contact: b.uri,
+      source: `${b.target.transport} ${b.target.host}:${b.target.port}`,
+      userAgent: b.userAgent ?? null,
+      expiresInS: Math.round((b.expiresAt - now) / 1000),
+    }));
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.endCalls();
+      await this.registrar.close();
+    })();
+    return this.#closed;
+  }
+}
+
+/** A state file read whole and replaced atomically, owner-only (0600). */
+function privateFile(path: string): { readonly path: string; read(): Promise<Buffer | undefined>; write(text: string): Promise<void> } {
+  return { path, read: () => readFileIfExists(path), write: (text) => writeFileAtomic(path, text, { mode: PRIVATE_FILE_MODE }) };
+}
+
+/** One LAN in local mode: its SIP stack and the local call path on it. */
+export class LocalLanPath {
+  readonly stack: SipStack;
+  readonly callPath: LocalCallPath;
+
+  private constructor(stack: SipStack, callPath: LocalCallPath) {
+    this.stack = stack;
+    this.callPath = callPath;
+  }
+
+  static async start(o: { readonly clock: Clock; readonly logger: Logger; readonly sip: SipListenOptions; readonly control: LocalControl }): Promise<LocalLanPath> {
+    const logger = componentLogger(o.logger, 'local');
+    const stack = await openStack(o.clock, logger, o.sip);
+    const control = o.control;
+    const callPath = new LocalCallPath({
+      stack,
+      registrar: control.registrar,
+      auth: control.auth,
+      // Read at each call: the B2BUA may be set after the paths opened.
+      calls: { invite: (incoming, origin) => control.calls.invite(incoming, origin), inDialog: (incoming) => control.calls.inDialog(incoming) },
+      routing: control.routing,
+      logger,
+    });
+    return new LocalLanPath(stack, callPath);
+  }
+
+  /** Calls are the B2BUA's; its media report joins here once it is wired. */
+  calls(): Promise<CallReport> {
+    return Promise.resolve({ side: 'agent', legs: [] });
+  }
+
+  async close(): Promise<void> {
+    this.callPath.close();
+    await this.stack.close();
+  }
+}

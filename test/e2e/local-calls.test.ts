@@ -1,0 +1,169 @@
+/**
+ * Calls under the agent's own call control (issue 11, agent.calls: local), end to end in network
+ * namespaces (test/support/local-rig.ts): two baresip phones registered to the agent's local
+ * registrar call each other by extension number through the B2BUA, with the media relayed on the
+ * agent's LAN address, and each hears the other's tone; a national number goes out through the
+ * branch's IP trunk to the ITSP (SIPp) with the outbound rule's strip and prepend; a ring-all
+ * group rings SIPp phones at once, the first to answer gets the call and the other is cancelled;
+ * a prioritized hunt rings its first member for the group's 5 s, then the next, read off the
+ * phones' time-stamped SIPp traces; 112 goes out through the local trunk with the emergency caller
+ * ID although every outbound rule blocks the caller; a blacklisted caller from the trunk gets 603.
+ * 104 unanswered forwards to 103 after its 4 s. More call tests ( emergency numbers, the blacklist, CDRs at the hub) go beside
+ * these on the same rig.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dominantFrequency, type BaresipPhone } from '../support/baresip.js';
+import { LocalRig, REALM, sippTimeline, type TimedSippMessage } from '../support/local-rig.js';
+
+const TONE = { A: 1000, B: 500 } as const;
+let rig: LocalRig;
+let a: BaresipPhone;
+let b: BaresipPhone;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+before(async () => {
+  rig = await LocalRig.start({ prefix: 'lcal' });
+  a = await rig.baresip('A', '101', TONE.A);
+  b = await rig.baresip('B', '102', TONE.B);
+  await a.waitRegistered();
+  await b.waitRegistered();
+});
+
+after(async () => {
+  await rig?.stop();
+});
+
+function heard(phone: BaresipPhone): number {
+  const recordings = phone.decodedRecordings();
+  return dominantFrequency(recordings[recordings.length - 1] ?? '').hz;
+}
+
+test('extension 101 calls 102 through the agent\'s B2BUA: both answer, each hears the other\'s tone, status counts the call', { timeout: 90_000 }, async () => {
+  const since = { a: a.events.length, b: b.events.length };
+  await a.command('dial', `sip:102@${REALM}`);
+  await b.waitFor('CALL_ESTABLISHED', 15_000, since.b);
+  await a.waitFor('CALL_ESTABLISHED', 15_000, since.a);
+  await rig.statusUntil((s) => s.parts.calls.active === 1, 'one call in status');
+  await sleep(4000);
+  const bHears = heard(b);
+  const aHears = heard(a);
+  assert.ok(Math.abs(bHears - TONE.A) <= TONE.A * 0.05, `102 hears 101's ${TONE.A} Hz (got ${bHears})\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  assert.ok(Math.abs(aHears - TONE.B) <= TONE.B * 0.05, `101 hears 102's ${TONE.B} Hz (got ${aHears})`);
+  await a.command('hangup');
+  await b.waitFor('CALL_CLOSED', 10_000, since.b);
+  await rig.statusUntil((s) => s.parts.calls.active === 0, 'the call ended in status');
+  await rig.agent.waitForStderr(/call detail record/, 5_000);
+});
+
+function lines(messages: readonly TimedSippMessage[]): string[] {
+  return messages.map((m) => `${m.direction} ${m.firstLine}`);
+}
+
+test('a national number goes out through the IP trunk to the ITSP, stripped of its 0 and prefixed +33', { timeout: 60_000 }, async () => {
+  const itsp = rig.itsp('itsp-national');
+  const since = a.events.length;
+  await a.command('dial', `sip:0612345678@${REALM}`);
+  await a.waitFor('CALL_ESTABLISHED', 15_000, since);
+  await sleep(1000);
+  await a.command('hangup');
+  const run = await itsp;
+  assert.equal(run.code, 0, `${run.stderr}\n${run.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  const timeline = sippTimeline(run.trace);
+  assert.match(timeline[0]?.firstLine ?? '', /^INVITE sip:\+33612345678@10\.212\.2\.5:5060 SIP\/2\.0$/);
+  assert.deepEqual(lines(timeline).slice(1), ['sent SIP/2.0 180 Ringing', 'sent SIP/2.0 200 OK', 'received ACK sip:itsp@10.212.2.5:5060 SIP/2.0', 'received BYE sip:itsp@10.212.2.5:5060 SIP/2.0', 'sent SIP/2.0 200 OK']);
+});
+
+test('ring group 600 (ring-all) rings its SIPp phones at once: the one that answers gets the call, the other is cancelled', { timeout: 90_000 }, async () => {
+  const answers = await rig.sippPhone('p103-answers', '103', 'local-phone-uas.xml', { ringMs: 2000 });
+  const rings = await rig.sippPhone('p104-rings', '104', 'local-phone-ring.xml');
+  const since = a.events.length;
+  await a.command('dial', `sip:600@${REALM}`);
+  await a.waitFor('CALL_ESTABLISHED', 15_000, since);
+  await sleep(1000);
+  await a.command('hangup');
+  const [won, lost] = await Promise.all([answers.done, rings.done]);
+  assert.equal(won.code, 0, `${won.stderr}\n${won.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  assert.equal(lost.code, 0, `${lost.stderr}\n${lost.trace.slice(-3000)}`);
+  const w = sippTimeline(won.trace);
+  const l = sippTimeline(lost.trace);
+  const bare = (m: readonly TimedSippMessage[]): string[] => lines(m).map((x) => x.replace(/ sip:\S+/, ''));
+  assert.deepEqual(bare(w), ['received INVITE SIP/2.0', 'sent SIP/2.0 180 Ringing', 'sent SIP/2.0 200 OK', 'received ACK SIP/2.0', 'received BYE SIP/2.0', 'sent SIP/2.0 200 OK']);
+  assert.deepEqual(bare(l), ['received INVITE SIP/2.0', 'sent SIP/2.0 180 Ringing', 'received CANCEL SIP/2.0', 'sent SIP/2.0 200 OK', 'sent SIP/2.0 487 Request Terminated', 'received ACK SIP/2.0']);
+  const invited = [w[0]?.at ?? NaN, l[0]?.at ?? NaN];
+  process.stdout.write(`# ring-all: INVITEs ${Math.abs(invited[0]! - invited[1]!)} ms apart; CANCEL ${(l[2]?.at ?? NaN) - (w[2]?.at ?? NaN)} ms after the 200\n`);
+  assert.ok(Math.abs(invited[0]! - invited[1]!) < 1000, 'both rang together');
+  assert.ok((l[2]?.at ?? 0) >= (w[2]?.at ?? Infinity), 'the loser was cancelled after the winner answered');
+});
+
+test('ring group 601 (prioritized hunt, 5 s each) rings 104 first, cancels it after 5 s, then rings 103, which answers', { timeout: 90_000 }, async () => {
+  const first = await rig.sippPhone('p104-hunt', '104', 'local-phone-ring.xml');
+  const second = await rig.sippPhone('p103-hunt', '103', 'local-phone-uas.xml', { ringMs: 1000 });
+  const since = a.events.length;
+  await a.command('dial', `sip:601@${REALM}`);
+  await a.waitFor('CALL_ESTABLISHED', 20_000, since);
+  await sleep(500);
+  await a.command('hangup');
+  const [rang, took] = await Promise.all([first.done, second.done]);
+  assert.equal(rang.code, 0, `${rang.stderr}\n${rang.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  assert.equal(took.code, 0, `${took.stderr}\n${took.trace.slice(-3000)}`);
+  const r = sippTimeline(rang.trace);
+  const t = sippTimeline(took.trace);
+  const invite104 = r.find((m) => m.firstLine.startsWith('INVITE'))?.at ?? NaN;
+  const cancel104 = r.find((m) => m.firstLine.startsWith('CANCEL'))?.at ?? NaN;
+  const invite103 = t.find((m) => m.firstLine.startsWith('INVITE'))?.at ?? NaN;
+  process.stdout.write(`# hunt: 104 rang ${cancel104 - invite104} ms, 103 invited ${invite103 - invite104} ms after 104\n`);
+  // The group's ring time is 5 s; SIPp's clock and ours agree to well under the 1 s allowed here.
+  assert.ok(Math.abs(cancel104 - invite104 - 5000) <= 1000, `104 rang ${cancel104 - invite104} ms`);
+  assert.ok(invite103 >= invite104 + 4000 && invite103 <= cancel104 + 1000, `103 invited ${invite103 - invite104} ms after 104`);
+});
+
+test('102, whose outbound rule blocks everything, cannot call out but reaches 112 through the local trunk with its emergency caller ID', { timeout: 90_000 }, async () => {
+  const since = b.events.length;
+  await b.command('dial', `sip:0612345678@${REALM}`);
+  await b.waitFor('CALL_CLOSED', 15_000, since);
+  const closed = b.events.slice(since).find((e) => e.type === 'CALL_CLOSED');
+  assert.match(String(closed?.param ?? ''), /403/, JSON.stringify(closed));
+  const itsp = rig.itsp('itsp-emergency');
+  const again = b.events.length;
+  await b.command('dial', `sip:112@${REALM}`);
+  await b.waitFor('CALL_ESTABLISHED', 15_000, again);
+  await sleep(500);
+  await b.command('hangup');
+  const run = await itsp;
+  assert.equal(run.code, 0, `${run.stderr}\n${run.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  const invite = sippTimeline(run.trace)[0]?.text ?? '';
+  assert.match(invite, /^INVITE sip:112@10\.212\.2\.5:5060 SIP\/2\.0/);
+  assert.match(invite, /\r?\nFrom: [^\r\n]*\+3312345102\b/, 'the emergency caller ID of 102');
+  await rig.agent.waitForStderr(/"kind":"emergency"/, 5_000);
+});
+
+test('a blacklisted caller from the trunk gets 603 Decline; the ITSP is established as the trunk, not challenged', { timeout: 60_000 }, async () => {
+  const run = await rig.trunkCall('blacklisted', '0666123456', '0123456789');
+  assert.equal(run.code, 0, `${run.stderr}\n${run.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  const finals = sippTimeline(run.trace).filter((m) => m.direction === 'received' && !/^SIP\/2\.0 1\d\d/.test(m.firstLine)).map((m) => m.firstLine);
+  assert.deepEqual(finals.map((l) => l.slice(0, 11)), ['SIP/2.0 603']);
+});
+
+test('104 does not answer: after its 4 s the call is cancelled there and forwarded to 103, which answers', { timeout: 90_000 }, async () => {
+  const unanswered = await rig.sippPhone('p104-forward', '104', 'local-phone-ring.xml');
+  const target = await rig.sippPhone('p103-forward', '103', 'local-phone-uas.xml', { ringMs: 500 });
+  const since = a.events.length;
+  await a.command('dial', `sip:104@${REALM}`);
+  await a.waitFor('CALL_ESTABLISHED', 20_000, since);
+  await sleep(500);
+  await a.command('hangup');
+  const [rang, took] = await Promise.all([unanswered.done, target.done]);
+  assert.equal(rang.code, 0, `${rang.stderr}\n${rang.trace.slice(-3000)}\nagent: ${rig.agent.stderr.slice(-3000)}`);
+  assert.equal(took.code, 0, `${took.stderr}\n${took.trace.slice(-3000)}`);
+  const r = sippTimeline(rang.trace);
+  const t = sippTimeline(took.trace);
+  const invite104 = r.find((m) => m.firstLine.startsWith('INVITE'))?.at ?? NaN;
+  const cancel104 = r.find((m) => m.firstLine.startsWith('CANCEL'))?.at ?? NaN;
+  const invite103 = t.find((m) => m.firstLine.startsWith('INVITE'))?.at ?? NaN;
+  process.stdout.write(`# forward: 104 rang ${cancel104 - invite104} ms, 103 invited ${invite103 - invite104} ms after 104\n`);
+  assert.ok(Math.abs(cancel104 - invite104 - 4000) <= 1000, `104 rang ${cancel104 - invite104} ms`);
+  assert.ok(invite103 >= invite104 + 3000, `103 invited ${invite103 - invite104} ms after 104`);
+  assert.ok(t.some((m) => m.firstLine === 'SIP/2.0 200 OK' && m.direction === 'sent'), '103 answered');
+});
