@@ -162,6 +162,7 @@ export class TunnelServer extends TypedEmitter<TunnelServerEvents> {
       resumeToken: token,
       resumeWindow: Math.round(this.#resumeWindowMs / 1000),
     }) }]);
+    session.notePeer(link.peer);
     this.emit('session', session);
     session.attach(link);
   }

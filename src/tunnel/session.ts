@@ -123,6 +123,15 @@ export class TunnelSession extends TypedEmitter<SessionEvents> implements Stream
     return channel;
   }
 
+  /**
+   * The peer the session is about to be attached to, known before `attach()`: listeners of the
+   * server's `session` event (run before the link is attached) can then read its certificate in
+   * stats() (the hub names the SBC by it when it pushes the branch's routing snapshot).
+   */
+  notePeer(peer: TunnelPeer): void {
+    this.#lastPeer = peer;
+  }
+
   /** Hands a handshaken link to the session; `peerPositions` when the session is resumed. */
   attach(link: Link, peerPositions?: readonly StreamPosition[]): void {
     if (this.#state === 'closed') {

@@ -8,13 +8,14 @@
  * a prioritized hunt rings its first member for the group's 5 s, then the next, read off the
  * phones' time-stamped SIPp traces; 112 goes out through the local trunk with the emergency caller
  * ID although every outbound rule blocks the caller; a blacklisted caller from the trunk gets 603.
- * 104 unanswered forwards to 103 after its 4 s. More call tests ( emergency numbers, the blacklist, CDRs at the hub) go beside
- * these on the same rig.
+ * 104 unanswered forwards to 103 after its 4 s. Every call leaves a CDR that reaches the hub, also one
+ * made while the hub is down (kept in the agent's buffer until the tunnel is back).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dominantFrequency, type BaresipPhone } from '../support/baresip.js';
-import { LocalRig, REALM, sippTimeline, type TimedSippMessage } from '../support/local-rig.js';
+import { runCli } from '../support/integ-process.js';
+import { LocalRig, REALM, SBC_NAME, sippTimeline, type TimedSippMessage } from '../support/local-rig.js';
 
 const TONE = { A: 1000, B: 500 } as const;
 let rig: LocalRig;
@@ -166,4 +167,72 @@ test('104 does not answer: after its 4 s the call is cancelled there and forward
   assert.ok(Math.abs(cancel104 - invite104 - 4000) <= 1000, `104 rang ${cancel104 - invite104} ms`);
   assert.ok(invite103 >= invite104 + 3000, `103 invited ${invite103 - invite104} ms after 104`);
   assert.ok(t.some((m) => m.firstLine === 'SIP/2.0 200 OK' && m.direction === 'sent'), '103 answered');
+});
+
+interface HubCdr {
+  readonly callId: string;
+  readonly caller: string;
+  readonly callee: string;
+  readonly direction: string;
+  readonly talkSeconds: number;
+  readonly endedReason: string;
+  readonly endedBy: string;
+  readonly status?: number;
+  readonly finalDestination: string;
+  readonly agent: string;
+  readonly survival: boolean;
+}
+
+/** The hub's CDRs, as `sbc-agent hub cdr --json` prints them (read-only, from the hub's state folder). */
+async function hubCdrs(): Promise<HubCdr[]> {
+  const r = await runCli(['hub', 'cdr', '--json', '--state-dir', rig.hub.state]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as HubCdr);
+}
+
+async function cdrsUntil(ok: (rows: HubCdr[]) => boolean, what: string, timeoutMs: number): Promise<HubCdr[]> {
+  const until = Date.now() + timeoutMs;
+  let rows = await hubCdrs();
+  while (!ok(rows)) {
+    if (Date.now() > until) assert.fail(`${what} within ${timeoutMs} ms; the hub has:\n${rows.map((c) => JSON.stringify(c)).join('\n')}\nagent: ${rig.agent.stderr.slice(-2000)}`);
+    await sleep(250);
+    rows = await hubCdrs();
+  }
+  return rows;
+}
+
+test('every call above left a CDR that reached the hub, with who, where to, how it ended and which agent', { timeout: 60_000 }, async () => {
+  const find = (rows: HubCdr[], f: (c: HubCdr) => boolean): HubCdr | undefined => rows.find(f);
+  const expected: readonly [string, (c: HubCdr) => boolean][] = [
+    ['101 → 102 answered and talked', (c) => c.direction === 'internal' && c.caller === '101' && c.callee === '102' && c.endedReason === 'completed' && c.talkSeconds >= 3 && c.finalDestination === 'extension:102'],
+    ['101 → 0612345678 out through the ITSP as +33612345678', (c) => c.direction === 'outbound' && c.callee === '0612345678' && c.finalDestination.startsWith('trunk:') && c.finalDestination.endsWith('/+33612345678')],
+    ['102 → 0612345678 blocked by its rule', (c) => c.caller === '102' && c.callee === '0612345678' && c.endedReason === 'blocked' && c.status === 403],
+    ['102 → 112 as an emergency call', (c) => c.direction === 'emergency' && c.caller === '102' && c.callee === '112'],
+    ['the blacklisted trunk caller declined', (c) => c.direction === 'inbound' && c.caller === '0666123456' && c.endedReason === 'blacklisted' && c.status === 603 && c.endedBy === 'system'],
+    ['ring group 600 answered by one of its phones', (c) => c.callee === '600' && c.endedReason === 'completed' && c.finalDestination.startsWith('extension:')],
+    ['104 forwarded on no answer to 103', (c) => c.callee === '104' && c.finalDestination === 'extension:103'],
+  ];
+  const rows = await cdrsUntil((r) => expected.every(([, f]) => find(r, f) !== undefined), 'a CDR for every call', 30_000);
+  for (const [what, f] of expected) assert.ok(find(rows, f), what);
+  assert.ok(rows.every((c) => c.agent === SBC_NAME), 'each names the enrolled agent');
+  assert.ok(rows.every((c) => !c.survival), 'local mode without survival');
+  assert.equal(new Set(rows.map((c) => c.callId)).size, rows.length, 'one CDR per call, no duplicates');
+});
+
+test('a call made while the hub is down is kept in the agent\'s buffer and reaches the hub once the tunnel is back', { timeout: 120_000 }, async () => {
+  const before = (await hubCdrs()).length;
+  await rig.hub.process.stop('SIGTERM');
+  await rig.statusUntil((s) => s.tunnels[0]?.state !== 'up', 'the tunnel down', 15_000);
+  const since = { a: a.events.length, b: b.events.length };
+  await a.command('dial', `sip:102@${REALM}`);
+  await b.waitFor('CALL_ESTABLISHED', 15_000, since.b);
+  await a.waitFor('CALL_ESTABLISHED', 15_000, since.a);
+  await sleep(1500);
+  await a.command('hangup');
+  await b.waitFor('CALL_CLOSED', 10_000, since.b);
+  const pending = await rig.statusUntil((s) => (s.parts.cdr?.pending ?? 0) >= 1, 'the CDR pending at the agent', 10_000);
+  assert.ok((pending.parts.cdr?.pending ?? 0) >= 1);
+  await rig.restartHub();
+  await cdrsUntil((r) => r.length === before + 1, 'the call made without the hub at the hub', 60_000);
+  await rig.statusUntil((s) => s.parts.cdr?.pending === 0, 'nothing pending at the agent', 15_000);
 });

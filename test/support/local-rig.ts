@@ -87,6 +87,8 @@ export interface LocalAgentStatus {
     readonly registrations: { readonly count: number };
     readonly local?: { readonly registrations: readonly LocalRegistrationJson[]; readonly authFailures: number; readonly counters: Readonly<Record<string, number>> };
     readonly calls: { readonly active: number };
+    /** The agent's CDR buffer (src/agent-cdr.ts). */
+    readonly cdr?: { readonly pending: number; readonly uploaded: number };
   };
 }
 
@@ -175,24 +177,24 @@ export class LocalRig {
   }
 
   /**
-   * Starts `sbc-agent run` (again, after stopAgent) and waits for the routing model. The snapshot
-   * the hub pushes when a tunnel opens is cut for the SBC's id rather than its name (the tunnel's
-   * certificate is not known yet when the hub names the session), which drops what is keyed by the
-   * name (localTrunks, homeAgent): the rig raises the file's version once the agent is up, and the
-   * change is pushed with the right name.
+   * Starts `sbc-agent run` (again, after stopAgent) and waits for the tunnel and the routing model
+   * at the file's version: the snapshot the hub pushes when the tunnel opens is the branch's own
+   * (its local trunk; the emergency test fails with `no-route` if the hub cut it for another name).
    */
   async startAgent(): Promise<void> {
     this.agent = new CliProcess(['run', '--config', this.agentYaml, '--state-dir', this.agentState], undefined, this.ns.agent);
     await this.agent.waitForOutput(/run: SBC '[^']+'/, 30_000);
-    await this.statusUntil((s) => s.tunnels[0]?.state === 'up' && s.parts.routing !== undefined, 'the tunnel up and a routing model', 30_000);
-    this.#routingVersion++;
-    this.#writeRouting();
     const version = this.#routingVersion;
-    await this.statusUntil((s) => s.parts.routing?.version === version, `routing version ${version} at the agent`, 15_000);
+    await this.statusUntil((s) => s.tunnels[0]?.state === 'up' && s.parts.routing?.version === version, `the tunnel up and routing version ${version} at the agent`, 30_000);
   }
 
   #writeRouting(): void {
     writeFileSync(join(this.dir, 'routing.yaml'), this.#routingYaml(this.#routingVersion));
+  }
+
+  /** Starts the hub again (after its process was stopped) with the same state and hub.yaml. */
+  async restartHub(): Promise<void> {
+    this.hub = await startCliHub({ dir: this.dir, netns: this.ns.wan, yaml: readText(join(this.dir, 'hub.yaml')) });
   }
 
   async stopAgent(): Promise<number | null> {
