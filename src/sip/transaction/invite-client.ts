@@ -114,6 +114,11 @@ export class InviteClientTransaction implements ClientTransaction {
     if (this.#machine.state === 'Accepted') this.#machine.transition('Terminated');
   }
 
+  /** The layer's record of this transaction expired: Timer M fired. */
+  lingerExpired(): void {
+    this.onTimerM();
+  }
+
   receiveResponse(response: SipResponse): void {
     const status = response.status;
     switch (this.#machine.state) {
@@ -136,7 +141,11 @@ export class InviteClientTransaction implements ClientTransaction {
           // RFC 6026 §8.4: "a 2xx response ... MUST be passed up to the TU ... the client
           // transaction MUST transition to the 'Accepted' state, and Timer M MUST be started with a value of 64*T1."
           this.#machine.transition('Accepted');
-          this.#machine.startTimer('M', this.#ctx.timers.M, () => this.onTimerM());
+          // Accepted only passes 2xx retransmissions up until Timer M: the layer keeps that as a
+          // small record (completed-store.ts) and hands them back to this machine while it lives.
+          if (this.#ctx.retire?.({ lingerMs: this.#ctx.timers.M, ack: 'pass-up' }) !== true) {
+            this.#machine.startTimer('M', this.#ctx.timers.M, () => this.onTimerM());
+          }
           this.#toUser(response);
         } else {
           // §17.1.1.2: "When in either the 'Calling' or 'Proceeding' states, reception of a response

@@ -69,7 +69,10 @@ export interface TransactionLayerOptions {
 }
 
 export interface TransactionLayerCounters {
+  /** Live client transactions (the cap counts these). */
   clientTransactions: number;
+  /** Client transactions kept as records until Timer M or K. */
+  completedClientTransactions: number;
   /** Live server transactions (the cap counts these). */
   serverTransactions: number;
   /** Completed server transactions kept as records until their timer (J, L, I, or H for the overload 503). */
@@ -101,6 +104,8 @@ export class TransactionLayer {
   readonly #legacy = new Map<string, AnyServer[]>();
   /** RFC 3261 server transactions that only wait for their timer, by the same key as #servers. */
   readonly #completed: CompletedStore;
+  /** Client transactions that only wait for Timer M (INVITE, Accepted) or K (non-INVITE), by the key of #clients. */
+  readonly #completedClients: CompletedStore;
   #serverCount = 0;
   #stray = 0;
   #unmatchable = 0;
@@ -120,11 +125,17 @@ export class TransactionLayer {
       ...(options.maxCompletedBytes === undefined ? {} : { maxBytes: options.maxCompletedBytes }),
       onExpired: (record) => record.owner?.deref()?.lingerExpired(),
     });
+    this.#completedClients = new CompletedStore({
+      clock: options.clock,
+      ...(options.maxCompletedBytes === undefined ? {} : { maxBytes: options.maxCompletedBytes }),
+      onExpired: (record) => record.owner?.deref()?.lingerExpired(),
+    });
   }
 
   counters(): TransactionLayerCounters {
     return {
       clientTransactions: this.#clients.size,
+      completedClientTransactions: this.#completedClients.size,
       serverTransactions: this.#serverCount,
       completedTransactions: this.#completed.size,
       completedDropped: this.#completed.dropped,
@@ -146,9 +157,11 @@ export class TransactionLayer {
     const key = clientKey(branch, request.method);
     if (this.#clients.has(key)) throw new TransactionError(`a client transaction with branch ${branch} and method ${request.method} exists`);
     if (this.#clients.size >= this.#max) throw new TransactionError(`too many client transactions (${this.#max})`);
-    const ctx = this.#context(this.#reliable(target.transport), () => {
+    const context = this.#context(this.#reliable(target.transport), () => {
       if (this.#clients.get(key) === tx) this.#clients.delete(key);
+      this.#completedClients.remove(key, tx);
     });
+    const ctx: TransactionContext = { ...context, retire: (spec) => this.#retireClient(key, tx, spec) };
     const tx: AnyClient = request.method === 'INVITE'
       ? new InviteClientTransaction(request, target, branch, ctx, user)
       : new NonInviteClientTransaction(request, target, branch, ctx, user);
@@ -188,9 +201,10 @@ export class TransactionLayer {
     this.#closed = true;
     for (const tx of [...this.#clients.values()]) tx.terminate();
     for (const tx of this.#allServers()) tx.terminate();
-    const lingering = this.#completed.owners();
+    const lingering = [...this.#completed.owners(), ...this.#completedClients.owners()];
     this.#completed.clear();
-    for (const tx of lingering) (tx as AnyServer).terminate();
+    this.#completedClients.clear();
+    for (const tx of lingering) (tx as AnyServer | AnyClient).terminate();
     this.#clients.clear();
     this.#servers.clear();
     this.#legacy.clear();
@@ -206,6 +220,14 @@ export class TransactionLayer {
     const tx = key === undefined ? undefined : this.#clients.get(key);
     if (tx !== undefined) {
       tx.receiveResponse(response);
+      return;
+    }
+    const completed = key === undefined ? undefined : this.#completedClients.get(key);
+    if (completed !== undefined) {
+      // RFC 6026 §8.4 Accepted: a 2xx goes up to the TU through its machine, if the TU still holds
+      // it; everything else, and §17.1.2.2 Completed, is absorbed.
+      const owner = completed.owner?.deref();
+      if (completed.ack === 'pass-up' && owner instanceof InviteClientTransaction) owner.receiveResponse(response);
       return;
     }
     // §18.1.2: "Otherwise, the response MUST be passed to the core ... for further processing."
@@ -319,6 +341,14 @@ export class TransactionLayer {
     this.#serverCount--;
     // A send that failed at once has already been queued as a transport error; it removes this record again.
     this.#completed.add(match.key, spec.lingerMs, { response: stored, target: tx.responseTarget, ack: spec.ack, owner: new WeakRef(tx) });
+    return true;
+  }
+
+  /** A client machine now only waits (TransactionContext.retire): it leaves #clients and the cap. */
+  #retireClient(key: string, tx: AnyClient, spec: RetireSpec): boolean {
+    if (this.#closed || spec.lingerMs <= 0 || this.#clients.get(key) !== tx) return false;
+    this.#clients.delete(key);
+    this.#completedClients.add(key, spec.lingerMs, { response: undefined, target: tx.target, ack: spec.ack, owner: new WeakRef(tx) });
     return true;
   }
 

@@ -149,3 +149,42 @@ test('close() ends the machines behind records and their sweep timer', () => {
   assert.equal(s.clock.pending, 0);
   assert.equal(s.layer.counters().completedTransactions, 0);
 });
+
+// Client side: §17.1.2.2 Completed (Timer K) and RFC 6026 §8.4 Accepted (Timer M) as records.
+test('a non-INVITE client transaction answered 200 over UDP: retransmissions absorbed until Timer K, then stray; outside the cap', () => {
+  const s = setup({ maxTransactions: 1 });
+  const target = { transport: 'UDP' as const, host: '192.0.2.20', port: 5060 };
+  const options = request({ method: 'OPTIONS', branch: 'z9hG4bK-opt' });
+  const tx = s.layer.sendRequest(options, target, s.user);
+  s.layer.receive(response(options, 200), UDP_SOURCE);
+  assert.equal(tx.state, 'Completed');
+  assert.deepEqual(s.layer.counters().clientTransactions, 0);
+  assert.deepEqual(s.layer.counters().completedClientTransactions, 1);
+  // The cap of 1 live client transaction is free again.
+  s.layer.sendRequest(request({ method: 'OPTIONS', branch: 'z9hG4bK-opt2' }), target, s.user);
+  s.clock.advance(4_999);
+  s.layer.receive(response(options, 200), UDP_SOURCE);
+  assert.deepEqual(s.user.events, ['response 200 (Completed)']);
+  s.clock.advance(1 + SWEEP_RESOLUTION_MS);
+  assert.equal(tx.state, 'Terminated');
+  s.layer.receive(response(options, 200), UDP_SOURCE);
+  assert.deepEqual(s.user.events, ['response 200 (Completed)', 'terminated', 'stray 200']);
+});
+
+test('an INVITE client transaction answered 2xx (RFC 6026 Accepted): 2xx retransmissions still reach the TU until Timer M', () => {
+  const s = setup();
+  const invite = request({ branch: 'z9hG4bK-inv' });
+  const tx = s.layer.sendRequest(invite, { transport: 'UDP', host: '192.0.2.20', port: 5060 }, s.user);
+  s.layer.receive(response(invite, 200, 'uas'), UDP_SOURCE);
+  assert.equal(s.layer.counters().clientTransactions, 0);
+  assert.equal(s.layer.counters().completedClientTransactions, 1);
+  s.clock.advance(31_999);
+  s.layer.receive(response(invite, 200, 'uas'), UDP_SOURCE);
+  s.layer.receive(response(invite, 486, 'uas'), UDP_SOURCE);
+  assert.equal(tx.state, 'Accepted');
+  s.clock.advance(1 + SWEEP_RESOLUTION_MS);
+  assert.equal(tx.state, 'Terminated');
+  s.layer.receive(response(invite, 200, 'uas'), UDP_SOURCE);
+  assert.deepEqual(s.user.events, ['response 200 (Accepted)', 'response 200 (Accepted)', 'terminated', 'stray 200']);
+  assert.equal(s.clock.pending, 0);
+});
