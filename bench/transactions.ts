@@ -4,7 +4,8 @@
  * clock that does not move, so every INVITE (Timer L) and BYE (Timer J) transaction is still held
  * when the heap is measured, as it is for 32 s in service. The TU keeps nothing. Prints the heap
  * per call and per completed transaction (two per call), the layer's counters, and the CPU time per
- * call of the layer with the parse of each message. Run: npm run bench:transactions
+ * call of the layer with the parse of each message; then the same for the client side (INVITE
+ * answered 200, held for Timer M; BYE answered 200, held for Timer K). Run: npm run bench:transactions
  */
 import type { Clock, Timer } from '../src/core/index.js';
 import { buildResponse, parseMessage, type SipRequest } from '../src/sip/index.js';
@@ -102,4 +103,33 @@ console.log(`heap: ${before.toFixed(1)} MiB → ${after.toFixed(1)} MiB; ${Math.
 console.log(`timers pending: ${clock.pending.size}`);
 console.log(`CPU (parse + layer + TU answer): ${(((cpu.user + cpu.system) / CALLS)).toFixed(1)} µs per call`);
 layer.close();
+
+// The UAC side (the hub toward the PBX): INVITE answered 200 (client Accepted, Timer M) and BYE
+// answered 200 (client Completed, Timer K); the TU forgets each transaction once answered.
+const uacClock = new StillClock();
+const uac = new TransactionLayer({
+  clock: uacClock,
+  transport: { send: () => { sentBytes++; }, sendSerialized: (bytes) => { sentBytes += bytes.length; } },
+  user: { onRequest: () => {} },
+  maxTransactions: 10_000_000,
+});
+const target = { transport: 'UDP' as const, host: '192.0.2.20', port: 5060 };
+const uacUser = { onResponse: () => {} };
+const uacBefore = heapMiB();
+for (let i = 0; i < CALLS; i++) {
+  const invite = parseMessage(wire('INVITE', i, 1, '', SDP)) as SipRequest;
+  uac.sendRequest(invite, target, uacUser);
+  uac.receive(buildResponse(invite, 200, undefined, [], body, { toTag: 'uas' }), SOURCE);
+  const bye = parseMessage(wire('BYE', i, 2, 'uas', '')) as SipRequest;
+  uac.sendRequest(bye, target, uacUser);
+  uac.receive(buildResponse(bye, 200), SOURCE);
+  if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+}
+await new Promise((resolve) => setImmediate(resolve));
+const uacAfter = heapMiB();
+const uacCounters = uac.counters() as unknown as Record<string, number>;
+const uacPerCall = ((uacAfter - uacBefore) * (1 << 20)) / CALLS;
+console.log(`client side, ${CALLS.toLocaleString('en-US')} calls (INVITE → 200, BYE → 200): live ${uacCounters['clientTransactions'] ?? 0}, kept as records ${uacCounters['completedClientTransactions'] ?? 0}`);
+console.log(`heap: ${uacBefore.toFixed(1)} MiB → ${uacAfter.toFixed(1)} MiB; ${Math.round(uacPerCall).toLocaleString('en-US')} bytes per call, ${Math.round(uacPerCall / 2).toLocaleString('en-US')} bytes per completed client transaction`);
+uac.close();
 void sentBytes;

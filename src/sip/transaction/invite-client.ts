@@ -114,6 +114,17 @@ export class InviteClientTransaction implements ClientTransaction {
     if (this.#machine.state === 'Accepted') this.#machine.transition('Terminated');
   }
 
+  /**
+   * A, B and C only act in Calling and Proceeding; once a final response came they would do
+   * nothing when they fire, but each pending timer keeps this transaction (its request and SDP)
+   * in memory: C for up to 3 minutes after the call was answered.
+   */
+  #cancelCallingTimers(): void {
+    this.#machine.cancelTimer('A');
+    this.#machine.cancelTimer('B');
+    this.#machine.cancelTimer('C');
+  }
+
   /** The layer's record of this transaction expired: Timer M fired. */
   lingerExpired(): void {
     this.onTimerM();
@@ -138,6 +149,7 @@ export class InviteClientTransaction implements ClientTransaction {
           this.#machine.startTimer('C', this.#ctx.timers.C, () => this.onTimerC());
           this.#toUser(response);
         } else if (status < 300) {
+          this.#cancelCallingTimers();
           // RFC 6026 §8.4: "a 2xx response ... MUST be passed up to the TU ... the client
           // transaction MUST transition to the 'Accepted' state, and Timer M MUST be started with a value of 64*T1."
           this.#machine.transition('Accepted');
@@ -152,6 +164,7 @@ export class InviteClientTransaction implements ClientTransaction {
           // with status code from 300-699 MUST cause the client transaction to transition to
           // 'Completed'. The client transaction MUST pass the received response up to the TU, and
           // the client transaction MUST generate an ACK request ... [and] start timer D".
+          this.#cancelCallingTimers();
           this.#machine.transition('Completed');
           this.#ack = buildNon2xxAck(this.request, response);
           this.#send(this.#ack);
