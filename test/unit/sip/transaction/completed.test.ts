@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getHeader } from '../../../../src/sip/message.js';
 import { serializeMessage } from '../../../../src/sip/serialize.js';
-import type { InviteServerTransaction, NonInviteServerTransaction, TransactionSource } from '../../../../src/sip/transaction/index.js';
+import type { InviteClientTransaction, InviteServerTransaction, NonInviteServerTransaction, TransactionSource } from '../../../../src/sip/transaction/index.js';
 import { TCP_SOURCE, UDP_SOURCE, request, response, setup } from './harness.js';
 
 /** The sweep may run up to this much after a record's timer (CompletedStore resolutionMs). */
@@ -188,3 +188,21 @@ test('an INVITE client transaction answered 2xx (RFC 6026 Accepted): 2xx retrans
   assert.deepEqual(s.user.events, ['response 200 (Accepted)', 'response 200 (Accepted)', 'terminated', 'stray 200']);
   assert.equal(s.clock.pending, 0);
 });
+
+// A pending timer keeps its transaction in memory: once answered, A, B and C (3 min) must be gone.
+const ANSWERED = [
+  { name: '2xx in Calling', provisional: false, status: 200, running: [] },
+  { name: '2xx in Proceeding', provisional: true, status: 200, running: [] },
+  { name: '486 in Calling', provisional: false, status: 486, running: ['D'] },
+  { name: '486 in Proceeding', provisional: true, status: 486, running: ['D'] },
+];
+for (const c of ANSWERED) {
+  test(`an INVITE client transaction answered ${c.name} keeps no timer of Calling or Proceeding (running: ${c.running.join(', ') || 'none'})`, () => {
+    const s = setup();
+    const invite = request({ branch: 'z9hG4bK-timers' });
+    const tx = s.layer.sendRequest(invite, { transport: 'UDP', host: '192.0.2.20', port: 5060 }, s.user) as InviteClientTransaction;
+    if (c.provisional) s.layer.receive(response(invite, 180, 'uas'), UDP_SOURCE);
+    s.layer.receive(response(invite, c.status, 'uas'), UDP_SOURCE);
+    assert.deepEqual([...tx.runningTimers].sort(), c.running);
+  });
+}
