@@ -60,7 +60,7 @@ export class SipStack implements SipEndpoint {
       logger: this.#log,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
       ...(options.maxTransactions === undefined ? {} : { maxTransactions: options.maxTransactions }),
-      transport: { send: (message, target) => transport.send(message, target) },
+      transport: { send: (message, target) => transport.send(message, target), sendSerialized: (bytes, target) => transport.sendSerialized(bytes, target) },
       user: {
         onRequest: (request, transaction) => this.#deliver(request, transaction.source, transaction),
         onAck: (ack, source) => this.#deliver(ack, source, undefined),

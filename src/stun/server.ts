@@ -9,6 +9,7 @@ import type { Clock, Logger } from '../core/index.js';
 import type { TransportAddress } from './attributes.js';
 import { StunStreamFramer } from './framer.js';
 import { encodeStun } from './message.js';
+import { isPlainBindingRequest, PlainBindingResponder } from './plain-binding.js';
 import { StunResponder, type AddressGrid, type StunCredentials } from './responder.js';
 import { formatEndpoint, type StunDatagramSocket, type StunStream } from './transport.js';
 
@@ -60,6 +61,12 @@ export class StunServer {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #responder: StunResponder;
+  /**
+   * The fast path for Binding requests without attributes (plain-binding.ts): only without
+   * credentials, and only where the answer has no RFC 5780 attributes (no alternate socket).
+   */
+  readonly #plain: PlainBindingResponder | undefined;
+  readonly #plainOnGrid: boolean;
   readonly #sockets: (StunDatagramSocket | undefined)[][] = [[undefined, undefined], [undefined, undefined]];
   readonly #grid: AddressGrid;
   readonly #udp: StunServerOptions['udp'];
@@ -83,6 +90,8 @@ export class StunServer {
       grid[ip][port] = socket.local;
     }
     this.#grid = grid;
+    this.#plain = options.credentials === undefined ? new PlainBindingResponder(options.software) : undefined;
+    this.#plainOnGrid = grid[1][0] === undefined && grid[1][1] === undefined && grid[0][1] === undefined;
     this.#limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.#buckets = new LRUCache({ max: this.#limit === false ? 1 : (this.#limit.maxSources ?? 10_000) });
   }
@@ -102,6 +111,11 @@ export class StunServer {
     if (this.#closed) return;
     this.#counters.received++;
     if (!this.#allow(from)) return;
+    if (this.#plain !== undefined && isPlainBindingRequest(data)) {
+      this.#counters.success++;
+      via.send(this.#plain.respond(data, from), from.port, from.address);
+      return;
+    }
     const decision = this.#responder.decide({ raw: data, source: from, transport: 'udp', ip: 0, port: 0, grid: [[via.local, undefined], [undefined, undefined]], now: this.#clock.now() });
     const out = this.#account(decision);
     if (out !== undefined) via.send(out.bytes, out.to.port, out.to.address);
@@ -154,6 +168,11 @@ export class StunServer {
     if (this.#closed) return;
     this.#counters.received++;
     if (!this.#allow(from)) return;
+    if (this.#plain !== undefined && this.#plainOnGrid && isPlainBindingRequest(data)) {
+      this.#counters.success++;
+      this.#sockets[ip]?.[port]?.send(this.#plain.respond(data, from), from.port, from.address);
+      return;
+    }
     const decision = this.#responder.decide({ raw: data, source: from, transport: 'udp', ip, port, grid: this.#grid, now: this.#clock.now() });
     const out = this.#account(decision);
     if (out === undefined) return;

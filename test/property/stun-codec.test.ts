@@ -9,11 +9,13 @@ import {
   MAGIC_COOKIE,
   shortTermKey,
   StunDecodeError,
+  StunResponder,
   StunStreamFramer,
   type StunAttribute,
   type StunMessage,
   type TransportAddress,
 } from '../../src/stun/index.js';
+import { isPlainBindingRequest, PlainBindingResponder } from '../../src/stun/plain-binding.js';
 
 const text = (max: number): fc.Arbitrary<string> =>
   fc.string({ unit: 'grapheme', maxLength: max }).filter((s) => Buffer.byteLength(s, 'utf8') <= 763);
@@ -145,5 +147,23 @@ test('TCP framer: the same messages however the stream is chunked', () => {
       assert.equal(framer.buffered, 0);
     }),
     { numRuns: 300 },
+  );
+});
+
+test('property: the plain Binding fast path answers byte for byte what decode → decide → encode answers', () => {
+  fc.assert(
+    fc.property(address, fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.option(text(40), { nil: undefined }), fc.array(address, { minLength: 1, maxLength: 3 }), (source, tid, software, others) => {
+      const raw = encodeStun({ method: 0x001, messageClass: 'request', transactionId: Buffer.from(tid), attributes: [] });
+      assert.equal(isPlainBindingRequest(raw), true);
+      const general = new StunResponder({ software }).decide({ raw, source, transport: 'udp', ip: 0, port: 0, grid: [[{ family: 'IPv4', address: '127.0.0.1', port: 3478 }, undefined], [undefined, undefined]], now: 0 });
+      assert.equal(general.kind, 'respond');
+      const plain = new PlainBindingResponder(software);
+      // Several sources in a row: the cached address of the last one must not leak into the next.
+      for (const from of [...others, source]) {
+        const expected = new StunResponder({ software }).decide({ raw, source: from, transport: 'udp', ip: 0, port: 0, grid: [[{ family: 'IPv4', address: '127.0.0.1', port: 3478 }, undefined], [undefined, undefined]], now: 0 });
+        if (expected.kind !== 'respond') throw new Error('no answer');
+        assert.deepEqual(plain.respond(raw, from), encodeStun(expected.message));
+      }
+    }),
   );
 });

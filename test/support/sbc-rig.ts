@@ -18,7 +18,8 @@ export class SbcNode {
   readonly #lines: JsonLineEvents<NodeEvent>;
 
   constructor(role: 'hub' | 'agent', config: object, netns?: string) {
-    const argv = [SBC_NODE_JS, role, JSON.stringify(config)];
+    // SBC_NODE_FLAGS: node flags for the hub and agent processes, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p' (not allowed in NODE_OPTIONS).
+    const argv = [...(process.env['SBC_NODE_FLAGS']?.split(' ').filter((f) => f !== '') ?? []), SBC_NODE_JS, role, JSON.stringify(config)];
     const env = { ...process.env };
     this.child = netns === undefined
       ? spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'pipe'], env })

@@ -114,6 +114,22 @@ export class InviteClientTransaction implements ClientTransaction {
     if (this.#machine.state === 'Accepted') this.#machine.transition('Terminated');
   }
 
+  /**
+   * A, B and C only act in Calling and Proceeding; once a final response came they would do
+   * nothing when they fire, but each pending timer keeps this transaction (its request and SDP)
+   * in memory: C for up to 3 minutes after the call was answered.
+   */
+  #cancelCallingTimers(): void {
+    this.#machine.cancelTimer('A');
+    this.#machine.cancelTimer('B');
+    this.#machine.cancelTimer('C');
+  }
+
+  /** The layer's record of this transaction expired: Timer M fired. */
+  lingerExpired(): void {
+    this.onTimerM();
+  }
+
   receiveResponse(response: SipResponse): void {
     const status = response.status;
     switch (this.#machine.state) {
@@ -133,16 +149,22 @@ export class InviteClientTransaction implements ClientTransaction {
           this.#machine.startTimer('C', this.#ctx.timers.C, () => this.onTimerC());
           this.#toUser(response);
         } else if (status < 300) {
+          this.#cancelCallingTimers();
           // RFC 6026 §8.4: "a 2xx response ... MUST be passed up to the TU ... the client
           // transaction MUST transition to the 'Accepted' state, and Timer M MUST be started with a value of 64*T1."
           this.#machine.transition('Accepted');
-          this.#machine.startTimer('M', this.#ctx.timers.M, () => this.onTimerM());
+          // Accepted only passes 2xx retransmissions up until Timer M: the layer keeps that as a
+          // small record (completed-store.ts) and hands them back to this machine while it lives.
+          if (this.#ctx.retire?.({ lingerMs: this.#ctx.timers.M, ack: 'pass-up' }) !== true) {
+            this.#machine.startTimer('M', this.#ctx.timers.M, () => this.onTimerM());
+          }
           this.#toUser(response);
         } else {
           // §17.1.1.2: "When in either the 'Calling' or 'Proceeding' states, reception of a response
           // with status code from 300-699 MUST cause the client transaction to transition to
           // 'Completed'. The client transaction MUST pass the received response up to the TU, and
           // the client transaction MUST generate an ACK request ... [and] start timer D".
+          this.#cancelCallingTimers();
           this.#machine.transition('Completed');
           this.#ack = buildNon2xxAck(this.request, response);
           this.#send(this.#ack);

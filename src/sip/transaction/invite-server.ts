@@ -7,6 +7,7 @@
  */
 import type { SipRequest, SipResponse } from '../message.js';
 import { buildResponse } from '../response.js';
+import type { LingeringTransaction } from './completed-store.js';
 import { TransactionMachine } from './timer-set.js';
 import {
   TransactionError,
@@ -36,7 +37,7 @@ export interface InviteServerEvents {
   onTransportError(transaction: InviteServerTransaction, error: unknown): void;
 }
 
-export class InviteServerTransaction implements ServerTransaction {
+export class InviteServerTransaction implements ServerTransaction, LingeringTransaction {
   readonly kind = 'invite-server';
   readonly request: SipRequest;
   readonly source: TransactionSource;
@@ -97,7 +98,11 @@ export class InviteServerTransaction implements ServerTransaction {
           // server transaction, the server transaction MUST pass this response to the transport layer
           // for transmission ... The server transaction MUST then transition to the 'Accepted' state" (Timer L = 64*T1).
           this.#machine.transition('Accepted');
-          this.#machine.startTimer('L', this.#ctx.timers.L, () => this.onTimerL());
+          // Accepted only absorbs INVITE retransmissions and passes ACKs up: the layer keeps that
+          // as a small record until Timer L (completed-store.ts); the TU's 2xx retransmissions still come through respond().
+          if (this.#ctx.retire?.({ lingerMs: this.#ctx.timers.L, ack: 'pass-up' }) !== true) {
+            this.#machine.startTimer('L', this.#ctx.timers.L, () => this.onTimerL());
+          }
           this.#send(response);
         } else {
           // §17.2.1: "While in the 'Proceeding' state, if the TU passes a response with status code
@@ -165,6 +170,8 @@ export class InviteServerTransaction implements ServerTransaction {
         this.#machine.transition('Confirmed');
         this.#machine.cancelTimer('G');
         this.#machine.cancelTimer('H');
+        // Confirmed only absorbs ACK and INVITE retransmissions: a small record until Timer I.
+        if (this.#ctx.retire?.({ lingerMs: this.#ctx.timers.I, ack: 'absorb' }) === true) return;
         this.#machine.startTimer('I', this.#ctx.timers.I, () => this.onTimerI());
         return;
       case 'Accepted':
@@ -211,6 +218,12 @@ export class InviteServerTransaction implements ServerTransaction {
   /** RFC 6026 §8.7: "If Timer L fires while the INVITE server transaction is in the 'Accepted' state, the transaction MUST transition to the 'Terminated' state." */
   onTimerL(): void {
     if (this.#machine.state === 'Accepted') this.#machine.transition('Terminated');
+  }
+
+  /** The layer's record of this transaction expired: Timer L (Accepted) or Timer I (Confirmed) fired. */
+  lingerExpired(): void {
+    if (this.#machine.state === 'Accepted') this.onTimerL();
+    else this.onTimerI();
   }
 
   /**

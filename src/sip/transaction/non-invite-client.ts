@@ -95,6 +95,11 @@ export class NonInviteClientTransaction implements ClientTransaction {
     if (this.#machine.state === 'Completed') this.#machine.transition('Terminated');
   }
 
+  /** The layer's record of this transaction expired: Timer K fired. */
+  lingerExpired(): void {
+    this.onTimerK();
+  }
+
   receiveResponse(response: SipResponse): void {
     switch (this.#machine.state) {
       case 'Trying':
@@ -113,7 +118,10 @@ export class NonInviteClientTransaction implements ClientTransaction {
         this.#machine.cancelTimer('E');
         this.#machine.cancelTimer('F');
         this.#toUser(response);
-        if (this.state === 'Completed') this.#machine.startTimer('K', this.#ctx.timers.K, () => this.onTimerK());
+        if (this.state !== 'Completed') return;
+        // Completed only absorbs retransmissions until Timer K: a small record in the layer.
+        if (this.#ctx.retire?.({ lingerMs: this.#ctx.timers.K, ack: 'absorb' }) === true) return;
+        this.#machine.startTimer('K', this.#ctx.timers.K, () => this.onTimerK());
         return;
       case 'Completed':
         // §17.1.2.2: the Completed state exists "to buffer any additional response retransmissions that may be received".

@@ -6,6 +6,7 @@
  *   transport error in Proceeding or Completed ──────────────────────────────────▶ Terminated
  */
 import type { SipRequest, SipResponse } from '../message.js';
+import type { LingeringTransaction } from './completed-store.js';
 import { TransactionMachine } from './timer-set.js';
 import {
   TransactionError,
@@ -27,7 +28,7 @@ export interface NonInviteServerEvents {
   onTransportError(transaction: NonInviteServerTransaction, error: unknown): void;
 }
 
-export class NonInviteServerTransaction implements ServerTransaction {
+export class NonInviteServerTransaction implements ServerTransaction, LingeringTransaction {
   readonly kind = 'non-invite-server';
   readonly request: SipRequest;
   readonly source: TransactionSource;
@@ -76,6 +77,9 @@ export class NonInviteServerTransaction implements ServerTransaction {
         // the 'Proceeding' [or 'Trying'] state, the transaction MUST enter the 'Completed' state, and
         // the response MUST be passed to the transport layer for transmission." Timer J = 64*T1 (0 reliable).
         this.#machine.transition('Completed');
+        // While Completed only resends the final response, the layer keeps it as a small record
+        // (completed-store.ts) that sends it now and on each retransmission until Timer J.
+        if (this.#ctx.retire?.({ lingerMs: this.#ctx.timers.J, response, ack: 'absorb', onSendError: (error) => this.onTransportError(error) }) === true) return;
         this.#send(response);
         if (this.state === 'Completed') this.#machine.startTimer('J', this.#ctx.timers.J, () => this.onTimerJ());
         return;
@@ -111,6 +115,11 @@ export class NonInviteServerTransaction implements ServerTransaction {
   /** §17.2.2: "The server transaction remains in this state until Timer J fires, at which point it MUST transition to the 'Terminated' state." */
   onTimerJ(): void {
     if (this.#machine.state === 'Completed') this.#machine.transition('Terminated');
+  }
+
+  /** The layer's record of this transaction expired: Timer J fired. */
+  lingerExpired(): void {
+    this.onTimerJ();
   }
 
   /** §17.2.4 / Figure 8: "Transport Err. Inform TU" from Proceeding and Completed to Terminated. */

@@ -31,6 +31,11 @@ export interface TransactionSource {
  */
 export interface TransactionTransport {
   send(message: SipMessage, target: TransactionTarget): void | Promise<void>;
+  /**
+   * Sends a message already serialized (a completed transaction's stored final response). When
+   * absent, completed transactions keep the response as a message and send it with `send`.
+   */
+  sendSerialized?(bytes: Buffer, target: TransactionTarget): void | Promise<void>;
   /** Whether retransmissions are the transport's job; default: everything but UDP is reliable. */
   isReliable?(transport: TransactionTransportName): boolean;
 }
@@ -86,4 +91,22 @@ export interface TransactionContext {
   send(message: SipMessage, target: TransactionTarget, onError: (error: unknown) => void): void;
   /** Called once when the machine enters Terminated. */
   terminated(): void;
+  /**
+   * Hands a machine that now only waits for its timer over to the layer's compact store
+   * (completed-store.ts). True: the layer keeps the record, sends `response` (if any) and calls
+   * the machine's lingerExpired() when `lingerMs` is over; the machine must start no timer. False
+   * (legacy RFC 2543 matching, timer 0, layer closed): the machine runs its timer itself.
+   */
+  retire?(spec: RetireSpec): boolean;
+}
+
+/** What a machine that enters a waiting state asks the layer to keep (see TransactionContext.retire). */
+export interface RetireSpec {
+  readonly lingerMs: number;
+  /** The final response to send now and again for each retransmitted request; none: retransmissions are absorbed. */
+  readonly response?: SipResponse;
+  /** What an ACK matching the record does. */
+  readonly ack: 'absorb' | 'pass-up';
+  /** A failure sending `response`: the machine's transport error. */
+  readonly onSendError?: (error: unknown) => void;
 }

@@ -183,6 +183,16 @@ export class SipTransportLayer {
         this.#log.debug({ err: error }, 'large request: TCP failed, retrying over UDP');
       }
     }
+    await this.sendSerialized(bytes, target);
+  }
+
+  /**
+   * Sends a message already serialized, as it is (no switch to TCP for a large request): the
+   * transaction layer resends a completed transaction's final response this way without
+   * serializing it again.
+   */
+  async sendSerialized(bytes: Buffer, target: TransportTarget): Promise<void> {
+    if (this.#closed !== undefined) throw new SipTransportError(target, 'transport layer closed');
     if (bytes.length > this.#maxMessageSize) {
       this.#counters.oversize++;
       throw new SipTransportError(target, `message of ${bytes.length} bytes exceeds ${this.#maxMessageSize}`);

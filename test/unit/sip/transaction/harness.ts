@@ -1,5 +1,6 @@
 /** In-memory transport, recording TU and message builders for the transaction tests. */
 import { ManualClock } from '../../../../src/core/index.js';
+import { parseMessage } from '../../../../src/sip/parse.js';
 import { getHeader, type SipHeader, type SipMessage, type SipRequest, type SipResponse } from '../../../../src/sip/message.js';
 import {
   TransactionLayer,
@@ -25,6 +26,8 @@ export class FakeTransport implements TransactionTransport {
   /** When set, send throws it (or rejects with it when `async`). */
   failure: Error | undefined;
   async = false;
+  /** Sends that went through sendSerialized. */
+  serialized = 0;
   readonly #clock: ManualClock;
 
   constructor(clock: ManualClock) {
@@ -38,6 +41,12 @@ export class FakeTransport implements TransactionTransport {
       throw this.failure;
     }
     return undefined;
+  }
+
+  /** Completed transactions send their stored bytes: recorded parsed back, marked `serialized`. */
+  sendSerialized(bytes: Buffer, target: TransactionTarget): void | Promise<void> {
+    this.serialized++;
+    return this.send(parseMessage(bytes), target);
   }
 
   /** Send times of requests with `method` (or responses with `status`). */
@@ -143,13 +152,14 @@ export const TCP_SOURCE: TransactionSource = { transport: 'TCP', address: '192.0
 export const UDP_TARGET: TransactionTarget = { transport: 'UDP', host: '192.0.2.20', port: 5060 };
 export const TCP_TARGET: TransactionTarget = { transport: 'TCP', host: '192.0.2.20', port: 5060, flowId: 'flow-2' };
 
-export function setup(options: { maxTransactions?: number; T1?: number } = {}) {
+export function setup(options: { maxTransactions?: number; maxCompletedBytes?: number; T1?: number } = {}) {
   const clock = new ManualClock();
   const transport = new FakeTransport(clock);
   const user = new RecordingUser();
   const layer = new TransactionLayer({
     transport, user, clock,
     ...(options.maxTransactions === undefined ? {} : { maxTransactions: options.maxTransactions }),
+    ...(options.maxCompletedBytes === undefined ? {} : { maxCompletedBytes: options.maxCompletedBytes }),
     ...(options.T1 === undefined ? {} : { timers: { T1: options.T1 } }),
   });
   return { clock, transport, user, layer };

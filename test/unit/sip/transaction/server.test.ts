@@ -200,5 +200,5 @@ test('close() is idempotent, cancels every timer and ignores later messages', ()
   s.layer.receive(request({ method: 'OPTIONS', branch: 'z9hG4bK-e' }), UDP_SOURCE);
   s.clock.advance(100_000);
   assert.equal(s.transport.sent.length, sent);
-  assert.deepEqual(s.layer.counters(), { clientTransactions: 0, serverTransactions: 0, strayResponses: 0, unmatchable: 0, overloaded: 0 });
+  assert.deepEqual(s.layer.counters(), { clientTransactions: 0, completedClientTransactions: 0, serverTransactions: 0, completedTransactions: 0, completedDropped: 0, strayResponses: 0, unmatchable: 0, overloaded: 0 });
 });
