@@ -16,6 +16,7 @@ import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { checkListeners, hubListeners } from './bind-check.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
+import { hubAdminService } from './hub-admin-service.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
 import { ServiceSignals } from './signals.js';
 import { systemdNotifier } from './systemd-notifier.js';
@@ -116,6 +117,8 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
     routing = new HubRouting<TunnelSession>({ path, server: tunnel.server, sbcName: (s) => tunnel.sbcName(s), clock: hub.clock, logger });
     hub.add(routing);
   }
+  // The admin API and status page (hub.admin), last: it reports on every other service.
+  hub.add(hubAdminService({ hub, config, stateDir: context.stateDir, tunnel, routingVersion: () => routing?.current()?.version, logger }));
   const signals = new ServiceSignals();
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();

@@ -1,3 +1,5 @@
+import { DEFAULT_AGENT_ADMIN, DEFAULT_HUB_ADMIN, type AdminConfig } from './admin-config.js';
+
 /**
  * The configuration as the program uses it: every field present, defaults filled in, durations in
  * milliseconds. config/sbc-agent.schema.json describes the YAML form for editors; validate.ts is
@@ -62,6 +64,8 @@ export interface HubConfig {
   readonly provisioning: HubProvisioningConfig;
   /** The routing model file (issue 11), relative to the config file's folder; undefined: no routing. */
   readonly routing: string | undefined;
+  /** The hub's admin API and page (admin-config.ts). */
+  readonly admin: AdminConfig;
 }
 
 export type PnpPolicyName = 'inbox' | 'auto' | 'off';
@@ -112,6 +116,8 @@ export interface AgentConfig {
   readonly stun: AgentStunConfig;
   /** How long calls may go on after SIGTERM or `sbc-agent drain` before the process exits. */
   readonly drainTimeoutMs: number;
+  /** The agent's admin API and page (admin-config.ts). */
+  readonly admin: AdminConfig;
 }
 
 export interface SbcConfig {
@@ -135,6 +141,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     callPath: undefined,
     provisioning: { upstream: undefined, insecure: false, maxBytes: 16 * 1024 * 1024, timeoutMs: 15_000 },
     routing: undefined,
+    admin: DEFAULT_HUB_ADMIN,
   },
   agent: {
     enrollTimeoutMs: 15_000,
@@ -145,5 +152,6 @@ export const DEFAULT_CONFIG: SbcConfig = {
     pnp: { policy: 'inbox', httpPort: 8080, urlBase: 'http://{ip}:{port}/', provisioning: { kind: 'tunnel' } },
     stun: { port: 3478, server: undefined },
     drainTimeoutMs: 10 * 60_000,
+    admin: DEFAULT_AGENT_ADMIN,
   },
 };

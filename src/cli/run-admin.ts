@@ -1,0 +1,107 @@
+/**
+ * The agent's admin server while `sbc-agent run` runs (src/admin): the API over what `status`,
+ * `calls` and `phones` show, the event stream, /metrics and the status page, on agent.admin's
+ * addresses (127.0.0.1 by default; `lan` adds every LAN address served). The token is
+ * agent.admin.tokenFile, else `<state-dir>/admin-token`, created 0600 at the first start.
+ */
+import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, adminTokenPath, agentMetrics, agentRouter, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
+import { realClock, type Logger } from '../core/index.js';
+import type { AdminConfig } from '../config/index.js';
+import type { Agent } from '../agent.js';
+import type { AgentTunnel } from '../agent-tunnel.js';
+import { bindExplained } from '../bind-explained.js';
+import type { ListenerStatus } from '../platform/index.js';
+import { InboxFile, decide } from '../pnp/index.js';
+import type { ChosenLan } from '../net/index.js';
+import { statusDocument } from './status.js';
+
+export interface RunAdminOptions {
+  readonly config: AdminConfig;
+  readonly stateDir: string;
+  readonly lans: readonly ChosenLan[];
+  readonly agent: Agent;
+  readonly tunnel: AgentTunnel;
+  /** The `parts` of the status file, as run-status.ts makes them. */
+  readonly parts: () => Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
+}
+
+export interface RunAdmin {
+  readonly events: AdminEvents;
+  readonly server: AdminServer;
+  listeners(): ListenerStatus[];
+  close(): Promise<void>;
+}
+
+/** `lan` in agent.admin.listen stands for every LAN address served (each once). */
+export function adminAddresses(listen: readonly string[], lans: readonly ChosenLan[]): string[] {
+  return [...new Set(listen.flatMap((a) => (a === 'lan' ? lans.map((l) => l.address) : [a])))];
+}
+
+export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | undefined> {
+  if (!o.config.enabled) return undefined;
+  const { agent, tunnel, stateDir } = o;
+  const tokenPath = o.config.tokenFile ?? adminTokenPath(stateDir);
+  const { token, created } = await loadOrCreateAdminToken(tokenPath);
+  if (created) o.logger.info({ tokenFile: tokenPath }, 'admin token created');
+  const events = new AdminEvents(realClock, (event, error) => o.logger.error({ err: error, event }, 'admin event listener failed'));
+  const inboxFile = new InboxFile(stateDir, realClock);
+  const source: AgentAdminSource = {
+    status: () => statusDocument(stateDir),
+    tunnel: () => tunnel.status(),
+    parts: o.parts,
+    registrations: () => agent.registeredPhones(),
+    phones: () => agent.lan?.inbox.list(),
+    decidePhone: async (id, state, extension) => {
+      // The same change as `sbc-agent phones approve|reject`: the running inbox watches the file.
+      const data = await inboxFile.update((d) => decide(d, id, state, extension));
+      return data.phones.find((p) => p.id === id);
+    },
+    calls: () => agent.callsDocument(),
+    callFailures: () => agent.sbcs.reduce((n, s) => n + s.callPath.counters.unroutable + s.callPath.counters.tunnelDown + s.callPath.counters.refusedDraining, 0),
+  };
+  const watch = new AgentWatch({
+    clock: realClock,
+    events,
+    source: {
+      registrations: source.registrations,
+      calls: source.calls,
+      mode: () => String(o.parts()['mode'] ?? 'normal'),
+      onTunnel: (listener) => {
+        const offOpen = tunnel.client.on('open', (e) => listener(true, { peer: tunnel.status().peer, carriage: tunnel.status().carriage ?? null, resumed: e.resumed }));
+        const offDown = tunnel.client.on('disconnected', (e) => listener(false, { peer: tunnel.status().peer, reason: e.reason }));
+        return () => {
+          offOpen();
+          offDown();
+        };
+      },
+    },
+  });
+  const metrics = new AdminMetrics(AGENT_METRICS, () => agentMetrics(source, watch));
+  const server = await AdminServer.start({
+    clock: realClock,
+    logger: o.logger,
+    listen: adminAddresses(o.config.listen, o.lans),
+    port: o.config.port,
+    token,
+    router: agentRouter(source, events),
+    events,
+    metrics,
+    metricsOpen: o.config.metrics === 'open',
+    pages: await loadPages('agent'),
+  }, (address, port, open) => bindExplained('tcp', address, port, open));
+  watch.start();
+  let closed: Promise<void> | undefined;
+  return {
+    events,
+    server,
+    listeners: () => server.addresses.map((a) => ({ name: 'admin', address: a.address, port: a.port })),
+    close: () => {
+      closed ??= (async () => {
+        watch.close();
+        await server.close();
+      })();
+      return closed;
+    },
+  };
+}
