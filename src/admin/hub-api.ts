@@ -84,7 +84,8 @@ export function sbcRows(source: HubAdminSource, calls: ReadonlyMap<string, numbe
       key: r.key === undefined ? null : { expiresAt: r.key.expiresAt, used: r.key.usedAt !== undefined },
       tunnel: t ?? null,
       rttMs: t?.rttMs ?? null,
-      calls: calls.get(r.name) ?? 0,
+      // null: not counted (the hub's call legs do not name their SBC yet).
+      calls: calls.get(r.name) ?? null,
     };
   });
 }

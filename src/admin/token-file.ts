@@ -1,10 +1,12 @@
 /**
  * The admin token: 32 random bytes as base64url in `<state-dir>/admin-token`, created owner-only
  * (0600) by `sbc-agent setup` or at the first start of `run` or `hub`, whichever comes first. The
- * file is created with O_EXCL, so two processes starting at once end up with the same token.
+ * file is created with O_EXCL, so two processes starting at once end up with the same token. Made by
+ * root (`setup`) in a state directory the service user owns, it is given to that user, as the
+ * identity files are (src/platform/file-set.ts), so the service can read it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { chown, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SbcError } from '../core/index.js';
 
@@ -38,6 +40,10 @@ export async function loadOrCreateAdminToken(path: string): Promise<{ token: str
     try {
       await handle.writeFile(`${token}\n`);
       await handle.sync();
+      if (process.getuid?.() === 0) {
+        const owner = await stat(dirname(path));
+        if (owner.uid !== 0) await chown(path, owner.uid, owner.gid);
+      }
     } finally {
       await handle.close();
     }

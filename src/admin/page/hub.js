@@ -27,7 +27,7 @@ async function refresh() {
   const [sbcs, routing] = await Promise.all([api('/api/sbcs'), api('/api/routing')]);
   fill('sbcs', sbcs.map((s) => el('div', { class: 'row', 'data-sbc': s.name },
     el('span', {}, el('b', {}, s.name), ' ', badge(s.state, s.state === 'revoked' ? 'down' : s.state === 'enrolled' ? 'up' : 'warn'), ' ', s.online ? badge('online', 'up') : badge('offline', '')),
-    el('span', { class: 'muted' }, `seen ${ago(s.lastSeen)}${s.rttMs === null ? '' : `, RTT ${s.rttMs.toFixed(1)} ms`}, ${s.calls} calls`),
+    el('span', { class: 'muted' }, `seen ${ago(s.lastSeen)}${s.rttMs === null ? '' : `, RTT ${s.rttMs.toFixed(1)} ms`}${s.calls === null ? '' : `, ${s.calls} calls`}`),
     el('span', {}, s.state === 'revoked' ? '' : el('button', { onclick: () => act(s.name, 'revoke') }, 'Revoke'), ' ', el('button', { onclick: () => act(s.name, 'rekey') }, 'New key')))), 'no SBC yet: add one');
   fill('routing', [el('div', { class: 'row' }, el('span', {}, 'model version'), el('span', {}, routing.version ?? 'no routing model')),
     ...routing.agents.map((a) => el('div', { class: 'row' }, el('span', {}, a.name), el('span', { class: 'muted' }, a.online ? `version ${a.version ?? '-'}` : 'offline')))], '');

@@ -1,0 +1,59 @@
+/**
+ * The status pages in a real browser (Debian's chromium, headless, driven by playwright-core)
+ * against the real hub and agent processes: the agent page shows the tunnel up, and a phone that
+ * registers after the page is open appears without a reload (event stream); the hub page adds an
+ * SBC through its form and shows the provisioning URL, the key and the fingerprint, with the QR
+ * code. Screenshots go to docs/img/ (shown in the README). A phone-sized viewport: the pages are
+ * read on a phone on site.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startAdminRig } from '../support/admin-rig.js';
+import { REPO_ROOT } from '../support/paths.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+test('status pages in chromium: agent page live (tunnel up, a phone appears without reload), hub page adds an SBC', { timeout: 180_000 }, async (t) => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/install-test-deps.sh installs Debian's chromium`);
+  const rig = await startAdminRig();
+  t.after(() => rig.close());
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  t.after(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 412, height: 915 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+
+  // The agent page, token in the fragment (kept in localStorage, removed from the address).
+  await page.goto(`${rig.agentAdmin}/#token=${encodeURIComponent(rig.agentToken)}`);
+  await page.locator('#tunnel-state').getByText('up', { exact: true }).waitFor({ timeout: 20_000 });
+  await page.locator('#live').getByText('live').waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('[data-aor]').count(), 0, 'no phone before the REGISTER');
+  const loads: string[] = [];
+  page.on('load', () => loads.push(page.url()));
+  await rig.register('1001');
+  await page.locator('[data-aor="sip:1001@pbx.test"]').waitFor({ timeout: 15_000 });
+  assert.deepEqual(loads, [], 'the phone appeared without a reload');
+  assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
+  await page.screenshot({ path: join(REPO_ROOT, 'docs/img/admin-agent.png'), fullPage: true });
+
+  // The hub page: add an SBC through the form.
+  const hubPage = await context.newPage();
+  hubPage.on('pageerror', (e) => problems.push(e.message));
+  await hubPage.goto(`${rig.hubAdmin}/#token=${encodeURIComponent(rig.hubToken)}`);
+  await hubPage.locator('[data-sbc="branch-1"]').waitFor({ timeout: 10_000 });
+  await hubPage.getByLabel('SBC name').fill('branch-lyon');
+  await hubPage.getByRole('button', { name: 'Add SBC' }).click();
+  await hubPage.locator('#issued-url').getByText(/^https:\/\/127\.0\.0\.1:\d+\/enroll\//).waitFor({ timeout: 10_000 });
+  const key = await hubPage.locator('#issued-key').textContent();
+  const fingerprint = await hubPage.locator('#issued-fingerprint').textContent();
+  assert.match(key ?? '', /^[0-9A-Z]{4}(-[0-9A-Z]{4})+$/);
+  assert.match(fingerprint ?? '', /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+  assert.equal(await hubPage.locator('#issued-qr svg').count(), 1, 'the QR code of the URL is drawn');
+  await hubPage.locator('[data-sbc="branch-lyon"]').waitFor({ timeout: 10_000 });
+  await hubPage.screenshot({ path: join(REPO_ROOT, 'docs/img/admin-hub.png'), fullPage: true });
+  assert.deepEqual(problems, [], 'no script error on either page');
+});
