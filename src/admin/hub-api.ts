@@ -5,7 +5,6 @@
  * (shown only in this answer), the hub fingerprint and an SVG QR code of the URL for the installer's
  * phone.
  */
-import QRCode from 'qrcode';
 import { SbcError } from '../core/index.js';
 import { SbcListError, type SbcRecord } from '../tunnel/index.js';
 import type { AdminTunnelView } from './agent-api.js';
@@ -91,7 +90,8 @@ export function sbcRows(source: HubAdminSource, calls: ReadonlyMap<string, numbe
 }
 
 export function hubRouter(source: HubAdminSource, events: AdminEvents): AdminRouter {
-  const withQr = async (issued: IssuedKey): Promise<unknown> => ({ ...issued, qrSvg: await QRCode.toString(issued.url, { type: 'svg', margin: 1 }) });
+  // qrcode is loaded at the first SBC added, not by every command of the program.
+  const withQr = async (issued: IssuedKey): Promise<unknown> => ({ ...issued, qrSvg: await (await import('qrcode')).default.toString(issued.url, { type: 'svg', margin: 1 }) });
   return new AdminRouter()
     .add('GET', '/api/sbcs', async () => ({ json: sbcRows(source, await source.callsBySbc()) }))
     .add('POST', '/api/sbcs', async (ctx) => {

@@ -7,7 +7,7 @@
  * `<state-dir>/admin-token` (created 0600 at the first start).
  */
 import { AdminEvents, AdminMetrics, AdminServer, HUB_METRICS, adminTokenPath, hubMetrics, hubRouter, loadOrCreateAdminToken, loadPages, type HubAdminSource } from '../admin/index.js';
-import type { Logger } from '../core/index.js';
+import { BindError, type Logger } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import type { Hub, HubService } from '../hub.js';
 import type { HubTunnelService } from '../hub-tunnel.js';
@@ -63,7 +63,8 @@ export function hubAdminService(o: HubAdminServiceOptions): HubAdminService {
         events.publish('tunnel_up', { sbc, carriage: s.stats().peer?.carriage ?? null });
         s.once('close', (info) => events.publish('tunnel_down', { sbc, reason: info.message }));
       });
-      server = await AdminServer.start({
+      try {
+        server = await AdminServer.start({
         clock: hub.clock,
         logger: o.logger,
         listen: admin.listen,
@@ -71,10 +72,16 @@ export function hubAdminService(o: HubAdminServiceOptions): HubAdminService {
         token,
         router: hubRouter(source, events),
         events,
-        metrics: new AdminMetrics(HUB_METRICS, () => hubMetrics(source)),
+        metrics: await AdminMetrics.create(HUB_METRICS, () => hubMetrics(source)),
         metricsOpen: admin.metrics === 'open',
         pages: await loadPages('hub'),
-      }, (address, port, open) => bindExplained('tcp', address, port, open));
+        }, (address, port, open) => bindExplained('tcp', address, port, open));
+      } catch (error) {
+        // On the default addresses a port already taken (another hub on this machine) leaves this
+        // hub without its admin server, and says so; a configured address must bind (exit 19).
+        if (!(error instanceof BindError) || admin.required) throw error;
+        o.logger.warn({ err: error.message }, 'admin API not started: its default port is taken; set hub.admin.port to run it');
+      }
     },
     listeners(): readonly ListenerStatus[] {
       return (server?.addresses ?? []).map((a) => ({ name: 'admin', address: a.address, port: a.port }));

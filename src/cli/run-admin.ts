@@ -5,7 +5,7 @@
  * agent.admin.tokenFile, else `<state-dir>/admin-token`, created 0600 at the first start.
  */
 import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, adminTokenPath, agentMetrics, agentRouter, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
-import { realClock, type Logger } from '../core/index.js';
+import { BindError, realClock, type Logger } from '../core/index.js';
 import type { AdminConfig } from '../config/index.js';
 import type { Agent } from '../agent.js';
 import type { AgentTunnel } from '../agent-tunnel.js';
@@ -36,6 +36,20 @@ export interface RunAdmin {
 /** `lan` in agent.admin.listen stands for every LAN address served (each once). */
 export function adminAddresses(listen: readonly string[], lans: readonly ChosenLan[]): string[] {
   return [...new Set(listen.flatMap((a) => (a === 'lan' ? lans.map((l) => l.address) : [a])))];
+}
+
+/**
+ * Starts the server; on the default addresses a port already taken (another agent on this machine)
+ * leaves the agent without its admin server and says so, as agent.admin names no port to insist on.
+ */
+async function startServer(o: RunAdminOptions, start: () => Promise<AdminServer>): Promise<AdminServer | undefined> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!(error instanceof BindError) || o.config.required) throw error;
+    o.logger.warn({ err: error.message }, 'admin API not started: its default port is taken; set agent.admin.port to run it');
+    return undefined;
+  }
 }
 
 export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | undefined> {
@@ -77,8 +91,9 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
       },
     },
   });
-  const metrics = new AdminMetrics(AGENT_METRICS, () => agentMetrics(source, watch));
-  const server = await AdminServer.start({
+  const metrics = await AdminMetrics.create(AGENT_METRICS, () => agentMetrics(source, watch));
+  const pages = await loadPages('agent');
+  const server = await startServer(o, () => AdminServer.start({
     clock: realClock,
     logger: o.logger,
     listen: adminAddresses(o.config.listen, o.lans),
@@ -88,8 +103,9 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     events,
     metrics,
     metricsOpen: o.config.metrics === 'open',
-    pages: await loadPages('agent'),
-  }, (address, port, open) => bindExplained('tcp', address, port, open));
+    pages,
+  }, (address, port, open) => bindExplained('tcp', address, port, open)));
+  if (server === undefined) return undefined;
   watch.start();
   let closed: Promise<void> | undefined;
   return {

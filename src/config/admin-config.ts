@@ -16,10 +16,16 @@ export interface AdminConfig {
   readonly tokenFile: string | undefined;
   /** `token`: /metrics needs the token like the API; `open`: a local scraper reads it without. */
   readonly metrics: 'token' | 'open';
+  /**
+   * True when the configuration names `listen` or `port`: an address that cannot be bound then
+   * stops the process (exit 19). On the defaults, a port already taken (a second hub or agent on one
+   * machine) only leaves this process without its admin server, with a warning saying so.
+   */
+  readonly required: boolean;
 }
 
-export const DEFAULT_AGENT_ADMIN: AdminConfig = { enabled: true, listen: ['127.0.0.1'], port: 8081, tokenFile: undefined, metrics: 'token' };
-export const DEFAULT_HUB_ADMIN: AdminConfig = { enabled: true, listen: ['127.0.0.1'], port: 8082, tokenFile: undefined, metrics: 'token' };
+export const DEFAULT_AGENT_ADMIN: AdminConfig = { enabled: true, listen: ['127.0.0.1'], port: 8081, tokenFile: undefined, metrics: 'token', required: false };
+export const DEFAULT_HUB_ADMIN: AdminConfig = { enabled: true, listen: ['127.0.0.1'], port: 8082, tokenFile: undefined, metrics: 'token', required: false };
 
 export function adminSection(value: unknown, path: string, fallback: AdminConfig, allowLan: boolean): AdminConfig {
   const obj = section(value, path, ['enabled', 'listen', 'port', 'tokenFile', 'metrics']);
@@ -40,5 +46,6 @@ export function adminSection(value: unknown, path: string, fallback: AdminConfig
     port: integer(obj, 'port', path, fallback.port, 0, 65535),
     tokenFile: optionalString(obj, 'tokenFile', path),
     metrics,
+    required: obj['listen'] !== undefined || obj['port'] !== undefined,
   };
 }

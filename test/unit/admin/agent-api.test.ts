@@ -51,7 +51,7 @@ async function start(maxFailures?: number) {
   watch.start();
   const server = await AdminServer.start({
     clock: realClock, logger: silentLogger, listen: ['127.0.0.1'], port: 0, token: TOKEN,
-    router: agentRouter(source, events), events, metrics: new AdminMetrics(AGENT_METRICS, () => agentMetrics(source, watch)),
+    router: agentRouter(source, events), events, metrics: await AdminMetrics.create(AGENT_METRICS, () => agentMetrics(source, watch)),
     pages: await loadPages('agent'), ...(maxFailures === undefined ? {} : { maxFailures }),
   });
   const base = `http://127.0.0.1:${server.addresses[0]?.port ?? 0}`;
@@ -245,7 +245,7 @@ test('/metrics with metrics: open needs no token; the API still does', async (t)
   const fake = new FakeAgent();
   const source = fake.source();
   const watch = new AgentWatch({ clock: realClock, events, source: { registrations: source.registrations, calls: source.calls, mode: () => 'normal', onTunnel: () => () => {} } });
-  const server = await AdminServer.start({ clock: realClock, logger: silentLogger, listen: ['127.0.0.1'], port: 0, token: TOKEN, router: agentRouter(source, events), events, metrics: new AdminMetrics(AGENT_METRICS, () => agentMetrics(source, watch)), metricsOpen: true });
+  const server = await AdminServer.start({ clock: realClock, logger: silentLogger, listen: ['127.0.0.1'], port: 0, token: TOKEN, router: agentRouter(source, events), events, metrics: await AdminMetrics.create(AGENT_METRICS, () => agentMetrics(source, watch)), metricsOpen: true });
   t.after(() => server.close());
   const base = `http://127.0.0.1:${server.addresses[0]?.port ?? 0}`;
   assert.equal((await call(base, 'GET', '/metrics', undefined)).status, 200);

@@ -154,11 +154,12 @@ test('hub.provisioning: defaults without it; upstream URL, insecure, maxBytes an
   assert.equal(both.hub.callPath?.pbx.host, '192.0.2.50');
 });
 
-test('agent.admin and hub.admin: 127.0.0.1 by default, never every address; lan on the agent only', () => {
+test('agent.admin and hub.admin: 127.0.0.1 by default, never every address; lan on the agent only; required when listen or port is given', () => {
   const d = validateConfig({});
-  assert.deepEqual(d.agent.admin, { enabled: true, listen: ['127.0.0.1'], port: 8081, tokenFile: undefined, metrics: 'token' });
-  assert.deepEqual(d.hub.admin, { enabled: true, listen: ['127.0.0.1'], port: 8082, tokenFile: undefined, metrics: 'token' });
+  assert.deepEqual(d.agent.admin, { enabled: true, listen: ['127.0.0.1'], port: 8081, tokenFile: undefined, metrics: 'token', required: false });
+  assert.deepEqual(d.hub.admin, { enabled: true, listen: ['127.0.0.1'], port: 8082, tokenFile: undefined, metrics: 'token', required: false });
   const c = validateConfig({ agent: { admin: { listen: '127.0.0.1, lan', port: 0, metrics: 'open', tokenFile: '/etc/sbc-agent/admin-token' } }, hub: { admin: { listen: ['10.0.0.5', '::1'], enabled: false } } });
-  assert.deepEqual(c.agent.admin, { enabled: true, listen: ['127.0.0.1', 'lan'], port: 0, tokenFile: '/etc/sbc-agent/admin-token', metrics: 'open' });
-  assert.deepEqual(c.hub.admin, { enabled: false, listen: ['10.0.0.5', '::1'], port: 8082, tokenFile: undefined, metrics: 'token' });
+  assert.deepEqual(c.agent.admin, { enabled: true, listen: ['127.0.0.1', 'lan'], port: 0, tokenFile: '/etc/sbc-agent/admin-token', metrics: 'open', required: true });
+  assert.deepEqual(c.hub.admin, { enabled: false, listen: ['10.0.0.5', '::1'], port: 8082, tokenFile: undefined, metrics: 'token', required: true });
+  assert.equal(validateConfig({ hub: { admin: { metrics: 'open' } } }).hub.admin.required, false, 'only listen or port make the listener required');
 });
