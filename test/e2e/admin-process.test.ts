@@ -2,7 +2,9 @@
  * The admin API of the real processes: `sbc-agent hub` and `sbc-agent run` on 127.0.0.1, the agent
  * added through the hub's API and enrolled with what it answered; a SIPp phone's REGISTER through
  * the agent shows up on the agent's event stream as `extension_register`, in /api/registrations,
- * in /metrics (parsed as Prometheus text), and on the hub's side the SBC is enrolled and online.
+ * in /metrics (parsed as Prometheus text), and on the hub's side the SBC is enrolled and online; a
+ * SIPp call with RTP to the PBX (SIPp) through agent, tunnel and hub gives call_start,
+ * call_established and call_ended, and moves the call and RTP metrics.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,4 +64,44 @@ test('admin API of the real agent and hub: extension_register on the event strea
   assert.deepEqual(sbcs.map((s) => [s.name, s.state, s.online]), [['branch-1', 'enrolled', true]]);
   const hubMetrics = parsePromText((await get(rig.hubAdmin, rig.hubToken, '/metrics')) as string);
   assert.equal(promValue(hubMetrics, 'sbc_hub_tunnels_up'), 1);
+});
+
+test('admin event stream of the real agent: call_start, call_established and call_ended for a SIPp call with RTP through the tunnel', { timeout: 120_000 }, async (t) => {
+  const rig = await startAdminRig();
+  t.after(() => rig.close());
+  const ws = new WebSocket(`${rig.agentAdmin.replace('http:', 'ws:')}/api/events?topics=call_events&token=${encodeURIComponent(rig.agentToken)}`);
+  t.after(() => ws.close());
+  const events: Record<string, unknown>[] = [];
+  ws.on('message', (d: Buffer) => {
+    const m = JSON.parse(d.toString()) as Record<string, unknown>;
+    if (m['event'] !== undefined) events.push(m);
+  });
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  await rig.register('1001'); // the tunnel is up once a REGISTER passed
+
+  const before = parsePromText((await get(rig.agentAdmin, rig.agentToken, '/metrics')) as string);
+  let during: Awaited<ReturnType<typeof parsePromText>> | undefined;
+  const calling = rig.call(3000);
+  const deadline = Date.now() + 10_000;
+  while (!events.some((e) => e['event'] === 'call_established') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (events.some((e) => e['event'] === 'call_established')) during = parsePromText((await get(rig.agentAdmin, rig.agentToken, '/metrics')) as string);
+  assert.equal(await calling, 0, `the SIPp call failed; agent: ${rig.agent.stderr.slice(-1500)}`);
+  const end = Date.now() + 10_000;
+  while (!events.some((e) => e['event'] === 'call_ended') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+
+  assert.deepEqual(events.map((e) => e['event']), ['call_start', 'call_established', 'call_ended'], JSON.stringify(events));
+  assert.ok(events.every((e) => e['topic'] === 'call_events'));
+  const ids = new Set(events.map((e) => (e['data'] as Record<string, unknown>)['callId']));
+  assert.equal(ids.size, 1, 'one call');
+  const ended = events[2]?.['data'] as Record<string, number | boolean>;
+  assert.equal(ended['established'], true);
+  assert.ok((ended['packetsFromPhone'] as number) > 50 && (ended['packetsToPhone'] as number) > 50, JSON.stringify(ended));
+
+  assert.ok(during !== undefined);
+  assert.equal(promValue(during, 'sbc_calls_active'), 1);
+  assert.equal(promValue(before, 'sbc_calls_active'), 0);
+  const after = parsePromText((await get(rig.agentAdmin, rig.agentToken, '/metrics')) as string);
+  assert.equal(promValue(after, 'sbc_calls_active'), 0);
+  assert.equal(promValue(after, 'sbc_call_attempts_total'), 1);
+  assert.ok(promValue(after, 'sbc_rtp_packets_total', { direction: 'from_phone' }) > promValue(before, 'sbc_rtp_packets_total', { direction: 'from_phone' }) + 50, 'the call\'s RTP is counted');
 });
