@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realClock, silentLogger } from '../../../src/core/index.js';
@@ -139,4 +140,33 @@ test('hub admin API: bad input is 400 naming the field; unknown SBCs 404; taken 
     if (field !== undefined) assert.equal(error?.['field'], field, `${method} ${path} ${JSON.stringify(body)}`);
   }
   assert.deepEqual(h.hub.state.store.list().map((r) => r.name), ['taken'], 'no refused request changed the list');
+});
+
+test('hub admin listener: a taken default port leaves the hub without it (warned); a configured one stops the start', async (t) => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+  const taken = (holder.address() as AddressInfo).port;
+  const warnings: string[] = [];
+  const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { warn: (_o: unknown, msg: string) => void warnings.push(msg) });
+  for (const required of [false, true]) {
+    const base = await hubConfig();
+    const config: SbcConfig = { ...base, hub: { ...base.hub, admin: { ...base.hub.admin, port: taken, required } } };
+    const dir = await mkdtemp(join(tmpdir(), 'sbc-hub-admin-taken-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const hub = await Hub.open({ config, stateDir: dir, logger: silentLogger });
+    const tunnel = hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger: silentLogger });
+    hub.add(tunnel);
+    const admin = hubAdminService({ hub, config, stateDir: dir, tunnel, routingVersion: () => undefined, logger });
+    hub.add(admin);
+    if (required) {
+      await assert.rejects(hub.start(), { code: 'SBC_ERR_BIND' });
+      continue;
+    }
+    await hub.start();
+    t.after(() => hub.close());
+    assert.equal(admin.server(), undefined);
+    assert.deepEqual(hub.listeners().filter((l) => l.name === 'admin'), []);
+    assert.deepEqual(warnings, ['admin API not started: its default port is taken; set hub.admin.port to run it']);
+  }
 });
