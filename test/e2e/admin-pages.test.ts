@@ -1,7 +1,8 @@
 /**
  * The status pages in a real browser (Debian's chromium, headless, driven by playwright-core)
  * against the real hub and agent processes: the agent page shows the tunnel up, and a phone that
- * registers after the page is open appears without a reload (event stream); the hub page adds an
+ * registers after the page is open appears without a reload (event stream), and a phone waiting in
+ * the plug-and-play inbox is approved with its button (phones.json records it); the hub page adds an
  * SBC through its form and shows the provisioning URL, the key and the fingerprint, with the QR
  * code. Screenshots go to docs/img/ (shown in the README). A phone-sized viewport: the pages are
  * read on a phone on site.
@@ -11,6 +12,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { realClock } from '../../src/core/index.js';
+import { InboxFile, mergeSightings } from '../../src/pnp/index.js';
 import { startAdminRig } from '../support/admin-rig.js';
 import { REPO_ROOT } from '../support/paths.js';
 
@@ -37,6 +40,15 @@ test('status pages in chromium: agent page live (tunnel up, a phone appears with
   await rig.register('1001');
   await page.locator('[data-aor="sip:1001@pbx.test"]').waitFor({ timeout: 15_000 });
   assert.deepEqual(loads, [], 'the phone appeared without a reload');
+
+  // A phone waiting in the plug-and-play inbox (as the responder records one) is approved from the page.
+  const inbox = new InboxFile(join(rig.dir, 'agent'), realClock);
+  const now = new Date().toISOString();
+  await inbox.update((d) => mergeSightings(d, [{ id: '001565f4f9e1', mac: '001565f4f9e1', brand: 'yealink', model: 'T46S', firmware: '66.86.0.15', userAgent: 'Yealink SIP-T46S 66.86.0.15', ip: '127.0.0.1', firstSeen: now, lastSeen: now, state: 'pending', extension: undefined }]));
+  const row = page.locator('[data-phone="001565f4f9e1"]');
+  await row.getByRole('button', { name: 'Approve' }).click({ timeout: 15_000 });
+  await row.getByText('approved', { exact: true }).waitFor({ timeout: 15_000 });
+  assert.equal(inbox.read().phones.find((p) => p.id === '001565f4f9e1')?.state, 'approved', 'the decision is in phones.json, as `sbc-agent phones approve` writes it');
   assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
   await page.screenshot({ path: join(REPO_ROOT, 'docs/img/admin-agent.png'), fullPage: true });
 
