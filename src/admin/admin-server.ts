@@ -33,6 +33,8 @@ export interface AdminServerOptions {
   readonly maxFailures?: number;
 }
 
+const PAGE_POLICY = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'";
+
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
 
 function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
@@ -109,7 +111,8 @@ export class AdminServer {
       const page = this.#o.pages?.get(path);
       if (page === undefined) return errorReply(404, `no such page: ${path}`);
       if (r.method !== 'GET' && r.method !== 'HEAD') return errorReply(405, 'use GET', undefined, { Allow: 'GET' });
-      return { status: 200, headers: { 'Content-Type': page.type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }, body: page.body };
+      // The pages load only their own files and talk only to this server (the QR code is inline SVG).
+      return { status: 200, headers: { 'Content-Type': page.type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': PAGE_POLICY, 'X-Frame-Options': 'DENY' }, body: page.body };
     }
     const refused = this.#refusal(r, undefined);
     if (refused !== undefined) return refused;
