@@ -4,12 +4,14 @@
  * registers after the page is open appears without a reload (event stream), and a phone waiting in
  * the plug-and-play inbox is approved with its button (phones.json records it); the hub page adds an
  * SBC through its form and shows the provisioning URL, the key and the fingerprint, with the QR
- * code. Screenshots go to docs/img/ (shown in the README). A phone-sized viewport: the pages are
+ * code. Screenshots are taken each run; with UPDATE_SCREENSHOTS=1 they replace docs/img/admin-*.png
+ * (shown in the README), else they go to a temporary folder. A phone-sized viewport: the pages are
  * read on a phone on site.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { realClock } from '../../src/core/index.js';
@@ -18,6 +20,7 @@ import { startAdminRig } from '../support/admin-rig.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(REPO_ROOT, 'docs', 'img') : mkdtempSync(join(tmpdir(), 'sbc-admin-shots-'));
 
 test('status pages in chromium: agent page live (tunnel up, a phone appears without reload), hub page adds an SBC', { timeout: 180_000 }, async (t) => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/install-test-deps.sh installs Debian's chromium`);
@@ -50,7 +53,7 @@ test('status pages in chromium: agent page live (tunnel up, a phone appears with
   await row.getByText('approved', { exact: true }).waitFor({ timeout: 15_000 });
   assert.equal(inbox.read().phones.find((p) => p.id === '001565f4f9e1')?.state, 'approved', 'the decision is in phones.json, as `sbc-agent phones approve` writes it');
   assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
-  await page.screenshot({ path: join(REPO_ROOT, 'docs/img/admin-agent.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'admin-agent.png'), fullPage: true });
 
   // The hub page: add an SBC through the form.
   const hubPage = await context.newPage();
@@ -66,6 +69,8 @@ test('status pages in chromium: agent page live (tunnel up, a phone appears with
   assert.match(fingerprint ?? '', /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   assert.equal(await hubPage.locator('#issued-qr svg').count(), 1, 'the QR code of the URL is drawn');
   await hubPage.locator('[data-sbc="branch-lyon"]').waitFor({ timeout: 10_000 });
-  await hubPage.screenshot({ path: join(REPO_ROOT, 'docs/img/admin-hub.png'), fullPage: true });
+  await hubPage.screenshot({ path: join(SHOTS, 'admin-hub.png'), fullPage: true });
+  assert.ok(statSync(join(SHOTS, 'admin-hub.png')).size > 10_000 && statSync(join(SHOTS, 'admin-agent.png')).size > 10_000, 'both screenshots were written');
+  if (process.env['UPDATE_SCREENSHOTS'] !== '1') rmSync(SHOTS, { recursive: true, force: true });
   assert.deepEqual(problems, [], 'no script error on either page');
 });
