@@ -39,6 +39,23 @@ export interface HubAdminSource {
   callsBySbc(): Promise<ReadonlyMap<string, number>>;
 }
 
+/**
+ * Calls per SBC name from the hub's call legs: the hub keys each leg `<peer>/<Call-ID>`, the peer
+ * being the SBC id, or `<id>.lanN` for its other LANs (sbc/sip-link.ts sipPeerName).
+ */
+export function callsBySbc(legs: readonly { readonly callId: string }[], sbcs: readonly SbcRecord[]): Map<string, number> {
+  const names = new Map(sbcs.map((r) => [r.id, r.name]));
+  const calls = new Map<string, Set<string>>();
+  for (const leg of legs) {
+    const slash = leg.callId.indexOf('/');
+    if (slash < 0) continue;
+    const name = names.get(leg.callId.slice(0, slash).split('.')[0] ?? '');
+    if (name === undefined) continue;
+    calls.set(name, (calls.get(name) ?? new Set()).add(leg.callId));
+  }
+  return new Map([...calls].map(([name, ids]) => [name, ids.size]));
+}
+
 function text(body: Record<string, unknown>, field: string, required: boolean): string | undefined {
   const v = body[field];
   if (v === undefined) {
@@ -83,8 +100,7 @@ export function sbcRows(source: HubAdminSource, calls: ReadonlyMap<string, numbe
       key: r.key === undefined ? null : { expiresAt: r.key.expiresAt, used: r.key.usedAt !== undefined },
       tunnel: t ?? null,
       rttMs: t?.rttMs ?? null,
-      // null: not counted (the hub's call legs do not name their SBC yet).
-      calls: calls.get(r.name) ?? null,
+      calls: calls.get(r.name) ?? 0,
     };
   });
 }

@@ -6,7 +6,7 @@ export { FailureLimiter, presentedToken, tokensEqual } from './auth.js';
 export { AdminRequestError, badField } from './errors.js';
 export { ADMIN_TOPICS, AdminEvents, isAdminTopic, topicOf, type AdminEvent, type AdminEventName, type AdminTopic } from './events.js';
 export { queryTopics, streamClient } from './event-stream.js';
-export { HUB_METRICS, hubMetrics, hubRouter, sbcRows, type HubAdminSource, type IssuedKey } from './hub-api.js';
+export { HUB_METRICS, callsBySbc, hubMetrics, hubRouter, sbcRows, type HubAdminSource, type IssuedKey } from './hub-api.js';
 export { AdminMetrics, type MetricDef, type MetricSnapshot, type MetricValue } from './metrics.js';
 export { PAGE_DIR, loadPages, type PageFile } from './pages.js';
 export { AdminRouter, parseJsonObject, type Method, type Route, type RouteContext, type RouteHandler, type RouteResult } from './router.js';

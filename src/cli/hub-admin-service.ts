@@ -6,13 +6,14 @@
  * last service to start, and takes its token from hub.admin.tokenFile, else
  * `<state-dir>/admin-token` (created 0600 at the first start).
  */
-import { AdminEvents, AdminMetrics, AdminServer, HUB_METRICS, adminTokenPath, hubMetrics, hubRouter, loadOrCreateAdminToken, loadPages, type HubAdminSource } from '../admin/index.js';
+import { AdminEvents, AdminMetrics, AdminServer, HUB_METRICS, adminTokenPath, callsBySbc, hubMetrics, hubRouter, loadOrCreateAdminToken, loadPages, type HubAdminSource } from '../admin/index.js';
 import { BindError, type Logger } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import type { Hub, HubService } from '../hub.js';
 import type { HubTunnelService } from '../hub-tunnel.js';
 import { bindExplained } from '../bind-explained.js';
 import type { ListenerStatus } from '../platform/index.js';
+import type { CallReport } from '../sbc/index.js';
 import { issueSbcKey, keyLifetime } from './hub-admin.js';
 
 export interface HubAdminServiceOptions {
@@ -22,6 +23,8 @@ export interface HubAdminServiceOptions {
   readonly tunnel: HubTunnelService;
   /** The routing model's version now; undefined without hub.routing. */
   readonly routingVersion: () => number | undefined;
+  /** The calls the hub carries (its call path's report); undefined without hub.pbx. */
+  readonly calls?: () => Promise<CallReport> | undefined;
   readonly logger: Logger;
 }
 
@@ -43,8 +46,7 @@ export function hubAdminService(o: HubAdminServiceOptions): HubAdminService {
     revokeSbc: (name) => store.revoke(name),
     renameSbc: (from, to) => store.rename(from, to),
     routingVersion: o.routingVersion,
-    // The hub's call legs do not name their SBC yet: no per-SBC count.
-    callsBySbc: () => Promise.resolve(new Map()),
+    callsBySbc: async () => callsBySbc((await o.calls?.())?.legs ?? [], store.list()),
   };
   let server: AdminServer | undefined;
   let offSession: (() => void) | undefined;

@@ -97,15 +97,17 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const tunnel = hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger });
   hub.add(tunnel);
   const call = config.hub.callPath;
+  let callPath: ReturnType<typeof hubCallPathService> | undefined;
   if (call !== undefined) {
     // With a PBX configured the hub carries the branches' calls (src/sbc): SIP and media toward the PBX.
     const transport = call.pbx.transport === 'tcp' ? 'TCP' : 'UDP';
-    hub.add(hubCallPathService({
+    callPath = hubCallPathService({
       clock: hub.clock, logger, streams: tunnel.streams,
       sip: { address: call.sip.listen, udpPort: call.sip.port, tcpPort: call.sip.port },
       pbx: { transport, host: call.pbx.host, port: call.pbx.port },
       mediaAddress: call.media.address, mediaPorts: call.media.ports,
-    }));
+    });
+    hub.add(callPath);
   }
   // Provisioning fetches of the agents' relays (hub.provisioning.upstream), with or without a PBX;
   // without an upstream each fetch is answered 404 rather than left unanswered.
@@ -118,7 +120,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
     hub.add(routing);
   }
   // The admin API and status page (hub.admin), last: it reports on every other service.
-  hub.add(hubAdminService({ hub, config, stateDir: context.stateDir, tunnel, routingVersion: () => routing?.current()?.version, logger }));
+  hub.add(hubAdminService({ hub, config, stateDir: context.stateDir, tunnel, routingVersion: () => routing?.current()?.version, calls: () => callPath?.sbc()?.calls(), logger }));
   const signals = new ServiceSignals();
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();

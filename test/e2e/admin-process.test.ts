@@ -84,7 +84,11 @@ test('admin event stream of the real agent: call_start, call_established and cal
   const calling = rig.call(3000);
   const deadline = Date.now() + 10_000;
   while (!events.some((e) => e['event'] === 'call_established') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (events.some((e) => e['event'] === 'call_established')) during = parsePromText((await get(rig.agentAdmin, rig.agentToken, '/metrics')) as string);
+  let hubCalls: number | undefined;
+  if (events.some((e) => e['event'] === 'call_established')) {
+    during = parsePromText((await get(rig.agentAdmin, rig.agentToken, '/metrics')) as string);
+    hubCalls = ((await get(rig.hubAdmin, rig.hubToken, '/api/sbcs')) as { name: string; calls: number }[]).find((x) => x.name === 'branch-1')?.calls;
+  }
   assert.equal(await calling, 0, `the SIPp call failed; agent: ${rig.agent.stderr.slice(-1500)}`);
   const end = Date.now() + 10_000;
   while (!events.some((e) => e['event'] === 'call_ended') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
@@ -99,6 +103,7 @@ test('admin event stream of the real agent: call_start, call_established and cal
 
   assert.ok(during !== undefined);
   assert.equal(promValue(during, 'sbc_calls_active'), 1);
+  assert.equal(hubCalls, 1, 'the hub counts the call for its SBC');
   assert.equal(promValue(before, 'sbc_calls_active'), 0);
   const after = parsePromText((await get(rig.agentAdmin, rig.agentToken, '/metrics')) as string);
   assert.equal(promValue(after, 'sbc_calls_active'), 0);

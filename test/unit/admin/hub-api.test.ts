@@ -16,6 +16,7 @@ import { DEFAULT_CONFIG, type SbcConfig } from '../../../src/config/index.js';
 import { Hub } from '../../../src/hub.js';
 import { hubTunnelService } from '../../../src/hub-tunnel.js';
 import { hubAdminService } from '../../../src/cli/hub-admin-service.js';
+import { callsBySbc } from '../../../src/admin/index.js';
 import { fetchPeerChain, postJsonPinned } from '../../../src/net/index.js';
 import { EnrollError, enrollAgent, type EnrollTransport } from '../../../src/tunnel/index.js';
 import { freePort } from '../../support/free-port.js';
@@ -169,4 +170,11 @@ test('hub admin listener: a taken default port leaves the hub without it (warned
     assert.deepEqual(hub.listeners().filter((l) => l.name === 'admin'), []);
     assert.deepEqual(warnings, ['admin API not started: its default port is taken; set hub.admin.port to run it']);
   }
+});
+
+test('callsBySbc: the hub\'s legs (<peer>/<Call-ID>, peer = SBC id or <id>.lanN) counted per SBC name, each call once', () => {
+  const sbcs = [{ id: 'abc123', name: 'branch-a' }, { id: 'def456', name: 'branch-b' }] as unknown as Parameters<typeof callsBySbc>[1];
+  const legs = ['abc123/c1', 'abc123/c1', 'abc123.lan2/c2', 'def456/c3', 'zzz999/c4', 'no-slash'].map((callId) => ({ callId }));
+  assert.deepEqual([...callsBySbc(legs, sbcs)], [['branch-a', 2], ['branch-b', 1]]);
+  assert.deepEqual([...callsBySbc([], sbcs)], []);
 });
