@@ -22,6 +22,7 @@ PACKAGES=(
   systemd                # systemd-analyze verify/security on the packaged units (no systemd as PID 1 needed)
   adduser                # the package's postinst creates the sbc-agent system user with adduser
   shellcheck             # lint of every shell script (scripts/, images/, packaging/)
+  chromium               # the admin status pages in a real browser (headless, driven by playwright-core)
 )
 
 missing=()

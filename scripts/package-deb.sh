@@ -45,6 +45,9 @@ rm -rf "$STAGE"
 mkdir -p "$LIB/dist" "$STAGE/usr/bin" "$STAGE/lib/systemd/system" "$STAGE/etc/sbc-agent" "$STAGE/usr/share/doc/sbc-agent" "$STAGE/DEBIAN"
 
 cp -r dist/src "$LIB/dist/src"
+# The admin status pages are served from the source folder beside dist (src/admin/pages.ts).
+mkdir -p "$LIB/src/admin"
+cp -r src/admin/page "$LIB/src/admin/page"
 find "$LIB/dist" -name '*.map' -delete
 cp package.json package-lock.json "$LIB/"
 echo "package-deb: production node_modules (npm ci --omit=dev)"

@@ -16,7 +16,7 @@ import type { PortRange } from './media/index.js';
 import { bindUdp, claimDatagrams, tunnelConnector, type ChosenLan, type DatagramSocket, type TunnelCredentials } from './net/index.js';
 import { writeFileAtomic } from './platform/index.js';
 import type { UpstreamFetcher } from './pnp/index.js';
-import { AgentSbc, MAX_AGENT_LANS, callsReport, type CallReport, type SipListenOptions } from './sbc/index.js';
+import { AgentSbc, MAX_AGENT_LANS, callsReport, type CallReport, type CallsDocument, type SipListenOptions } from './sbc/index.js';
 import { createTunnelClient, type TunnelClient } from './tunnel/index.js';
 import { LanServices } from './agent-lan.js';
 import { LocalControl, LocalLanPath, type LocalRegistrationRow } from './agent-local.js';
@@ -261,6 +261,11 @@ export class Agent {
   async #report(): Promise<CallReport> {
     const reports = await Promise.all(this.sbcs.map((s) => s.calls()));
     return { side: 'agent', legs: reports.flatMap((r) => r.legs) };
+  }
+
+  /** The calls document of `sbc-agent calls --json`, now (the admin API's /api/calls). */
+  async callsDocument(): Promise<CallsDocument> {
+    return callsReport(await this.#report(), this.#clock.wallNow());
   }
 
   #publish(path: string): void {

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { UsageError, realClock } from '../core/index.js';
 import { formatDuration, parseDuration, type SbcConfig } from '../config/index.js';
-import { openHubAdminState } from '../hub.js';
+import { openHubAdminState, type HubAdminState } from '../hub.js';
 import { readStatusFile } from '../platform/index.js';
 import { generateAuthKey, generateId, hashAuthKey, type SbcRecord } from '../tunnel/index.js';
 import { parseArgs } from './args.js';
@@ -50,8 +50,8 @@ function provisioningUrl(at: EnrollmentAt, urlHost: string | undefined, id: stri
   return url.href;
 }
 
-function expiryOf(args: ReturnType<typeof parseArgs>, config: SbcConfig): number {
-  const text = args.values.get('expires');
+/** How long a new key stays valid: `text` (30s, 15m, 12h, 7d), else hub.keyLifetime; a bad one is a UsageError. */
+export function keyLifetime(text: string | undefined, config: SbcConfig): number {
   if (text === undefined) return config.hub.keyLifetimeMs;
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) throw new UsageError(`--expires '${text}' is not a duration such as 30s, 15m, 12h, 7d`);
@@ -61,26 +61,46 @@ function expiryOf(args: ReturnType<typeof parseArgs>, config: SbcConfig): number
 
 const KEY_VALUES = [...COMMON_VALUES, 'expires', 'url-host'];
 
+/** What add-sbc and rekey-sbc print with --json (and the hub's admin API answers). */
+export interface IssuedSbcKey {
+  readonly name: string;
+  readonly id: string;
+  readonly state: string;
+  readonly url: string;
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * Adds an SBC or gives it a new one-time key: the key is generated here, only its hash is stored,
+ * and the key itself is returned once. Shared by `hub add-sbc`/`rekey-sbc` and `POST /api/sbcs`.
+ */
+export async function issueSbcKey(action: 'add' | 'rekey', state: Pick<HubAdminState, 'store' | 'paths' | 'fingerprint'>, config: SbcConfig, name: string, ttlMs: number, urlHost: string | undefined): Promise<IssuedSbcKey> {
+  const key = generateAuthKey();
+  const keyHash = await hashAuthKey(key);
+  const record = action === 'add' ? await state.store.add(name, generateId(), keyHash, ttlMs) : await state.store.rekey(name, keyHash, ttlMs);
+  const url = provisioningUrl(await enrollmentAt(config, state.paths.status), urlHost, record.id);
+  return { name: record.name, id: record.id, state: record.state, url, key, fingerprint: state.fingerprint, expiresAt: record.key?.expiresAt ?? '' };
+}
+
 /** add-sbc and rekey-sbc: a new one-time key, printed once. */
 export async function issueKey(action: 'add' | 'rekey', argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, action === 'add' ? { values: [...KEY_VALUES, 'name'], flags: ['json'] } : { values: KEY_VALUES, flags: ['json'], positionals: 1 });
   const name = action === 'add' ? args.values.get('name') : args.positionals[0];
   if (name === undefined) throw new UsageError(action === 'add' ? 'add-sbc needs --name NAME' : 'rekey-sbc needs the SBC name');
   const { config, stateDir } = await commonContext(args, 'hub');
-  const ttlMs = expiryOf(args, config);
+  const ttlMs = keyLifetime(args.values.get('expires'), config);
   const state = await openHubAdminState(stateDir, realClock);
-  const key = generateAuthKey();
-  const keyHash = await hashAuthKey(key);
-  const record = action === 'add' ? await state.store.add(name, generateId(), keyHash, ttlMs) : await state.store.rekey(name, keyHash, ttlMs);
-  const url = provisioningUrl(await enrollmentAt(config, state.paths.status), args.values.get('url-host'), record.id);
-  const expiresAt = record.key?.expiresAt ?? '';
+  const issued = await issueSbcKey(action, state, config, name, ttlMs, args.values.get('url-host'));
+  const { url, key, expiresAt } = issued;
   if (args.flags.has('json')) {
-    io.stdout.write(`${JSON.stringify({ name: record.name, id: record.id, state: record.state, url, key, fingerprint: state.fingerprint, expiresAt })}\n`);
+    io.stdout.write(`${JSON.stringify(issued)}\n`);
     return EXIT.OK;
   }
   io.stdout.write(
     [
-      action === 'add' ? `SBC '${record.name}' added (id ${record.id}).` : `New key for SBC '${record.name}' (id ${record.id}); any earlier key is void.`,
+      action === 'add' ? `SBC '${issued.name}' added (id ${issued.id}).` : `New key for SBC '${issued.name}' (id ${issued.id}); any earlier key is void.`,
       `  provisioning URL: ${url}`,
       `  auth key:         ${key}`,
       `                    one-time, expires ${shortTime(expiresAt)} (in ${formatDuration(ttlMs)}); it is shown only now`,

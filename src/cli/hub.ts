@@ -19,6 +19,7 @@ import { EXIT } from './exit-codes.js';
 import { checkListeners, hubListeners } from './bind-check.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
 import { hubCdrDir, listCdrs } from './hub-cdr.js';
+import { hubAdminService } from './hub-admin-service.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
 import { ServiceSignals } from './signals.js';
 import { systemdNotifier } from './systemd-notifier.js';
@@ -106,11 +107,12 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const tunnel = hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger });
   hub.add(tunnel);
   const call = config.hub.callPath;
+  let callPath: ReturnType<typeof hubCallPathService> | undefined;
   if (call !== undefined) {
     // With a PBX configured the hub carries the branches' calls (src/sbc): SIP and media toward the PBX.
     const transport = call.pbx.transport === 'tcp' ? 'TCP' : 'UDP';
     const pbx = { transport, host: call.pbx.host, port: call.pbx.port } as const;
-    const callPath = hubCallPathService({
+    callPath = hubCallPathService({
       clock: hub.clock, logger, streams: tunnel.streams,
       sip: { address: call.sip.listen, udpPort: call.sip.port, tcpPort: call.sip.port },
       pbx, mediaAddress: call.media.address, mediaPorts: call.media.ports,
@@ -118,7 +120,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
     hub.add(callPath);
     // Whether the PBX answers, probed from the call path's SIP leg and reported to every agent (survival).
     hub.add(new HubPbxHealth<TunnelSession>({
-      endpoint: () => callPath.sbc()?.stack, pbx, server: tunnel.server, clock: hub.clock, logger,
+      endpoint: () => callPath?.sbc()?.stack, pbx, server: tunnel.server, clock: hub.clock, logger,
       intervalMs: call.pbx.probeIntervalMs, failures: call.pbx.probeFailures,
     }));
   }
@@ -134,6 +136,8 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   }
   // The agents' call detail records (cdr/1 streams), kept hub.cdr.retentionDays.
   hub.add(hubCdrService({ streams: tunnel.streams, dir: hubCdrDir(context.stateDir), retentionDays: config.hub.cdr.retentionDays, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
+  // The admin API and status page (hub.admin), last: it reports on every other service.
+  hub.add(hubAdminService({ hub, config, stateDir: context.stateDir, tunnel, routingVersion: () => routing?.current()?.version, calls: () => callPath?.sbc()?.calls(), logger }));
   const signals = new ServiceSignals();
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();

@@ -25,6 +25,7 @@ import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
 import { checkNat, type NatStatus } from './run-nat.js';
+import { startRunAdmin, type RunAdmin } from './run-admin.js';
 import { reloadRun } from './run-reload.js';
 import { RUN_VALUES, resolveRunSettings, type RunSettings } from './run-settings.js';
 import { upstreamFor } from './run-upstream.js';
@@ -95,7 +96,21 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
   let mode: 'normal' | 'draining' = 'normal';
   let activeCalls = 0;
-  tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), cdr: () => cdr.status() }));
+  const statusParts = (): ReturnType<typeof runStatusParts> => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), cdr: () => cdr.status() });
+  let admin: RunAdmin | undefined;
+  try {
+    admin = await startRunAdmin({ config: settings.agent.admin, stateDir, lans: settings.lans, agent, tunnel, parts: () => statusParts().parts, logger });
+  } catch (error) {
+    await agent.close();
+    await cdr.close();
+    await tunnel.close();
+    await routing.close();
+    throw error;
+  }
+  tunnel.setStatusSource(() => {
+    const s = statusParts();
+    return { listeners: [...s.listeners, ...(admin?.listeners() ?? [])], parts: s.parts };
+  });
   await tunnel.start();
   // systemd: ready once every listener is bound and the first tunnel attempt has started.
   const statusLine = (): string => `${mode}; tunnel ${tunnel.client.state === 'open' ? 'up' : 'down'}; ${agent.registeredPhones().length} phones; ${activeCalls} calls`;
@@ -157,6 +172,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     notifier.stopping('stopping');
     clearInterval(drainTimer);
     clearInterval(callsTimer);
+    await admin?.close();
     await agent.close();
     await cdr.close();
     await tunnel.close();

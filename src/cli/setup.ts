@@ -9,9 +9,10 @@
  * service. After it succeeded the key is spent, so it is blanked in the file even if starting the
  * service then fails (exit 22).
  */
+import { adminTokenPath, loadOrCreateAdminToken } from '../admin/index.js';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import { UsageError } from '../core/index.js';
+import { UsageError, describeError } from '../core/index.js';
 import { loadConfig } from '../config/index.js';
 import {
   ServiceControlError,
@@ -185,6 +186,15 @@ async function setup(argv: readonly string[], io: CommandIo, deps: SetupDeps): P
       if ((await readFileIfExists(lanTarget)) !== undefined) await rewriteFileAtomic(lanTarget, lanConfig);
       else await writeFileAtomic(lanTarget, lanConfig, { mode: 0o644 });
     });
+  }
+
+  // The admin token for the status page and the API (the service would make it at its first start).
+  const tokenPath = config.agent.admin.tokenFile ?? adminTokenPath(stateDir);
+  try {
+    await loadOrCreateAdminToken(tokenPath);
+    io.stdout.write(`setup: admin token in ${tokenPath}\n`);
+  } catch (error) {
+    io.stderr.write(`sbc-agent setup: warning: cannot write the admin token ${tokenPath}; the service makes it at its first start (${describeError(error)})\n`);
   }
 
   const stateOption = args.values.get('state-dir');

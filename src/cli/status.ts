@@ -76,14 +76,21 @@ function runtimeLines(part: Record<string, unknown>): string[] {
   ];
 }
 
+/** The document `status --json` prints (also `GET /api/status` of the agent's admin API). */
+export async function statusDocument(stateDir: string, now = realClock.wallNow()): Promise<{ stateDir: string; hub: Record<string, unknown> | null; agent: Record<string, unknown> | null }> {
+  const hub = (await hubPart(stateDir, now)) as Record<string, unknown> | undefined;
+  const agent = (await agentPart(stateDir, now)) as Record<string, unknown> | undefined;
+  return { stateDir, hub: hub ?? null, agent: agent ?? null };
+}
+
 async function status(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES], flags: ['json'] });
   const { stateDir } = await commonContext(args);
-  const now = realClock.wallNow();
-  const hub = (await hubPart(stateDir, now)) as Record<string, unknown> | undefined;
-  const agent = (await agentPart(stateDir, now)) as Record<string, unknown> | undefined;
+  const doc = await statusDocument(stateDir);
+  const hub = doc.hub ?? undefined;
+  const agent = doc.agent ?? undefined;
   if (args.flags.has('json')) {
-    io.stdout.write(`${JSON.stringify({ stateDir, hub: hub ?? null, agent: agent ?? null })}\n`);
+    io.stdout.write(`${JSON.stringify(doc)}\n`);
     return EXIT.OK;
   }
   const lines = [`state directory: ${stateDir}`];

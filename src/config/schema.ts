@@ -1,3 +1,5 @@
+import { DEFAULT_AGENT_ADMIN, DEFAULT_HUB_ADMIN, type AdminConfig } from './admin-config.js';
+
 /**
  * The configuration as the program uses it: every field present, defaults filled in, durations in
  * milliseconds. config/sbc-agent.schema.json describes the YAML form for editors; validate.ts is
@@ -70,6 +72,8 @@ export interface HubConfig {
   readonly provisioning: HubProvisioningConfig;
   /** The routing model file (issue 11), relative to the config file's folder; undefined: no routing. */
   readonly routing: string | undefined;
+  /** The hub's admin API and page (admin-config.ts). */
+  readonly admin: AdminConfig;
   /** The call detail records the agents upload (`hub.cdr`). */
   readonly cdr: HubCdrConfig;
 }
@@ -130,6 +134,8 @@ export interface AgentConfig {
   readonly drainTimeoutMs: number;
   /** `pbx`: the outbound proxy toward the PBX through the tunnel; `local`: the agent's own registrar and B2BUA. */
   readonly calls: CallControlMode;
+  /** The agent's admin API and page (admin-config.ts). */
+  readonly admin: AdminConfig;
 }
 
 export type CallControlMode = 'pbx' | 'local';
@@ -157,6 +163,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     provisioning: { upstream: undefined, insecure: false, maxBytes: 16 * 1024 * 1024, timeoutMs: 15_000 },
     routing: undefined,
     cdr: { retentionDays: 90 },
+    admin: DEFAULT_HUB_ADMIN,
   },
   agent: {
     enrollTimeoutMs: 15_000,
@@ -168,5 +175,6 @@ export const DEFAULT_CONFIG: SbcConfig = {
     stun: { port: 3478, server: undefined },
     drainTimeoutMs: 10 * 60_000,
     calls: 'pbx',
+    admin: DEFAULT_AGENT_ADMIN,
   },
 };

@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'SBC_ERR_STATE'
   | 'SBC_ERR_BIND'
   | 'SBC_ERR_UNIX_DATAGRAM'
-  | 'SBC_ERR_SERVICE';
+  | 'SBC_ERR_SERVICE'
+  | 'SBC_ERR_ADMIN_REQUEST';
 
 export class SbcError extends Error {
   readonly code: ErrorCode;

@@ -18,3 +18,4 @@ export { connectTunnelWss, listenTunnelWss, tunnelWssUrl, TUNNEL_WSS_PATH, type 
 export { tunnelConnector, type TunnelConnectorOptions } from './tunnel-connector.js';
 export { UnixDatagramError, bindUnixDatagram, sendUnixDatagram, type UnixDatagramReceiver } from './unix-datagram.js';
 export { REFUSAL_PROBE_SCHEDULE_MS, watchUdpRefusal, type UdpRefusalWatch } from './udp-refusal.js';
+export { startAdminHttpServer, type AdminHttpRequest, type AdminHttpServer, type AdminHttpServerOptions, type TextSocket, type TextSocketHandler, type UpgradeDecision } from './admin-http-server.js';

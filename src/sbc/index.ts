@@ -7,6 +7,6 @@ export { MAX_AGENT_LANS, SipTunnelLink, sipPeerName, sipStreamLabel } from './si
 export { SHARED_EVENT_PACKAGES, SharedSubscriptions, type SharedSubscriptionsOptions } from './subscriptions.js';
 export { TUNNEL_HOST, callIdOf, headerList, mapContacts, phoneTag } from './sip-edit.js';
 export { AgentSbc, HubSbc, openStack, type AgentSbcOptions, type CallReport, type HubSbcOptions, type SipListenOptions } from './services.js';
-export { callsReport, formatCalls, type CallsDocument } from './calls-report.js';
+export { callsReport, formatCalls, type CallRow, type CallsDocument } from './calls-report.js';
 export { hubCallPathService, sbcHubService, type HubCallPathServiceOptions, type SbcHubService, type SbcHubServiceOptions } from './hub-service.js';
 export { T1_MS, T2_MS, TwoXxRetransmitter } from './retransmit-2xx.js';

@@ -19,6 +19,7 @@ const WSS_PORT = 21643;
 const SIP_PORT = 21460;
 const STUN_PORT = 21478;
 const HTTP_PORT = 21480;
+const ADMIN_PORT = 21481;
 
 let dir: string;
 let hub: CliHub;
@@ -67,7 +68,7 @@ async function portsFree(): Promise<void> {
     const s = await bindUdp(port);
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
-  for (const port of [SIP_PORT, STUN_PORT, HTTP_PORT]) {
+  for (const port of [SIP_PORT, STUN_PORT, HTTP_PORT, ADMIN_PORT]) {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -100,6 +101,18 @@ const CASES: readonly Case[] = [
     message: new RegExp(`cannot listen on udp 127\\.0\\.0\\.1:${SIP_PORT}: the port is in use \\(held by pid ${process.pid} \\(node\\)\\)`),
     prepare: async () => {
       const holder = await bindUdp(SIP_PORT);
+      return () => new Promise((resolve) => holder.close(() => resolve()));
+    },
+  },
+  {
+    name: 'admin port taken (agent.admin.port configured)',
+    yaml: `${agentYaml()}  admin: { port: ${ADMIN_PORT} }\n`,
+    enrolled: true,
+    code: 19,
+    message: new RegExp(`cannot listen on tcp 127\\.0\\.0\\.1:${ADMIN_PORT}: the port is in use`),
+    prepare: async () => {
+      const holder = createServer();
+      await new Promise<void>((resolve) => holder.listen(ADMIN_PORT, '127.0.0.1', resolve));
       return () => new Promise((resolve) => holder.close(() => resolve()));
     },
   },

@@ -41,7 +41,7 @@ const has = (assignment: string) => (n: Notification) => n.lines.includes(assign
 test('the hub sends READY=1 once its ports accept connections, pings the watchdog, and STOPPING=1 on SIGTERM', { timeout: 90_000 }, async (t) => {
   const notify = new NotifySocket();
   const dir = mkdtempSync(join(tmpdir(), 'sbc-notify-hub-'));
-  const [enroll, tunnel, wss] = [await freePort(), await freePort(), await freePort()];
+  const [enroll, tunnel, wss, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
   writeFileSync(join(dir, 'hub.yaml'), `log:
   level: warn
 hub:
@@ -49,6 +49,7 @@ hub:
   enrollment: { listen: 127.0.0.1, port: ${enroll} }
   tunnel: { listen: 127.0.0.1, port: ${tunnel} }
   wss: { listen: 127.0.0.1, port: ${wss} }
+  admin: { listen: 127.0.0.1, port: ${admin} }
 `);
   let stderr = '';
   const child = spawn(process.execPath, [MAIN, 'hub', '--state-dir', join(dir, 'state'), '--config', join(dir, 'hub.yaml')], {
@@ -71,16 +72,16 @@ hub:
   const ready = await Promise.race([
     notify.waitFor((n) => {
       if (!has('READY=1')(n)) return false;
-      probes ??= Promise.all([accepts(enroll), accepts(tunnel), accepts(wss)]);
+      probes ??= Promise.all([accepts(enroll), accepts(tunnel), accepts(wss), accepts(admin)]);
       return true;
     }, 60_000),
     exited.then((code) => {
       throw new Error(`hub exited (${code}) before READY=1: ${stderr}`);
     }),
   ]);
-  assert.deepEqual(await probes, [true, true, true], 'enrollment, tunnel and wss accept TCP connections when READY=1 arrives');
+  assert.deepEqual(await probes, [true, true, true, true], 'enrollment, tunnel, wss and admin accept TCP connections when READY=1 arrives');
   const status = ready.lines.find((l) => l.startsWith('STATUS='));
-  assert.equal(status, `STATUS=0 tunnels up, listening enrollment 127.0.0.1:${enroll}, tunnel 127.0.0.1:${tunnel}, wss 127.0.0.1:${wss}`);
+  assert.equal(status, `STATUS=0 tunnels up, listening enrollment 127.0.0.1:${enroll}, tunnel 127.0.0.1:${tunnel}, wss 127.0.0.1:${wss}, admin 127.0.0.1:${admin}`);
 
   // Watch for 5.5 s: WATCHDOG=1 about every 500 ms, and a STATUS= refresh (every 5 s).
   await new Promise((resolve) => setTimeout(resolve, 5500));

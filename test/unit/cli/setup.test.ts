@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -104,6 +104,10 @@ test('from a setup file: enrolls with its values, blanks the key, enables and st
   assert.match(c.out(), /setup: enrolled as SBC 'branch-lyon' \(id n66x0zxqy73k1e4f\); hub hub\.example\.net:5090/);
   assert.match(c.out(), new RegExp(`setup: removed the used key from ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   assert.match(c.out(), /the sbc-agent service is enabled and started \(fake\)/);
+  const token = join(r.dir, 'state', 'admin-token');
+  assert.match(c.out(), new RegExp(`setup: admin token in ${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.equal((await stat(token)).mode & 0o777, 0o600, 'setup creates the admin token, owner-only');
+  assert.match(await readFile(token, 'utf8'), /^[A-Za-z0-9_-]{43}\n$/);
 });
 
 test('a failed enrollment writes nothing: the file keeps its key and no service is touched', async (t) => {
@@ -118,6 +122,7 @@ test('a failed enrollment writes nothing: the file keeps its key and no service 
   assert.equal(await readFile(file, 'utf8'), text);
   assert.equal(r.detected, 0);
   assert.deepEqual(r.service, []);
+  await assert.rejects(stat(join(r.dir, 'state', 'admin-token')), { code: 'ENOENT' }, 'no admin token without enrollment');
 });
 
 test('service outcomes: started, --no-service, no service manager, a service manager that fails (exit 22)', async (t) => {

@@ -72,6 +72,14 @@ test('every invalid field is refused with its path named', () => {
     ['provisioning timeout without unit', { hub: { provisioning: { timeout: '15' } } }, 'hub.provisioning.timeout'],
     ['agent timeout', { agent: { enrollTimeout: '1y' } }, 'agent.enrollTimeout'],
     ['unknown agent field', { agent: { url: 'x' } }, 'agent.url'],
+    ['agent admin listen a name', { agent: { admin: { listen: 'localhost' } } }, 'agent.admin.listen[0]'],
+    ['agent admin listen empty list', { agent: { admin: { listen: [] } } }, 'agent.admin.listen'],
+    ['agent admin port', { agent: { admin: { port: 70000 } } }, 'agent.admin.port'],
+    ['agent admin metrics', { agent: { admin: { metrics: 'public' } } }, 'agent.admin.metrics'],
+    ['agent admin enabled', { agent: { admin: { enabled: 'yes' } } }, 'agent.admin.enabled'],
+    ['unknown agent admin field', { agent: { admin: { password: 'x' } } }, 'agent.admin.password'],
+    ['hub admin listen lan', { hub: { admin: { listen: ['127.0.0.1', 'lan'] } } }, 'hub.admin.listen[1]'],
+    ['hub admin token file', { hub: { admin: { tokenFile: 5 } } }, 'hub.admin.tokenFile'],
   ];
   for (const [name, doc, path] of table) {
     assert.throws(() => validateConfig(doc), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `), name);
@@ -129,8 +137,8 @@ test('the JSON schema lists exactly the fields the validator knows', () => {
     for (const field of Object.keys(spec.properties)) assert.ok(validateConfig({ [section]: { [field]: undefined } }), `${section}.${field}`);
   }
   assert.deepEqual(Object.keys(schema.properties).sort(), ['agent', 'hub', 'log', 'stateDir']);
-  assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['calls', 'drainTimeout', 'enrollTimeout', 'lan', 'media', 'pnp', 'sip', 'stun', 'upstreamExpires']);
-  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['altNames', 'cdr', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'provisioning', 'publicName', 'routing', 'sip', 'tunnel', 'wss']);
+  assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['admin', 'calls', 'drainTimeout', 'enrollTimeout', 'lan', 'media', 'pnp', 'sip', 'stun', 'upstreamExpires']);
+  assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['admin', 'altNames', 'cdr', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'provisioning', 'publicName', 'routing', 'sip', 'tunnel', 'wss']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['cdr']?.properties ?? {}), ['retentionDays']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['lockout']?.properties ?? {}).sort(), ['baseDelay', 'duration', 'maxDelay', 'maxFailures', 'window']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['provisioning']?.properties ?? {}).sort(), ['insecure', 'maxBytes', 'timeout', 'upstream']);
@@ -156,4 +164,14 @@ test('hub.provisioning: defaults without it; upstream URL, insecure, maxBytes an
   const both = validateConfig({ hub: { provisioning: { upstream: 'http://192.0.2.50/' }, pbx: { host: '192.0.2.50' }, sip: { listen: '192.0.2.10' } } });
   assert.equal(both.hub.provisioning.upstream, 'http://192.0.2.50/');
   assert.equal(both.hub.callPath?.pbx.host, '192.0.2.50');
+});
+
+test('agent.admin and hub.admin: 127.0.0.1 by default, never every address; lan on the agent only; required when listen or port is given', () => {
+  const d = validateConfig({});
+  assert.deepEqual(d.agent.admin, { enabled: true, listen: ['127.0.0.1'], port: 8081, tokenFile: undefined, metrics: 'token', required: false });
+  assert.deepEqual(d.hub.admin, { enabled: true, listen: ['127.0.0.1'], port: 8082, tokenFile: undefined, metrics: 'token', required: false });
+  const c = validateConfig({ agent: { admin: { listen: '127.0.0.1, lan', port: 0, metrics: 'open', tokenFile: '/etc/sbc-agent/admin-token' } }, hub: { admin: { listen: ['10.0.0.5', '::1'], enabled: false } } });
+  assert.deepEqual(c.agent.admin, { enabled: true, listen: ['127.0.0.1', 'lan'], port: 0, tokenFile: '/etc/sbc-agent/admin-token', metrics: 'open', required: true });
+  assert.deepEqual(c.hub.admin, { enabled: false, listen: ['10.0.0.5', '::1'], port: 8082, tokenFile: undefined, metrics: 'token', required: true });
+  assert.equal(validateConfig({ hub: { admin: { metrics: 'open' } } }).hub.admin.required, false, 'only listen or port make the listener required');
 });
