@@ -18,6 +18,7 @@ const ALLOWED = {
   media: ['core', 'net', 'rtp', 'sdp'],
   pnp: ['core', 'net', 'sip'],
   routing: ['core', 'sip', 'sdp', 'media'],
+  protect: ['core'],
   sbc: ['core', 'net', 'sip', 'sdp', 'rtp', 'stun', 'media', 'tunnel'],
   survival: ['core', 'sip', 'routing', 'tunnel'],
   admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media'],
@@ -91,7 +92,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival}/**/*.ts'],
+    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,protect}/**/*.ts'],
     rules: TIME_RESTRICTIONS,
   },
 );

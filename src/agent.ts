@@ -17,6 +17,7 @@ import type { UpstreamFetcher } from './pnp/index.js';
 import { AgentSbc, MAX_AGENT_LANS, callsReport, type CallReport, type SipListenOptions } from './sbc/index.js';
 import { createTunnelClient, type TunnelClient } from './tunnel/index.js';
 import { LanServices } from './agent-lan.js';
+import type { ProtectionGuard } from './protect/index.js';
 
 /** The tunnel to use: one already made (AgentTunnel's client, not owned), or what to make one from. */
 export type AgentTunnelSource =
@@ -46,6 +47,11 @@ export interface AgentOptions {
   /** Where the calls document is written every second (for `sbc-agent calls`). */
   readonly callsFile?: string;
   readonly lan?: AgentLanOptions;
+  /**
+   * Brute-force, flood and scanner protection of the LAN SIP ports: blocked sources' datagrams are
+   * dropped before the SIP stack parses them, their connections closed at accept.
+   */
+  readonly protection?: ProtectionGuard;
 }
 
 /** One LAN's call path: its SIP socket (shared with plug-and-play) and the SBC on it. */
@@ -148,6 +154,7 @@ export class Agent {
       mediaPorts: this.#o.mediaPorts,
       tunnel: this.tunnel,
       lanIndex,
+      ...(this.#o.protection === undefined ? {} : { authWatch: this.#o.protection }),
       ...(this.#o.upstreamExpires === undefined ? {} : { upstreamExpires: this.#o.upstreamExpires }),
     });
   }
@@ -158,11 +165,13 @@ export class Agent {
    */
   async #openPath(lan: ChosenLan, index: number, port: number): Promise<LanPath> {
     const socket = await bindExplained('udp', lan.address, port, () => bindUdp({ address: lan.address, port, receiveBufferSize: 4 << 20 }));
+    const guard = this.#o.protection;
     try {
       const sbc = await this.#startSbc({
         ...this.#o.sip,
         address: lan.address,
-        udpSocket: claimDatagrams(socket, (data, from) => this.#lan?.claim(data, from) ?? false),
+        udpSocket: claimDatagrams(socket, (data, from) => guard?.dropDatagram(data, from.address) === true || (this.#lan?.claim(data, from) ?? false)),
+        ...(guard === undefined ? {} : { admitConnection: (address: string) => guard.admitConnection(address) }),
         onStunDatagram: (data, from, via) => this.#lan?.handleStun(data, from, via),
       }, lan.address, index);
       return { lan, index, socket, sbc };

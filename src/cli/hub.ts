@@ -15,6 +15,7 @@ import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { checkListeners, hubListeners } from './bind-check.js';
+import { hubUnlock } from './blocks.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
 import { waitForSignal } from './signals.js';
@@ -26,6 +27,7 @@ const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--l
        sbc-agent hub revoke-sbc NAME
        sbc-agent hub rekey-sbc NAME [--expires 7d] [--url-host HOST[:PORT]] [--json]
        sbc-agent hub rename-sbc OLD NEW
+       sbc-agent hub unlock ADDRESS
 
 Runs the hub (the HTTPS enrollment endpoint, port 5001 by default, and the tunnel listeners), or
 manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-dir DIR.
@@ -36,6 +38,7 @@ manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-di
   revoke-sbc    revoke an SBC: its tunnel is refused at the next handshake
   rekey-sbc     a new one-time key for an SBC (its current certificate stays valid until it re-enrolls)
   rename-sbc    rename an SBC (its id and certificate stay)
+  unlock        lift the enrollment lockout of an address (too many wrong keys), on a running hub too
 
   --expires D   how long the key stays valid: 30s, 15m, 12h, 7d (default hub.keyLifetime, 7d)
   --url-host H  the host (and port) agents reach the hub by, for the URL (default hub.publicName)
@@ -128,7 +131,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
 
 export const hubCommand: Command = {
   name: 'hub',
-  summary: 'run the hub, or add, list, revoke, rekey and rename the SBCs it enrolls',
+  summary: 'run the hub, or add, list, revoke, rekey and rename the SBCs it enrolls, or unlock an address',
   usage: USAGE,
   run(argv: readonly string[], io: CommandIo): Promise<number> {
     const [sub, ...rest] = argv;
@@ -144,6 +147,8 @@ export const hubCommand: Command = {
           return revokeSbc(rest, io);
         case 'rename-sbc':
           return renameSbc(rest, io);
+        case 'unlock':
+          return hubUnlock(rest, io);
         case 'run':
           return runHub(rest, io);
         default:

@@ -6,6 +6,7 @@
 import type { ListenerStatus } from '../platform/index.js';
 import type { Agent } from '../agent.js';
 import type { RoutingSummary } from '../agent-routing.js';
+import type { ProtectionService } from '../protection-service.js';
 import type { NatStatus } from './run-nat.js';
 import type { RunSettings } from './run-settings.js';
 
@@ -17,6 +18,7 @@ export interface RunStatusSources {
   readonly activeCalls: () => number;
   /** The stored routing snapshot; undefined until the hub pushed one. */
   readonly routing: () => RoutingSummary | undefined;
+  readonly protection?: ProtectionService;
 }
 
 export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus[]; parts: Record<string, unknown> } {
@@ -45,6 +47,7 @@ export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus
       registrations: { count: phones.length, phones },
       calls: { active: s.activeCalls(), refusedDraining: s.agent.refusedDraining },
       routing: s.routing(),
+      protection: s.protection === undefined ? undefined : { ...s.protection.guard.counters(), blocks: s.protection.policy.blocks().length },
     },
   };
 }

@@ -10,7 +10,9 @@
  * `sbc-agent drain`) drains: new calls get 503, calls up go on until they end or
  * agent.drainTimeout passes, then exit 0; SIGHUP reloads agent.yaml (run-reload.ts).
  */
-import { createLogger, type Logger } from '../core/index.js';
+import { createLogger, isIpLiteral, realClock, type Logger } from '../core/index.js';
+import { agentBlocksPath } from '../blocks-file.js';
+import { ProtectionService } from '../protection-service.js';
 import { Agent } from '../agent.js';
 import { AgentRouting } from '../agent-routing.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
@@ -79,11 +81,18 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   // The routing snapshot the hub pushes (issue 11): the stored one is loaded before the tunnel is up.
   const routing = new AgentRouting({ dir: tunnel.paths.dir, logger });
   await routing.start(tunnel.client);
-  const agent = await startAgent(settings, tunnel, stateDir, logger);
+  const protection = await openAgentProtection(settings, tunnel, stateDir, logger);
+  let agent: Agent;
+  try {
+    agent = await startAgent(settings, tunnel, stateDir, logger, protection);
+  } catch (error) {
+    await protection.close();
+    throw error;
+  }
   let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
   let mode: 'normal' | 'draining' = 'normal';
   let activeCalls = 0;
-  tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary() }));
+  tunnel.setStatusSource(() => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), protection }));
   await tunnel.start();
   // systemd: ready once every listener is bound and the first tunnel attempt has started.
   const statusLine = (): string => `${mode}; tunnel ${tunnel.client.state === 'open' ? 'up' : 'down'}; ${agent.registeredPhones().length} phones; ${activeCalls} calls`;
@@ -146,6 +155,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     clearInterval(drainTimer);
     clearInterval(callsTimer);
     await agent.close();
+    await protection.close();
     await tunnel.close();
     await routing.close();
     logger.flush();
@@ -166,7 +176,16 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   return EXIT.OK;
 }
 
-async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger): Promise<Agent> {
+/** The blocks of `<state>/agent/blocks.json` and agent.protection; the hub's address is never blocked. */
+function openAgentProtection(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger): Promise<ProtectionService> {
+  const hubHost = tunnel.identity.record.hub.tunnel.host;
+  return ProtectionService.open({
+    config: settings.agent.protection, clock: realClock, logger, file: agentBlocksPath(stateDir),
+    alwaysAllowed: isIpLiteral(hubHost) ? [hubHost] : [],
+  });
+}
+
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService): Promise<Agent> {
   const a = settings.agent;
   const primary = settings.lans[0]?.address ?? '';
   const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
@@ -178,6 +197,7 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
     mediaPorts: a.media.ports,
     upstreamExpires: a.upstreamExpires,
     callsFile: callsFilePath(stateDir),
+    protection: protection.guard,
     lan: {
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,

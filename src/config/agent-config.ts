@@ -3,6 +3,7 @@
  * agent.yaml. Every field is optional; a bad one throws a ConfigError that names it.
  */
 import { ConfigError } from '../core/index.js';
+import { protectionSection } from './protection-config.js';
 import { boolean, duration, integer, join, optionalString, portRange, section, string, type Obj } from './fields.js';
 import { DEFAULT_CONFIG, type AgentConfig, type AgentPnpConfig, type AgentStunConfig, type PnpPolicyName, type ProvisioningSource } from './schema.js';
 
@@ -62,7 +63,7 @@ function stun(value: unknown): AgentStunConfig {
 
 export function agentSection(value: unknown): AgentConfig {
   const d = DEFAULT_CONFIG.agent;
-  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout']);
+  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout', 'protection']);
   const sipObj = section(obj['sip'], 'agent.sip', ['port', 'tlsPort', 'tlsCert', 'tlsKey']);
   const tlsCert = optionalString(sipObj, 'tlsCert', 'agent.sip');
   const tlsKey = optionalString(sipObj, 'tlsKey', 'agent.sip');
@@ -84,5 +85,6 @@ export function agentSection(value: unknown): AgentConfig {
     pnp: pnp(obj['pnp']),
     stun: stun(obj['stun']),
     drainTimeoutMs: duration(obj, 'drainTimeout', 'agent', d.drainTimeoutMs, true),
+    protection: protectionSection(obj['protection'], 'agent.protection'),
   };
 }

@@ -62,6 +62,19 @@ export interface HubConfig {
   readonly provisioning: HubProvisioningConfig;
   /** The routing model file (issue 11), relative to the config file's folder; undefined: no routing. */
   readonly routing: string | undefined;
+  /** Allow and deny lists of the enrollment endpoint (its lockout is `lockout`). */
+  readonly protection: ProtectionConfig;
+}
+
+/** `agent.protection` / `hub.protection`: the blocking policy (src/protect/policy.ts has the same shape). */
+export interface ProtectionConfig {
+  readonly enabled: boolean;
+  readonly auth: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number; readonly challengeTimeoutMs: number };
+  /** Two packet-rate levels, lowest first, each with its block time. */
+  readonly rates: readonly { readonly packetsPerSecond: number; readonly blockMs: number }[];
+  readonly dropScanners: boolean;
+  readonly allow: readonly string[];
+  readonly deny: readonly { readonly address: string; readonly until: number | undefined }[];
 }
 
 export type PnpPolicyName = 'inbox' | 'auto' | 'off';
@@ -112,6 +125,8 @@ export interface AgentConfig {
   readonly stun: AgentStunConfig;
   /** How long calls may go on after SIGTERM or `sbc-agent drain` before the process exits. */
   readonly drainTimeoutMs: number;
+  /** Blocking of brute force, floods and scanners on the LAN SIP ports. */
+  readonly protection: ProtectionConfig;
 }
 
 export interface SbcConfig {
@@ -120,6 +135,15 @@ export interface SbcConfig {
   readonly hub: HubConfig;
   readonly agent: AgentConfig;
 }
+
+const DEFAULT_PROTECTION: ProtectionConfig = {
+  enabled: true,
+  auth: { maxFailures: 10, windowMs: 10 * 60_000, blockMs: 60 * 60_000, challengeTimeoutMs: 32_000 },
+  rates: [{ packetsPerSecond: 2000, blockMs: 5 * 60_000 }, { packetsPerSecond: 5000, blockMs: 60 * 60_000 }],
+  dropScanners: true,
+  allow: [],
+  deny: [],
+};
 
 export const DEFAULT_CONFIG: SbcConfig = {
   stateDir: undefined,
@@ -135,6 +159,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     callPath: undefined,
     provisioning: { upstream: undefined, insecure: false, maxBytes: 16 * 1024 * 1024, timeoutMs: 15_000 },
     routing: undefined,
+    protection: DEFAULT_PROTECTION,
   },
   agent: {
     enrollTimeoutMs: 15_000,
@@ -145,5 +170,6 @@ export const DEFAULT_CONFIG: SbcConfig = {
     pnp: { policy: 'inbox', httpPort: 8080, urlBase: 'http://{ip}:{port}/', provisioning: { kind: 'tunnel' } },
     stun: { port: 3478, server: undefined },
     drainTimeoutMs: 10 * 60_000,
+    protection: DEFAULT_PROTECTION,
   },
 };

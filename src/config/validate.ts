@@ -5,6 +5,7 @@
  */
 import { ConfigError, isIpLiteral } from '../core/index.js';
 import { agentSection } from './agent-config.js';
+import { protectionSection } from './protection-config.js';
 import { boolean, duration, hostName, integer, join, listen, section, string, type Obj } from './fields.js';
 import { DEFAULT_CONFIG, type HubCallPathConfig, type HubConfig, type HubProvisioningConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
@@ -28,7 +29,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing', 'protection']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -51,6 +52,7 @@ function hub(value: unknown): HubConfig {
     callPath: callPath(obj),
     provisioning: provisioning(obj['provisioning']),
     routing: obj['routing'] === undefined ? undefined : nonEmpty(string(obj, 'routing', path, ''), 'hub.routing'),
+    protection: protectionSection(obj['protection'], 'hub.protection'),
   };
 }
 

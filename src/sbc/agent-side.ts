@@ -32,6 +32,21 @@ export interface AgentCallPathOptions {
   /** Lifetime asked of the PBX for a shared subscription (BLF, presence, MWI), seconds. Default 600. */
   readonly subscriptionExpires?: number;
   readonly logger?: Logger;
+  /** Told of each phone request and the answer it got, to count failed digests per source. */
+  readonly authWatch?: SipAuthWatch;
+}
+
+/**
+ * The protection's view of digest authentication (src/protect ProtectionGuard): the PBX verifies
+ * the digests, the agent sees the requests and the answers go by.
+ */
+export interface SipAuthWatch {
+  sipRequest(address: string, callId: string, hasCredentials: boolean): void;
+  sipResponse(address: string, callId: string, method: string, hadCredentials: boolean, status: number): void;
+}
+
+function hasCredentials(request: SipRequest): boolean {
+  return getHeader(request, 'Authorization') !== undefined || getHeader(request, 'Proxy-Authorization') !== undefined;
 }
 
 interface PhoneFlow {
@@ -148,6 +163,7 @@ export class AgentCallPath {
   #fromPhone(incoming: ServerRequest): void {
     const { request } = incoming;
     this.#counters.fromPhones++;
+    this.#o.authWatch?.sipRequest(incoming.source.address, callIdOf(request), hasCredentials(request));
     if (request.method === 'OPTIONS' && this.#isForUs(request)) {
       incoming.respond(buildResponse(request, 200, undefined, [{ name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, SUBSCRIBE, NOTIFY, MESSAGE, REGISTER' }]));
       return;
@@ -292,6 +308,8 @@ export class AgentCallPath {
     const up = branch === undefined ? undefined : this.#upstream.get(branch);
     if (up === undefined || branch === undefined) return;
     const { request } = up.incoming;
+    // The phone's own Call-ID (opened back), the key its request was watched under.
+    if (response.status >= 200) this.#o.authWatch?.sipResponse(up.incoming.source.address, this.#callIds.swap(callIdOf(request)), request.method, hasCredentials(request), response.status);
     if (response.status >= 200) {
       this.#upstream.delete(branch);
       const phoneBranch = getViaBranch(topVia(request));

@@ -1,9 +1,10 @@
 /**
  * A token bucket per source address, checked before a datagram is parsed, so a flood from one
  * address costs a map lookup per datagram and cannot crowd out the phones on other addresses.
+ * Shared by the PnP responder and the protection guard (src/protect).
  * The table is bounded: past `maxSources` the least recently seen source is forgotten.
  */
-import type { Clock } from '../core/index.js';
+import type { Clock } from './clock.js';
 
 export interface RateLimitOptions {
   /** Datagrams a source may send at once. */

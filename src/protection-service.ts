@@ -1,0 +1,86 @@
+/**
+ * The protection of one running process (the agent's LAN SIP ports, the hub's enrollment
+ * endpoint): the policy built from `agent.protection` / `hub.protection`, the blocks file read at
+ * start (blocks survive a restart), each new block written to it, and the file watched so that
+ * `sbc-agent blocks lift|deny` and `sbc-agent hub unlock` act on the running process.
+ * Start: read the file → policy → watch; close() stops the watch and the sweep, and waits for the
+ * last write. Idempotent.
+ */
+import { componentLogger, describeError, type Clock, type Logger } from './core/index.js';
+import type { ProtectionConfig } from './config/index.js';
+import { ProtectionGuard, ProtectionPolicy, type BlockEntry } from './protect/index.js';
+import { BlocksFile, logBlock } from './blocks-file.js';
+
+export interface ProtectionServiceOptions {
+  readonly config: ProtectionConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The blocks file (agentBlocksPath / hubBlocksPath). */
+  readonly file: string;
+  /** Addresses never blocked besides the configured ones: the hub, for the agent. */
+  readonly alwaysAllowed?: readonly string[];
+  /** Loopback is never blocked (default true). */
+  readonly allowLoopback?: boolean;
+  /** Told when an entry of the file was lifted (the hub clears its enrollment lockout). */
+  readonly onLift?: (address: string) => void;
+}
+
+export class ProtectionService {
+  readonly guard: ProtectionGuard;
+  readonly policy: ProtectionPolicy;
+  readonly file: BlocksFile;
+  readonly #log: Logger;
+  readonly #onLift: (address: string) => void;
+  #held: readonly BlockEntry[];
+  #writes: Promise<unknown> = Promise.resolve();
+  #stopWatch: () => void = () => {};
+  #closed: Promise<void> | undefined;
+
+  private constructor(o: ProtectionServiceOptions, file: BlocksFile, entries: BlockEntry[]) {
+    this.#log = componentLogger(o.logger, 'protect');
+    this.file = file;
+    this.#onLift = o.onLift ?? (() => {});
+    this.policy = new ProtectionPolicy(o.config, o.clock, { alwaysAllowed: o.alwaysAllowed ?? [], ...(o.allowLoopback === undefined ? {} : { allowLoopback: o.allowLoopback }) });
+    this.guard = new ProtectionGuard(this.policy);
+    this.policy.replaceBlocks(entries);
+    this.#held = entries;
+    this.policy.onBlock((entry) => this.#persist(entry));
+    this.policy.start();
+    this.#stopWatch = file.watch(o.clock, (next) => this.#reloaded(next), (error) => this.#log.error({ err: describeError(error), file: file.path }, 'cannot read the blocks file; the blocks held stay'));
+  }
+
+  /** Reads the blocks file (a corrupt one stops the start, with the file named) and starts. */
+  static async open(o: ProtectionServiceOptions): Promise<ProtectionService> {
+    const file = new BlocksFile(o.file);
+    const entries = await file.read();
+    return new ProtectionService(o, file, entries);
+  }
+
+  #persist(entry: BlockEntry): void {
+    this.guard.noteBlock();
+    logBlock(this.#log, entry);
+    this.#held = [...this.#held.filter((e) => e.address !== entry.address), entry];
+    this.#writes = this.#writes.then(() => this.file.update((entries) => [...entries.filter((e) => e.address !== entry.address && (e.until === undefined || e.until > entry.since)), entry]))
+      .catch((error: unknown) => this.#log.error({ err: describeError(error), file: this.file.path }, 'cannot write the blocks file; the block holds until a restart'));
+  }
+
+  #reloaded(entries: BlockEntry[]): void {
+    for (const old of this.#held) {
+      if (!entries.some((e) => e.address === old.address)) {
+        this.#log.info({ address: old.address, reason: old.reason }, 'block lifted');
+        this.#onLift(old.address);
+      }
+    }
+    this.#held = entries;
+    this.policy.replaceBlocks(entries);
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#stopWatch();
+      this.policy.close();
+      await this.#writes;
+    })();
+    return this.#closed;
+  }
+}
