@@ -15,12 +15,14 @@ export type BlockReason =
   | 'rate-1'
   /** Over the second packet-rate level. */
   | 'rate-2'
+  /** Requests from a scanner User-Agent (friendly-scanner, sipcli...), as many as the failed digests that block. */
+  | 'scanner'
   /** Added by the operator (`sbc-agent blocks deny`). */
   | 'deny'
   /** Too many wrong enrollment keys at the hub. */
   | 'enrollment';
 
-export const BLOCK_REASONS: readonly BlockReason[] = ['auth', 'rate-1', 'rate-2', 'deny', 'enrollment'];
+export const BLOCK_REASONS: readonly BlockReason[] = ['auth', 'rate-1', 'rate-2', 'scanner', 'deny', 'enrollment'];
 
 export interface BlockEntry {
   /** An address, or a mask (`198.51.100.0/24`) for operator deny entries. */

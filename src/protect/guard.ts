@@ -10,7 +10,8 @@ import type { BlockReason } from './blocks.js';
 import type { ProtectionPolicy } from './policy.js';
 import { scannerAgent } from './scanner.js';
 
-export type DropReason = BlockReason | 'scanner';
+/** Why a datagram was dropped: the block on its source, or (`scanner`) its own User-Agent. */
+export type DropReason = BlockReason;
 
 export interface ProtectionCounters {
   /** Datagrams (and stream connections) dropped, by reason. */
@@ -46,7 +47,7 @@ export function authOutcome(method: string, hadCredentials: boolean, status: num
 
 export class ProtectionGuard implements AuthWatch {
   readonly policy: ProtectionPolicy;
-  readonly #dropped: Record<DropReason, number> = { auth: 0, 'rate-1': 0, 'rate-2': 0, deny: 0, enrollment: 0, scanner: 0 };
+  readonly #dropped: Record<DropReason, number> = { auth: 0, 'rate-1': 0, 'rate-2': 0, scanner: 0, deny: 0, enrollment: 0 };
   #connectionsRefused = 0;
   #authFailures = 0;
   #authSuccesses = 0;
@@ -71,7 +72,8 @@ export class ProtectionGuard implements AuthWatch {
     if (this.policy.settings.dropScanners && scannerAgent(data) !== undefined && !this.policy.isAllowed(address)) {
       this.#dropped.scanner++;
       // A scanner's requests count as failed attempts: a persistent one is blocked outright.
-      this.authFailed(address);
+      this.#authFailures++;
+      this.policy.authFailed(address, 'scanner');
       return true;
     }
     return false;

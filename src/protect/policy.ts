@@ -162,8 +162,8 @@ export class ProtectionPolicy {
     return this.blockOf(address)?.reason;
   }
 
-  /** A failed digest attempt from `address` (or a request to an unknown user, or a scanner's). */
-  authFailed(address: string): void {
+  /** A failed digest attempt from `address` (or a request to an unknown user); `reason` names a scanner's. */
+  authFailed(address: string, reason: 'auth' | 'scanner' = 'auth'): void {
     if (!this.settings.enabled || this.#listVerdict(address).allowed) return;
     const now = this.#clock.now();
     const { maxFailures, windowMs, blockMs } = this.settings.auth;
@@ -176,7 +176,7 @@ export class ProtectionPolicy {
     f.count++;
     if (f.count >= maxFailures && !this.isBlocked(address)) {
       this.#failures.delete(address);
-      this.block(address, 'auth', blockMs);
+      this.block(address, reason, blockMs);
     }
   }
 
