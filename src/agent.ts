@@ -110,6 +110,11 @@ export class Agent {
     return this.#lan;
   }
 
+  /** The protection of the LAN SIP ports, for a component that verifies digests itself (a local registrar). */
+  get protection(): ProtectionGuard | undefined {
+    return this.#o.protection;
+  }
+
   /** The LANs served now. */
   get lans(): ChosenLan[] {
     return this.#paths.map((p) => p.lan);

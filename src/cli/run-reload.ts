@@ -2,8 +2,8 @@
  * SIGHUP: agent.yaml read again and applied without dropping a call or the tunnel: the log level,
  * the plug-and-play policy, the provisioning source and the LAN list take effect at once (a LAN
  * taken away ends its own calls, the others keep theirs). What needs other sockets (ports, media
- * range, TLS) is reported as needing a restart. A file that does not load or validate changes
- * nothing, and the log says why.
+ * range, TLS), and agent.protection, is reported as needing a restart. A file that does not load or
+ * validate changes nothing, and the log says why.
  */
 import { describeError, type Logger } from '../core/index.js';
 import type { Agent } from '../agent.js';
@@ -48,9 +48,10 @@ export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: A
     a.stun.port !== b.stun.port ? 'agent.stun.port' : '',
     a.pnp.httpPort !== b.pnp.httpPort ? 'agent.pnp.httpPort' : '',
     a.pnp.urlBase !== b.pnp.urlBase ? 'agent.pnp.urlBase' : '',
+    !sameJson(a.protection, b.protection) ? 'agent.protection' : '',
   ].filter((s) => s !== '');
   if (needsRestart.length > 0) logger.warn({ fields: needsRestart }, 'reloaded; these changes take effect at the next restart');
   logger.info({ policy: b.pnp.policy, provisioning: b.pnp.provisioning.kind, logLevel: level }, 'configuration reloaded');
   // Until a restart the ports stay as bound: keep the ones really served, and the LANs that are.
-  return { ...next, lans: agent.lans, tls: current.tls, agent: { ...b, sip: a.sip, media: a.media, stun: { ...b.stun, port: a.stun.port }, pnp: { ...b.pnp, httpPort: a.pnp.httpPort, urlBase: a.pnp.urlBase } } };
+  return { ...next, lans: agent.lans, tls: current.tls, agent: { ...b, sip: a.sip, media: a.media, protection: a.protection, stun: { ...b.stun, port: a.stun.port }, pnp: { ...b.pnp, httpPort: a.pnp.httpPort, urlBase: a.pnp.urlBase } } };
 }
