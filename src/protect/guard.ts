@@ -79,7 +79,7 @@ export class ProtectionGuard implements AuthWatch {
     return false;
   }
 
-  /** False when a TCP or TLS connection from `address` must be closed at accept. */
+  /** False when a TCP or TLS connection from `address` must be closed: at accept, or at a chunk once blocked. */
   admitConnection(address: string): boolean {
     const reason = this.policy.packet(address);
     if (reason === undefined) return true;

@@ -24,3 +24,26 @@ test('admitConnections: a refused source is closed at accept and never handed to
   for (const c of accepted) c.destroy();
   await filtered.close();
 });
+
+test('admitConnections: a connection whose source becomes refused is destroyed at its next chunk, which is not handed on', async () => {
+  const listener = await listenTcp({ address: '127.0.0.1', port: 0 });
+  let open = true;
+  const filtered = admitConnections(listener, () => open);
+  const received: string[] = [];
+  let server: StreamConnection | undefined;
+  filtered.onConnection((c) => {
+    server = c;
+    c.onData((chunk) => received.push(chunk.toString()));
+  });
+  const client = await tcpConnector().connect({ host: '127.0.0.1', port: listener.local.port, timeoutMs: 2000 });
+  const closed = new Promise<void>((resolve) => client.onClose(() => resolve()));
+  client.write(Buffer.from('first'));
+  for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(received, ['first']);
+  open = false;
+  client.write(Buffer.from('second'));
+  await closed;
+  assert.deepEqual(received, ['first'], 'the chunk after the block never reached the owner');
+  assert.equal(server?.remote.address, '127.0.0.1');
+  await filtered.close();
+});
