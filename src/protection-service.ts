@@ -27,8 +27,8 @@ export interface ProtectionServiceOptions {
 
 export class ProtectionService {
   readonly guard: ProtectionGuard;
-  readonly policy: ProtectionPolicy;
   readonly file: BlocksFile;
+  readonly #o: ProtectionServiceOptions;
   readonly #log: Logger;
   readonly #onLift: (address: string) => void;
   #held: readonly BlockEntry[];
@@ -37,16 +37,36 @@ export class ProtectionService {
   #closed: Promise<void> | undefined;
 
   private constructor(o: ProtectionServiceOptions, file: BlocksFile, entries: BlockEntry[]) {
+    this.#o = o;
     this.#log = componentLogger(o.logger, 'protect');
     this.file = file;
     this.#onLift = o.onLift ?? (() => {});
-    this.policy = new ProtectionPolicy(o.config, o.clock, { alwaysAllowed: o.alwaysAllowed ?? [], ...(o.allowLoopback === undefined ? {} : { allowLoopback: o.allowLoopback }) });
-    this.guard = new ProtectionGuard(this.policy);
-    this.policy.replaceBlocks(entries);
     this.#held = entries;
-    this.policy.onBlock((entry) => this.#persist(entry));
-    this.policy.start();
+    this.guard = new ProtectionGuard(this.#policyFor(o.config));
     this.#stopWatch = file.watch(o.clock, (next) => this.#reloaded(next), (error) => this.#log.error({ err: describeError(error), file: file.path }, 'cannot read the blocks file; the blocks held stay'));
+  }
+
+  get policy(): ProtectionPolicy {
+    return this.guard.policy;
+  }
+
+  #policyFor(config: ProtectionConfig): ProtectionPolicy {
+    const o = this.#o;
+    const policy = new ProtectionPolicy(config, o.clock, { alwaysAllowed: o.alwaysAllowed ?? [], ...(o.allowLoopback === undefined ? {} : { allowLoopback: o.allowLoopback }) });
+    policy.replaceBlocks(this.#held);
+    policy.onBlock((entry) => this.#persist(entry));
+    policy.start();
+    return policy;
+  }
+
+  /**
+   * A configuration reload (SIGHUP): thresholds, levels, allow and deny lists apply from now on.
+   * The blocks held stay; failures counted so far and rate buckets start again.
+   */
+  reconfigure(config: ProtectionConfig): void {
+    const old = this.guard.policy;
+    this.guard.usePolicy(this.#policyFor(config));
+    old.close();
   }
 
   /** Reads the blocks file (a corrupt one stops the start, with the file named) and starts. */
@@ -78,7 +98,7 @@ export class ProtectionService {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#stopWatch();
-      this.policy.close();
+      this.guard.policy.close();
       await this.#writes;
     })();
     return this.#closed;

@@ -117,7 +117,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
       }
       if (next.how === 'reload') {
         notifier.reloading('reloading agent.yaml');
-        settings = await reloadRun(args, settings, agent, tunnel.client, logger);
+        settings = await reloadRun(args, settings, agent, tunnel.client, logger, protection);
         notifier.ready(statusLine());
         continue;
       }
@@ -144,7 +144,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
       for (;;) {
         during = await Promise.race([drained.then(() => 'drained' as const), signals.next(), outcome.then(() => 'tunnel' as const)]);
         if (during !== 'reload') break;
-        settings = await reloadRun(args, settings, agent, tunnel.client, logger);
+        settings = await reloadRun(args, settings, agent, tunnel.client, logger, protection);
       }
       if (during === 'tunnel') continue;
       ended = { kind: 'signal', how: during === 'drained' ? 'drain' : 'stop' };

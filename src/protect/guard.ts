@@ -46,7 +46,7 @@ export function authOutcome(method: string, hadCredentials: boolean, status: num
 }
 
 export class ProtectionGuard implements AuthWatch {
-  readonly policy: ProtectionPolicy;
+  #policy: ProtectionPolicy;
   readonly #dropped: Record<DropReason, number> = { auth: 0, 'rate-1': 0, 'rate-2': 0, scanner: 0, deny: 0, enrollment: 0 };
   #connectionsRefused = 0;
   #authFailures = 0;
@@ -54,7 +54,16 @@ export class ProtectionGuard implements AuthWatch {
   #blocksAdded = 0;
 
   constructor(policy: ProtectionPolicy) {
-    this.policy = policy;
+    this.#policy = policy;
+  }
+
+  get policy(): ProtectionPolicy {
+    return this.#policy;
+  }
+
+  /** A new policy (a configuration reload); the counters go on. */
+  usePolicy(policy: ProtectionPolicy): void {
+    this.#policy = policy;
   }
 
   /** Called by the composition root for each block the policy adds. */

@@ -77,3 +77,21 @@ test('ProtectionService: a new block is written to the file, read again at the n
   }
   assert.equal(second.guard.isBlocked('192.0.2.66'), false, 'the running service saw the lift');
 });
+
+test('ProtectionService.reconfigure: new allow and deny lists apply at once; the blocks held stay', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'blocks-'));
+  const clock = new ManualClock(0, Date.now());
+  const service = await ProtectionService.open({ config: DEFAULT_CONFIG.agent.protection, clock, logger: silentLogger, file: agentBlocksPath(dir) });
+  t.after(async () => {
+    await service.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  for (let i = 0; i < 10; i++) service.guard.authFailed('192.0.2.66');
+  assert.equal(service.guard.isBlocked('203.0.113.9'), false);
+  service.reconfigure({ ...DEFAULT_CONFIG.agent.protection, deny: [{ address: '203.0.113.0/24', until: undefined }], allow: ['198.51.100.0/24'] });
+  assert.equal(service.guard.isBlocked('203.0.113.9'), true, 'the new deny mask');
+  assert.equal(service.guard.isBlocked('192.0.2.66'), true, 'the block held before the reload');
+  for (let i = 0; i < 20; i++) service.guard.authFailed('198.51.100.5');
+  assert.equal(service.guard.isBlocked('198.51.100.5'), false, 'the new allow mask');
+  assert.equal(service.guard.counters().authFailures, 30, 'the counters go on across the reload');
+});
