@@ -23,6 +23,7 @@ import { SharedSubscriptions } from './subscriptions.js';
 import { CallIdMapper, swapNamedCallIds } from './call-id.js';
 import { hideIpHosts, hostOf, mapFromToHosts, restoreFromTo } from './from-to.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
+import { hasCredentials, type SipAuthWatch } from './auth-watch.js';
 
 export interface AgentCallPathOptions {
   readonly clock: Clock;
@@ -34,19 +35,6 @@ export interface AgentCallPathOptions {
   readonly logger?: Logger;
   /** Told of each phone request and the answer it got, to count failed digests per source. */
   readonly authWatch?: SipAuthWatch;
-}
-
-/**
- * The protection's view of digest authentication (src/protect ProtectionGuard): the PBX verifies
- * the digests, the agent sees the requests and the answers go by.
- */
-export interface SipAuthWatch {
-  sipRequest(address: string, callId: string, hasCredentials: boolean): void;
-  sipResponse(address: string, callId: string, method: string, hadCredentials: boolean, status: number): void;
-}
-
-function hasCredentials(request: SipRequest): boolean {
-  return getHeader(request, 'Authorization') !== undefined || getHeader(request, 'Proxy-Authorization') !== undefined;
 }
 
 interface PhoneFlow {
