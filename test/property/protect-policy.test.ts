@@ -21,9 +21,10 @@ const event = fc.oneof(
 );
 
 test('any sequence of packets, outcomes and time: nothing throws, the allow list is never blocked, blocks end when due', () => {
+  let runsWithBlocks = 0;
   fc.assert(fc.property(fc.array(event, { maxLength: 300 }), (events) => {
     const clock = new ManualClock();
-    const policy = new ProtectionPolicy({ ...DEFAULT_PROTECTION, allow: ['10.9.0.0/16'], rates: [{ packetsPerSecond: 10, blockMs: 60_000 }, { packetsPerSecond: 20, blockMs: 600_000 }] }, clock);
+    const policy = new ProtectionPolicy({ ...DEFAULT_PROTECTION, auth: { ...DEFAULT_PROTECTION.auth, maxFailures: 3 }, allow: ['10.9.0.0/16'], rates: [{ packetsPerSecond: 10, blockMs: 60_000 }, { packetsPerSecond: 20, blockMs: 600_000 }] }, clock);
     const guard = new ProtectionGuard(policy);
     const added: BlockEntry[] = [];
     policy.onBlock((e) => added.push(e));
@@ -41,11 +42,13 @@ test('any sequence of packets, outcomes and time: nothing throws, the allow list
     for (const a of ALLOWED) assert.equal(policy.isBlocked(a), false, a);
     assert.ok(added.every((b) => !ALLOWED.includes(b.address)));
     assert.ok(policy.tracked.failing <= MAX_TRACKED_SOURCES && policy.tracked.challenges <= MAX_TRACKED_SOURCES);
-    // Every block has an end: past the longest block time nothing is blocked any more.
-    clock.advance(600_000);
+    if (added.length > 0) runsWithBlocks++;
+    // Every block has an end: past the longest block time (auth, 1 h) nothing is blocked any more.
+    clock.advance(DEFAULT_PROTECTION.auth.blockMs);
     policy.sweep();
     assert.deepEqual(policy.blocks(), []);
   }), { numRuns: 300 });
+  assert.ok(runsWithBlocks > 30, `blocks were made in ${runsWithBlocks} of 300 runs`);
 });
 
 test('blocks files round-trip, and arbitrary text is either a block list or a BlockFileError', () => {
