@@ -45,8 +45,8 @@ interface Guesses {
   statuses: Record<string, number>;
 }
 
-async function guess(count: number, waitMs = 300): Promise<Guesses> {
-  const r = await spawnCollect('ip', ['netns', 'exec', ns.lan, process.execPath, FLOOD_JS, AGENT_LAN, '5060', GUESSER, String(count), '1001', PBX_DOMAIN, 'wrong-password', String(waitMs)]).done;
+async function guess(count: number, waitMs = 300, from = GUESSER, mode = 'guess'): Promise<Guesses> {
+  const r = await spawnCollect('ip', ['netns', 'exec', ns.lan, process.execPath, FLOOD_JS, AGENT_LAN, '5060', from, String(count), '1001', PBX_DOMAIN, 'wrong-password', String(waitMs), mode]).done;
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as Guesses;
 }
@@ -93,7 +93,8 @@ before(async () => {
   agentState = join(dir, 'agent');
   await enrollByCli(hub, 'branch-guard', agentState, ns.agent);
   agentYaml = join(dir, 'agent.yaml');
-  writeFileSync(agentYaml, 'log:\n  level: info\nagent:\n  pnp: { policy: off }\n  stun: { port: 0 }\n  media:\n    ports: { min: 31000, max: 31099 }\n');
+  // A short challenge timeout so that unanswered challenges are counted within the test.
+  writeFileSync(agentYaml, 'log:\n  level: info\nagent:\n  pnp: { policy: off }\n  stun: { port: 0 }\n  media:\n    ports: { min: 31000, max: 31099 }\n  protection:\n    authFailures: { challengeTimeout: 5s }\n');
   agent = await startAgent();
 });
 
@@ -142,6 +143,21 @@ test('the block is listed by `sbc-agent blocks` and survives a restart of the ag
   assert.deepEqual(again.statuses, {}, 'nothing answered after the restart');
   assert.ok((await blocks()).blocks.some((b) => b.address === GUESSER));
   assert.equal(await phoneRegisters(), 0);
+});
+
+test('a source that never answers its challenges is blocked once ten of them time out', { timeout: 60_000 }, async () => {
+  const prober = '10.212.1.67';
+  bed.addAddress(ns.lan, 'eth0', `${prober}/24`);
+  const probes = await guess(10, 300, prober, 'noanswer');
+  assert.equal(probes.statuses['401'], 10, `each probe challenged: ${JSON.stringify(probes.statuses)}`);
+  assert.equal((await blocks()).blocks.some((b) => b.address === prober), false, 'not before the challenge timeout');
+  const deadline = Date.now() + 15_000;
+  while (!(await blocks()).blocks.some((b) => b.address === prober && b.reason === 'auth')) {
+    assert.ok(Date.now() < deadline, `not blocked: ${JSON.stringify(await blocks())}`);
+    await sleep(250);
+  }
+  const after = await guess(1, 500, prober, 'noanswer');
+  assert.deepEqual(after.statuses, {}, 'nothing answered once blocked');
 });
 
 test('`sbc-agent blocks lift` clears the block on the running agent', { timeout: 60_000 }, async () => {

@@ -6,12 +6,14 @@
  * sent without waiting, so 1,000 attempts end in seconds. Prints one JSON line: what was sent and
  * what came back.
  *
- * node register-flood.js TARGET_HOST TARGET_PORT LOCAL_ADDRESS COUNT USER DOMAIN PASSWORD [WAIT_MS]
+ * With MODE `noanswer` each challenge is left unanswered (a scanner probing for accounts).
+ *
+ * node register-flood.js TARGET_HOST TARGET_PORT LOCAL_ADDRESS COUNT USER DOMAIN PASSWORD [WAIT_MS] [MODE]
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 
-const [host = '', portText = '', local = '', countText = '', user = '', domain = '', password = '', waitText = '300'] = process.argv.slice(2);
+const [host = '', portText = '', local = '', countText = '', user = '', domain = '', password = '', waitText = '300', mode = 'guess'] = process.argv.slice(2);
 const port = Number(portText);
 const count = Number(countText);
 const waitMs = Number(waitText);
@@ -97,8 +99,8 @@ socket.bind(0, local, () => {
       sent++;
       const challenge = first === undefined ? undefined : /^WWW-Authenticate:\s*(.*)$/im.exec(first)?.[1];
       if (challenge !== undefined) lastChallenge = challenge;
-      const second = await exchange(register(callId, 2, digest(lastChallenge, `sip:${domain}`)), wait);
-      sent++;
+      const second = mode === 'noanswer' ? undefined : await exchange(register(callId, 2, digest(lastChallenge, `sip:${domain}`)), wait);
+      if (mode !== 'noanswer') sent++;
       for (const s of [status(first), status(second)]) if (s !== undefined) statuses[s] = (statuses[s] ?? 0) + 1;
       silent = first === undefined && second === undefined ? silent + 1 : 0;
       // Without waiting, pace the rest a little: this is a password guesser, not a flood.
