@@ -33,6 +33,8 @@ export class ProtectionService {
   readonly #onLift: (address: string) => void;
   #held: readonly BlockEntry[];
   #writes: Promise<unknown> = Promise.resolve();
+  readonly #pending = new Map<string, BlockEntry>();
+  #flushQueued = false;
   #stopWatch: () => void = () => {};
   #closed: Promise<void> | undefined;
 
@@ -76,12 +78,26 @@ export class ProtectionService {
     return new ProtectionService(o, file, entries);
   }
 
+  /**
+   * Writes new blocks to the file, batched: while one write (lock, read, atomic write) is under
+   * way the blocks that come are collected and written together by the next, so a burst of blocks
+   * costs a few writes, not one queued write each.
+   */
   #persist(entry: BlockEntry): void {
     this.guard.noteBlock();
     logBlock(this.#log, entry);
     this.#held = [...this.#held.filter((e) => e.address !== entry.address), entry];
-    this.#writes = this.#writes.then(() => this.file.update((entries) => [...entries.filter((e) => e.address !== entry.address && (e.until === undefined || e.until > entry.since)), entry]))
-      .catch((error: unknown) => this.#log.error({ err: describeError(error), file: this.file.path }, 'cannot write the blocks file; the block holds until a restart'));
+    this.#pending.set(entry.address, entry);
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    this.#writes = this.#writes.then(async () => {
+      this.#flushQueued = false;
+      const batch = [...this.#pending.values()];
+      this.#pending.clear();
+      const now = this.#o.clock.wallNow();
+      const replaced = new Set(batch.map((e) => e.address));
+      await this.file.update((entries) => [...entries.filter((e) => !replaced.has(e.address) && (e.until === undefined || e.until > now)), ...batch]);
+    }).catch((error: unknown) => this.#log.error({ err: describeError(error), file: this.file.path }, 'cannot write the blocks file; the blocks hold until a restart'));
   }
 
   #reloaded(entries: BlockEntry[]): void {

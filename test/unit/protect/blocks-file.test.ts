@@ -95,3 +95,21 @@ test('ProtectionService.reconfigure: new allow and deny lists apply at once; the
   assert.equal(service.guard.isBlocked('198.51.100.5'), false, 'the new allow mask');
   assert.equal(service.guard.counters().authFailures, 30, 'the counters go on across the reload');
 });
+
+test('ProtectionService: a burst of blocks is written in a few batched writes, every one of them kept', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'blocks-'));
+  const clock = new ManualClock(0, Date.now());
+  const service = await ProtectionService.open({ config: DEFAULT_CONFIG.agent.protection, clock, logger: silentLogger, file: agentBlocksPath(dir) });
+  t.after(async () => {
+    await service.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  for (let i = 0; i < 500; i++) service.policy.block(`192.0.2.${i % 250}`, 'rate-1', 60_000 + i);
+  for (let i = 0; i < 250; i++) service.policy.block(`198.51.100.${i}`, 'rate-2', 3_600_000);
+  await service.close();
+  const written = await new BlocksFile(agentBlocksPath(dir)).read();
+  assert.equal(written.length, 500);
+  const first = written.find((e) => e.address === '192.0.2.0');
+  assert.equal((first?.until ?? 0) - (first?.since ?? 0), 60_250, 'the later block of an address replaces the earlier');
+  assert.equal(service.guard.counters().blocksAdded, 750);
+});
