@@ -96,7 +96,7 @@ test('ProtectionService.reconfigure: new allow and deny lists apply at once; the
   assert.equal(service.guard.counters().authFailures, 30, 'the counters go on across the reload');
 });
 
-test('ProtectionService: a burst of blocks is written in a few batched writes, every one of them kept', async (t) => {
+test('ProtectionService: a burst of 750 blocks (written in batches) is all in the file, the later block of an address replacing the earlier', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'blocks-'));
   const clock = new ManualClock(0, Date.now());
   const service = await ProtectionService.open({ config: DEFAULT_CONFIG.agent.protection, clock, logger: silentLogger, file: agentBlocksPath(dir) });
