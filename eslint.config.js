@@ -18,6 +18,7 @@ const ALLOWED = {
   media: ['core', 'net', 'rtp', 'sdp'],
   pnp: ['core', 'net', 'sip'],
   routing: ['core', 'sip', 'sdp', 'media'],
+  protect: ['core'],
   sbc: ['core', 'net', 'sip', 'sdp', 'rtp', 'stun', 'media', 'tunnel'],
   survival: ['core', 'sip', 'routing', 'tunnel'],
   cdr: ['core', 'platform', 'routing'],
@@ -93,7 +94,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,cdr,b2bua}/**/*.ts'],
+    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,cdr,b2bua,protect}/**/*.ts'],
     rules: TIME_RESTRICTIONS,
   },
 );

@@ -21,6 +21,7 @@ import { createTunnelClient, type TunnelClient } from './tunnel/index.js';
 import { LanServices } from './agent-lan.js';
 import { LocalControl, LocalLanPath, type LocalRegistrationRow } from './agent-local.js';
 import type { CdrRecord, RoutingModel } from './routing/index.js';
+import type { ProtectionGuard } from './protect/index.js';
 
 /** The tunnel to use: one already made (AgentTunnel's client, not owned), or what to make one from. */
 export type AgentTunnelSource =
@@ -52,6 +53,11 @@ export interface AgentOptions {
   readonly lan?: AgentLanOptions;
   /** Local call control: the agent's registrar and B2BUA on each LAN instead of the path toward the PBX. */
   readonly local?: { readonly routing: () => RoutingModel | undefined; readonly dir: string; readonly sbcName: string; readonly onCdr?: (record: CdrRecord) => void };
+  /**
+   * Brute-force, flood and scanner protection of the LAN SIP ports: blocked sources' datagrams are
+   * dropped before the SIP stack parses them, their connections closed at accept.
+   */
+  readonly protection?: ProtectionGuard;
 }
 
 /** A LAN's call path: toward the PBX (pbx mode) or the agent's own (local mode). */
@@ -125,6 +131,11 @@ export class Agent {
     return this.#lan;
   }
 
+  /** The protection of the LAN SIP ports, for a component that verifies digests itself (a local registrar). */
+  get protection(): ProtectionGuard | undefined {
+    return this.#o.protection;
+  }
+
   /** The LANs served now. */
   get lans(): ChosenLan[] {
     return this.#paths.map((p) => p.lan);
@@ -176,6 +187,7 @@ export class Agent {
       mediaPorts: this.#o.mediaPorts,
       tunnel: this.tunnel,
       lanIndex,
+      ...(this.#o.protection === undefined ? {} : { authWatch: this.#o.protection }),
       ...(this.#o.upstreamExpires === undefined ? {} : { upstreamExpires: this.#o.upstreamExpires }),
     });
   }
@@ -186,11 +198,13 @@ export class Agent {
    */
   async #openPath(lan: ChosenLan, index: number, port: number): Promise<LanPath> {
     const socket = await bindExplained('udp', lan.address, port, () => bindUdp({ address: lan.address, port, receiveBufferSize: 4 << 20 }));
+    const guard = this.#o.protection;
     try {
       const sbc = await this.#startSbc({
         ...this.#o.sip,
         address: lan.address,
-        udpSocket: claimDatagrams(socket, (data, from) => this.#lan?.claim(data, from) ?? false),
+        udpSocket: claimDatagrams(socket, (data, from) => guard?.dropDatagram(data, from.address) === true || (this.#lan?.claim(data, from) ?? false)),
+        ...(guard === undefined ? {} : { admitConnection: (address: string) => guard.admitConnection(address) }),
         onStunDatagram: (data, from, via) => this.#lan?.handleStun(data, from, via),
       }, lan.address, index);
       return { lan, index, socket, sbc };

@@ -12,9 +12,10 @@ import { componentLogger, realClock, type Clock, type Logger, type Timer } from 
 import type { SbcConfig } from './config/index.js';
 import { listenHttpsJson, type HttpsJsonServer } from './net/index.js';
 import { StatusPublisher, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
-import { AttemptLimiter, EnrollmentService, MAX_REQUEST_BYTES, type HubAddresses, type ScryptParams } from './tunnel/index.js';
+import { EnrollmentService, MAX_REQUEST_BYTES, type HubAddresses, type ScryptParams } from './tunnel/index.js';
 import { discardNewHubState, openHubState, type HubState } from './hub-state.js';
 import { bindExplained } from './bind-explained.js';
+import { HubLockout } from './hub-lockout.js';
 
 export { NoHubError, openHubAdminState, openHubState, parseSbcListFile, hubCertificateNames, type HubAdminState, type HubState } from './hub-state.js';
 
@@ -58,6 +59,7 @@ class EnrollmentListener implements HubService {
   readonly #options: HubOptions;
   readonly #clock: Clock;
   #server: HttpsJsonServer | undefined;
+  #lockout: HubLockout | undefined;
 
   constructor(state: HubState, options: HubOptions, clock: Clock) {
     this.#state = state;
@@ -68,15 +70,9 @@ class EnrollmentListener implements HubService {
   async start(): Promise<void> {
     const { config, logger } = this.#options;
     const log = componentLogger(logger, 'enrollment');
-    const lockout = config.hub.lockout;
-    const limiter = new AttemptLimiter(this.#clock, {
-      maxFailures: lockout.maxFailures,
-      windowMs: lockout.windowMs,
-      lockoutMs: lockout.durationMs,
-      baseDelayMs: lockout.baseDelayMs,
-      maxDelayMs: lockout.maxDelayMs,
-      maxTracked: 10_000,
-    });
+    // Lockouts persist in <state>/hub/blocks.json; `hub unlock ADDRESS` lifts one (hub-lockout.ts).
+    const limiter = await HubLockout.open(config.hub, this.#options.stateDir, this.#clock, log);
+    this.#lockout = limiter;
     const service = new EnrollmentService({
       store: this.#state.store,
       ca: this.#state.ca,
@@ -103,6 +99,7 @@ class EnrollmentListener implements HubService {
 
   async close(): Promise<void> {
     await this.#server?.close();
+    await this.#lockout?.close();
   }
 }
 

@@ -17,6 +17,7 @@ import { parseArgs, type ParsedArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { checkListeners, hubListeners } from './bind-check.js';
+import { hubUnlock } from './blocks.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
 import { hubCdrDir, listCdrs } from './hub-cdr.js';
 import { hubAdminService } from './hub-admin-service.js';
@@ -31,6 +32,7 @@ const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--l
        sbc-agent hub rekey-sbc NAME [--expires 7d] [--url-host HOST[:PORT]] [--json]
        sbc-agent hub rename-sbc OLD NEW
        sbc-agent hub cdr [--json] [--since 2h|ISO-8601] [--sbc NAME] [--limit N]
+       sbc-agent hub unlock ADDRESS
 
 Runs the hub (the HTTPS enrollment endpoint, port 5001 by default, and the tunnel listeners), or
 manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-dir DIR.
@@ -44,6 +46,7 @@ manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-di
   cdr           the call detail records the agents uploaded, oldest first (read-only; the hub
                 need not run): time, agent, direction, caller → callee, talk seconds, how and by
                 whom it ended, final destination, survival; --json: one record per line
+  unlock        lift the enrollment lockout of an address (too many wrong keys), on a running hub too
 
   --expires D   how long the key stays valid: 30s, 15m, 12h, 7d (default hub.keyLifetime, 7d)
   --url-host H  the host (and port) agents reach the hub by, for the URL (default hub.publicName)
@@ -174,7 +177,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
 
 export const hubCommand: Command = {
   name: 'hub',
-  summary: 'run the hub, manage the SBCs it enrolls, or list the call detail records they uploaded',
+  summary: 'run the hub, manage the SBCs it enrolls, unlock an address, or list the call detail records they uploaded',
   usage: USAGE,
   run(argv: readonly string[], io: CommandIo): Promise<number> {
     const [sub, ...rest] = argv;
@@ -192,6 +195,8 @@ export const hubCommand: Command = {
           return renameSbc(rest, io);
         case 'cdr':
           return listCdrs(rest, io);
+        case 'unlock':
+          return hubUnlock(rest, io);
         case 'run':
           return runHub(rest, io);
         default:

@@ -13,6 +13,7 @@ import { demoCommand } from './demo.js';
 import { runCommand } from './run.js';
 import { callsCommand } from './calls.js';
 import { drainCommand } from './drain.js';
+import { blocksCommand } from './blocks.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   callsCommand,
   drainCommand,
+  blocksCommand,
   demoCommand,
 ];
 

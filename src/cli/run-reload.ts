@@ -1,12 +1,13 @@
 /**
  * SIGHUP: agent.yaml read again and applied without dropping a call or the tunnel: the log level,
- * the plug-and-play policy, the provisioning source and the LAN list take effect at once (a LAN
- * taken away ends its own calls, the others keep theirs). What needs other sockets (ports, media
- * range, TLS) is reported as needing a restart. A file that does not load or validate changes
- * nothing, and the log says why.
+ * the plug-and-play policy, the provisioning source, the protection settings and the LAN list take
+ * effect at once (a LAN taken away ends its own calls, the others keep theirs). What needs other
+ * sockets (ports, media range, TLS) is reported as needing a restart. A file that does not load or
+ * validate changes nothing, and the log says why.
  */
 import { describeError, type Logger } from '../core/index.js';
 import type { Agent } from '../agent.js';
+import type { ProtectionService } from '../protection-service.js';
 import type { TunnelClient } from '../tunnel/index.js';
 import type { ParsedArgs } from './args.js';
 import { commonContext } from './hub-common.js';
@@ -17,7 +18,7 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: Agent, tunnel: TunnelClient, logger: Logger): Promise<RunSettings> {
+export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: Agent, tunnel: TunnelClient, logger: Logger, protection?: ProtectionService): Promise<RunSettings> {
   let next: RunSettings;
   let level: string;
   try {
@@ -32,6 +33,7 @@ export async function reloadRun(args: ParsedArgs, current: RunSettings, agent: A
   const a = current.agent;
   const b = next.agent;
   if (a.pnp.policy !== b.pnp.policy) agent.setPolicy(b.pnp.policy);
+  if (!sameJson(a.protection, b.protection)) protection?.reconfigure(b.protection);
   if (!sameJson(a.pnp.provisioning, b.pnp.provisioning)) {
     const upstream = upstreamFor(b.pnp.provisioning, tunnel);
     agent.setUpstream(upstream.fetcher, upstream.templates);

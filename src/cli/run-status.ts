@@ -7,6 +7,7 @@ import type { ListenerStatus } from '../platform/index.js';
 import type { Agent } from '../agent.js';
 import type { AgentCdrStatus } from '../agent-cdr.js';
 import type { RoutingSummary } from '../agent-routing.js';
+import type { ProtectionService } from '../protection-service.js';
 import type { NatStatus } from './run-nat.js';
 import type { RunSettings } from './run-settings.js';
 
@@ -20,6 +21,7 @@ export interface RunStatusSources {
   readonly routing: () => RoutingSummary | undefined;
   /** The CDRs waiting for the hub. */
   readonly cdr?: () => AgentCdrStatus;
+  readonly protection?: ProtectionService;
 }
 
 export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus[]; parts: Record<string, unknown> } {
@@ -51,6 +53,7 @@ export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus
       calls: { active: s.activeCalls(), refusedDraining: s.agent.refusedDraining },
       routing: s.routing(),
       cdr: s.cdr?.(),
+      protection: s.protection === undefined ? undefined : { ...s.protection.guard.counters(), blocks: s.protection.policy.blocks().length },
     },
   };
 }

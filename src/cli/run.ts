@@ -11,7 +11,9 @@
  * agent.drainTimeout passes, then exit 0; SIGHUP reloads agent.yaml (run-reload.ts).
  */
 import { join } from 'node:path';
-import { createLogger, realClock, type Logger } from '../core/index.js';
+import { createLogger, isIpLiteral, realClock, type Logger } from '../core/index.js';
+import { agentBlocksPath } from '../blocks-file.js';
+import { ProtectionService } from '../protection-service.js';
 import { Agent } from '../agent.js';
 import { AgentCdr } from '../agent-cdr.js';
 import { AgentRouting } from '../agent-routing.js';
@@ -83,26 +85,29 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   // The routing snapshot the hub pushes (issue 11): the stored one is loaded before the tunnel is up.
   const routing = new AgentRouting({ dir: tunnel.paths.dir, logger });
   await routing.start(tunnel.client);
+  const protection = await openAgentProtection(settings, tunnel, stateDir, logger);
   // Call detail records (issue 11): buffered in <state>/agent/cdr, uploaded whenever the tunnel is up.
   const cdr = await AgentCdr.open({ dir: join(tunnel.paths.dir, 'cdr'), clock: realClock, logger });
   cdr.start(tunnel.client);
   let agent: Agent;
   try {
-    agent = await startAgent(settings, tunnel, stateDir, logger, () => routing.current(), (record) => void cdr.append(record));
+    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), (record) => void cdr.append(record));
   } catch (error) {
     await cdr.close();
+    await protection.close();
     throw error;
   }
   let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
   let mode: 'normal' | 'draining' = 'normal';
   let activeCalls = 0;
-  const statusParts = (): ReturnType<typeof runStatusParts> => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), cdr: () => cdr.status() });
+  const statusParts = (): ReturnType<typeof runStatusParts> => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), cdr: () => cdr.status(), protection });
   let admin: RunAdmin | undefined;
   try {
     admin = await startRunAdmin({ config: settings.agent.admin, stateDir, lans: settings.lans, agent, tunnel, parts: () => statusParts().parts, logger });
   } catch (error) {
     await agent.close();
     await cdr.close();
+    await protection.close();
     await tunnel.close();
     await routing.close();
     throw error;
@@ -135,7 +140,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
       }
       if (next.how === 'reload') {
         notifier.reloading('reloading agent.yaml');
-        settings = await reloadRun(args, settings, agent, tunnel.client, logger);
+        settings = await reloadRun(args, settings, agent, tunnel.client, logger, protection);
         notifier.ready(statusLine());
         continue;
       }
@@ -162,7 +167,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
       for (;;) {
         during = await Promise.race([drained.then(() => 'drained' as const), signals.next(), outcome.then(() => 'tunnel' as const)]);
         if (during !== 'reload') break;
-        settings = await reloadRun(args, settings, agent, tunnel.client, logger);
+        settings = await reloadRun(args, settings, agent, tunnel.client, logger, protection);
       }
       if (during === 'tunnel') continue;
       ended = { kind: 'signal', how: during === 'drained' ? 'drain' : 'stop' };
@@ -175,6 +180,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     await admin?.close();
     await agent.close();
     await cdr.close();
+    await protection.close();
     await tunnel.close();
     await routing.close();
     logger.flush();
@@ -195,7 +201,16 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   return EXIT.OK;
 }
 
-async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void): Promise<Agent> {
+/** The blocks of `<state>/agent/blocks.json` and agent.protection; the hub's address is never blocked. */
+function openAgentProtection(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger): Promise<ProtectionService> {
+  const hubHost = tunnel.identity.record.hub.tunnel.host;
+  return ProtectionService.open({
+    config: settings.agent.protection, clock: realClock, logger, file: agentBlocksPath(stateDir),
+    alwaysAllowed: isIpLiteral(hubHost) ? [hubHost] : [],
+  });
+}
+
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void): Promise<Agent> {
   const a = settings.agent;
   const primary = settings.lans[0]?.address ?? '';
   const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
@@ -207,6 +222,7 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
     mediaPorts: a.media.ports,
     upstreamExpires: a.upstreamExpires,
     callsFile: callsFilePath(stateDir),
+    protection: protection.guard,
     lan: {
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,

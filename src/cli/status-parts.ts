@@ -1,6 +1,6 @@
 /**
  * The human lines of `sbc-agent status` for the parts a running `sbc-agent run` publishes (mode,
- * LANs, plug-and-play, provisioning, STUN, NAT, registrations, calls). `--json` prints them as
+ * LANs, plug-and-play, provisioning, STUN, NAT, registrations, calls, protection). `--json` prints them as
  * they are in the status file.
  */
 type Parts = Readonly<Record<string, unknown>>;
@@ -66,6 +66,12 @@ export function partLines(parts: Parts | undefined): string[] {
   lines.push(`  calls:       ${num(calls['active'])} active${num(calls['refusedDraining']) > 0 ? `, ${num(calls['refusedDraining'])} refused while draining` : ''}`);
   const routing = obj(parts['routing']);
   lines.push(`  routing:     ${parts['routing'] === undefined ? 'no snapshot from the hub yet' : `version ${num(routing['version'])}, ${num(routing['extensions'])} extensions, since ${String(routing['receivedAt'])}`}`);
+  if (parts['protection'] !== undefined) {
+    const p = obj(parts['protection']);
+    const dropped = obj(p['dropped']);
+    const byReason = Object.entries(dropped).filter(([, n]) => num(n) > 0).map(([r, n]) => `${num(n)} ${r}`).join(', ');
+    lines.push(`  protection:  ${num(p['blocks'])} blocked ('sbc-agent blocks'), ${num(p['authFailures'])} failed digests, dropped: ${byReason === '' ? 'none' : byReason}, ${num(p['connectionsRefused'])} connections refused`);
+  }
   lines.push(...cdrLine(parts['cdr']));
   return lines;
 }

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../core/index.js';
 import { adminSection } from './admin-config.js';
+import { protectionSection } from './protection-config.js';
 import { boolean, duration, integer, join, optionalString, portRange, section, string, type Obj } from './fields.js';
 import { CALL_CONTROL_MODES, DEFAULT_CONFIG, type AgentConfig, type CallControlMode, type AgentPnpConfig, type AgentStunConfig, type PnpPolicyName, type ProvisioningSource } from './schema.js';
 
@@ -70,7 +71,7 @@ function callControl(obj: Obj): CallControlMode {
 
 export function agentSection(value: unknown): AgentConfig {
   const d = DEFAULT_CONFIG.agent;
-  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout', 'calls', 'admin']);
+  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout', 'calls', 'admin', 'protection']);
   const sipObj = section(obj['sip'], 'agent.sip', ['port', 'tlsPort', 'tlsCert', 'tlsKey']);
   const tlsCert = optionalString(sipObj, 'tlsCert', 'agent.sip');
   const tlsKey = optionalString(sipObj, 'tlsKey', 'agent.sip');
@@ -94,5 +95,6 @@ export function agentSection(value: unknown): AgentConfig {
     drainTimeoutMs: duration(obj, 'drainTimeout', 'agent', d.drainTimeoutMs, true),
     calls: callControl(obj),
     admin: adminSection(obj['admin'], 'agent.admin', d.admin, true),
+    protection: protectionSection(obj['protection'], 'agent.protection'),
   };
 }

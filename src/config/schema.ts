@@ -76,12 +76,25 @@ export interface HubConfig {
   readonly admin: AdminConfig;
   /** The call detail records the agents upload (`hub.cdr`). */
   readonly cdr: HubCdrConfig;
+  /** Allow and deny lists of the enrollment endpoint (its lockout is `lockout`). */
+  readonly protection: ProtectionConfig;
 }
 
 /** `hub.cdr`: how long the hub keeps call detail records. */
 export interface HubCdrConfig {
   /** Day files older than this many days are removed (default 90). */
   readonly retentionDays: number;
+}
+
+/** `agent.protection` / `hub.protection`: the blocking policy (src/protect/policy.ts has the same shape). */
+export interface ProtectionConfig {
+  readonly enabled: boolean;
+  readonly auth: { readonly maxFailures: number; readonly windowMs: number; readonly blockMs: number; readonly challengeTimeoutMs: number };
+  /** Two packet-rate levels, lowest first, each with its block time. */
+  readonly rates: readonly { readonly packetsPerSecond: number; readonly blockMs: number }[];
+  readonly dropScanners: boolean;
+  readonly allow: readonly string[];
+  readonly deny: readonly { readonly address: string; readonly until: number | undefined }[];
 }
 
 export type PnpPolicyName = 'inbox' | 'auto' | 'off';
@@ -136,6 +149,8 @@ export interface AgentConfig {
   readonly calls: CallControlMode;
   /** The agent's admin API and page (admin-config.ts). */
   readonly admin: AdminConfig;
+  /** Blocking of brute force, floods and scanners on the LAN SIP ports. */
+  readonly protection: ProtectionConfig;
 }
 
 export type CallControlMode = 'pbx' | 'local';
@@ -147,6 +162,15 @@ export interface SbcConfig {
   readonly hub: HubConfig;
   readonly agent: AgentConfig;
 }
+
+const DEFAULT_PROTECTION: ProtectionConfig = {
+  enabled: true,
+  auth: { maxFailures: 10, windowMs: 10 * 60_000, blockMs: 60 * 60_000, challengeTimeoutMs: 32_000 },
+  rates: [{ packetsPerSecond: 2000, blockMs: 5 * 60_000 }, { packetsPerSecond: 5000, blockMs: 60 * 60_000 }],
+  dropScanners: true,
+  allow: [],
+  deny: [],
+};
 
 export const DEFAULT_CONFIG: SbcConfig = {
   stateDir: undefined,
@@ -164,6 +188,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     routing: undefined,
     cdr: { retentionDays: 90 },
     admin: DEFAULT_HUB_ADMIN,
+    protection: DEFAULT_PROTECTION,
   },
   agent: {
     enrollTimeoutMs: 15_000,
@@ -176,5 +201,6 @@ export const DEFAULT_CONFIG: SbcConfig = {
     drainTimeoutMs: 10 * 60_000,
     calls: 'pbx',
     admin: DEFAULT_AGENT_ADMIN,
+    protection: DEFAULT_PROTECTION,
   },
 };

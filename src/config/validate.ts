@@ -6,6 +6,7 @@
 import { ConfigError, isIpLiteral } from '../core/index.js';
 import { adminSection } from './admin-config.js';
 import { agentSection } from './agent-config.js';
+import { protectionSection } from './protection-config.js';
 import { boolean, duration, hostName, integer, join, listen, section, string, type Obj } from './fields.js';
 import { DEFAULT_CONFIG, type HubCallPathConfig, type HubConfig, type HubProvisioningConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
@@ -29,7 +30,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing', 'cdr', 'admin']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing', 'cdr', 'admin', 'protection']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -54,6 +55,7 @@ function hub(value: unknown): HubConfig {
     routing: obj['routing'] === undefined ? undefined : nonEmpty(string(obj, 'routing', path, ''), 'hub.routing'),
     cdr: { retentionDays: integer(section(obj['cdr'], 'hub.cdr', ['retentionDays']), 'retentionDays', 'hub.cdr', d.cdr.retentionDays, 1, 3650) },
     admin: adminSection(obj['admin'], 'hub.admin', d.admin, false),
+    protection: protectionSection(obj['protection'], 'hub.protection'),
   };
 }
 

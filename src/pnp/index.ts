@@ -18,7 +18,7 @@ export { INBOX_FILE_NAME, InboxFile, decodeInbox, type InboxData, type PhoneReco
 export { PNP_POLICIES, PhoneInbox, decide, mergeSightings, phoneId, type InboxDecision, type PnpPolicy } from './inbox.js';
 export { NotifyTransaction, T1_MS, T2_MS, timerESchedule, type NotifyOutcome } from './notify-transaction.js';
 export { provisioningUrl, type UrlShapeOptions } from './provisioning-url.js';
-export { SourceRateLimiter, type RateLimitOptions } from './rate-limit.js';
+export { SourceRateLimiter, type RateLimitOptions } from '../core/index.js';
 export { checkRequestPath, macsInPath, type PathCheck } from './relay-path.js';
 export { ProvisioningRelay, type FetchContext, type RelayOptions, type RelayStats, type UpstreamFetcher, type UpstreamResult } from './relay.js';
 export { PnpResponder, randomIds, type PnpIds, type PnpLan, type PnpResponderOptions, type PnpStats } from './responder.js';

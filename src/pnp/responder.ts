@@ -12,7 +12,7 @@
  * retries after its approval is answered.
  */
 import { randomBytes } from 'node:crypto';
-import { describeError, type Clock, type Logger, type Timer } from '../core/index.js';
+import { SourceRateLimiter, describeError, type Clock, type Logger, type RateLimitOptions, type Timer } from '../core/index.js';
 import type { DatagramSocket, SocketAddress } from '../net/index.js';
 import { interfaceForSource } from '../net/index.js';
 import { getHeader, parseMessage, parseVia, serializeMessage, type SipMessage } from '../sip/index.js';
@@ -21,7 +21,6 @@ import type { PhoneInbox } from './inbox.js';
 import { phoneId } from './inbox.js';
 import { NotifyTransaction, T1_MS, T2_MS, type NotifyOutcome } from './notify-transaction.js';
 import { provisioningUrl, type UrlShapeOptions } from './provisioning-url.js';
-import { SourceRateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 export interface PnpLan {
   readonly address: string;

@@ -23,6 +23,7 @@ import { SharedSubscriptions } from './subscriptions.js';
 import { CallIdMapper, swapNamedCallIds } from './call-id.js';
 import { hideIpHosts, hostOf, mapFromToHosts, restoreFromTo } from './from-to.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
+import { hasCredentials, type SipAuthWatch } from './auth-watch.js';
 
 export interface AgentCallPathOptions {
   readonly clock: Clock;
@@ -32,6 +33,8 @@ export interface AgentCallPathOptions {
   /** Lifetime asked of the PBX for a shared subscription (BLF, presence, MWI), seconds. Default 600. */
   readonly subscriptionExpires?: number;
   readonly logger?: Logger;
+  /** Told of each phone request and the answer it got, to count failed digests per source. */
+  readonly authWatch?: SipAuthWatch;
 }
 
 interface PhoneFlow {
@@ -148,6 +151,7 @@ export class AgentCallPath {
   #fromPhone(incoming: ServerRequest): void {
     const { request } = incoming;
     this.#counters.fromPhones++;
+    this.#o.authWatch?.sipRequest(incoming.source.address, callIdOf(request), hasCredentials(request));
     if (request.method === 'OPTIONS' && this.#isForUs(request)) {
       incoming.respond(buildResponse(request, 200, undefined, [{ name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, SUBSCRIBE, NOTIFY, MESSAGE, REGISTER' }]));
       return;
@@ -292,6 +296,8 @@ export class AgentCallPath {
     const up = branch === undefined ? undefined : this.#upstream.get(branch);
     if (up === undefined || branch === undefined) return;
     const { request } = up.incoming;
+    // The phone's own Call-ID (opened back), the key its request was watched under.
+    if (response.status >= 200) this.#o.authWatch?.sipResponse(up.incoming.source.address, this.#callIds.swap(callIdOf(request)), request.method, hasCredentials(request), response.status);
     if (response.status >= 200) {
       this.#upstream.delete(branch);
       const phoneBranch = getViaBranch(topVia(request));

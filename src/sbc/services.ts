@@ -5,10 +5,11 @@
  */
 import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { PortPool, openUdpRelayLeg, type PortRange } from '../media/index.js';
-import { bindUdp, listenTcp, listenTls, tcpConnector, type DatagramSocket, type StreamListener } from '../net/index.js';
+import { admitConnections, bindUdp, listenTcp, listenTls, tcpConnector, type DatagramSocket, type StreamListener } from '../net/index.js';
 import { SipStack, SipTransportLayer, type SipTransportName, type TransportTarget } from '../sip/index.js';
 import { openLabeledStream, type StreamDispatcher, type TunnelClient, type TunnelSession } from '../tunnel/index.js';
 import { AgentCallPath } from './agent-side.js';
+import type { SipAuthWatch } from './auth-watch.js';
 import { CallMedia, type CallLegInfo } from './call-media.js';
 import { HubCallPath } from './hub-side.js';
 import { RegistrationCache, type Binding } from './registrations.js';
@@ -25,6 +26,8 @@ export interface SipListenOptions {
   readonly udpSocket?: DatagramSocket;
   /** STUN on the SIP UDP port (RFC 7983 demux): answered by the caller, from that socket. */
   readonly onStunDatagram?: (data: Buffer, from: { readonly address: string; readonly port: number }, via: DatagramSocket) => void;
+  /** TCP and TLS connections from a source this refuses are closed at accept (a blocked source). */
+  readonly admitConnection?: (address: string) => boolean;
 }
 
 /** Binds the listeners of `o` and starts a SIP stack on them (nothing stays bound when one fails). Also the local call path's (src/agent-local.ts). */
@@ -49,6 +52,11 @@ export async function openStack(clock: Clock, logger: Logger, o: SipListenOption
   }
   const onStun = o.onStunDatagram;
   const udpSocket = udp;
+  const admit = o.admitConnection;
+  if (admit !== undefined) {
+    tcpListener = tcpListener === undefined ? undefined : admitConnections(tcpListener, (remote) => admit(remote.address));
+    tlsListener = tlsListener === undefined ? undefined : admitConnections(tlsListener, (remote) => admit(remote.address));
+  }
   const transport = new SipTransportLayer({
     clock,
     logger,
@@ -89,6 +97,8 @@ export interface AgentSbcOptions {
   readonly upstreamExpires?: number;
   /** Which of the agent's LANs this call path serves (its SIP stream label); default 0. */
   readonly lanIndex?: number;
+  /** Told of digest outcomes on the phones' requests (the protection's brute-force count). */
+  readonly authWatch?: SipAuthWatch;
 }
 
 export class AgentSbc {
@@ -111,7 +121,7 @@ export class AgentSbc {
     const media = mediaFor(o.clock, o.mediaAddress, o.mediaPorts, true);
     const stack = await openStack(o.clock, logger, o.sip);
     const registrations = new RegistrationCache({ clock: o.clock, ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }) });
-    const callPath = new AgentCallPath({ clock: o.clock, stack, media, registrations, logger });
+    const callPath = new AgentCallPath({ clock: o.clock, stack, media, registrations, logger, ...(o.authWatch === undefined ? {} : { authWatch: o.authWatch }) });
     // One SIP stream per tunnel session; a resumed session keeps it, a new session gets a new one.
     const label = sipStreamLabel(o.lanIndex ?? 0);
     const sbc = new AgentSbc(stack, callPath, media, registrations);

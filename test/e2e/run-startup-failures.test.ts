@@ -119,6 +119,17 @@ const CASES: readonly Case[] = [
   { name: 'unreadable configuration file', yaml: undefined, enrolled: true, code: 4, message: /cannot read the configuration file \(ENOENT\)/ },
   { name: 'not enrolled', yaml: agentYaml(), enrolled: false, code: 18, message: /this agent is not enrolled/ },
   {
+    name: 'corrupt blocks file',
+    yaml: agentYaml(),
+    enrolled: true,
+    code: 4,
+    message: /agent\/blocks\.json: not JSON .*; fix or delete the file \(deleting it lifts every block\)/,
+    prepare: async (stateDir) => {
+      await writeFile(join(stateDir, 'agent', 'blocks.json'), '{"version":1,"blocks":[');
+      return async () => {};
+    },
+  },
+  {
     name: 'revoked',
     yaml: agentYaml(),
     enrolled: true,

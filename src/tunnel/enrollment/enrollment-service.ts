@@ -30,7 +30,8 @@ export interface EnrollHttpResponse {
 export interface EnrollmentServiceOptions {
   readonly store: SbcStore;
   readonly ca: HubCa;
-  readonly limiter: AttemptLimiter;
+  /** The lockout: an AttemptLimiter, or the hub's wrapper that also persists it (src/hub-lockout.ts). */
+  readonly limiter: Pick<AttemptLimiter, 'check' | 'recordFailure' | 'recordSuccess'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** The hub's tunnel addresses to hand out, given the Host header the agent used. */

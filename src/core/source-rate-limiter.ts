@@ -1,9 +1,12 @@
 /**
  * A token bucket per source address, checked before a datagram is parsed, so a flood from one
  * address costs a map lookup per datagram and cannot crowd out the phones on other addresses.
- * The table is bounded: past `maxSources` the least recently seen source is forgotten.
+ * Shared by the PnP responder and the protection guard (src/protect).
+ * The table is bounded: past `maxSources` the source added first is forgotten (first in, first out:
+ * moving a source to the end on each datagram, for least-recently-used order, costs V8 a rehash of
+ * the whole Map per datagram once it holds thousands of sources; measured 30 µs with 5,000).
  */
-import type { Clock } from '../core/index.js';
+import type { Clock } from './clock.js';
 
 export interface RateLimitOptions {
   /** Datagrams a source may send at once. */
@@ -42,13 +45,11 @@ export class SourceRateLimiter {
         if (oldest.done !== true) this.#buckets.delete(oldest.value);
       }
       b = { tokens: this.#burst, at: now };
+      this.#buckets.set(source, b);
     } else {
-      this.#buckets.delete(source);
       b.tokens = Math.min(this.#burst, b.tokens + (now - b.at) * this.#perMs);
       b.at = now;
     }
-    // Re-inserting keeps Map order = least recently seen first.
-    this.#buckets.set(source, b);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
