@@ -154,7 +154,17 @@ export class Agent {
     });
     const agent = new Agent(tunnel, owned, o, clock, logger);
     try {
-      if (o.local !== undefined) agent.#local = await LocalControl.open({ clock, logger: o.logger, dir: o.local.dir, routing: o.local.routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }) });
+      if (o.local !== undefined) {
+        const local = await LocalControl.open({ clock, logger: o.logger, dir: o.local.dir, routing: o.local.routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }) });
+        agent.#local = local;
+        // The local registrar verifies digests itself: its outcomes count toward the same blocks
+        // as the PBX's answers do in pbx mode (10 failures from one source block it).
+        const guard = o.protection;
+        if (guard !== undefined) {
+          local.registrar.on('auth-failure', (e) => guard.authFailed(e.source.address));
+          local.registrar.on('register', (b) => guard.authSucceeded(b.target.host));
+        }
+      }
       if (o.lan !== undefined && o.sip.udpPort !== undefined) {
         if (o.lan.lans.length > MAX_AGENT_LANS) throw new Error(`at most ${MAX_AGENT_LANS} LANs (${o.lan.lans.length} given)`);
         // All or nothing at start: the first LAN that cannot be served stops the agent.

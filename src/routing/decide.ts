@@ -44,7 +44,7 @@ import { RINGING_STATUSES } from './model.js';
 import { reject, type CallRequest, type Plan, type RoutingState } from './plan.js';
 import { ringOrder } from './ring-order.js';
 import { inWeeklyRanges, localTime, scheduleState } from './schedule.js';
-import { STATUS_CODES, effectiveStatus, extensionSchedule } from './status.js';
+import { effectiveStatus, extensionSchedule, statusForCode } from './status.js';
 
 /** Everything a decision reads; the forwarding chain (loop protection) is passed alongside. */
 interface Context {
@@ -197,7 +197,7 @@ export function decide(call: CallRequest, model: RoutingModel, state: RoutingSta
   if (model.blacklist.some((pattern) => matchWildcard(pattern, call.caller))) return reject('blacklisted');
   if (call.origin === 'external') return inboundPlan(ctx);
   if (caller !== undefined && !caller.enabled) return reject('caller-disabled');
-  const code = Object.hasOwn(STATUS_CODES, call.dialled) ? STATUS_CODES[call.dialled] : undefined;
+  const code = statusForCode(model, call.dialled);
   if (caller !== undefined && code !== undefined) return { kind: 'set-status', extension: caller.number, status: code };
   return internalPlan(ctx, caller);
 }

@@ -4,7 +4,7 @@ export { EMPTY_ROUTING_STATE, planDepth, reject, type CallRequest, type DialOutS
 export { decide, timedDestination } from './decide.js';
 export { inNumberList, matchCallerMask, matchCallerMasks, matchPrefixes, matchWildcard } from './match.js';
 export { MAX_ROUTES, emergencyPlan, outboundPlan, selectOutboundRule, stripPrepend } from './dial.js';
-export { STATUS_CODES, effectiveStatus, extensionSchedule, manualStatus } from './status.js';
+export { DEFAULT_DIAL_CODES, STATUS_CODES, dialCodes, effectiveStatus, extensionSchedule, manualStatus, statusForCode } from './status.js';
 export { ringOrder } from './ring-order.js';
 export { ALWAYS_OPEN, DEFAULT_NO_ANSWER_SECONDS, DEFAULT_RING_SECONDS, MAX_EXCEPTIONS, RING_STRATEGIES, parseRoutingYaml, validateRoutingModel, type RoutingOptions } from './validate.js';
 export { masksOverlap, parseCallerMask, type CallerMask } from './mask-overlap.js';

@@ -170,4 +170,6 @@ export interface RoutingModel {
   readonly localTrunks: Readonly<Record<string, string>>;
   /** Caller numbers rejected (`*` as any run of characters). */
   readonly blacklist: readonly string[];
+  /** Dial codes that set the caller's status where they differ from `*30`…`*34` (status.ts). */
+  readonly dialCodes?: Readonly<Partial<Record<ExtensionStatus, string>>>;
 }

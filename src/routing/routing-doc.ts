@@ -136,6 +136,7 @@ export function routingModelToDoc(model: RoutingModel): Doc {
     emergencyNumbers: [...model.emergencyNumbers],
     localTrunks: { ...model.localTrunks },
     blacklist: [...model.blacklist],
+    ...(model.dialCodes === undefined ? {} : { dialCodes: { ...model.dialCodes } }),
   };
 }
 

@@ -10,11 +10,29 @@ import type { RoutingState } from './plan.js';
 import { scheduleState } from './schedule.js';
 
 /**
- * The dial codes that set the caller's status (3CX: `*30` Available, `*31` Away, `*32` Do Not
- * Disturb). The issue also wants configurable codes for Custom 1 and Custom 2; the model has no
- * field for them yet, so they are not dialable.
+ * The dial codes that set the caller's status: 3CX's `*30` Available, `*31` Away, `*32` Do Not
+ * Disturb, and `*33` Custom 1, `*34` Custom 2 unless the model's `dialCodes` says otherwise (any
+ * of the five may be changed there).
  */
-export const STATUS_CODES: Readonly<Record<string, ExtensionStatus>> = { '*30': 'available', '*31': 'away', '*32': 'dnd' };
+export const DEFAULT_DIAL_CODES: Readonly<Record<ExtensionStatus, string>> = { available: '*30', away: '*31', dnd: '*32', custom1: '*33', custom2: '*34' };
+
+/** The default codes, code → status. */
+export const STATUS_CODES: Readonly<Record<string, ExtensionStatus>> = codeTable(DEFAULT_DIAL_CODES);
+
+function codeTable(codes: Readonly<Record<ExtensionStatus, string>>): Record<string, ExtensionStatus> {
+  return Object.fromEntries(Object.entries(codes).map(([status, code]) => [code, status as ExtensionStatus]));
+}
+
+/** The model's dial codes (its own where it has them, the defaults for the rest). */
+export function dialCodes(model: RoutingModel): Readonly<Record<ExtensionStatus, string>> {
+  return { ...DEFAULT_DIAL_CODES, ...model.dialCodes };
+}
+
+/** The status a dialled number sets, if it is one of the model's dial codes. */
+export function statusForCode(model: RoutingModel, dialled: string): ExtensionStatus | undefined {
+  const table = model.dialCodes === undefined ? STATUS_CODES : codeTable(dialCodes(model));
+  return Object.hasOwn(table, dialled) ? table[dialled] : undefined;
+}
 
 const KEPT: ReadonlySet<ExtensionStatus> = new Set(['dnd', 'custom1', 'custom2']);
 

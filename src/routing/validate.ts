@@ -16,6 +16,7 @@ import { parseDestination, PHONE_NUMBER, type ModelNames } from './destination-t
 import { EXTENSION_STATUSES, RINGING_STATUSES, type Extension, type ExtensionStatus, type Forwarding, type ForwardingException, type RingGroup, type RingStrategy, type RoutingModel, type Schedule } from './model.js';
 import { boolean, digits, firstDuplicate, integer, join, list, name, optionalString, section, string, text, type Obj } from './routing-fields.js';
 import { optionalSchedule, parseSchedule, weeklyRanges } from './schedule-text.js';
+import { DEFAULT_DIAL_CODES } from './status.js';
 import { CALLER_PATTERN, credentials, inboundRules, outboundRules, trunkNames, trunks, type RulesContext } from './validate-rules.js';
 
 export interface RoutingOptions {
@@ -31,7 +32,7 @@ export const RING_STRATEGIES: readonly RingStrategy[] = ['ring-all', 'prioritize
 /** Without `schedule`, the office is always open (UTC, every day, all day). */
 export const ALWAYS_OPEN: Schedule = { timeZone: 'UTC', open: [{ days: [0, 1, 2, 3, 4, 5, 6], from: 0, to: 24 * 60 }], breaks: [], holidays: [] };
 
-const TOP = ['version', 'realm', 'schedule', 'departments', 'extensions', 'ringGroups', 'inbound', 'outbound', 'trunks', 'emergencyNumbers', 'localTrunks', 'blacklist'];
+const TOP = ['version', 'realm', 'schedule', 'departments', 'extensions', 'ringGroups', 'inbound', 'outbound', 'trunks', 'emergencyNumbers', 'localTrunks', 'blacklist', 'dialCodes'];
 const EXTENSION_FIELDS = ['number', 'name', 'ha1', 'password', 'realm', 'enabled', 'outboundCallerId', 'emergencyCallerId', 'department', 'homeAgent', 'forwarding', 'exceptions', 'schedule', 'autoStatus'];
 const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'noAnswer', 'schedule', 'outOfHours', 'onBreak', 'onHoliday'];
 
@@ -193,6 +194,26 @@ function localTrunks(doc: Obj, names: ModelNames): Readonly<Record<string, strin
   return Object.fromEntries(entries);
 }
 
+const DIAL_CODE = /^[*#][0-9]{1,6}$/;
+
+/** `dialCodes`: the codes that set a status, where they differ from `*30`…`*34`; no two statuses share one. */
+function dialCodesOf(doc: Obj): Readonly<Partial<Record<ExtensionStatus, string>>> | undefined {
+  if (doc['dialCodes'] === undefined || doc['dialCodes'] === null) return undefined;
+  const obj = section(doc['dialCodes'], 'dialCodes', EXTENSION_STATUSES);
+  const own: Partial<Record<ExtensionStatus, string>> = {};
+  for (const status of EXTENSION_STATUSES) {
+    if (obj[status] !== undefined) own[status] = text(obj[status], `dialCodes.${status}`, DIAL_CODE, "a code of '*' or '#' and 1 to 6 digits (example: '*35')");
+  }
+  const all = { ...DEFAULT_DIAL_CODES, ...own };
+  for (const status of EXTENSION_STATUSES) {
+    const other = EXTENSION_STATUSES.find((s) => s !== status && all[s] === all[status]);
+    if (other !== undefined && own[status] !== undefined) {
+      throw new ConfigError(`dialCodes.${status}`, `'${all[status]}' is also the code of ${other}${own[other] === undefined ? ' (its default)' : ''}`);
+    }
+  }
+  return own;
+}
+
 /** The routing model from a parsed YAML (or JSON) document. */
 export function validateRoutingModel(input: unknown, options: RoutingOptions = {}): RoutingModel {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new ConfigError('(top level)', 'must be a mapping');
@@ -203,6 +224,7 @@ export function validateRoutingModel(input: unknown, options: RoutingOptions = {
   const names = modelNames(doc, depts);
   const realm = optionalString(doc, 'realm', '');
   const ctx: Context = { names, timeZone: schedule.timeZone, allowPasswords: options.allowPasswords === true, departments: depts, realm };
+  const codes = dialCodesOf(doc);
   return {
     version,
     schedule,
@@ -215,5 +237,6 @@ export function validateRoutingModel(input: unknown, options: RoutingOptions = {
     emergencyNumbers: uniqueList(doc, 'emergencyNumbers', digits),
     localTrunks: localTrunks(doc, names),
     blacklist: uniqueList(doc, 'blacklist', (v, p) => text(v, p, CALLER_PATTERN, "a caller number with '*' for any digits")),
+    ...(codes === undefined ? {} : { dialCodes: codes }),
   };
 }

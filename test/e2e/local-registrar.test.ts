@@ -64,13 +64,17 @@ test('baresip phones register to the agent with their passwords', { timeout: 60_
   assert.match(text, /101 sip:101\S*@10\.212\.1\.10:5060\S* from UDP 10\.212\.1\.10:5060 \(baresip.*\), \d+ s left/);
 });
 
-test('a wrong password is challenged again, the phone gives up, and the failure is counted', { timeout: 60_000 }, async () => {
-  const before = (await rig.status()).parts.local?.authFailures ?? 0;
+test('a wrong password is challenged again, the phone gives up, and the failure is counted (also toward blocking)', { timeout: 60_000 }, async () => {
+  const status0 = await rig.status();
+  const before = status0.parts.local?.authFailures ?? 0;
+  const guardBefore = status0.parts.protection?.authFailures ?? 0;
   const run = await rig.sipp('register-104-wrong', 'local-register-refused.xml', { extension: '104', password: 'not-the-password', address: rig.phoneAddress(), port: 5070 });
   assert.equal(run.code, 0, `${run.stderr}\n${run.trace.slice(-3000)}`);
   assert.deepEqual(sippTimeline(run.trace).filter((m) => m.direction === 'received').map((m) => m.firstLine), ['SIP/2.0 401 Unauthorized', 'SIP/2.0 401 Unauthorized']);
   const s = await rig.statusUntil((x) => (x.parts.local?.authFailures ?? 0) === before + 1, 'the failure counted');
   assert.ok(!(s.parts.local?.registrations ?? []).some((r) => r.extension === '104'), 'no binding for 104');
+  // The same failure counts toward the protection's blocks (10 from one source block it).
+  assert.equal(s.parts.protection?.authFailures, guardBefore + 1, 'counted by the protection guard too');
   await rig.agent.waitForStderr(/registration refused/, 5_000);
 });
 

@@ -87,6 +87,8 @@ export interface LocalAgentStatus {
     readonly registrations: { readonly count: number };
     readonly local?: { readonly registrations: readonly LocalRegistrationJson[]; readonly authFailures: number; readonly counters: Readonly<Record<string, number>> };
     readonly calls: { readonly active: number };
+    /** The LAN ports' protection (src/protect). */
+    readonly protection?: { readonly authFailures: number; readonly blocks: number };
     /** The agent's CDR buffer (src/agent-cdr.ts). */
     readonly cdr?: { readonly pending: number; readonly uploaded: number };
   };

@@ -143,7 +143,7 @@ const AUTO_CASES: Case[] = [
   { name: 'auto status with New York hours held by the extension itself', model: exts([AUTO({ schedule: NEW_YORK })]), state: REG, call: internal('101', '100'), now: T.nyBreak, expect: vm('100') },
 ];
 
-const setStatus = (extension: string, s: 'available' | 'away' | 'dnd') => ({ kind: 'set-status', extension, status: s }) as const;
+const setStatus = (extension: string, s: 'available' | 'away' | 'dnd' | 'custom1' | 'custom2') => ({ kind: 'set-status', extension, status: s }) as const;
 const CODE_CASES: Case[] = [
   { name: '*30 sets the caller available', model: exts(PEOPLE), state: status({ '101': 'dnd' }), call: internal('101', '*30'), expect: setStatus('101', 'available') },
   { name: '*31 sets the caller away', model: exts(PEOPLE), state: REG, call: internal('101', '*31'), expect: setStatus('101', 'away') },
@@ -151,11 +151,16 @@ const CODE_CASES: Case[] = [
   { name: 'a status code from a disabled extension: 403', model: exts([ext('109', { enabled: false })]), state: REG, call: internal('109', '*31'), expect: rej('caller-disabled') },
   { name: 'a status code from a caller that is no extension is an ordinary number', model: exts(PEOPLE), state: REG, call: internal('lobby', '*31'), expect: rej('no-outbound-rule') },
   { name: 'an unknown star code is an ordinary number', model: exts(PEOPLE), state: REG, call: internal('101', '*39'), expect: rej('no-outbound-rule') },
+  { name: '*33 and *34 set Custom 1 and Custom 2 by default', model: exts(PEOPLE), state: REG, call: internal('101', '*34'), expect: setStatus('101', 'custom2') },
+  { name: 'a configured code sets Custom 1', model: exts(PEOPLE, '100', { dialCodes: { custom1: '#71' } }), state: REG, call: internal('101', '#71'), expect: setStatus('101', 'custom1') },
+  { name: 'the default code a configured one replaced is an ordinary number', model: exts(PEOPLE, '100', { dialCodes: { custom1: '#71' } }), state: REG, call: internal('101', '*33'), expect: rej('no-outbound-rule') },
+  { name: 'Available moved to *40: *40 sets it, *30 is an ordinary number', model: exts(PEOPLE, '100', { dialCodes: { available: '*40' } }), state: status({ '101': 'dnd' }), call: internal('101', '*40'), expect: setStatus('101', 'available') },
+  { name: 'codes not changed keep their defaults beside a changed one', model: exts(PEOPLE, '100', { dialCodes: { available: '*40' } }), state: REG, call: internal('102', '*32'), expect: setStatus('102', 'dnd') },
   { name: 'a status code from an external caller is an ordinary DID', model: exts(PEOPLE), state: REG, call: external('0155555555', '*31'), expect: ring(['100'], 20, '0155555555', ring(['102'], null, '0155555555', rej('no-answer'), rej('busy'))) },
 ];
 
 runCases('extension statuses', STATUS_CASES, 24);
-runCases('status dial codes', CODE_CASES, 7);
+runCases('status dial codes', CODE_CASES, 12);
 runCases('forwarding chains', CHAIN_CASES, 18);
 runCases('forwarding exceptions', EXCEPTION_CASES, 16);
 runCases('automatic status', AUTO_CASES, 17);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../../src/core/index.js';
-import { ALWAYS_OPEN, parseRoutingYaml, validateRoutingModel, type RoutingModel, type WeeklyRange } from '../../../src/routing/index.js';
+import { ALWAYS_OPEN, dialCodes, parseRoutingYaml, routingModelToDoc, validateRoutingModel, type RoutingModel, type WeeklyRange } from '../../../src/routing/index.js';
 import { REPO_ROOT } from '../../support/paths.js';
 
 type Obj = Record<string, unknown>;
@@ -86,6 +86,7 @@ const EXAMPLE: RoutingModel = {
   emergencyNumbers: ['112', '15', '17', '18', '911'],
   localTrunks: { 'paris-office': 'lan-gateway' },
   blacklist: ['+33899*', '0044700900123'],
+  dialCodes: { custom1: '*35' },
 };
 
 test('config/routing.example.yaml converts to the model it documents', () => {
@@ -238,11 +239,28 @@ test('every invalid document is refused with the exact field path', () => {
     ['local trunks a list', doc({ localTrunks: ['t1'] }), 'localTrunks'],
     ['blacklist entry with letters', doc({ blacklist: ['spam'] }), 'blacklist[0]'],
     ['blacklist entry twice', doc({ blacklist: ['0900*', '0900*'] }), 'blacklist[1]'],
+    ['dial code of an unknown status', doc({ dialCodes: { lunch: '*35' } }), 'dialCodes.lunch'],
+    ['dial code without * or #', doc({ dialCodes: { custom1: '35' } }), 'dialCodes.custom1'],
+    ['dial code too long', doc({ dialCodes: { custom2: '*1234567' } }), 'dialCodes.custom2'],
+    ['dial code given as a number', doc({ dialCodes: { custom1: 35 } }), 'dialCodes.custom1'],
+    ['two statuses on one code', doc({ dialCodes: { custom1: '*35', custom2: '*35' } }), 'dialCodes.custom1'],
+    ['a code that is another status’s default', doc({ dialCodes: { custom1: '*30' } }), 'dialCodes.custom1'],
+    ['dial codes a list', doc({ dialCodes: ['*35'] }), 'dialCodes'],
   ];
   assert.ok(table.length >= 40, `${table.length} rows`);
   for (const [name, input, path] of table) {
     assert.throws(() => validateRoutingModel(input), (e: unknown) => e instanceof ConfigError && e.code === 'SBC_ERR_CONFIG' && e.path === path && e.message.startsWith(`${path}: `), name);
   }
+});
+
+test('dial codes: configured ones are kept, round-trip through the document, and replace their default only', () => {
+  const model = validateRoutingModel(doc({ dialCodes: { custom1: '#71', available: '*40' } }));
+  assert.deepEqual(model.dialCodes, { available: '*40', custom1: '#71' });
+  assert.deepEqual(dialCodes(model), { available: '*40', away: '*31', dnd: '*32', custom1: '#71', custom2: '*34' });
+  assert.deepEqual(validateRoutingModel(routingModelToDoc(model)).dialCodes, model.dialCodes);
+  assert.equal(validateRoutingModel(doc({})).dialCodes, undefined);
+  // Swapping two defaults is allowed when both are given.
+  assert.deepEqual(validateRoutingModel(doc({ dialCodes: { away: '*32', dnd: '*31' } })).dialCodes, { away: '*32', dnd: '*31' });
 });
 
 /** `*` is one digit, so a mask matches numbers of its own length only (as matchCallerMask in decide). */
