@@ -20,6 +20,7 @@ import { checkListeners, hubListeners } from './bind-check.js';
 import { hubUnlock } from './blocks.js';
 import { issueKey, listSbcs, renameSbc, revokeSbc } from './hub-admin.js';
 import { hubCdrDir, listCdrs } from './hub-cdr.js';
+import { importExtensions } from './hub-import.js';
 import { hubAdminService } from './hub-admin-service.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
 import { ServiceSignals } from './signals.js';
@@ -33,6 +34,7 @@ const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--l
        sbc-agent hub rename-sbc OLD NEW
        sbc-agent hub cdr [--json] [--since 2h|ISO-8601] [--sbc NAME] [--limit N]
        sbc-agent hub unlock ADDRESS
+       sbc-agent hub import-extensions FILE.csv [--realm REALM] [--json]
 
 Runs the hub (the HTTPS enrollment endpoint, port 5001 by default, and the tunnel listeners), or
 manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-dir DIR.
@@ -47,6 +49,10 @@ manages the SBCs it enrolls. Every subcommand takes --config FILE and --state-di
                 need not run): time, agent, direction, caller → callee, talk seconds, how and by
                 whom it ended, final destination, survival; --json: one record per line
   unlock        lift the enrollment lockout of an address (too many wrong keys), on a running hub too
+  import-extensions  extensions from a CSV (number,name,password,department,outboundCallerId,
+                emergencyCallerId,homeAgent,enabled) into the routing file of hub.routing: new ones
+                added, existing ones updated (their forwarding kept), passwords stored as HA1s,
+                version + 1; a running hub pushes it to its agents
 
   --expires D   how long the key stays valid: 30s, 15m, 12h, 7d (default hub.keyLifetime, 7d)
   --url-host H  the host (and port) agents reach the hub by, for the URL (default hub.publicName)
@@ -197,6 +203,8 @@ export const hubCommand: Command = {
           return listCdrs(rest, io);
         case 'unlock':
           return hubUnlock(rest, io);
+        case 'import-extensions':
+          return importExtensions(rest, io);
         case 'run':
           return runHub(rest, io);
         default:
