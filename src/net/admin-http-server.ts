@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { listenTracked, readBoundedBody, socketAddressOf } from './http-listen.js';
 import type { HttpReply, HttpRequestInfo } from './http-server.js';
 import type { SocketAddress } from './types.js';
 
@@ -49,18 +50,13 @@ export interface AdminHttpServer {
 
 const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' };
 
-function addressOf(address: string | undefined, port: number | undefined): SocketAddress {
-  const a = (address ?? '').replace(/^::ffff:/, '');
-  return { address: a, port: port ?? 0, family: a.includes(':') ? 'IPv6' : 'IPv4' };
-}
-
 function infoOf(req: IncomingMessage): HttpRequestInfo {
   return {
     method: req.method ?? 'GET',
     target: req.url ?? '/',
     headers: req.headers,
-    remote: addressOf(req.socket.remoteAddress, req.socket.remotePort),
-    local: addressOf(req.socket.localAddress, req.socket.localPort),
+    remote: socketAddressOf(req.socket.remoteAddress, req.socket.remotePort),
+    local: socketAddressOf(req.socket.localAddress, req.socket.localPort),
   };
 }
 
@@ -68,26 +64,6 @@ function reply(res: ServerResponse, r: HttpReply, head: boolean): void {
   const body = r.body ?? Buffer.alloc(0);
   res.writeHead(r.status, { ...r.headers, 'Content-Length': String(body.length) });
   res.end(head ? undefined : body);
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function wrap(ws: WebSocket): TextSocket {
@@ -102,11 +78,10 @@ function wrap(ws: WebSocket): TextSocket {
 
 export function startAdminHttpServer(options: AdminHttpServerOptions): Promise<AdminHttpServer> {
   const maxBody = options.maxBodyBytes ?? 64 * 1024;
-  const sockets = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const info = infoOf(req);
-    readBody(req, maxBody)
+    readBoundedBody(req, maxBody)
       .then(async (body) => {
         if (body === undefined) return reply(res.setHeader('Connection', 'close'), { status: 413 }, false);
         return reply(res, await options.handler({ ...info, body }), info.method === 'HEAD');
@@ -132,33 +107,10 @@ export function startAdminHttpServer(options: AdminHttpServerOptions): Promise<A
       ws.on('error', () => ws.terminate());
     });
   });
-  server.on('clientError', (_error, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      const a = server.address();
-      const local = typeof a === 'object' && a !== null ? addressOf(a.address, a.port) : addressOf(options.host, options.port);
-      let closed: Promise<void> | undefined;
-      resolve({
-        local,
-        close: () => {
-          closed ??= new Promise((done) => {
-            for (const ws of wss.clients) ws.terminate();
-            wss.close();
-            server.close(() => done());
-            for (const s of sockets) s.destroy();
-          });
-          return closed;
-        },
-      });
-    });
+  return listenTracked(server, options.host, options.port, {
+    beforeClose: () => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
   });
 }

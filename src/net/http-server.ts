@@ -5,7 +5,7 @@
  * `maxTargetBytes`, gets 400 and the connection is closed (node's own reply would be 431).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenTracked, socketAddressOf } from './http-listen.js';
 import type { SocketAddress } from './types.js';
 
 export interface HttpRequestInfo {
@@ -42,13 +42,6 @@ export interface HttpServerHandle {
   close(): Promise<void>;
 }
 
-const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
-
-function addressOf(address: string | undefined, port: number | undefined): SocketAddress {
-  const a = (address ?? '').replace(/^::ffff:/, '');
-  return { address: a, port: port ?? 0, family: a.includes(':') ? 'IPv6' : 'IPv4' };
-}
-
 function reply(res: ServerResponse, r: HttpReply, head: boolean): void {
   const body = r.body ?? Buffer.alloc(0);
   res.writeHead(r.status, { ...r.headers, 'Content-Length': String(body.length) });
@@ -57,7 +50,6 @@ function reply(res: ServerResponse, r: HttpReply, head: boolean): void {
 
 export function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const maxTarget = options.maxTargetBytes ?? 1024;
-  const sockets = new Set<Socket>();
   const server: Server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 8192 }, (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? '';
     if (Buffer.byteLength(target) > maxTarget) {
@@ -68,8 +60,8 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServerH
       method: req.method ?? 'GET',
       target,
       headers: req.headers,
-      remote: addressOf(req.socket.remoteAddress, req.socket.remotePort),
-      local: addressOf(req.socket.localAddress, req.socket.localPort),
+      remote: socketAddressOf(req.socket.remoteAddress, req.socket.remotePort),
+      local: socketAddressOf(req.socket.localAddress, req.socket.localPort),
     };
     options.handler(info).then(
       (r) => reply(res, r, info.method === 'HEAD'),
@@ -81,31 +73,5 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServerH
     );
   });
   // Oversized headers, malformed request lines: 400 and close (the issue asks for 400, node says 431).
-  server.on('clientError', (_error, socket: Socket) => {
-    if (socket.writable) socket.end(BAD_REQUEST);
-    else socket.destroy();
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      const a = server.address();
-      const local = typeof a === 'object' && a !== null ? addressOf(a.address, a.port) : addressOf(options.host, options.port);
-      let closed: Promise<void> | undefined;
-      resolve({
-        local,
-        close: () => {
-          closed ??= new Promise((done) => {
-            server.close(() => done());
-            for (const s of sockets) s.destroy();
-          });
-          return closed;
-        },
-      });
-    });
-  });
+  return listenTracked(server, options.host, options.port);
 }

@@ -5,8 +5,8 @@
  * CA) is sent whole, so a client can pin the CA by fingerprint.
  */
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { listenTracked, readBoundedBody } from './http-listen.js';
 import type { SocketAddress } from './types.js';
 
 export interface HttpsJsonRequest {
@@ -48,33 +48,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Reado
   res.end(text);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 export async function listenHttpsJson(options: HttpsJsonServerOptions): Promise<HttpsJsonServer> {
-  const sockets = new Set<Socket>();
   const server: Server = createServer(
     { key: options.key, cert: options.cert, minVersion: 'TLSv1.2', requestTimeout: 30_000, headersTimeout: 10_000 },
     (req, res) => {
       void (async () => {
-        const body = await readBody(req, options.maxBodyBytes);
+        const body = await readBoundedBody(req, options.maxBodyBytes);
         if (body === undefined) {
           send(res, 413, { error: { code: 'bad_request', message: `request body larger than ${options.maxBodyBytes} bytes` } }, { connection: 'close' });
           return;
@@ -94,31 +73,6 @@ export async function listenHttpsJson(options: HttpsJsonServerOptions): Promise<
       });
     },
   );
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   // After listening, a server error (EMFILE...) is reported, never an uncaught exception.
-  server.on('error', (error) => options.onError?.(error));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('HTTPS server has no address');
-  const local: SocketAddress = { address: address.address, port: address.port, family: address.family === 'IPv6' ? 'IPv6' : 'IPv4' };
-  let closed: Promise<void> | undefined;
-  return {
-    local,
-    close(): Promise<void> {
-      closed ??= new Promise((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return closed;
-    },
-  };
+  return listenTracked(server, options.host, options.port, { badRequest400: false, ...(options.onError === undefined ? {} : { onError: options.onError }) });
 }
