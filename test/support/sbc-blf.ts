@@ -129,6 +129,10 @@ export function blfWatchers(agentContact: string): string {
 ${INITIAL_SUBSCRIBE}  ${gotNotify('Subscription-State: active')}
   ${gotNotify('state&gt;early')}
   ${gotNotify('state&gt;confirmed')}
+  <!-- A phone keeps watching a while. Unsubscribing at once lets the last watcher's unsubscribe
+       (relayed upstream) cross the 200 to the notifier's last NOTIFY on a loaded machine: both are
+       UDP datagrams from the hub, and the SIPp notifier insists on their order. -->
+  <pause milliseconds="500"/>
 ${unsubscribe(agentContact)}  ${gotNotify('Subscription-State: terminated')}
 </scenario>
 `;
