@@ -12,6 +12,7 @@
  * blacklist and CDRs start one rig and add phones to it.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -279,7 +280,20 @@ export class LocalRig {
     const registered = await this.sipp(`${name}-register`, 'local-register.xml', { extension, address, port: 5070 });
     assert.equal(registered.code, 0, `${name} registers: ${registered.stderr}\n${registered.trace.slice(-2000)}`);
     const done = this.sipp(name, scenario, { extension, address, port: 5070, keys: { ring_ms: String(o.ringMs ?? 1000) }, timeout: o.timeout ?? '60s' });
+    // A call placed before SIPp listens would lose its first INVITE (and ring 500 ms late, Timer A).
+    await this.#listening(this.ns.lan, address, 5070);
     return { address, done };
+  }
+
+  /** Waits until a UDP socket is bound to address:port inside `ns` (SIPp has started). */
+  async #listening(ns: string, address: string, port: number, timeoutMs = 5000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Hlun', 'src', `${address}:${port}`], { encoding: 'utf8' });
+      if (r.stdout.trim() !== '') return;
+      if (Date.now() > until) assert.fail(`nothing listens on udp ${address}:${port} in ${ns} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** The ITSP behind the IP trunk: a SIPp UAS on the WAN side answering `calls` calls. */
