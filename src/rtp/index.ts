@@ -29,3 +29,5 @@ export {
   type RtpStreamSnapshot,
   type RtpStreamStatsOptions,
 } from './stream-stats.js';
+export { DtmfReceiver, encodeTelephoneEvent, eventSymbol, parseTelephoneEvent, type DtmfDigit, type TelephoneEvent } from './telephone-event.js';
+export { buildRtpPacket, type RtpPacketFields } from './packet.js';
