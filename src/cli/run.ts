@@ -121,7 +121,11 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   const statusLine = (): string => `${mode}; tunnel ${tunnel.client.state === 'open' ? 'up' : 'down'}; ${agent.registeredPhones().length} phones; ${activeCalls} calls`;
   notifier.ready(statusLine());
   const callsTimer = setInterval(() => {
-    void agent.activeCalls().then((n) => (activeCalls = n));
+    void agent.activeCalls().then((n) => {
+      activeCalls = n;
+      // Calls through the tunnel are kept across a cut: try the hub every second while they are up.
+      tunnel.client.setUrgent(n > 0 && agent.callControl !== 'local');
+    });
     notifier.status(statusLine());
   }, 1000);
   for (const lan of settings.lans) logger.info({ lan: lan.name, address: lan.address, reason: lan.reason }, 'serving LAN');

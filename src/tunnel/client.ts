@@ -48,6 +48,8 @@ export interface TunnelClientEvents extends Record<string, unknown> {
 /** Go-away reasons after which reconnecting cannot help (PROTOCOL.md "Go-away"). */
 const FINAL: ReadonlySet<number> = new Set([GoAwayReason.REVOKED, GoAwayReason.UNAUTHORIZED, GoAwayReason.UNSUPPORTED_VERSION, GoAwayReason.SUPERSEDED]);
 const VERSIONS_DESC = [...SUPPORTED_VERSIONS].sort((a, b) => b - a);
+/** While calls are up, the longest wait between two reconnect attempts (setUrgent). */
+export const URGENT_RETRY_MS = 1000;
 
 export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
   readonly #options: TunnelClientOptions;
@@ -60,6 +62,11 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
   #generation = 0;
   #everOpen = false;
   #cancelHandshake: (() => void) | undefined;
+  /** Calls are up: reconnect attempts at least every URGENT_RETRY_MS (setUrgent). */
+  #urgent = false;
+  #urgentTimer: Timer | undefined;
+  /** A connect() is pending (its carriage not there yet). */
+  #connecting = false;
   readonly #accept = new AcceptQueue<TunnelStream>();
   readonly #scratch: LinkCounters = { sent: { bytes: 0, frames: 0 }, received: { bytes: 0, frames: 0 } };
 
@@ -111,6 +118,37 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     return { ...s, state, reconnects: this.#reconnects };
   }
 
+  /**
+   * While calls are up (issue 12), a cut tunnel is tried again at least every second, however long
+   * the outage: the ordinary backoff grows to 30 s, so the audio of a call kept across a 5-minute
+   * outage would come back up to 30 s after the link. Urgent, a retry waits at most ~1 s (jittered
+   * 0.75–1 s) and a connect attempt still hanging (a SYN into a dead link) is overtaken by a fresh
+   * one every second, the old one aborted if it ever completes: when the link returns, the next
+   * attempt's SYN gets through at once. Attempts in the handshake are never overtaken.
+   */
+  setUrgent(urgent: boolean): void {
+    if (urgent === this.#urgent) return;
+    this.#urgent = urgent;
+    this.#urgentTimer?.cancel();
+    this.#urgentTimer = undefined;
+    if (!urgent) return;
+    // A long backoff already waiting is cut short.
+    if (this.#state === 'reconnecting' && !this.#connecting && this.#cancelHandshake === undefined) this.#scheduleRetry(undefined, false, true);
+    this.#armUrgent();
+  }
+
+  #armUrgent(): void {
+    if (!this.#urgent || this.#state === 'closed') return;
+    const random = this.#options.random ?? Math.random;
+    this.#urgentTimer = this.#clock.setTimeout(() => {
+      this.#urgentTimer = undefined;
+      if (this.#connecting && this.#cancelHandshake === undefined && (this.#state === 'reconnecting' || this.#state === 'connecting')) {
+        void this.#connectOnce();
+      }
+      this.#armUrgent();
+    }, URGENT_RETRY_MS * (0.75 + 0.25 * Math.min(Math.max(random(), 0), 1)));
+  }
+
   /** Ends the session with GO_AWAY(NORMAL) and stops reconnecting. Idempotent. */
   close(): void {
     if (this.#state === 'closed') return;
@@ -118,6 +156,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     this.#accept.close(new TunnelProtocolError(GoAwayReason.NORMAL, 'tunnel client closed'));
     this.#generation++;
     this.#retryTimer?.cancel();
+    this.#urgentTimer?.cancel();
     this.#cancelHandshake?.();
     this.#session.close(GoAwayReason.NORMAL, 'agent closing');
   }
@@ -165,14 +204,16 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     this.#scheduleRetry(new Error(`session ended: ${goAwayReasonName(info.reason)} ${info.message}`), info.reason === GoAwayReason.RESUME_REJECTED);
   }
 
-  #scheduleRetry(error: Error | undefined, immediately = false): void {
+  #scheduleRetry(error: Error | undefined, immediately = false, quiet = false): void {
     if (this.#state === 'closed') return;
     this.#generation++;
     this.#retryTimer?.cancel();
     this.#state = 'reconnecting';
-    const delayMs = immediately ? 0 : backoffDelay(this.#attempt, this.#options.random ?? Math.random, this.#options.reconnect);
-    const attempt = this.#attempt++;
-    this.emit('reconnecting', { attempt, delayMs, error });
+    const random = this.#options.random ?? Math.random;
+    const backoff = immediately ? 0 : backoffDelay(this.#attempt, random, this.#options.reconnect);
+    const delayMs = this.#urgent ? Math.min(backoff, URGENT_RETRY_MS * (0.75 + 0.25 * Math.min(Math.max(random(), 0), 1))) : backoff;
+    const attempt = quiet ? this.#attempt : this.#attempt++;
+    if (!quiet) this.emit('reconnecting', { attempt, delayMs, error });
     if (immediately) {
       void this.#connectOnce();
       return;
@@ -187,12 +228,17 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     const generation = ++this.#generation;
     this.#state = this.#everOpen ? 'reconnecting' : 'connecting';
     let carriage: TunnelCarriage;
+    this.#connecting = true;
     try {
       carriage = await this.#options.connect();
     } catch (error) {
-      if (generation === this.#generation) this.#scheduleRetry(error instanceof Error ? error : new Error(String(error)));
+      if (generation === this.#generation) {
+        this.#connecting = false;
+        this.#scheduleRetry(error instanceof Error ? error : new Error(String(error)));
+      }
       return;
     }
+    if (generation === this.#generation) this.#connecting = false;
     if (generation !== this.#generation || (this.#state as TunnelClientState) === 'closed') {
       carriage.abort();
       return;
