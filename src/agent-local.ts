@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger } from './core/index.js';
 import {
-  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, UdpMediaAnchor, type CallHandler, type LocalBinding,
+  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, UdpMediaAnchor, type B2buaEvent, type CallHandler, type LocalBinding,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
@@ -30,6 +30,8 @@ export interface LocalControlOptions {
   readonly routing: () => RoutingModel | undefined;
   /** Where each call's CDR goes (the agent's buffer, uploaded to the hub); default: logged only. */
   readonly onCdr?: (record: CdrRecord) => void;
+  /** Told of each B2BUA event after it is logged (the admin event stream). */
+  readonly onEvent?: (event: B2buaEvent) => void;
 }
 
 /** A local registration as `status` shows it. */
@@ -94,7 +96,10 @@ export class LocalControl {
         logger.info({ cdr }, 'call detail record');
         this.#o.onCdr?.(cdr);
       },
-      onEvent: (event) => logger.info({ event }, 'b2bua event'),
+      onEvent: (event) => {
+        logger.info({ event }, 'b2bua event');
+        this.#o.onEvent?.(event);
+      },
       logger,
     });
     this.calls = this.#b2bua;

@@ -11,12 +11,17 @@
  * 104 unanswered forwards to 103 after its 4 s. Every call leaves a CDR that reaches the hub, also one
  * made while the hub is down (kept in the agent's buffer until the tunnel is back).
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dominantFrequency, type BaresipPhone } from '../support/baresip.js';
 import { runCli } from '../support/integ-process.js';
 import { LocalRig, REALM, SBC_NAME, sippTimeline, type TimedSippMessage } from '../support/local-rig.js';
 
+const execFileP = promisify(execFile);
 const TONE = { A: 1000, B: 500 } as const;
 let rig: LocalRig;
 let a: BaresipPhone;
@@ -56,7 +61,21 @@ test('extension 101 calls 102 through the agent\'s B2BUA: both answer, each hear
   await b.waitFor('CALL_CLOSED', 10_000, since.b);
   await rig.statusUntil((s) => s.parts.calls.active === 0, 'the call ended in status');
   await rig.agent.waitForStderr(/call detail record/, 5_000);
+  // The admin API's recent events (issue 15): the B2BUA's call events and the CDR, as published.
+  const recent = await adminRecentEvents();
+  const mine = recent.filter((e) => e.data['callId'] === recent.find((r) => r.event === 'call_cdr')?.data['callId']);
+  assert.deepEqual(mine.map((e) => e.event), ['call_start', 'call_established', 'call_ended', 'call_cdr'], JSON.stringify(recent));
+  assert.equal(mine[3]?.data['caller'], '101');
+  assert.equal(mine[3]?.data['callee'], '102');
+  assert.equal(mine[3]?.data['endedReason'], 'completed');
 });
+
+/** GET /api/events/recent of the agent's admin API (127.0.0.1:8081 in its namespace), with its token file. */
+async function adminRecentEvents(): Promise<{ event: string; data: Record<string, unknown> }[]> {
+  const token = readFileSync(join(rig.agentState, 'admin-token'), 'utf8').trim();
+  const { stdout } = await execFileP('ip', ['netns', 'exec', rig.ns.agent, 'curl', '-sf', '-H', `Authorization: Bearer ${token}`, 'http://127.0.0.1:8081/api/events/recent?limit=200']);
+  return JSON.parse(stdout) as { event: string; data: Record<string, unknown> }[];
+}
 
 function lines(messages: readonly TimedSippMessage[]): string[] {
   return messages.map((m) => `${m.direction} ${m.firstLine}`);
