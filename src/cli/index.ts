@@ -14,6 +14,7 @@ import { runCommand } from './run.js';
 import { callsCommand } from './calls.js';
 import { drainCommand } from './drain.js';
 import { blocksCommand } from './blocks.js';
+import { captureCommand } from './capture.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   callsCommand,
   drainCommand,
   blocksCommand,
+  captureCommand,
   demoCommand,
 ];
 

@@ -5,6 +5,7 @@
  * agent.admin.tokenFile, else `<state-dir>/admin-token`, created 0600 at the first start.
  */
 import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, adminTokenPath, agentMetrics, agentRouter, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
+import { captureFor } from '../capture/index.js';
 import { BindError, realClock, type Logger } from '../core/index.js';
 import type { AdminConfig } from '../config/index.js';
 import type { Agent } from '../agent.js';
@@ -80,6 +81,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     },
     calls: () => agent.callsDocument(),
     // pbx mode: requests the call path could not relay; local mode: calls refused before routing.
+    capture: (request) => captureFor(realClock, request),
     callFailures: () => agent.sbcs.reduce((n, s) => {
       const c = s.callPath.counters;
       return n + ('unroutable' in c ? c.unroutable + c.tunnelDown + c.refusedDraining : c.refused + c.noRouting + c.refusedDraining);
