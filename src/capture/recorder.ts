@@ -17,7 +17,7 @@ export interface CaptureOptions {
   readonly maxBytes?: number;
 }
 
-const SIP_START = /^(?:[A-Z]+ \S+ SIP\/2\.0|SIP\/2\.0 \d{3})\r?\n/;
+const SIP_START = /^(?:[A-Z]+ \S+ SIP\/2\.0\r?\n|SIP\/2\.0 \d{3}[^\r\n]*\r?\n)/;
 const CALL_ID = /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im;
 
 /** The Call-ID of a SIP message, or undefined when the bytes are no SIP message. */
