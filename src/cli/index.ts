@@ -15,6 +15,7 @@ import { callsCommand } from './calls.js';
 import { drainCommand } from './drain.js';
 import { blocksCommand } from './blocks.js';
 import { captureCommand } from './capture.js';
+import { doctorCommand } from './doctor.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   drainCommand,
   blocksCommand,
   captureCommand,
+  doctorCommand,
   demoCommand,
 ];
 
