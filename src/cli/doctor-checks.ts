@@ -19,7 +19,8 @@ export interface CheckResult {
 /** A listener's port: free, held by the running agent (as it should be), or held by another program. */
 export interface PortProbe {
   readonly name: string;
-  readonly transport: 'UDP' | 'TCP';
+  /** Absent for a listener read off the running agent's status file. */
+  readonly transport?: 'UDP' | 'TCP';
   readonly address: string;
   readonly port: number;
   /** undefined: it could be bound (free); else the errno (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`). */
@@ -28,7 +29,7 @@ export interface PortProbe {
 }
 
 export function portCheck(p: PortProbe): CheckResult {
-  const where = `${p.name} ${p.transport} ${p.address}:${p.port}`;
+  const where = `${p.name}${p.transport === undefined ? '' : ` ${p.transport}`} ${p.address}:${p.port}`;
   if (p.error === undefined) {
     return p.agentRunning
       ? { check: 'port', status: 'fail', says: `${where} is free although the agent runs: it is not listening there`, todo: "look at 'sbc-agent status' and the agent's log for the listener that failed" }

@@ -97,16 +97,20 @@ async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]
   const reading = await readStatusFile(paths.status, realClock.wallNow());
   const running = reading.running;
 
-  // Ports: while the agent runs its status file lists what it holds; else they must be free.
-  const wanted: { name: string; transport: 'UDP' | 'TCP'; address: string; port: number }[] = [
-    { name: 'SIP', transport: 'UDP', address: '0.0.0.0', port: a.sip.port },
-    { name: 'SIP', transport: 'TCP', address: '0.0.0.0', port: a.sip.port },
-    { name: 'STUN', transport: 'UDP', address: '0.0.0.0', port: a.stun.port },
-    ...(a.admin.enabled ? [{ name: 'admin', transport: 'TCP' as const, address: '127.0.0.1', port: a.admin.port }] : []),
-  ];
-  for (const w of wanted) {
-    const error = await tryBind(w.transport, w.address, w.port);
-    results.push(portCheck({ ...w, ...(error === undefined ? {} : { error }), agentRunning: running }));
+  // Ports: while the agent runs, its status file lists what it holds; else they must be free.
+  if (reading.running) {
+    for (const l of reading.status.listeners) results.push(portCheck({ name: l.name, address: l.address, port: l.port, error: 'EADDRINUSE', agentRunning: true }));
+  } else {
+    const wanted: { name: string; transport: 'UDP' | 'TCP'; address: string; port: number }[] = [
+      { name: 'SIP', transport: 'UDP', address: '0.0.0.0', port: a.sip.port },
+      { name: 'SIP', transport: 'TCP', address: '0.0.0.0', port: a.sip.port },
+      { name: 'STUN', transport: 'UDP', address: '0.0.0.0', port: a.stun.port },
+      ...(a.admin.enabled ? [{ name: 'admin', transport: 'TCP' as const, address: '127.0.0.1', port: a.admin.port }] : []),
+    ];
+    for (const w of wanted) {
+      const error = await tryBind(w.transport, w.address, w.port);
+      results.push(portCheck({ ...w, ...(error === undefined ? {} : { error }), agentRunning: false }));
+    }
   }
 
   // Multicast: the LANs the running agent serves, else the configured ones.
