@@ -29,7 +29,7 @@ import { EXIT } from './exit-codes.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
 import { checkNat, type NatStatus } from './run-nat.js';
 import { runAdminEvents, startRunAdmin, type RunAdmin } from './run-admin.js';
-import { cdrEventData, localCallEvents } from '../admin/index.js';
+import { cdrEventData, localCallEvents, trunkEvents } from '../admin/index.js';
 import { reloadRun } from './run-reload.js';
 import { RUN_VALUES, resolveRunSettings, type RunSettings } from './run-settings.js';
 import { upstreamFor } from './run-upstream.js';
@@ -99,7 +99,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   };
   let agent: Agent;
   try {
-    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), onCdr, localCallEvents(events));
+    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), onCdr, localCallEvents(events), trunkEvents(events));
   } catch (error) {
     await cdr.close();
     await protection.close();
@@ -218,7 +218,7 @@ function openAgentProtection(settings: RunSettings, tunnel: AgentTunnel, stateDi
   });
 }
 
-async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void): Promise<Agent> {
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>): Promise<Agent> {
   const a = settings.agent;
   const primary = settings.lans[0]?.address ?? '';
   const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
@@ -235,7 +235,7 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
     },
-    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr, onEvent } } : {}),
+    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr, onEvent, onTrunk } } : {}),
   });
 }
 
