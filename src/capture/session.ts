@@ -18,6 +18,8 @@ export interface CaptureResult {
   readonly records: number;
   /** Oldest records dropped to stay within maxBytes. */
   readonly dropped: number;
+  /** Datagrams that could not be written (a host name as destination, mixed address families). */
+  readonly unrecordable: number;
 }
 
 let running = false;
@@ -32,10 +34,17 @@ export async function captureFor(clock: Clock, request: CaptureRequest): Promise
   if (running) throw new Error('a capture is already running');
   running = true;
   const recorder = new CaptureRecorder({ clock, ...(request.callId === undefined ? {} : { callId: request.callId }), ...(request.maxBytes === undefined ? {} : { maxBytes: request.maxBytes }) });
+  let unrecordable = 0;
   setDatagramTap((data, local, remote, direction) => {
     const far = { address: remote.address, port: remote.port };
-    if (direction === 'in') recorder.add(data, far, local);
-    else recorder.add(data, local, far);
+    // The tap runs inside the sockets' send and receive: a datagram that cannot be written as a
+    // record (sent to a host name, or between an IPv6 socket and an IPv4 peer) is counted, never thrown.
+    try {
+      if (direction === 'in') recorder.add(data, far, local);
+      else recorder.add(data, local, far);
+    } catch {
+      unrecordable++;
+    }
   });
   try {
     await new Promise<void>((resolve) => clock.setTimeout(resolve, request.seconds * 1000));
@@ -43,5 +52,5 @@ export async function captureFor(clock: Clock, request: CaptureRequest): Promise
     setDatagramTap(undefined);
     running = false;
   }
-  return { pcap: recorder.pcap(), records: recorder.records, dropped: recorder.dropped };
+  return { pcap: recorder.pcap(), records: recorder.records, dropped: recorder.dropped, unrecordable };
 }

@@ -1,12 +1,14 @@
 /**
  * The capture recorder (src/capture/recorder.ts): Call-IDs read off SIP messages (compact form
  * too, nothing from RTP), the media addresses an SDP names, a --call capture that keeps only that
- * call's SIP and media, and the byte bound that drops the oldest records.
+ * call's SIP and media, the byte bound that drops the oldest records, and a capture on real
+ * sockets that counts what it cannot write instead of throwing into a send.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/core/index.js';
-import { CaptureRecorder, PCAP_HEADER_BYTES, sdpMediaEndpoints, sipCallId } from '../../../src/capture/index.js';
+import { CaptureRecorder, PCAP_HEADER_BYTES, captureFor, sdpMediaEndpoints, sipCallId } from '../../../src/capture/index.js';
+import { bindUdp } from '../../../src/net/index.js';
 
 test('Call-IDs of SIP messages; none of anything else', () => {
   const cases: [string, string | undefined][] = [
@@ -55,4 +57,26 @@ test('without a Call-ID everything is kept; past the byte bound the oldest recor
   assert.equal(bounded.records, 3);
   assert.equal(bounded.dropped, 7);
   assert.equal(bounded.pcap().length, PCAP_HEADER_BYTES + 3 * record);
+});
+
+test('a capture never throws into the sockets: a send to a host name is counted as unrecordable, the send still goes', async () => {
+  const clock = new ManualClock();
+  const a = await bindUdp({ address: '127.0.0.1', port: 0 });
+  const b = await bindUdp({ address: '127.0.0.1', port: 0 });
+  const got: Buffer[] = [];
+  b.onMessage((d) => got.push(d));
+  try {
+    const done = captureFor(clock, { seconds: 1 });
+    assert.doesNotThrow(() => a.send(RTP, b.local.port, 'localhost'));
+    a.send(RTP, b.local.port, '127.0.0.1');
+    for (let i = 0; i < 200 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    clock.advance(1000);
+    const result = await done;
+    assert.equal(got.length, 2, 'both datagrams arrived');
+    assert.equal(result.unrecordable, 1);
+    assert.equal(result.records, 3, 'the literal send and both receptions');
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
