@@ -23,7 +23,8 @@ const ALLOWED = {
   survival: ['core', 'sip', 'routing', 'tunnel'],
   cdr: ['core', 'platform', 'routing'],
   b2bua: ['core', 'sip', 'sdp', 'rtp', 'media', 'routing'],
-  admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media'],
+  capture: ['core', 'net'],
+  admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media', 'capture'],
   cli: '*',
   '.': '*',
 };

@@ -23,6 +23,7 @@ PACKAGES=(
   adduser                # the package's postinst creates the sbc-agent system user with adduser
   shellcheck             # lint of every shell script (scripts/, images/, packaging/)
   chromium               # the admin status pages in a real browser (headless, driven by playwright-core)
+  tshark                 # reads the pcap files of 'sbc-agent capture' (test/e2e/capture.test.ts)
 )
 
 missing=()

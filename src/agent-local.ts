@@ -4,13 +4,14 @@
  * per agent (the registrar, its digest checks and its registrations.json, the call handler) and,
  * per LAN, a LocalLanPath: that LAN's SIP stack with a LocalCallPath on it. The tunnel, plug-and-
  * play, STUN and replication stay as they are. The B2BUA runs on the first LAN's stack with media
- * on that LAN's address (startCalls); until it runs, established calls get 503 (NO_CALL_HANDLER).
+ * on that LAN's address (startCalls), with the snapshot's register trunks of this agent registering
+ * from the same stack; until it runs, established calls get 503 (NO_CALL_HANDLER).
  * Each call's CDR is logged and handed to `onCdr` (the agent's CDR buffer, uploaded to the hub).
  */
 import { join } from 'node:path';
-import { componentLogger, describeError, type Clock, type Logger } from './core/index.js';
+import { componentLogger, describeError, type Clock, type Logger, type Timer } from './core/index.js';
 import {
-  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, UdpMediaAnchor, type CallHandler, type LocalBinding,
+  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
@@ -30,7 +31,17 @@ export interface LocalControlOptions {
   readonly routing: () => RoutingModel | undefined;
   /** Where each call's CDR goes (the agent's buffer, uploaded to the hub); default: logged only. */
   readonly onCdr?: (record: CdrRecord) => void;
+  /** Told of each B2BUA event after it is logged (the admin event stream). */
+  readonly onEvent?: (event: B2buaEvent) => void;
+  /** Told of each register trunk's registration result (the admin event stream). */
+  readonly onTrunk?: TrunkRegistrationsOptions['onResult'];
 }
+
+/**
+ * How often the routing snapshot is looked at for register trunks that appeared, changed or went:
+ * the snapshot has no change event here, and update() touches only the trunks that differ.
+ */
+const TRUNK_LOOK_MS = 5_000;
 
 /** A local registration as `status` shows it. */
 export interface LocalRegistrationRow {
@@ -51,6 +62,8 @@ export class LocalControl {
   readonly #o: LocalControlOptions;
   readonly #clock: Clock;
   #b2bua: B2bua | undefined;
+  #trunks: TrunkRegistrations | undefined;
+  #trunkTimer: Timer | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(o: LocalControlOptions, registrar: LocalRegistrar, auth: PhoneAuth) {
@@ -94,10 +107,18 @@ export class LocalControl {
         logger.info({ cdr }, 'call detail record');
         this.#o.onCdr?.(cdr);
       },
-      onEvent: (event) => logger.info({ event }, 'b2bua event'),
+      onEvent: (event) => {
+        logger.info({ event }, 'b2bua event');
+        this.#o.onEvent?.(event);
+      },
       logger,
     });
     this.calls = this.#b2bua;
+    // The register trunks of this agent (the B2BUA's wiring, b2bua.ts), on the same stack.
+    const trunks = new TrunkRegistrations({ stack: o.stack, agent: o.sbcName, logger, ...(this.#o.onTrunk === undefined ? {} : { onResult: this.#o.onTrunk }) });
+    this.#trunks = trunks;
+    trunks.update(this.routing());
+    this.#trunkTimer = this.#clock.setInterval(() => trunks.update(this.routing()), TRUNK_LOOK_MS);
   }
 
   /** Calls the B2BUA runs now. */
@@ -108,6 +129,9 @@ export class LocalControl {
   /** Ends the calls (BYE/CANCEL) while the stacks are still open; new calls get 503 after this. */
   async endCalls(): Promise<void> {
     await this.#b2bua?.close();
+    this.#trunkTimer?.cancel();
+    this.#trunkTimer = undefined;
+    await this.#trunks?.close();
   }
 
   /** Reads the stored bindings back (a broken file is logged, and the phones register again). */

@@ -19,7 +19,8 @@ import type { UpstreamFetcher } from './pnp/index.js';
 import { AgentSbc, MAX_AGENT_LANS, callsReport, type CallReport, type CallsDocument, type SipListenOptions } from './sbc/index.js';
 import { createTunnelClient, type TunnelClient } from './tunnel/index.js';
 import { LanServices } from './agent-lan.js';
-import { LocalControl, LocalLanPath, type LocalRegistrationRow } from './agent-local.js';
+import { LocalControl, LocalLanPath, type LocalControlOptions, type LocalRegistrationRow } from './agent-local.js';
+import type { B2buaEvent } from './b2bua/index.js';
 import type { CdrRecord, RoutingModel } from './routing/index.js';
 import type { ProtectionGuard } from './protect/index.js';
 
@@ -52,7 +53,7 @@ export interface AgentOptions {
   readonly callsFile?: string;
   readonly lan?: AgentLanOptions;
   /** Local call control: the agent's registrar and B2BUA on each LAN instead of the path toward the PBX. */
-  readonly local?: { readonly routing: () => RoutingModel | undefined; readonly dir: string; readonly sbcName: string; readonly onCdr?: (record: CdrRecord) => void };
+  readonly local?: { readonly routing: () => RoutingModel | undefined; readonly dir: string; readonly sbcName: string; readonly onCdr?: (record: CdrRecord) => void; readonly onEvent?: (event: B2buaEvent) => void; readonly onTrunk?: LocalControlOptions['onTrunk'] };
   /**
    * Brute-force, flood and scanner protection of the LAN SIP ports: blocked sources' datagrams are
    * dropped before the SIP stack parses them, their connections closed at accept.
@@ -155,7 +156,7 @@ export class Agent {
     const agent = new Agent(tunnel, owned, o, clock, logger);
     try {
       if (o.local !== undefined) {
-        const local = await LocalControl.open({ clock, logger: o.logger, dir: o.local.dir, routing: o.local.routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }) });
+        const local = await LocalControl.open({ clock, logger: o.logger, dir: o.local.dir, routing: o.local.routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }), ...(o.local.onEvent === undefined ? {} : { onEvent: o.local.onEvent }), ...(o.local.onTrunk === undefined ? {} : { onTrunk: o.local.onTrunk }) });
         agent.#local = local;
         // The local registrar verifies digests itself: its outcomes count toward the same blocks
         // as the PBX's answers do in pbx mode (10 failures from one source block it).

@@ -118,6 +118,7 @@ export class AdminServer {
     if (refused !== undefined) return refused;
     try {
       const result = await this.#o.router.handle(r.method, path, url.searchParams, r.body);
+      if (result.binary !== undefined) return { status: result.status ?? 200, headers: { 'Content-Type': result.binary.type }, body: result.binary.body };
       return json(result.status ?? 200, result.json, 'allow' in result && result.allow !== undefined ? { Allow: result.allow } : {});
     } catch (error) {
       if (error instanceof AdminRequestError) return errorReply(error.status, error.message, error.field);

@@ -4,6 +4,7 @@
  * `AgentAdminSource` is what the running agent (src/cli/run.ts) hands in; this file knows nothing
  * of how those values are gathered.
  */
+import { captureRunning, type CaptureRequest, type CaptureResult } from '../capture/index.js';
 import { normaliseMac, type PhoneRecord } from '../pnp/index.js';
 import type { CallsDocument } from '../sbc/index.js';
 import type { AgentWatch, RegisteredPhone } from './agent-watch.js';
@@ -38,6 +39,21 @@ export interface AgentAdminSource {
   calls(): Promise<CallsDocument>;
   /** Calls refused or failed before media: unroutable, tunnel down, refused while draining. */
   callFailures(): number;
+  /** Records the LAN-side UDP for the asked seconds (src/capture); absent: no captures here. */
+  capture?(request: CaptureRequest): Promise<CaptureResult>;
+}
+
+/** The longest capture asked in one request: a support capture, not a recorder left running. */
+export const MAX_CAPTURE_SECONDS = 300;
+
+/** `{seconds, callId?}` of POST /api/capture, checked. */
+export function captureRequest(body: Record<string, unknown>): CaptureRequest {
+  const seconds = body['seconds'];
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_CAPTURE_SECONDS) throw badField('seconds', `must be a whole number from 1 to ${MAX_CAPTURE_SECONDS}`);
+  const callId = body['callId'];
+  if (callId === undefined || callId === null) return { seconds };
+  if (typeof callId !== 'string' || !/^\S{1,256}$/.test(callId)) throw badField('callId', 'must be a Call-ID (1 to 256 characters, no spaces)');
+  return { seconds, callId };
 }
 
 /** A MAC in any usual spelling, or `ip:<IPv4>` (as `sbc-agent phones` takes it). */
@@ -73,6 +89,13 @@ export function agentRouter(source: AgentAdminSource, events: AdminEvents): Admi
       return { json: phone ?? { id } };
     })
     .add('GET', '/api/calls', async () => ({ json: await source.calls() }))
+    .add('POST', '/api/capture', async (ctx) => {
+      const request = captureRequest(ctx.json());
+      if (source.capture === undefined) throw new AdminRequestError(404, 'this agent records no captures');
+      if (captureRunning()) throw new AdminRequestError(409, 'a capture is already running; try again when it ends');
+      const result = await source.capture(request);
+      return { json: null, binary: { type: 'application/vnd.tcpdump.pcap', body: result.pcap } };
+    })
     .add('GET', '/api/events/recent', (ctx) => {
       const text = ctx.query.get('limit');
       const limit = text === null ? 50 : Number(text);

@@ -1,11 +1,12 @@
 // The admin API, event stream, metrics and status pages of the agent and the hub (README "Admin API").
 export { AdminServer, type AdminServerOptions } from './admin-server.js';
-export { AGENT_METRICS, agentMetrics, agentRouter, type AdminTunnelView, type AgentAdminSource } from './agent-api.js';
+export { AGENT_METRICS, MAX_CAPTURE_SECONDS, agentMetrics, agentRouter, captureRequest, type AdminTunnelView, type AgentAdminSource } from './agent-api.js';
 export { AgentWatch, extensionOf, type AgentWatchSource, type RegisteredPhone, type RtpTotals } from './agent-watch.js';
 export { FailureLimiter, presentedToken, tokensEqual } from './auth.js';
 export { AdminRequestError, badField } from './errors.js';
 export { ADMIN_TOPICS, AdminEvents, isAdminTopic, topicOf, type AdminEvent, type AdminEventName, type AdminTopic } from './events.js';
 export { queryTopics, streamClient } from './event-stream.js';
+export { cdrEventData, localCallEvents, trunkEvents, type LocalCallEvent, type TrunkResult } from './local-events.js';
 export { HUB_METRICS, callsBySbc, hubMetrics, hubRouter, sbcRows, type HubAdminSource, type IssuedKey } from './hub-api.js';
 export { AdminMetrics, type MetricDef, type MetricSnapshot, type MetricValue } from './metrics.js';
 export { PAGE_DIR, loadPages, type PageFile } from './pages.js';

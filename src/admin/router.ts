@@ -17,6 +17,8 @@ export interface RouteContext {
 export interface RouteResult {
   readonly status?: number;
   readonly json: unknown;
+  /** Bytes sent instead of `json` (a pcap file), with their media type. */
+  readonly binary?: { readonly type: string; readonly body: Buffer };
 }
 
 export type RouteHandler = (ctx: RouteContext) => Promise<RouteResult> | RouteResult;

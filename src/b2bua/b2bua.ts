@@ -120,6 +120,7 @@ export class B2bua {
     ref.call = call;
     this.#calls.add(call);
     this.#log.info({ callId, caller, callee, plan: plan.kind }, 'b2bua call');
+    this.#host(() => call).emit({ kind: 'started', callId, caller, callee, at: this.#o.clock.wallNow() });
     void call.run(plan);
   }
 

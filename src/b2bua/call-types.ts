@@ -10,6 +10,7 @@ import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
 
 /** Events for the agent's log and alarms. */
 export type B2buaEvent =
+  | { readonly kind: 'started'; readonly callId: string; readonly caller: string; readonly callee: string; readonly at: number }
   | { readonly kind: 'emergency'; readonly caller: string; readonly number: string; readonly trunk: string; readonly at: number }
   | { readonly kind: 'answered'; readonly callId: string; readonly caller: string; readonly destination: string; readonly at: number }
   | { readonly kind: 'ended'; readonly callId: string; readonly endedReason: string; readonly at: number };

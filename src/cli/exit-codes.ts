@@ -40,6 +40,8 @@ export const EXIT = {
   IDENTITY_REPLACED: 21,
   /** The service manager (systemctl, sc.exe) refused to enable or start the agent's service. */
   SERVICE_CONTROL: 22,
+  /** `sbc-agent doctor`: at least one check failed (each is printed with what to do). */
+  DOCTOR_FAILED: 23,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

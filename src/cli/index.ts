@@ -14,6 +14,8 @@ import { runCommand } from './run.js';
 import { callsCommand } from './calls.js';
 import { drainCommand } from './drain.js';
 import { blocksCommand } from './blocks.js';
+import { captureCommand } from './capture.js';
+import { doctorCommand } from './doctor.js';
 
 /** Every command of the program, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -32,6 +34,8 @@ export const COMMANDS: readonly Command[] = [
   callsCommand,
   drainCommand,
   blocksCommand,
+  captureCommand,
+  doctorCommand,
   demoCommand,
 ];
 

@@ -5,6 +5,7 @@
  * agent.admin.tokenFile, else `<state-dir>/admin-token`, created 0600 at the first start.
  */
 import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, adminTokenPath, agentMetrics, agentRouter, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
+import { captureFor } from '../capture/index.js';
 import { BindError, realClock, type Logger } from '../core/index.js';
 import type { AdminConfig } from '../config/index.js';
 import type { Agent } from '../agent.js';
@@ -24,6 +25,8 @@ export interface RunAdminOptions {
   /** The `parts` of the status file, as run-status.ts makes them. */
   readonly parts: () => Readonly<Record<string, unknown>>;
   readonly logger: Logger;
+  /** The event bus, when the agent's parts publish to it from their start (run.ts); else one is made. */
+  readonly events?: AdminEvents;
 }
 
 export interface RunAdmin {
@@ -52,13 +55,18 @@ async function startServer(o: RunAdminOptions, start: () => Promise<AdminServer>
   }
 }
 
+/** The agent's admin event bus; a failing listener is logged, never thrown into the publisher. */
+export function runAdminEvents(logger: Logger): AdminEvents {
+  return new AdminEvents(realClock, (event, error) => logger.error({ err: error, event }, 'admin event listener failed'));
+}
+
 export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | undefined> {
   if (!o.config.enabled) return undefined;
   const { agent, tunnel, stateDir } = o;
   const tokenPath = o.config.tokenFile ?? adminTokenPath(stateDir);
   const { token, created } = await loadOrCreateAdminToken(tokenPath);
   if (created) o.logger.info({ tokenFile: tokenPath }, 'admin token created');
-  const events = new AdminEvents(realClock, (event, error) => o.logger.error({ err: error, event }, 'admin event listener failed'));
+  const events = o.events ?? runAdminEvents(o.logger);
   const inboxFile = new InboxFile(stateDir, realClock);
   const source: AgentAdminSource = {
     status: () => statusDocument(stateDir),
@@ -73,6 +81,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     },
     calls: () => agent.callsDocument(),
     // pbx mode: requests the call path could not relay; local mode: calls refused before routing.
+    capture: (request) => captureFor(realClock, request),
     callFailures: () => agent.sbcs.reduce((n, s) => {
       const c = s.callPath.counters;
       return n + ('unroutable' in c ? c.unroutable + c.tunnelDown + c.refusedDraining : c.refused + c.noRouting + c.refusedDraining);

@@ -18,6 +18,7 @@ import { Agent } from '../agent.js';
 import { AgentCdr } from '../agent-cdr.js';
 import { AgentRouting } from '../agent-routing.js';
 import type { CdrRecord, RoutingModel } from '../routing/index.js';
+import type { B2buaEvent } from '../b2bua/index.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
 import type { SystemdNotifier } from '../platform/index.js';
 import { packageVersion } from '../version.js';
@@ -27,7 +28,8 @@ import type { Command, CommandIo } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
 import { checkNat, type NatStatus } from './run-nat.js';
-import { startRunAdmin, type RunAdmin } from './run-admin.js';
+import { runAdminEvents, startRunAdmin, type RunAdmin } from './run-admin.js';
+import { cdrEventData, localCallEvents, trunkEvents } from '../admin/index.js';
 import { reloadRun } from './run-reload.js';
 import { RUN_VALUES, resolveRunSettings, type RunSettings } from './run-settings.js';
 import { upstreamFor } from './run-upstream.js';
@@ -89,9 +91,15 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   // Call detail records (issue 11): buffered in <state>/agent/cdr, uploaded whenever the tunnel is up.
   const cdr = await AgentCdr.open({ dir: join(tunnel.paths.dir, 'cdr'), clock: realClock, logger });
   cdr.start(tunnel.client);
+  // Made before the agent so the B2BUA and the CDR buffer publish from the first call (issue 15).
+  const events = runAdminEvents(logger);
+  const onCdr = (record: CdrRecord): void => {
+    void cdr.append(record);
+    events.publish('call_cdr', cdrEventData(record));
+  };
   let agent: Agent;
   try {
-    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), (record) => void cdr.append(record));
+    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), onCdr, localCallEvents(events), trunkEvents(events));
   } catch (error) {
     await cdr.close();
     await protection.close();
@@ -103,7 +111,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   const statusParts = (): ReturnType<typeof runStatusParts> => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), cdr: () => cdr.status(), protection });
   let admin: RunAdmin | undefined;
   try {
-    admin = await startRunAdmin({ config: settings.agent.admin, stateDir, lans: settings.lans, agent, tunnel, parts: () => statusParts().parts, logger });
+    admin = await startRunAdmin({ config: settings.agent.admin, stateDir, lans: settings.lans, agent, tunnel, parts: () => statusParts().parts, logger, events });
   } catch (error) {
     await agent.close();
     await cdr.close();
@@ -214,7 +222,7 @@ function openAgentProtection(settings: RunSettings, tunnel: AgentTunnel, stateDi
   });
 }
 
-async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void): Promise<Agent> {
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>): Promise<Agent> {
   const a = settings.agent;
   const primary = settings.lans[0]?.address ?? '';
   const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
@@ -231,7 +239,7 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
     },
-    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr } } : {}),
+    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr, onEvent, onTrunk } } : {}),
   });
 }
 

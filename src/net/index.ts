@@ -1,5 +1,6 @@
 export type { DatagramSocket, IpFamily, SocketAddress } from './types.js';
 export { bindUdp, type UdpBindOptions } from './udp.js';
+export { datagramTap, setDatagramTap, type DatagramTap } from './datagram-tap.js';
 export { admitConnections, claimDatagrams } from './datagram-filter.js';
 export { chooseHostLans, chooseLans, defaultRouteInterfaces, isPrivateIpv4, type ChosenLan, type LanChoice } from './lan-choice.js';
 export type { StreamConnectOptions, StreamConnection, StreamConnector, StreamListener } from './types.js';

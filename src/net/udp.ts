@@ -5,6 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
+import { datagramTap } from './datagram-tap.js';
 import type { DatagramSocket, SocketAddress } from './types.js';
 
 export interface UdpBindOptions {
@@ -38,6 +39,7 @@ export class UdpSocket implements DatagramSocket {
     // rinfo is a fresh object per datagram with address, family ('IPv4' | 'IPv6' since Node 18.4),
     // port and size: handed on as it is rather than copied (one allocation less per packet).
     socket.on('message', (data, rinfo) => {
+      if (datagramTap !== undefined) datagramTap(data, this.#local, rinfo, 'in');
       this.#messageHandler(data, rinfo as SocketAddress);
     });
     socket.on('error', (error) => this.#errorHandler(error));
@@ -54,6 +56,7 @@ export class UdpSocket implements DatagramSocket {
 
   send(data: Buffer | readonly Buffer[], port: number, address: string): void {
     if (!this.#canSend || this.#closed !== undefined) return;
+    if (datagramTap !== undefined) datagramTap(Buffer.isBuffer(data) ? data : Buffer.concat(data as readonly Buffer[]), this.#local, { address, port }, 'out');
     this.#socket.send(data as Buffer | Buffer[], port, address, this.#afterSend);
   }
 

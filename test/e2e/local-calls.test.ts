@@ -11,12 +11,17 @@
  * 104 unanswered forwards to 103 after its 4 s. Every call leaves a CDR that reaches the hub, also one
  * made while the hub is down (kept in the agent's buffer until the tunnel is back).
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dominantFrequency, type BaresipPhone } from '../support/baresip.js';
-import { runCli } from '../support/integ-process.js';
-import { LocalRig, REALM, SBC_NAME, sippTimeline, type TimedSippMessage } from '../support/local-rig.js';
+import { MAIN, runCli } from '../support/integ-process.js';
+import { BARESIP_PHONES, LocalRig, REALM, SBC_NAME, sippTimeline, type TimedSippMessage } from '../support/local-rig.js';
 
+const execFileP = promisify(execFile);
 const TONE = { A: 1000, B: 500 } as const;
 let rig: LocalRig;
 let a: BaresipPhone;
@@ -56,7 +61,48 @@ test('extension 101 calls 102 through the agent\'s B2BUA: both answer, each hear
   await b.waitFor('CALL_CLOSED', 10_000, since.b);
   await rig.statusUntil((s) => s.parts.calls.active === 0, 'the call ended in status');
   await rig.agent.waitForStderr(/call detail record/, 5_000);
+  // The admin API's recent events (issue 15): the B2BUA's call events and the CDR, as published.
+  const recent = await adminRecentEvents();
+  const mine = recent.filter((e) => e.data['callId'] === recent.find((r) => r.event === 'call_cdr')?.data['callId']);
+  assert.deepEqual(mine.map((e) => e.event), ['call_start', 'call_established', 'call_ended', 'call_cdr'], JSON.stringify(recent));
+  assert.equal(mine[3]?.data['caller'], '101');
+  assert.equal(mine[3]?.data['callee'], '102');
+  assert.equal(mine[3]?.data['endedReason'], 'completed');
 });
+
+test('sbc-agent capture during a call 101 to 102: tshark reads both legs\' INVITE/200/ACK/BYE and the RTP both ways', { timeout: 90_000 }, async () => {
+  const out = join(rig.dir, 'call.pcap');
+  // The command runs in the agent's namespace: agent.admin listens on its 127.0.0.1.
+  const capture = execFileP('ip', ['netns', 'exec', rig.ns.agent, process.execPath, MAIN, 'capture', '--config', rig.agentYaml, '--state-dir', rig.agentState, '--seconds', '10', '--out', out]);
+  await sleep(1500);
+  const since = { a: a.events.length, b: b.events.length };
+  await a.command('dial', `sip:102@${REALM}`);
+  await b.waitFor('CALL_ESTABLISHED', 15_000, since.b);
+  await a.waitFor('CALL_ESTABLISHED', 15_000, since.a);
+  await sleep(2000);
+  await a.command('hangup');
+  await b.waitFor('CALL_CLOSED', 10_000, since.b);
+  const { stdout } = await capture;
+  assert.match(stdout, /call\.pcap \(\d+ bytes\)/);
+  const tshark = async (args: readonly string[]): Promise<string[]> => (await execFileP('tshark', ['-r', out, ...args])).stdout.split('\n').filter((l) => l !== '');
+  const sip = await tshark(['-Y', 'sip.CSeq.method == "INVITE" || sip.CSeq.method == "ACK" || sip.CSeq.method == "BYE"', '-T', 'fields', '-e', 'sip.Call-ID', '-e', 'sip.Method', '-e', 'sip.Status-Code']);
+  const callIds = [...new Set(sip.map((l) => l.split('\t')[0]))];
+  assert.equal(callIds.length, 2, `the caller's leg and the callee's leg:\n${sip.join('\n')}`);
+  for (const callId of callIds) {
+    const kinds = new Set(sip.filter((l) => l.startsWith(`${callId}\t`)).map((l) => l.split('\t').slice(1).join('')));
+    for (const k of ['INVITE', '200', 'ACK', 'BYE']) assert.ok(kinds.has(k), `${callId}: ${k} in ${[...kinds].join(',')}`);
+  }
+  const rtp = await tshark(['-o', 'rtp.heuristic_rtp:TRUE', '-Y', 'rtp and udp.port >= 31000 and udp.port <= 31199', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst']);
+  assert.ok(rtp.filter((l) => l.startsWith(`${BARESIP_PHONES}\t`)).length > 50, `RTP from the phones: ${rtp.length} packets`);
+  assert.ok(rtp.filter((l) => l.endsWith(`\t${BARESIP_PHONES}`)).length > 50, `RTP to the phones: ${rtp.length} packets`);
+});
+
+/** GET /api/events/recent of the agent's admin API (127.0.0.1:8081 in its namespace), with its token file. */
+async function adminRecentEvents(): Promise<{ event: string; data: Record<string, unknown> }[]> {
+  const token = readFileSync(join(rig.agentState, 'admin-token'), 'utf8').trim();
+  const { stdout } = await execFileP('ip', ['netns', 'exec', rig.ns.agent, 'curl', '-sf', '-H', `Authorization: Bearer ${token}`, 'http://127.0.0.1:8081/api/events/recent?limit=200']);
+  return JSON.parse(stdout) as { event: string; data: Record<string, unknown> }[];
+}
 
 function lines(messages: readonly TimedSippMessage[]): string[] {
   return messages.map((m) => `${m.direction} ${m.firstLine}`);
