@@ -22,6 +22,8 @@ import { LanServices } from './agent-lan.js';
 import { LocalControl, LocalLanPath, type LocalRegistrationRow } from './agent-local.js';
 import type { CdrRecord, RoutingModel } from './routing/index.js';
 import type { ProtectionGuard } from './protect/index.js';
+import type { SurvivalMode } from './survival/index.js';
+import { CombinedLocator, RelayedPhones, dispatchLan, registrationModel } from './agent-survival.js';
 
 /** The tunnel to use: one already made (AgentTunnel's client, not owned), or what to make one from. */
 export type AgentTunnelSource =
@@ -58,6 +60,11 @@ export interface AgentOptions {
    * dropped before the SIP stack parses them, their connections closed at accept.
    */
   readonly protection?: ProtectionGuard;
+  /**
+   * `agent.calls: auto` (issue 12), with `local`: each LAN keeps its path toward the PBX and gets
+   * the local call path beside it; new requests go to the local one while `mode()` is not normal.
+   */
+  readonly survival?: { readonly mode: () => SurvivalMode };
 }
 
 /** A LAN's call path: toward the PBX (pbx mode) or the agent's own (local mode). */
@@ -116,9 +123,15 @@ export class Agent {
     return first;
   }
 
-  /** `pbx`: outbound proxy toward the PBX; `local`: the agent's own registrar and call control. */
-  get callControl(): 'pbx' | 'local' {
-    return this.#local === undefined ? 'pbx' : 'local';
+  /** `pbx`: outbound proxy toward the PBX; `local`: the agent's own registrar and call control; `auto`: by the survival mode. */
+  get callControl(): 'pbx' | 'local' | 'auto' {
+    if (this.#local === undefined) return 'pbx';
+    return this.#o.survival === undefined ? 'local' : 'auto';
+  }
+
+  /** The paths toward the PBX, one per LAN (all of them in pbx and auto modes). */
+  get pbxPaths(): AgentSbc[] {
+    return this.sbcs.filter((s): s is AgentSbc => s instanceof AgentSbc);
   }
 
   /** The local mode's registrar, digest checks and call handler; undefined in pbx mode. */
@@ -155,7 +168,19 @@ export class Agent {
     const agent = new Agent(tunnel, owned, o, clock, logger);
     try {
       if (o.local !== undefined) {
-        const local = await LocalControl.open({ clock, logger: o.logger, dir: o.local.dir, routing: o.local.routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }) });
+        const routing = o.local.routing;
+        const survival = o.survival;
+        const relayed = new RelayedPhones(clock, () => agent.pbxPaths);
+        const local = await LocalControl.open({
+          clock, logger: o.logger, dir: o.local.dir, routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }),
+          ...(survival === undefined ? {} : {
+            // No snapshot: route by the registrations relayed to the PBX (agent-survival.ts).
+            routing: () => routing() ?? registrationModel(agent.#local?.locator.registered() ?? []),
+            locator: (registrar) => new CombinedLocator(registrar, relayed),
+            learnedThroughPbx: (request, source) => relayed.learned(request, source),
+            survival: () => survival.mode() !== 'normal',
+          }),
+        });
         agent.#local = local;
         // The local registrar verifies digests itself: its outcomes count toward the same blocks
         // as the PBX's answers do in pbx mode (10 failures from one source block it).
@@ -186,10 +211,11 @@ export class Agent {
     }
   }
 
-  #startSbc(sip: SipListenOptions, mediaAddress: string, lanIndex: number): Promise<LanCallPath> {
+  async #startSbc(sip: SipListenOptions, mediaAddress: string, lanIndex: number): Promise<LanCallPath> {
     const local = this.#local;
-    if (local !== undefined) return LocalLanPath.start({ clock: this.#clock, logger: this.#o.logger, sip, control: local });
-    return AgentSbc.start({
+    const survival = this.#o.survival;
+    if (local !== undefined && survival === undefined) return LocalLanPath.start({ clock: this.#clock, logger: this.#o.logger, sip, control: local });
+    const sbc = await AgentSbc.start({
       clock: this.#clock,
       logger: componentLogger(this.#o.logger, 'sbc'),
       sip,
@@ -200,6 +226,8 @@ export class Agent {
       ...(this.#o.protection === undefined ? {} : { authWatch: this.#o.protection }),
       ...(this.#o.upstreamExpires === undefined ? {} : { upstreamExpires: this.#o.upstreamExpires }),
     });
+    if (local !== undefined && survival !== undefined) dispatchLan(sbc, local, survival.mode, this.#o.logger);
+    return sbc;
   }
 
   /**
@@ -304,9 +332,10 @@ export class Agent {
 
   /** The phones registered through the agent now, with the time left on their own registration. */
   registeredPhones(): { aor: string; userAgent: string | null; expiresInS: number }[] {
-    if (this.#local !== undefined) return this.#local.rows().map((r) => ({ aor: r.extension, userAgent: r.userAgent, expiresInS: r.expiresInS }));
+    const local = this.#local?.rows().map((r) => ({ aor: r.extension, userAgent: r.userAgent, expiresInS: r.expiresInS })) ?? [];
+    if (this.callControl === 'local') return local;
     const now = this.#clock.now();
-    return this.sbcs.flatMap((s) => (s instanceof AgentSbc ? s.bindings() : [])).filter((b) => b.expiresAt > now).map((b) => ({ aor: b.aor, userAgent: b.userAgent ?? null, expiresInS: Math.round((b.expiresAt - now) / 1000) }));
+    return [...local, ...this.sbcs.flatMap((s) => (s instanceof AgentSbc ? s.bindings() : [])).filter((b) => b.expiresAt > now).map((b) => ({ aor: b.aor, userAgent: b.userAgent ?? null, expiresInS: Math.round((b.expiresAt - now) / 1000) }))];
   }
 
   /** Local mode: every binding of the local registrar, for `status`. */
@@ -326,9 +355,14 @@ export class Agent {
 
   /** Calls with media anchored here (both directions of a call count once). */
   async activeCalls(): Promise<number> {
-    if (this.#local !== undefined) return this.#local.activeCalls();
+    if (this.callControl === 'local') return this.#local?.activeCalls() ?? 0;
     const report = await this.#report();
-    return new Set(report.legs.map((l) => l.callId)).size;
+    return new Set(report.legs.map((l) => l.callId)).size + (this.#local?.activeCalls() ?? 0);
+  }
+
+  /** Calls the agent routed itself (survival calls, `agent.calls: auto`): failback when-idle waits for 0. */
+  survivalCalls(): number {
+    return this.#local?.activeCalls() ?? 0;
   }
 
   close(): Promise<void> {
