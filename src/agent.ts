@@ -67,6 +67,12 @@ export interface AgentOptions {
   readonly survival?: { readonly mode: () => SurvivalMode };
 }
 
+/** The media port range cut in two at an even port (RTP even, RTCP odd: RFC 3550 §11). */
+function splitPorts(range: PortRange): { readonly pbx: PortRange; readonly local: PortRange } {
+  const mid = range.min + 2 * Math.floor((range.max - range.min + 1) / 4);
+  return { pbx: { min: range.min, max: mid - 1 }, local: { min: mid, max: range.max } };
+}
+
 /** A LAN's call path: toward the PBX (pbx mode) or the agent's own (local mode). */
 export type LanCallPath = AgentSbc | LocalLanPath;
 
@@ -200,7 +206,9 @@ export class Agent {
       }
       const first = agent.sbcs[0];
       if (agent.#local !== undefined && o.local !== undefined && first !== undefined) {
-        await agent.#local.startCalls({ stack: first.stack, mediaAddress: agent.#paths[0]?.lan.address ?? o.mediaAddress, mediaPorts: o.mediaPorts, sbcName: o.local.sbcName });
+        // auto: the two call paths share the LAN address, so each gets its own half of the ports.
+        const mediaPorts = o.survival === undefined ? o.mediaPorts : splitPorts(o.mediaPorts).local;
+        await agent.#local.startCalls({ stack: first.stack, mediaAddress: agent.#paths[0]?.lan.address ?? o.mediaAddress, mediaPorts, sbcName: o.local.sbcName });
       }
       if (owned) tunnel.start();
       if (o.callsFile !== undefined) agent.#publish(o.callsFile);
@@ -220,7 +228,7 @@ export class Agent {
       logger: componentLogger(this.#o.logger, 'sbc'),
       sip,
       mediaAddress,
-      mediaPorts: this.#o.mediaPorts,
+      mediaPorts: survival === undefined ? this.#o.mediaPorts : splitPorts(this.#o.mediaPorts).pbx,
       tunnel: this.tunnel,
       lanIndex,
       ...(this.#o.protection === undefined ? {} : { authWatch: this.#o.protection }),
