@@ -14,15 +14,15 @@ test('no hub.pbx: no call path', () => {
 
 test('hub.pbx with defaults: UDP 5060, media on the SIP address, ports 20000-29999', () => {
   assert.deepEqual(validateConfig({ hub: { pbx: { host: '192.0.2.7' }, sip: { listen: '192.0.2.1' } } }).hub.callPath, {
-    pbx: { host: '192.0.2.7', port: 5060, transport: 'udp' },
+    pbx: { host: '192.0.2.7', port: 5060, transport: 'udp', probeIntervalMs: 1000, probeFailures: 3 },
     sip: { listen: '192.0.2.1', port: 5060 },
     media: { address: '192.0.2.1', ports: { min: 20000, max: 29999 } },
   });
 });
 
 test('every call-path field given', () => {
-  const c = validateConfig({ hub: { pbx: { host: '2001:db8::7', port: 5080, transport: 'tcp' }, sip: { listen: '2001:db8::1', port: 5070 }, media: { address: '2001:db8::2', ports: { min: 30000, max: 30999 } } } }).hub.callPath;
-  assert.deepEqual(c, { pbx: { host: '2001:db8::7', port: 5080, transport: 'tcp' }, sip: { listen: '2001:db8::1', port: 5070 }, media: { address: '2001:db8::2', ports: { min: 30000, max: 30999 } } });
+  const c = validateConfig({ hub: { pbx: { host: '2001:db8::7', port: 5080, transport: 'tcp', probeInterval: '500ms', probeFailures: 5 }, sip: { listen: '2001:db8::1', port: 5070 }, media: { address: '2001:db8::2', ports: { min: 30000, max: 30999 } } } }).hub.callPath;
+  assert.deepEqual(c, { pbx: { host: '2001:db8::7', port: 5080, transport: 'tcp', probeIntervalMs: 500, probeFailures: 5 }, sip: { listen: '2001:db8::1', port: 5070 }, media: { address: '2001:db8::2', ports: { min: 30000, max: 30999 } } });
 });
 
 const bad: { name: string; hub: Record<string, unknown>; path: string }[] = [
