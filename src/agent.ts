@@ -23,6 +23,7 @@ import { LocalControl, LocalLanPath, type LocalRegistrationRow } from './agent-l
 import type { CdrRecord, RoutingModel } from './routing/index.js';
 import type { ProtectionGuard } from './protect/index.js';
 import type { SurvivalMode } from './survival/index.js';
+import type { LocalCallPath } from './b2bua/index.js';
 import { CombinedLocator, RelayedPhones, dispatchLan, registrationModel } from './agent-survival.js';
 
 /** The tunnel to use: one already made (AgentTunnel's client, not owned), or what to make one from. */
@@ -103,6 +104,8 @@ export class Agent {
   /** The call path when the agent runs without LAN services (tests, benchmarks). */
   #plain: LanCallPath | undefined;
   #local: LocalControl | undefined;
+  /** auto: the local call path beside each LAN's path toward the PBX (drained with it). */
+  readonly #beside = new Map<LanCallPath, LocalCallPath>();
   #lan: LanServices | undefined;
   #timer: Timer | undefined;
   #closed: Promise<void> | undefined;
@@ -234,7 +237,7 @@ export class Agent {
       ...(this.#o.protection === undefined ? {} : { authWatch: this.#o.protection }),
       ...(this.#o.upstreamExpires === undefined ? {} : { upstreamExpires: this.#o.upstreamExpires }),
     });
-    if (local !== undefined && survival !== undefined) dispatchLan(sbc, local, survival.mode, this.#o.logger);
+    if (local !== undefined && survival !== undefined) this.#beside.set(sbc, dispatchLan(sbc, local, survival.mode, this.#o.logger));
     return sbc;
   }
 
@@ -289,7 +292,11 @@ export class Agent {
     if (removed.length === 0 && added.length === 0) return { added: [], removed: [], failed };
     await this.#lan?.close();
     this.#lan = undefined;
-    for (const path of removed) await path.sbc.close();
+    for (const path of removed) {
+      this.#beside.get(path.sbc)?.close();
+      this.#beside.delete(path.sbc);
+      await path.sbc.close();
+    }
     this.#paths = this.#paths.filter((p) => wanted.has(p.lan.address));
     for (const lan of added) {
       const index = Array.from({ length: MAX_AGENT_LANS }, (_, i) => i).find((i) => !this.#paths.some((p) => p.index === i));
@@ -353,12 +360,15 @@ export class Agent {
 
   /** New calls get 503 from now on; calls up go on (sbc-agent drain, SIGTERM). */
   drain(): void {
-    for (const sbc of this.sbcs) sbc.callPath.drain();
+    for (const sbc of this.sbcs) {
+      sbc.callPath.drain();
+      this.#beside.get(sbc)?.drain();
+    }
   }
 
   /** Calls refused while draining, on every LAN. */
   get refusedDraining(): number {
-    return this.sbcs.reduce((n, s) => n + s.callPath.counters.refusedDraining, 0);
+    return this.sbcs.reduce((n, s) => n + s.callPath.counters.refusedDraining + (this.#beside.get(s)?.counters.refusedDraining ?? 0), 0);
   }
 
   /** Calls with media anchored here (both directions of a call count once). */
