@@ -11,11 +11,15 @@ import {
   HealthMachine, PBX_HEALTH_KIND, configKind, decodePbxHealth, type HealthPolicy, type HealthSnapshot, type ModeTransition, type SurvivalMode,
 } from './survival/index.js';
 
-/** What the service needs of the tunnel client. */
+export interface HealthSourceEvents {
+  open: { resumed: boolean };
+  disconnected: { reason: string };
+  config: { data: Buffer };
+}
+
+/** What the service needs of the tunnel client (one generic `on`, so the client's own fits). */
 export interface HealthSource {
-  on(event: 'open', listener: (e: { resumed: boolean }) => void): () => void;
-  on(event: 'disconnected', listener: (e: { reason: string }) => void): () => void;
-  on(event: 'config', listener: (e: { data: Buffer }) => void): () => void;
+  on<K extends keyof HealthSourceEvents>(event: K, listener: (e: HealthSourceEvents[K]) => void): () => void;
 }
 
 export interface AgentHealthOptions {

@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger, type Timer } from './core/index.js';
 import {
-  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding,
+  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
@@ -35,6 +35,12 @@ export interface LocalControlOptions {
   readonly onEvent?: (event: B2buaEvent) => void;
   /** Told of each register trunk's registration result (the admin event stream). */
   readonly onTrunk?: TrunkRegistrationsOptions['onResult'];
+  /** Survival (`agent.calls: auto`, issue 12): where the B2BUA and the call path find phones, beside the registrar. */
+  readonly locator?: (registrar: LocalRegistrar) => PhoneLocator;
+  /** Survival: REGISTER refreshes of bindings relayed to the PBX, accepted without a digest (registrar.ts). */
+  readonly learnedThroughPbx?: LocalRegistrarOptions['learnedThroughPbx'];
+  /** CDR.survival: calls routed while the branch is in survival. */
+  readonly survival?: () => boolean;
 }
 
 /**
@@ -55,6 +61,8 @@ export interface LocalRegistrationRow {
 
 export class LocalControl {
   readonly registrar: LocalRegistrar;
+  /** Where phones are found: the registrar, or (survival) the registrar and the bindings relayed to the PBX. */
+  readonly locator: PhoneLocator;
   readonly auth: PhoneAuth;
   readonly routing: () => RoutingModel | undefined;
   /** The call handler of every LAN's call path (the B2BUA once started). */
@@ -68,6 +76,7 @@ export class LocalControl {
 
   private constructor(o: LocalControlOptions, registrar: LocalRegistrar, auth: PhoneAuth) {
     this.registrar = registrar;
+    this.locator = o.locator?.(registrar) ?? registrar;
     this.auth = auth;
     this.routing = o.routing;
     this.#o = o;
@@ -96,12 +105,13 @@ export class LocalControl {
     this.#b2bua = new B2bua({
       stack: o.stack,
       clock: this.#clock,
-      locator: this.registrar,
+      locator: this.locator,
       routing: this.routing,
       statuses,
       agent: o.sbcName,
       // Local mode: the agent is the call controller; the PBX is not asked (issue 12 switches this with survival).
       pbxReachable: () => false,
+      ...(this.#o.survival === undefined ? {} : { survival: this.#o.survival }),
       media,
       onCdr: (cdr) => {
         logger.info({ cdr }, 'call detail record');
@@ -145,7 +155,9 @@ export class LocalControl {
       logger.warn({ path: file.path, err: describeError(error) }, 'stored registrations ignored');
     }
     const auth = new PhoneAuth({ clock: o.clock, routing: o.routing });
-    const registrar = new LocalRegistrar({ clock: o.clock, routing: o.routing, auth, store: file, initial, logger });
+    const registrar = new LocalRegistrar({
+      clock: o.clock, routing: o.routing, auth, store: file, initial, logger, ...(o.learnedThroughPbx === undefined ? {} : { learnedThroughPbx: o.learnedThroughPbx }),
+    });
     if (initial.length > 0) logger.info({ bindings: registrar.list().length, path: file.path }, 'registrations loaded from disk');
     return new LocalControl(o, registrar, auth);
   }
@@ -186,11 +198,16 @@ export class LocalLanPath {
   }
 
   static async start(o: { readonly clock: Clock; readonly logger: Logger; readonly sip: SipListenOptions; readonly control: LocalControl }): Promise<LocalLanPath> {
-    const logger = componentLogger(o.logger, 'local');
-    const stack = await openStack(o.clock, logger, o.sip);
-    const control = o.control;
-    const callPath = new LocalCallPath({
+    const stack = await openStack(o.clock, componentLogger(o.logger, 'local'), o.sip);
+    return new LocalLanPath(stack, LocalLanPath.callPath(stack, o.control, o.logger));
+  }
+
+  /** The local call path for `stack`'s requests (`stack` may be a dispatcher's stand-in: survival). */
+  static callPath(stack: LocalCallPathOptions['stack'], control: LocalControl, logger0: Logger): LocalCallPath {
+    const logger = componentLogger(logger0, 'local');
+    return new LocalCallPath({
       stack,
+      callers: control.locator,
       registrar: control.registrar,
       auth: control.auth,
       // Read at each call: the B2BUA may be set after the paths opened.
@@ -198,7 +215,6 @@ export class LocalLanPath {
       routing: control.routing,
       logger,
     });
-    return new LocalLanPath(stack, callPath);
   }
 
   /** Calls are the B2BUA's; its media report joins here once it is wired. */

@@ -23,6 +23,9 @@ import { LocalControl, LocalLanPath, type LocalControlOptions, type LocalRegistr
 import type { B2buaEvent } from './b2bua/index.js';
 import type { CdrRecord, RoutingModel } from './routing/index.js';
 import type { ProtectionGuard } from './protect/index.js';
+import type { SurvivalMode } from './survival/index.js';
+import type { LocalCallPath } from './b2bua/index.js';
+import { CombinedLocator, RelayedPhones, dispatchLan, registrationModel } from './agent-survival.js';
 
 /** The tunnel to use: one already made (AgentTunnel's client, not owned), or what to make one from. */
 export type AgentTunnelSource =
@@ -59,6 +62,17 @@ export interface AgentOptions {
    * dropped before the SIP stack parses them, their connections closed at accept.
    */
   readonly protection?: ProtectionGuard;
+  /**
+   * `agent.calls: auto` (issue 12), with `local`: each LAN keeps its path toward the PBX and gets
+   * the local call path beside it; new requests go to the local one while `mode()` is not normal.
+   */
+  readonly survival?: { readonly mode: () => SurvivalMode };
+}
+
+/** The media port range cut in two at an even port (RTP even, RTCP odd: RFC 3550 §11). */
+function splitPorts(range: PortRange): { readonly pbx: PortRange; readonly local: PortRange } {
+  const mid = range.min + 2 * Math.floor((range.max - range.min + 1) / 4);
+  return { pbx: { min: range.min, max: mid - 1 }, local: { min: mid, max: range.max } };
 }
 
 /** A LAN's call path: toward the PBX (pbx mode) or the agent's own (local mode). */
@@ -91,6 +105,8 @@ export class Agent {
   /** The call path when the agent runs without LAN services (tests, benchmarks). */
   #plain: LanCallPath | undefined;
   #local: LocalControl | undefined;
+  /** auto: the local call path beside each LAN's path toward the PBX (drained with it). */
+  readonly #beside = new Map<LanCallPath, LocalCallPath>();
   #lan: LanServices | undefined;
   #timer: Timer | undefined;
   #closed: Promise<void> | undefined;
@@ -117,9 +133,15 @@ export class Agent {
     return first;
   }
 
-  /** `pbx`: outbound proxy toward the PBX; `local`: the agent's own registrar and call control. */
-  get callControl(): 'pbx' | 'local' {
-    return this.#local === undefined ? 'pbx' : 'local';
+  /** `pbx`: outbound proxy toward the PBX; `local`: the agent's own registrar and call control; `auto`: by the survival mode. */
+  get callControl(): 'pbx' | 'local' | 'auto' {
+    if (this.#local === undefined) return 'pbx';
+    return this.#o.survival === undefined ? 'local' : 'auto';
+  }
+
+  /** The paths toward the PBX, one per LAN (all of them in pbx and auto modes). */
+  get pbxPaths(): AgentSbc[] {
+    return this.sbcs.filter((s): s is AgentSbc => s instanceof AgentSbc);
   }
 
   /** The local mode's registrar, digest checks and call handler; undefined in pbx mode. */
@@ -156,7 +178,20 @@ export class Agent {
     const agent = new Agent(tunnel, owned, o, clock, logger);
     try {
       if (o.local !== undefined) {
-        const local = await LocalControl.open({ clock, logger: o.logger, dir: o.local.dir, routing: o.local.routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }), ...(o.local.onEvent === undefined ? {} : { onEvent: o.local.onEvent }), ...(o.local.onTrunk === undefined ? {} : { onTrunk: o.local.onTrunk }) });
+        const routing = o.local.routing;
+        const survival = o.survival;
+        const relayed = new RelayedPhones(clock, () => agent.pbxPaths);
+        const local = await LocalControl.open({
+          clock, logger: o.logger, dir: o.local.dir, routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }),
+          ...(o.local.onEvent === undefined ? {} : { onEvent: o.local.onEvent }), ...(o.local.onTrunk === undefined ? {} : { onTrunk: o.local.onTrunk }),
+          ...(survival === undefined ? {} : {
+            // No snapshot: route by the registrations relayed to the PBX (agent-survival.ts).
+            routing: () => routing() ?? registrationModel(agent.#local?.locator.registered() ?? []),
+            locator: (registrar) => new CombinedLocator(registrar, relayed),
+            learnedThroughPbx: (request, source) => relayed.learned(request, source),
+            survival: () => survival.mode() !== 'normal',
+          }),
+        });
         agent.#local = local;
         // The local registrar verifies digests itself: its outcomes count toward the same blocks
         // as the PBX's answers do in pbx mode (10 failures from one source block it).
@@ -176,7 +211,9 @@ export class Agent {
       }
       const first = agent.sbcs[0];
       if (agent.#local !== undefined && o.local !== undefined && first !== undefined) {
-        await agent.#local.startCalls({ stack: first.stack, mediaAddress: agent.#paths[0]?.lan.address ?? o.mediaAddress, mediaPorts: o.mediaPorts, sbcName: o.local.sbcName });
+        // auto: the two call paths share the LAN address, so each gets its own half of the ports.
+        const mediaPorts = o.survival === undefined ? o.mediaPorts : splitPorts(o.mediaPorts).local;
+        await agent.#local.startCalls({ stack: first.stack, mediaAddress: agent.#paths[0]?.lan.address ?? o.mediaAddress, mediaPorts, sbcName: o.local.sbcName });
       }
       if (owned) tunnel.start();
       if (o.callsFile !== undefined) agent.#publish(o.callsFile);
@@ -187,20 +224,23 @@ export class Agent {
     }
   }
 
-  #startSbc(sip: SipListenOptions, mediaAddress: string, lanIndex: number): Promise<LanCallPath> {
+  async #startSbc(sip: SipListenOptions, mediaAddress: string, lanIndex: number): Promise<LanCallPath> {
     const local = this.#local;
-    if (local !== undefined) return LocalLanPath.start({ clock: this.#clock, logger: this.#o.logger, sip, control: local });
-    return AgentSbc.start({
+    const survival = this.#o.survival;
+    if (local !== undefined && survival === undefined) return LocalLanPath.start({ clock: this.#clock, logger: this.#o.logger, sip, control: local });
+    const sbc = await AgentSbc.start({
       clock: this.#clock,
       logger: componentLogger(this.#o.logger, 'sbc'),
       sip,
       mediaAddress,
-      mediaPorts: this.#o.mediaPorts,
+      mediaPorts: survival === undefined ? this.#o.mediaPorts : splitPorts(this.#o.mediaPorts).pbx,
       tunnel: this.tunnel,
       lanIndex,
       ...(this.#o.protection === undefined ? {} : { authWatch: this.#o.protection }),
       ...(this.#o.upstreamExpires === undefined ? {} : { upstreamExpires: this.#o.upstreamExpires }),
     });
+    if (local !== undefined && survival !== undefined) this.#beside.set(sbc, dispatchLan(sbc, local, survival.mode, this.#o.logger));
+    return sbc;
   }
 
   /**
@@ -254,7 +294,11 @@ export class Agent {
     if (removed.length === 0 && added.length === 0) return { added: [], removed: [], failed };
     await this.#lan?.close();
     this.#lan = undefined;
-    for (const path of removed) await path.sbc.close();
+    for (const path of removed) {
+      this.#beside.get(path.sbc)?.close();
+      this.#beside.delete(path.sbc);
+      await path.sbc.close();
+    }
     this.#paths = this.#paths.filter((p) => wanted.has(p.lan.address));
     for (const lan of added) {
       const index = Array.from({ length: MAX_AGENT_LANS }, (_, i) => i).find((i) => !this.#paths.some((p) => p.index === i));
@@ -305,9 +349,10 @@ export class Agent {
 
   /** The phones registered through the agent now, with the time left on their own registration. */
   registeredPhones(): { aor: string; userAgent: string | null; expiresInS: number }[] {
-    if (this.#local !== undefined) return this.#local.rows().map((r) => ({ aor: r.extension, userAgent: r.userAgent, expiresInS: r.expiresInS }));
+    const local = this.#local?.rows().map((r) => ({ aor: r.extension, userAgent: r.userAgent, expiresInS: r.expiresInS })) ?? [];
+    if (this.callControl === 'local') return local;
     const now = this.#clock.now();
-    return this.sbcs.flatMap((s) => (s instanceof AgentSbc ? s.bindings() : [])).filter((b) => b.expiresAt > now).map((b) => ({ aor: b.aor, userAgent: b.userAgent ?? null, expiresInS: Math.round((b.expiresAt - now) / 1000) }));
+    return [...local, ...this.sbcs.flatMap((s) => (s instanceof AgentSbc ? s.bindings() : [])).filter((b) => b.expiresAt > now).map((b) => ({ aor: b.aor, userAgent: b.userAgent ?? null, expiresInS: Math.round((b.expiresAt - now) / 1000) }))];
   }
 
   /** Local mode: every binding of the local registrar, for `status`. */
@@ -317,19 +362,27 @@ export class Agent {
 
   /** New calls get 503 from now on; calls up go on (sbc-agent drain, SIGTERM). */
   drain(): void {
-    for (const sbc of this.sbcs) sbc.callPath.drain();
+    for (const sbc of this.sbcs) {
+      sbc.callPath.drain();
+      this.#beside.get(sbc)?.drain();
+    }
   }
 
   /** Calls refused while draining, on every LAN. */
   get refusedDraining(): number {
-    return this.sbcs.reduce((n, s) => n + s.callPath.counters.refusedDraining, 0);
+    return this.sbcs.reduce((n, s) => n + s.callPath.counters.refusedDraining + (this.#beside.get(s)?.counters.refusedDraining ?? 0), 0);
   }
 
   /** Calls with media anchored here (both directions of a call count once). */
   async activeCalls(): Promise<number> {
-    if (this.#local !== undefined) return this.#local.activeCalls();
+    if (this.callControl === 'local') return this.#local?.activeCalls() ?? 0;
     const report = await this.#report();
-    return new Set(report.legs.map((l) => l.callId)).size;
+    return new Set(report.legs.map((l) => l.callId)).size + (this.#local?.activeCalls() ?? 0);
+  }
+
+  /** Calls the agent routed itself (survival calls, `agent.calls: auto`): failback when-idle waits for 0. */
+  survivalCalls(): number {
+    return this.#local?.activeCalls() ?? 0;
   }
 
   close(): Promise<void> {

@@ -12,7 +12,7 @@ import type { RoutingModel, Trunk } from '../routing/index.js';
 import type { PhoneAuth } from './phone-auth.js';
 import type { LocalRegistrar } from './registrar.js';
 import { userOf } from './register-request.js';
-import type { CallOrigin } from './types.js';
+import type { CallOrigin, PhoneLocator } from './types.js';
 
 /** What the local call path needs of the B2BUA (b2bua.ts implements it). */
 export interface CallHandler {
@@ -41,6 +41,8 @@ export interface LocalCallPathOptions {
   readonly auth: PhoneAuth;
   readonly calls: CallHandler;
   readonly routing: () => RoutingModel | undefined;
+  /** Where a caller's registered flow is looked up; default the registrar (survival adds the bindings relayed to the PBX). */
+  readonly callers?: Pick<PhoneLocator, 'extensionAt'>;
   readonly logger?: Logger;
 }
 
@@ -155,7 +157,7 @@ export class LocalCallPath {
     const { request, source } = incoming;
     const user = userOf(getHeader(request, 'From'));
     // A phone that registered from this very flow is trusted as its extension (no second challenge).
-    const bound = user === undefined ? undefined : this.#o.registrar.extensionAt(source, user);
+    const bound = user === undefined ? undefined : (this.#o.callers ?? this.#o.registrar).extensionAt(source, user);
     if (bound !== undefined && model.extensions.some((e) => e.number === bound && e.enabled)) {
       this.#counters.fromBinding++;
       return { kind: 'extension', number: bound };

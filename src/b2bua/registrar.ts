@@ -51,6 +51,12 @@ export interface LocalRegistrarOptions {
   readonly minExpires?: number;
   readonly maxExpires?: number;
   readonly maxBindings?: number;
+  /**
+   * Survival (issue 12): a REGISTER this says the agent relayed to the PBX from the same AOR and
+   * flow while the PBX was reachable. When the snapshot holds no HA1 for its user, it is accepted
+   * without a digest: the agent cannot check the password, but the PBX did.
+   */
+  readonly learnedThroughPbx?: (request: ServerRequest['request'], source: TransactionSource) => boolean;
 }
 
 export interface RegistrarCounters {
@@ -104,7 +110,7 @@ export class LocalRegistrar extends TypedEmitter<RegistrarEvents> implements Pho
       reply(400, 'Missing User In To');
       return;
     }
-    const outcome = await this.#o.auth.authenticate(request, user, false);
+    const outcome = this.#learned(incoming, user) ? ({ kind: 'ok', extension: { number: user } } as const) : await this.#o.auth.authenticate(request, user, false);
     if (outcome.kind === 'challenge') {
       this.#counters.challenged++;
       if (outcome.failure !== undefined) this.#failed(incoming.source, user, outcome.failure);
@@ -150,6 +156,14 @@ export class LocalRegistrar extends TypedEmitter<RegistrarEvents> implements Pho
     const now = this.#o.clock.wallNow();
     const contacts = this.contactsOf(extension).map((b) => ({ name: 'Contact', value: `<${b.uri}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}` }));
     reply(200, 'OK', contacts);
+  }
+
+  /** A refresh of a binding relayed to the PBX, for a user the snapshot has no credentials of. */
+  #learned(incoming: ServerRequest, user: string): boolean {
+    const check = this.#o.learnedThroughPbx;
+    if (check === undefined) return false;
+    const known = this.#o.routing()?.extensions.find((e) => e.number === user);
+    return (known === undefined || known.ha1 === '') && check(incoming.request, incoming.source);
   }
 
   contactsOf(extension: string): LocalBinding[] {

@@ -10,6 +10,7 @@ import type { RoutingSummary } from '../agent-routing.js';
 import type { ProtectionService } from '../protection-service.js';
 import type { NatStatus } from './run-nat.js';
 import type { RunSettings } from './run-settings.js';
+import type { HealthSnapshot } from '../survival/index.js';
 
 export interface RunStatusSources {
   readonly agent: Agent;
@@ -22,6 +23,8 @@ export interface RunStatusSources {
   /** The CDRs waiting for the hub. */
   readonly cdr?: () => AgentCdrStatus;
   readonly protection?: ProtectionService;
+  /** agent.calls auto (issue 12): the survival mode, since when, why and what failback waits for. */
+  readonly survival?: () => HealthSnapshot & { readonly transitions: number };
 }
 
 export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus[]; parts: Record<string, unknown> } {
@@ -49,6 +52,7 @@ export function runStatusParts(s: RunStatusSources): { listeners: ListenerStatus
       nat: s.nat(),
       registrations: { count: phones.length, phones },
       callControl: s.agent.callControl,
+      survival: s.survival?.(),
       ...(s.agent.local === undefined ? {} : { local: { registrations: s.agent.localRegistrations(), counters: s.agent.local.registrar.counters, authFailures: s.agent.local.registrar.failures.total, failingSources: s.agent.local.registrar.failures.top(5) } }),
       calls: { active: s.activeCalls(), refusedDraining: s.agent.refusedDraining },
       routing: s.routing(),

@@ -11,11 +11,13 @@
  * agent.drainTimeout passes, then exit 0; SIGHUP reloads agent.yaml (run-reload.ts).
  */
 import { join } from 'node:path';
-import { createLogger, isIpLiteral, realClock, type Logger } from '../core/index.js';
+import { componentLogger, createLogger, isIpLiteral, realClock, type Logger } from '../core/index.js';
 import { agentBlocksPath } from '../blocks-file.js';
 import { ProtectionService } from '../protection-service.js';
 import { Agent } from '../agent.js';
 import { AgentCdr } from '../agent-cdr.js';
+import { AgentHealth } from '../agent-health.js';
+import { reRegisterAll } from '../agent-survival.js';
 import { AgentRouting } from '../agent-routing.js';
 import type { CdrRecord, RoutingModel } from '../routing/index.js';
 import type { B2buaEvent } from '../b2bua/index.js';
@@ -91,6 +93,8 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   // Call detail records (issue 11): buffered in <state>/agent/cdr, uploaded whenever the tunnel is up.
   const cdr = await AgentCdr.open({ dir: join(tunnel.paths.dir, 'cdr'), clock: realClock, logger });
   cdr.start(tunnel.client);
+  // Survival (issue 12, agent.calls: auto): the mode from the tunnel and the hub's PBX reports.
+  const health = settings.agent.calls === 'auto' ? startHealth(settings, tunnel, logger) : undefined;
   // Made before the agent so the B2BUA and the CDR buffer publish from the first call (issue 15).
   const events = runAdminEvents(logger);
   const onCdr = (record: CdrRecord): void => {
@@ -99,16 +103,20 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   };
   let agent: Agent;
   try {
-    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), onCdr, localCallEvents(events), trunkEvents(events));
+    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), onCdr, localCallEvents(events), trunkEvents(events), health);
   } catch (error) {
+    health?.close();
     await cdr.close();
     await protection.close();
     throw error;
   }
+  health?.on('mode', (t) => {
+    if (t.to === 'failing-back') void failBack(agent, health, logger);
+  });
   let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
   let mode: 'normal' | 'draining' = 'normal';
   let activeCalls = 0;
-  const statusParts = (): ReturnType<typeof runStatusParts> => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), cdr: () => cdr.status(), protection });
+  const statusParts = (): ReturnType<typeof runStatusParts> => runStatusParts({ agent, settings: () => settings, nat: () => nat, mode: () => mode, activeCalls: () => activeCalls, routing: () => routing.summary(), cdr: () => cdr.status(), protection, ...(health === undefined ? {} : { survival: () => health.snapshot() }) });
   let admin: RunAdmin | undefined;
   try {
     admin = await startRunAdmin({ config: settings.agent.admin, stateDir, lans: settings.lans, agent, tunnel, parts: () => statusParts().parts, logger, events });
@@ -134,6 +142,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
       // Calls through the tunnel are kept across a cut: try the hub every second while they are up.
       tunnel.client.setUrgent(n > 0 && agent.callControl !== 'local');
     });
+    health?.survivalCalls(agent.survivalCalls());
     notifier.status(statusLine());
   }, 1000);
   for (const lan of settings.lans) logger.info({ lan: lan.name, address: lan.address, reason: lan.reason }, 'serving LAN');
@@ -190,6 +199,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     clearInterval(drainTimer);
     clearInterval(callsTimer);
     await admin?.close();
+    health?.close();
     await agent.close();
     await cdr.close();
     await protection.close();
@@ -222,7 +232,30 @@ function openAgentProtection(settings: RunSettings, tunnel: AgentTunnel, stateDi
   });
 }
 
-async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>): Promise<Agent> {
+/** The health machine on the tunnel client, with agent.survival's hold-down and failback policy. */
+function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger): AgentHealth {
+  const s = settings.agent.survival;
+  const health = new AgentHealth({
+    clock: realClock, logger: componentLogger(logger, 'survival'),
+    policy: { holdDownMs: s.holdDownMs, startGraceMs: s.startGraceMs, failback: { kind: s.failback } },
+  });
+  health.start(tunnel.client);
+  return health;
+}
+
+/** survival → failing-back: every binding re-registered upstream, then normal mode (calls up are left be). */
+async function failBack(agent: Agent, health: AgentHealth, logger: Logger): Promise<void> {
+  const started = Date.now();
+  try {
+    const outcome = await reRegisterAll({ clock: realClock, paths: agent.pbxPaths });
+    logger.info({ sent: outcome.sent, registered: outcome.registered, failed: outcome.failed, ms: Date.now() - started }, 'failback: bindings re-registered upstream');
+  } catch (error) {
+    logger.warn({ err: error }, 'failback: re-registration failed');
+  }
+  health.failbackDone();
+}
+
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>, health?: AgentHealth): Promise<Agent> {
   const a = settings.agent;
   const primary = settings.lans[0]?.address ?? '';
   const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
@@ -239,7 +272,8 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
     },
-    ...(a.calls === 'local' ? { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr, onEvent, onTrunk } } : {}),
+    ...(a.calls === 'pbx' ? {} : { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr, onEvent, onTrunk } }),
+    ...(health === undefined ? {} : { survival: { mode: () => health.mode } }),
   });
 }
 

@@ -27,6 +27,19 @@ function cdrLine(value: unknown): string[] {
   return [`  CDRs:        ${stored} stored over ${days} day${days === 1 ? '' : 's'}, ${num(c['received'])} received since start, ${num(c['duplicates'])} duplicates, ${num(c['rejected'])} rejected`];
 }
 
+const CALLS_BY: Record<string, string> = {
+  pbx: 'the PBX (outbound proxy through the tunnel)',
+  local: 'this agent (local registrar and call control)',
+  auto: 'the PBX, this agent in survival (auto)',
+};
+
+/** `survival:    survival since 2026-12-03T13:40:00.000Z (PBX unreachable: timeout), failback waits for hold-down` */
+function survivalLine(h: Parts): string {
+  const since = typeof h['since'] === 'number' ? new Date(h['since']).toISOString() : '?';
+  const waiting = h['waitingFor'] === undefined ? '' : `, failback waits for ${String(h['waitingFor'])}`;
+  return `  survival:    ${String(h['mode'])} since ${since} (${String(h['reason'])}), tunnel ${String(h['tunnel'])}, PBX ${String(h['pbx'])}, ${num(h['survivalCalls'])} survival calls${waiting}`;
+}
+
 export function partLines(parts: Parts | undefined): string[] {
   if (parts === undefined) return [];
   // The hub's parts carry no mode: only its own entries.
@@ -53,7 +66,8 @@ export function partLines(parts: Parts | undefined): string[] {
     : nat['state'] === 'failed' ? `check toward ${String(nat['server'])} failed: ${String(nat['error'])}` : String(nat['state'] ?? 'not configured');
   lines.push(`  NAT:         ${natText}`);
   const reg = obj(parts['registrations']);
-  lines.push(`  calls by:    ${parts['callControl'] === 'local' ? 'this agent (local registrar and call control)' : 'the PBX (outbound proxy through the tunnel)'}`);
+  lines.push(`  calls by:    ${CALLS_BY[String(parts['callControl'])] ?? CALLS_BY['pbx']}`);
+  if (parts['survival'] !== undefined) lines.push(survivalLine(obj(parts['survival'])));
   const local = obj(parts['local']);
   if (parts['local'] !== undefined) {
     const rows = Array.isArray(local['registrations']) ? (local['registrations'] as unknown[]).map(obj) : [];

@@ -6,7 +6,7 @@ import { ConfigError } from '../core/index.js';
 import { adminSection } from './admin-config.js';
 import { protectionSection } from './protection-config.js';
 import { boolean, duration, integer, join, optionalString, portRange, section, string, type Obj } from './fields.js';
-import { CALL_CONTROL_MODES, DEFAULT_CONFIG, type AgentConfig, type CallControlMode, type AgentPnpConfig, type AgentStunConfig, type PnpPolicyName, type ProvisioningSource } from './schema.js';
+import { CALL_CONTROL_MODES, DEFAULT_CONFIG, type AgentConfig, type AgentSurvivalConfig, type CallControlMode, type AgentPnpConfig, type AgentStunConfig, type PnpPolicyName, type ProvisioningSource } from './schema.js';
 
 const POLICIES: readonly PnpPolicyName[] = ['inbox', 'auto', 'off'];
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
@@ -69,9 +69,19 @@ function callControl(obj: Obj): CallControlMode {
   return mode as CallControlMode;
 }
 
+/** agent.survival (issue 12): hold-down and failback policy of the health machine (src/survival). */
+function survival(value: unknown): AgentSurvivalConfig {
+  const path = 'agent.survival';
+  const d = DEFAULT_CONFIG.agent.survival;
+  const obj = section(value, path, ['holdDown', 'failback', 'startGrace']);
+  const failback = string(obj, 'failback', path, d.failback);
+  if (failback !== 'when-idle' && failback !== 'immediate') throw new ConfigError('agent.survival.failback', 'must be one of when-idle, immediate');
+  return { holdDownMs: duration(obj, 'holdDown', path, d.holdDownMs), failback, startGraceMs: duration(obj, 'startGrace', path, d.startGraceMs) };
+}
+
 export function agentSection(value: unknown): AgentConfig {
   const d = DEFAULT_CONFIG.agent;
-  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout', 'calls', 'admin', 'protection']);
+  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout', 'calls', 'survival', 'admin', 'protection']);
   const sipObj = section(obj['sip'], 'agent.sip', ['port', 'tlsPort', 'tlsCert', 'tlsKey']);
   const tlsCert = optionalString(sipObj, 'tlsCert', 'agent.sip');
   const tlsKey = optionalString(sipObj, 'tlsKey', 'agent.sip');
@@ -94,6 +104,7 @@ export function agentSection(value: unknown): AgentConfig {
     stun: stun(obj['stun']),
     drainTimeoutMs: duration(obj, 'drainTimeout', 'agent', d.drainTimeoutMs, true),
     calls: callControl(obj),
+    survival: survival(obj['survival']),
     admin: adminSection(obj['admin'], 'agent.admin', d.admin, true),
     protection: protectionSection(obj['protection'], 'agent.protection'),
   };

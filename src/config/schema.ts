@@ -147,14 +147,25 @@ export interface AgentConfig {
   readonly drainTimeoutMs: number;
   /** `pbx`: the outbound proxy toward the PBX through the tunnel; `local`: the agent's own registrar and B2BUA. */
   readonly calls: CallControlMode;
+  /** Survival (issue 12, `calls: auto`): when the agent takes over and when it hands calls back. */
+  readonly survival: AgentSurvivalConfig;
   /** The agent's admin API and page (admin-config.ts). */
   readonly admin: AdminConfig;
   /** Blocking of brute force, floods and scanners on the LAN SIP ports. */
   readonly protection: ProtectionConfig;
 }
 
-export type CallControlMode = 'pbx' | 'local';
-export const CALL_CONTROL_MODES: readonly CallControlMode[] = ['pbx', 'local'];
+/** `auto`: as `pbx` in normal mode, as `local` for new requests in survival (issue 12). */
+export type CallControlMode = 'pbx' | 'local' | 'auto';
+export const CALL_CONTROL_MODES: readonly CallControlMode[] = ['pbx', 'local', 'auto'];
+
+export interface AgentSurvivalConfig {
+  /** Tunnel and PBX healthy without a break this long before failback. */
+  readonly holdDownMs: number;
+  readonly failback: 'when-idle' | 'immediate';
+  /** No tunnel this long after start: survival (an agent restarted while the WAN is down). */
+  readonly startGraceMs: number;
+}
 
 export interface SbcConfig {
   readonly stateDir: string | undefined;
@@ -200,6 +211,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     stun: { port: 3478, server: undefined },
     drainTimeoutMs: 10 * 60_000,
     calls: 'pbx',
+    survival: { holdDownMs: 60_000, failback: 'when-idle', startGraceMs: 5_000 },
     admin: DEFAULT_AGENT_ADMIN,
     protection: DEFAULT_PROTECTION,
   },

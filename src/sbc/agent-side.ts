@@ -14,6 +14,7 @@ import {
 } from '../sip/index.js';
 import type { CallMedia } from './call-media.js';
 import { RegistrationCache, requestedExpires } from './registrations.js';
+import { reRegisterRequest, type LastRegister } from './re-register.js';
 import type { SipTunnelLink } from './sip-link.js';
 import {
   TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
@@ -46,6 +47,8 @@ interface Upstream {
   readonly incoming: ServerRequest;
   readonly target: TransportTarget;
   readonly phoneExpires: number | undefined;
+  /** A failback re-registration (no phone waits for it): told the final status. */
+  readonly reRegistered?: (status: number) => void;
 }
 
 interface Downstream {
@@ -63,6 +66,8 @@ export class AgentCallPath {
   /** Phone INVITE branch → tunnel branch, for CANCEL (RFC 3261 §9.1: the CANCEL has the INVITE's branch). */
   readonly #cancelable = new Map<string, string>();
   readonly #downstream = new Map<string, Downstream>();
+  /** Contact token → the last REGISTER relayed upstream for it (failback re-registers it). */
+  readonly #lastRegister = new Map<string, LastRegister>();
   #link: SipTunnelLink | undefined;
   readonly #retransmit: TwoXxRetransmitter;
   readonly #subscriptions: SharedSubscriptions;
@@ -144,6 +149,33 @@ export class AgentCallPath {
     const token = `a-${tokenOf(`${uri}|${target.transport}|${target.host}|${target.port}`)}`;
     this.#phones.set(token, { uri, target });
     return `sip:${token}@${TUNNEL_HOST}`;
+  }
+
+  /**
+   * A phone's request handed in by a dispatcher that owns the stack's request callback (the
+   * agent's survival dispatch, `agent.calls: auto`): handled as if it came from the stack.
+   */
+  receive(incoming: ServerRequest): void {
+    this.#fromPhone(incoming);
+  }
+
+  /**
+   * Failback (issue 12): the last REGISTER of the phone contact `token` sent upstream again as a
+   * new registration (re-register.ts); `done` gets the registrar's final status. False when there
+   * is no such REGISTER or no tunnel.
+   */
+  reRegister(token: string, phoneExpires: number, done: (status: number) => void): boolean {
+    const last = this.#lastRegister.get(token);
+    const link = this.#link;
+    if (last === undefined || link === undefined || link.closed) return false;
+    const branch = newTunnelBranch();
+    const again = reRegisterRequest(last, branch);
+    const source = again.source;
+    const incoming: ServerRequest = { request: again.fromPhone, source, respond: () => {} };
+    this.#lastRegister.set(token, again);
+    this.#upstream.set(branch, { incoming, target: { transport: source.transport, host: source.address, port: source.port }, phoneExpires, reRegistered: done });
+    link.send(again.sent);
+    return true;
   }
 
   // ---------------------------------------------------------------- phone → tunnel
@@ -244,6 +276,7 @@ export class AgentCallPath {
     const uri = this.#upstreamUri(request.uri);
     const out: SipRequest = { ...request, uri, headers, body };
     if (request.method === 'BYE') this.#o.media.release(callIdOf(request), phoneTag(request, true), BYE_GRACE_MS);
+    if (request.method === 'REGISTER' && contactToken !== undefined) this.#lastRegister.set(contactToken, { fromPhone: request, sent: out, source });
     if (request.method !== 'ACK') {
       const target: TransportTarget = { transport: source.transport, host: source.address, port: source.port };
       this.#upstream.set(branch, { incoming, target, phoneExpires });
@@ -297,6 +330,7 @@ export class AgentCallPath {
     if (up === undefined || branch === undefined) return;
     const { request } = up.incoming;
     // The phone's own Call-ID (opened back), the key its request was watched under.
+    if (up.reRegistered !== undefined) return this.#reRegistered(response, branch, up, up.reRegistered);
     if (response.status >= 200) this.#o.authWatch?.sipResponse(up.incoming.source.address, this.#callIds.swap(callIdOf(request)), request.method, hasCredentials(request), response.status);
     if (response.status >= 200) {
       this.#upstream.delete(branch);
@@ -318,6 +352,14 @@ export class AgentCallPath {
     if (request.method === 'INVITE' && response.status < 300 && response.status >= 200 && up.incoming.source.transport === 'UDP') {
       this.#retransmit.start(TwoXxRetransmitter.key(callId, cseqOf(request).seq), () => up.incoming.respond(toPhone));
     }
+  }
+
+  /** The answer to a failback re-registration: stored like a phone's (for its own flow), no phone told. */
+  #reRegistered(response: SipResponse, branch: string, up: Upstream, done: (status: number) => void): void {
+    if (response.status < 200) return;
+    this.#upstream.delete(branch);
+    if (response.status < 300) this.#registered(up.incoming.request, response, response.headers, up);
+    done(response.status);
   }
 
   /** Upstream granted `expires` for our token contact; the phone is told its own lifetime back. */
@@ -421,6 +463,7 @@ export class AgentCallPath {
     this.#upstream.clear();
     this.#downstream.clear();
     this.#cancelable.clear();
+    this.#lastRegister.clear();
     this.#o.media.close();
   }
 }

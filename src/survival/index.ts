@@ -3,3 +3,4 @@ export {
 } from './health-machine.js';
 export { PbxProbe, type PbxProbeEvents, type PbxProbeOptions, type PbxState } from './pbx-probe.js';
 export { PBX_HEALTH_KIND, configKind, decodePbxHealth, encodePbxHealth } from './pbx-health-message.js';
+export { dispatchTarget, type DispatchTarget } from './dispatch.js';

@@ -30,6 +30,15 @@ export interface PbxOptions {
    * kamailio-presence-modules; state is kept in db_text files under the run directory.
    */
   readonly presence?: boolean;
+  /**
+   * REGISTERs from this address are saved without a digest: the PBX trusts its SBC peer (the hub)
+   * by address, as PBXs that sit behind an SBC commonly do. Kamailio refuses nonces older than its
+   * own start, so after a restart only such trust lets an SBC re-register phones whose passwords
+   * it does not know.
+   */
+  readonly trustRegistersFrom?: string;
+  /** A binrpc control socket (`kamcmd -s unix:PATH ul.dump` lists the location table). */
+  readonly ctlSocket?: string;
 }
 
 function presenceModules(address: string, port: number, dbDir: string): string {
@@ -92,7 +101,7 @@ modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", 3600)
 modparam("registrar", "min_expires", 30)
 modparam("auth", "nonce_expire", 300)
-modparam("rr", "append_fromtag", 1)
+${options.ctlSocket === undefined ? '' : `loadmodule "ctl.so"\nmodparam("ctl", "binrpc", "unix:${options.ctlSocket}")\n`}modparam("rr", "append_fromtag", 1)
 ${presence ? presenceModules(address, port, dbDir) : ''}
 request_route {
 	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
@@ -108,7 +117,7 @@ ${presence ? '\t\tif (is_method("SUBSCRIBE") && uri==myself) { if (!t_newtran())
 	t_check_trans();
 	if (is_method("REGISTER")) {
 		xlog("L_INFO", "REGISTER $tu from $si:$sp contact $ct\\n");
-		if (!pv_www_authenticate("$td", "${PBX_PASSWORD}", "0")) { www_challenge("$td", "0"); exit; }
+${options.trustRegistersFrom === undefined ? '' : `\t\tif ($si == "${options.trustRegistersFrom}") { if (!save("location")) { sl_reply_error(); } exit; }\n`}		if (!pv_www_authenticate("$td", "${PBX_PASSWORD}", "0")) { www_challenge("$td", "0"); exit; }
 		consume_credentials();
 		if (!save("location")) { sl_reply_error(); }
 		exit;

@@ -18,3 +18,17 @@ test('status lines say who controls calls, and in local mode list each binding o
   assert.ok(pbx.includes('               sip:101@pbx, 30 s left'));
   assert.ok(!pbx.some((l) => l.startsWith('  registrar:')));
 });
+
+test('auto mode: who controls calls, and the survival line with mode, since, reason and what failback waits for', () => {
+  const since = Date.UTC(2026, 11, 3, 13, 40);
+  const lines = partLines({
+    mode: 'normal',
+    callControl: 'auto',
+    survival: { mode: 'survival', since, reason: 'PBX unreachable: timeout', tunnel: 'up', pbx: 'unreachable', survivalCalls: 1, waitingFor: 'hold-down', transitions: 1 },
+  });
+  assert.ok(lines.includes('  calls by:    the PBX, this agent in survival (auto)'));
+  assert.ok(lines.includes('  survival:    survival since 2026-12-03T13:40:00.000Z (PBX unreachable: timeout), tunnel up, PBX unreachable, 1 survival calls, failback waits for hold-down'), lines.join('\n'));
+  const normal = partLines({ mode: 'normal', callControl: 'auto', survival: { mode: 'normal', since, reason: 'started', tunnel: 'up', pbx: 'reachable', survivalCalls: 0 } });
+  assert.ok(normal.some((l) => /^ {2}survival: {4}normal since .* \(started\), tunnel up, PBX reachable, 0 survival calls$/.test(l)), normal.join('\n'));
+  assert.ok(!partLines({ mode: 'normal' }).some((l) => l.startsWith('  survival:')), 'no survival line outside auto mode');
+});

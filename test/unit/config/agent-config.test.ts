@@ -17,6 +17,7 @@ test('an absent agent section gives the documented defaults', () => {
   assert.deepEqual(a.stun, { port: 3478, server: undefined });
   assert.equal(a.drainTimeoutMs, 600_000);
   assert.equal(a.calls, 'pbx');
+  assert.deepEqual(a.survival, { holdDownMs: 60_000, failback: 'when-idle', startGraceMs: 5_000 });
   assert.deepEqual(a, DEFAULT_CONFIG.agent);
 });
 
@@ -31,9 +32,12 @@ test('valid agent values are converted', () => {
       stun: { port: 0, server: 'stun.example.net:3478' },
       drainTimeout: '0s',
       calls: 'local',
+      survival: { holdDown: '10s', failback: 'immediate', startGrace: '2s' },
     },
   }).agent;
   assert.equal(a.calls, 'local');
+  assert.deepEqual(a.survival, { holdDownMs: 10_000, failback: 'immediate', startGraceMs: 2_000 });
+  assert.equal(validateConfig({ agent: { calls: 'auto' } }).agent.calls, 'auto');
   assert.deepEqual(a.lan, ['eth1', '192.168.10.1']);
   assert.deepEqual(a.sip, { port: 5070, tlsPort: 5071, tlsCert: '/etc/sbc/cert.pem', tlsKey: '/etc/sbc/key.pem' });
   assert.deepEqual(a.media.ports, { min: 20000, max: 29999 }, 'a range as wide as the default from the given min');
@@ -75,6 +79,10 @@ test('every invalid agent field is refused with its path named', () => {
     ['unknown agent field', { lans: ['eth0'] }, 'agent.lans'],
     ['calls mode unknown', { calls: 'proxy' }, 'agent.calls'],
     ['calls mode not a string', { calls: true }, 'agent.calls'],
+    ['survival hold-down without unit', { survival: { holdDown: '60' } }, 'agent.survival.holdDown'],
+    ['survival failback policy unknown', { survival: { failback: 'never' } }, 'agent.survival.failback'],
+    ['survival start grace a number', { survival: { startGrace: 5 } }, 'agent.survival.startGrace'],
+    ['survival unknown field', { survival: { window: '22:00-06:00' } }, 'agent.survival.window'],
   ];
   for (const [name, agent, path] of table) {
     assert.throws(() => validateConfig({ agent }), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `), name);

@@ -169,3 +169,33 @@ test('draining: a new call from a phone or from the hub gets 503 with Retry-Afte
   const up = r.sent.filter((m) => m.kind === 'response');
   assert.deepEqual(up.map((m) => (m.kind === 'response' ? m.status : 0)), [503], 'an incoming call is refused back up the tunnel');
 });
+
+test('failback: the last REGISTER goes up again as a new registration with the phone\'s credentials; its answer refreshes the binding and reaches no phone', async () => {
+  const r = rig();
+  const register = INVITE.replace('Call-ID: call-1', 'Call-ID: reg-9').replace('INVITE sip:1002', 'REGISTER sip:pbx.test').replace('CSeq: 2 INVITE', 'CSeq: 7 REGISTER')
+    .replace('To: <sip:1002@pbx.test>', 'To: <sip:1001@pbx.test>')
+    .replace(/Content-Type[^]*$/, 'Authorization: Digest username="1001", realm="pbx.test", nonce="n1", uri="sip:pbx.test", response="00"\nExpires: 600\nContent-Length: 0\n\n');
+  r.fromPhone(register);
+  await settle();
+  const first = r.sent[0] as SipRequest;
+  const token = r.path.phones()[0]?.token ?? '';
+  const granted = (q: SipRequest): SipResponse => ({ ...buildResponse(q, 200), headers: [...buildResponse(q, 200).headers, { name: 'Contact', value: `<sip:${token}@tunnel.invalid>;expires=1800` }] });
+  r.fromHub(granted(first));
+  await settle();
+  assert.equal(r.responses.length, 1, 'the phone got its 200');
+  const statuses: number[] = [];
+  assert.equal(r.path.reRegister(token, 500, (s) => statuses.push(s)), true);
+  assert.equal(r.path.reRegister('a-unknown', 500, () => {}), false, 'no REGISTER was ever relayed for that contact');
+  const again = r.sent[1] as SipRequest;
+  assert.equal(again.method, 'REGISTER');
+  assert.notEqual(getHeader(again, 'Call-ID'), getHeader(first, 'Call-ID'), 'a new registration: a fresh Call-ID');
+  assert.equal(getHeader(again, 'CSeq'), '1 REGISTER');
+  assert.equal(getHeader(again, 'Authorization'), getHeader(first, 'Authorization'), 'the phone\'s last credentials');
+  assert.deepEqual(getHeaders(again, 'Contact'), getHeaders(first, 'Contact'), 'the same contact token');
+  assert.notEqual(getHeader(again, 'Via'), getHeader(first, 'Via'), 'a new tunnel branch');
+  r.fromHub(granted(again));
+  await settle();
+  assert.deepEqual(statuses, [200]);
+  assert.equal(r.responses.length, 1, 'no phone is told');
+  assert.equal(r.path.phones().length, 1, 'the answer is filed under the phone\'s own flow');
+});
