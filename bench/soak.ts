@@ -163,7 +163,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     agent = new CliProcess(['run', '--config', agentYaml, '--state-dir', agentState], undefined, ns.agent);
     await agent.waitForOutput(/run: SBC 'branch-soak'/, 30_000);
     await waitTunnelUp(agentState, 15_000);
-    log(`soak: rig up; placing ${o.calls} calls`);
+    log(`soak: rig up (agent pid ${String(agent.child.pid)}, hub pid ${String(hub.process.child.pid)}); placing ${o.calls} calls`);
 
     const rate = Math.min(20, o.calls);
     uac = spawnCollect('ip', ['netns', 'exec', ns.lan, 'sipp', `${AGENT_LAN}:5060`, '-sf', join(dir, 'uac.xml'), '-s', NOTIFIER_USER, '-i', CALLER, '-p', '5062', '-mi', CALLER, '-mp', '40000',

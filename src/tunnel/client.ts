@@ -56,6 +56,8 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
   #state: TunnelClientState = 'idle';
   #attempt = 0;
   #reconnects = 0;
+  /** When the open session lost its carriage (clock.now()); undefined while open or never open. */
+  #lostAt: number | undefined;
   #retryTimer: Timer | undefined;
   #generation = 0;
   #everOpen = false;
@@ -133,10 +135,12 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     session.on('config', (c) => this.emit('config', c));
     session.on('open', (e) => {
       this.#state = 'open';
+      this.#lostAt = undefined;
       this.emit('open', e);
     });
     session.on('disconnected', (e) => {
       if (this.#state === 'closed') return;
+      this.#lostAt ??= this.#clock.now();
       this.emit('disconnected', { reason: e.reason, error: e.error });
       this.#scheduleRetry(e.error);
     });
@@ -170,7 +174,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     this.#generation++;
     this.#retryTimer?.cancel();
     this.#state = 'reconnecting';
-    const delayMs = immediately ? 0 : backoffDelay(this.#attempt, this.#options.random ?? Math.random, this.#options.reconnect);
+    const delayMs = immediately ? 0 : backoffDelay(this.#attempt, this.#options.random ?? Math.random, this.#options.reconnect, this.#lostAt === undefined ? undefined : this.#clock.now() - this.#lostAt);
     const attempt = this.#attempt++;
     this.emit('reconnecting', { attempt, delayMs, error });
     if (immediately) {
