@@ -4,7 +4,7 @@
  * responder (`sbc-agent pnp`, later the agent) watches that file and applies the decision at
  * once: approving a phone that is retrying its SUBSCRIBE gets it its URL on the next retry.
  */
-import { UsageError, realClock } from '../core/index.js';
+import { UsageError, realClock, type Clock } from '../core/index.js';
 import { resolveStateDir } from '../platform/index.js';
 import { InboxFile, decide, normaliseMac, type PhoneRecord } from '../pnp/index.js';
 import { parseArgs } from './args.js';
@@ -43,9 +43,27 @@ function table(phones: readonly PhoneRecord[]): string {
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
+/**
+ * realClock's timers are unref'd (a protocol timer never keeps a process alive), but waiting for
+ * the inbox's lock is all this command does while another writer holds it: with an unref'd retry
+ * timer the process ended there, exit 0, and the approval was never written.
+ */
+export const commandClock: Clock = {
+  now: () => realClock.now(),
+  wallNow: () => realClock.wallNow(),
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    return { cancel: () => clearTimeout(handle) };
+  },
+  setInterval: (callback, ms) => {
+    const handle = setInterval(callback, ms);
+    return { cancel: () => clearInterval(handle) };
+  },
+};
+
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseArgs(argv, { values: ['state-dir', 'extension'], flags: ['json'], positionals: 2 });
-  const file = new InboxFile(resolveStateDir(args.values.get('state-dir'), undefined), realClock);
+  const file = new InboxFile(resolveStateDir(args.values.get('state-dir'), undefined), commandClock);
   const [sub, target] = args.positionals;
   const extension = args.values.get('extension');
   if (extension !== undefined && !/^[0-9*#+]{1,32}$/.test(extension)) throw new UsageError(`--extension '${extension}' is not a dial string`);

@@ -2,10 +2,14 @@
  * The phone inbox on disk: `<state-dir>/phones.json`, mode 0600. Writes are atomic (temp file,
  * fsync, rename, fsync of the directory) so a crash leaves the old or the new file, never half
  * of one. The running responder and the `sbc-agent phones` command both change the file, so
- * every change is read-modify-write under a lock file (`phones.json.lock`, O_EXCL); a lock
- * older than STALE_LOCK_MS is left over from a crashed writer and is broken.
+ * every change is read-modify-write under a lock file (`phones.json.lock`). The lock appears with
+ * its owner's pid in one step (written to a temporary file, then hard-linked to the lock's name,
+ * which fails with EEXIST when it exists), so a kill -9 between create and write cannot leave an
+ * empty lock. A lock whose pid names no living process is a crashed writer's and is broken at
+ * once; an empty or unreadable one (an older version's) after EMPTY_STALE_LOCK_MS; any lock older
+ * than STALE_LOCK_MS.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SbcError, type Clock } from '../core/index.js';
 
@@ -34,6 +38,7 @@ export interface InboxData {
 
 export const INBOX_FILE_NAME = 'phones.json';
 const STALE_LOCK_MS = 10_000;
+const EMPTY_STALE_LOCK_MS = 1_000;
 const LOCK_RETRY_MS = 10;
 const LOCK_TIMEOUT_MS = 5_000;
 
@@ -130,19 +135,47 @@ export class InboxFile {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const started = this.#clock.now();
     for (;;) {
+      if (this.#tryLock()) return;
       try {
-        closeSync(openSync(this.#lockPath, 'wx', 0o600));
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      try {
-        if (this.#clock.wallNow() - statSync(this.#lockPath).mtimeMs > STALE_LOCK_MS) rmSync(this.#lockPath, { force: true });
+        if (this.#lockIsStale()) {
+          rmSync(this.#lockPath, { force: true });
+          continue;
+        }
       } catch {
         // The holder released it between our open and our stat: try again.
       }
       if (this.#clock.now() - started > LOCK_TIMEOUT_MS) throw new SbcError('SBC_ERR_STATE', `${this.#lockPath}: held by another process`);
       await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, LOCK_RETRY_MS));
+    }
+  }
+
+  /** Creates the lock with our pid already in it; false when another holds it. */
+  #tryLock(): boolean {
+    const temp = `${this.#lockPath}.${process.pid}.${this.#tempCounter++}.new`;
+    try {
+      writeFileSync(temp, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+      linkSync(temp, this.#lockPath);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
+  #lockIsStale(): boolean {
+    const age = this.#clock.wallNow() - statSync(this.#lockPath).mtimeMs;
+    if (age > STALE_LOCK_MS) return true;
+    const pid = Number.parseInt(readFileSync(this.#lockPath, 'utf8').trim(), 10);
+    if (!Number.isInteger(pid) || pid <= 0) return age > EMPTY_STALE_LOCK_MS;
+    if (pid === process.pid) return false;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (error) {
+      // EPERM: the process exists but belongs to someone else.
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
     }
   }
 

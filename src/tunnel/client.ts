@@ -58,6 +58,8 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
   #state: TunnelClientState = 'idle';
   #attempt = 0;
   #reconnects = 0;
+  /** When the open session lost its carriage (clock.now()); undefined while open or never open. */
+  #lostAt: number | undefined;
   #retryTimer: Timer | undefined;
   #generation = 0;
   #everOpen = false;
@@ -172,10 +174,12 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     session.on('config', (c) => this.emit('config', c));
     session.on('open', (e) => {
       this.#state = 'open';
+      this.#lostAt = undefined;
       this.emit('open', e);
     });
     session.on('disconnected', (e) => {
       if (this.#state === 'closed') return;
+      this.#lostAt ??= this.#clock.now();
       this.emit('disconnected', { reason: e.reason, error: e.error });
       this.#scheduleRetry(e.error);
     });
@@ -210,7 +214,7 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     this.#retryTimer?.cancel();
     this.#state = 'reconnecting';
     const random = this.#options.random ?? Math.random;
-    const backoff = immediately ? 0 : backoffDelay(this.#attempt, random, this.#options.reconnect);
+    const backoff = immediately ? 0 : backoffDelay(this.#attempt, random, this.#options.reconnect, this.#lostAt === undefined ? undefined : this.#clock.now() - this.#lostAt);
     const delayMs = this.#urgent ? Math.min(backoff, URGENT_RETRY_MS * (0.75 + 0.25 * Math.min(Math.max(random(), 0), 1))) : backoff;
     const attempt = quiet ? this.#attempt : this.#attempt++;
     if (!quiet) this.emit('reconnecting', { attempt, delayMs, error });
