@@ -127,8 +127,9 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
       pbx, mediaAddress: call.media.address, mediaPorts: call.media.ports,
     });
     hub.add(callPath);
-    // Whether the PBX answers, probed from the call path's SIP leg and reported to every agent (survival).
-    hub.add(new HubPbxHealth<TunnelSession>({
+    // Whether the PBX answers, probed from the call path's SIP leg and reported to every agent
+    // (survival); `probeInterval: 0s` for a PBX that does not answer OPTIONS.
+    if (call.pbx.probeIntervalMs > 0) hub.add(new HubPbxHealth<TunnelSession>({
       endpoint: () => callPath?.sbc()?.stack, pbx, server: tunnel.server, clock: hub.clock, logger,
       intervalMs: call.pbx.probeIntervalMs, failures: call.pbx.probeFailures,
     }));

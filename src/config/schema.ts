@@ -32,7 +32,7 @@ export interface HubCallPathConfig {
     readonly host: string;
     readonly port: number;
     readonly transport: 'udp' | 'tcp';
-    /** SIP OPTIONS to the PBX this often (survival: agents learn whether the PBX answers). */
+    /** SIP OPTIONS to the PBX this often (survival: agents learn whether the PBX answers); 0: no probing. */
     readonly probeIntervalMs: number;
     /** Probes failing in a row before the PBX is reported unreachable. */
     readonly probeFailures: number;

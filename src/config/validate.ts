@@ -115,7 +115,8 @@ function callPath(hubObj: Obj): HubCallPathConfig | undefined {
   return {
     pbx: {
       host, port: integer(pbxObj, 'port', 'hub.pbx', 5060, 1, 65535), transport,
-      probeIntervalMs: duration(pbxObj, 'probeInterval', 'hub.pbx', 1000),
+      // 0s: no probing (a PBX that does not answer OPTIONS; agents then see the tunnel only).
+      probeIntervalMs: duration(pbxObj, 'probeInterval', 'hub.pbx', 1000, true),
       probeFailures: integer(pbxObj, 'probeFailures', 'hub.pbx', 3, 1, 100),
     },
     sip: { listen: sipListen, port: integer(sipObj, 'port', 'hub.sip', 5060, 0, 65535) },

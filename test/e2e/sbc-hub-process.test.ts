@@ -132,7 +132,7 @@ hub:
   enrollment: { listen: 127.0.0.1 }
   tunnel: { listen: 127.0.0.1, port: 22130 }
   wss: { listen: 127.0.0.1, port: 22131 }
-  pbx: { host: 127.0.0.1, port: 22140 }
+  pbx: { host: 127.0.0.1, port: 22140, probeInterval: 0s }
   sip: { listen: 127.0.0.1, port: 22141 }
   media: { ports: { min: 22200, max: 22299 } }
 `);

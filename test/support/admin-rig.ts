@@ -187,7 +187,7 @@ hub:
   enrollment: { listen: 127.0.0.1 }
   tunnel: { listen: 127.0.0.1, port: ${tunnel} }
   wss: { listen: 127.0.0.1, port: ${wss} }
-  pbx: { host: 127.0.0.1, port: ${pbxPort} }
+  pbx: { host: 127.0.0.1, port: ${pbxPort}, probeInterval: 0s }
   sip: { listen: 127.0.0.1, port: ${hubSip} }
   media: { ports: { min: 23200, max: 23299 } }
   admin: { listen: 127.0.0.1, port: ${hubAdminPort} }

@@ -20,6 +20,10 @@ test('hub.pbx with defaults: UDP 5060, probed every 1 s (unreachable after 3), m
   });
 });
 
+test('probeInterval 0s turns the PBX probe off', () => {
+  assert.equal(validateConfig({ hub: { pbx: { host: '192.0.2.7', probeInterval: '0s' }, sip: { listen: '192.0.2.1' } } }).hub.callPath?.pbx.probeIntervalMs, 0);
+});
+
 test('every call-path field given', () => {
   const c = validateConfig({ hub: { pbx: { host: '2001:db8::7', port: 5080, transport: 'tcp', probeInterval: '500ms', probeFailures: 5 }, sip: { listen: '2001:db8::1', port: 5070 }, media: { address: '2001:db8::2', ports: { min: 30000, max: 30999 } } } }).hub.callPath;
   assert.deepEqual(c, { pbx: { host: '2001:db8::7', port: 5080, transport: 'tcp', probeIntervalMs: 500, probeFailures: 5 }, sip: { listen: '2001:db8::1', port: 5070 }, media: { address: '2001:db8::2', ports: { min: 30000, max: 30999 } } });
@@ -31,6 +35,7 @@ const bad: { name: string; hub: Record<string, unknown>; path: string }[] = [
   { name: 'PBX port out of range', hub: { pbx: { host: '192.0.2.7', port: 70000 }, sip: { listen: '192.0.2.1' } }, path: 'hub.pbx.port' },
   { name: 'PBX transport unknown', hub: { pbx: { host: '192.0.2.7', transport: 'sctp' }, sip: { listen: '192.0.2.1' } }, path: 'hub.pbx.transport' },
   { name: 'probe interval not a duration', hub: { pbx: { host: '192.0.2.7', probeInterval: 'often' }, sip: { listen: '192.0.2.1' } }, path: 'hub.pbx.probeInterval' },
+  { name: 'probe interval negative', hub: { pbx: { host: '192.0.2.7', probeInterval: '-1s' }, sip: { listen: '192.0.2.1' } }, path: 'hub.pbx.probeInterval' },
   { name: 'probe failures 0', hub: { pbx: { host: '192.0.2.7', probeFailures: 0 }, sip: { listen: '192.0.2.1' } }, path: 'hub.pbx.probeFailures' },
   { name: 'unknown PBX field', hub: { pbx: { host: '192.0.2.7', user: 'x' }, sip: { listen: '192.0.2.1' } }, path: 'hub.pbx.user' },
   { name: 'no SIP listen address', hub: { pbx: { host: '192.0.2.7' } }, path: 'hub.sip.listen' },
