@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { describeError, type Logger } from '../core/index.js';
 import { ensurePrivateDir, fsyncDir, writeFileAtomic } from '../platform/index.js';
 import type { CdrRecord } from '../routing/index.js';
-import { CdrError, MAX_BATCH_RECORDS, cdrRecordProblem } from './messages.js';
+import { CdrError, MAX_BATCH_RECORDS, cdrRecordProblem, readCdrLines } from './messages.js';
 
 export const DEFAULT_MAX_RECORDS = 50_000;
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
@@ -306,24 +306,15 @@ export class CdrBuffer {
   }
 
   async #loadBatch(batch: Batch): Promise<void> {
-    const text = await readFile(batch.path, 'utf8');
+    const read = readCdrLines(await readFile(batch.path, 'utf8'));
     const good: string[] = [];
     const ids = new Set<string>();
-    let bad = 0;
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
+    let bad = read.unreadable;
+    for (const record of read.records) {
+      if (this.#byId.has(record.id) || ids.has(record.id)) {
         bad++;
         continue;
       }
-      if (cdrRecordProblem(value) !== undefined || this.#byId.has((value as CdrRecord).id) || ids.has((value as CdrRecord).id)) {
-        bad++;
-        continue;
-      }
-      const record = value as CdrRecord;
       ids.add(record.id);
       const kept = lineOf(record);
       good.push(kept.slice(0, -1));

@@ -110,3 +110,26 @@ export function decodeCdrAck(data: Buffer): CdrAck {
   };
   return { acked: list('acked'), rejected: list('rejected') };
 }
+
+/**
+ * The records of a JSON-lines text (the agent's batch files, the hub's day files): each line that
+ * parses and passes cdrRecordProblem, in order; the others are counted as unreadable (a line cut by
+ * a crash, a damaged file). Blank lines are neither.
+ */
+export function readCdrLines(text: string): { readonly records: CdrRecord[]; readonly unreadable: number } {
+  const records: CdrRecord[] = [];
+  let unreadable = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      unreadable++;
+      continue;
+    }
+    if (cdrRecordProblem(value) !== undefined) unreadable++;
+    else records.push(value as CdrRecord);
+  }
+  return { records, unreadable };
+}

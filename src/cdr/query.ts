@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../core/index.js';
 import type { CdrRecord } from '../routing/index.js';
-import { cdrRecordProblem } from './messages.js';
+import { readCdrLines } from './messages.js';
 import { DAY_FILE, utcDay } from './store.js';
 
 export interface CdrQuery {
@@ -45,21 +45,9 @@ export async function readCdrStore(dir: string, query: CdrQuery = {}): Promise<C
   const records: CdrRecord[] = [];
   let unreadable = 0;
   for (const name of days) {
-    const text = await readFile(join(dir, name), 'utf8');
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        unreadable++;
-        continue;
-      }
-      if (cdrRecordProblem(value) !== undefined) {
-        unreadable++;
-        continue;
-      }
-      const r = value as CdrRecord;
+    const read = readCdrLines(await readFile(join(dir, name), 'utf8'));
+    unreadable += read.unreadable;
+    for (const r of read.records) {
       if (seen.has(r.id)) continue;
       seen.add(r.id);
       if (query.since !== undefined && r.startedAt < query.since) continue;
