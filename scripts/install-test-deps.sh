@@ -24,6 +24,7 @@ PACKAGES=(
   shellcheck             # lint of every shell script (scripts/, images/, packaging/)
   chromium               # the admin status pages in a real browser (headless, driven by playwright-core)
   tshark                 # reads the pcap files of 'sbc-agent capture' (test/e2e/capture.test.ts)
+  faketime               # libfaketime: a branch box whose clock is 10 minutes off (test/e2e/doctor-faults.test.ts)
 )
 
 missing=()

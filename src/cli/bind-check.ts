@@ -67,6 +67,7 @@ export function hubListeners(config: SbcConfig): PlannedListener[] {
   ];
   const sip = hub.callPath?.sip;
   if (sip !== undefined) list.push({ protocol: 'udp', address: sip.listen, port: sip.port, field: 'hub.sip' }, { protocol: 'tcp', address: sip.listen, port: sip.port, field: 'hub.sip' });
+  if (hub.sipEcho !== undefined) list.push({ protocol: 'udp', address: hub.sipEcho.listen, port: hub.sipEcho.port, field: 'hub.sipEcho' });
   if (hub.admin.enabled && hub.admin.required && hub.admin.port !== 0) list.push(...hub.admin.listen.map((address) => ({ protocol: 'tcp' as const, address, port: hub.admin.port, field: 'hub.admin' })));
   return list;
 }

@@ -5,28 +5,37 @@
  * over WSS with the round trip, the hub's certificate against the CA enrolled with, disk space and
  * the agent's certificate expiry. The judgements are doctor-checks.ts's; this file measures.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { readFile, statfs } from 'node:fs/promises';
 import { request } from 'node:https';
+import { networkInterfaces } from 'node:os';
 import { connect } from 'node:tls';
-import { realClock } from '../core/index.js';
+import { realClock, UsageError } from '../core/index.js';
+import { peerCertificateChain } from '../net/index.js';
 import { readFileIfExists, readStatusFile } from '../platform/index.js';
-import { agentStatePaths, certificateExpiry, loadAgentIdentity, type AgentIdentity } from '../tunnel/index.js';
+import { readSipEcho } from '../sip/index.js';
+import { agentStatePaths, certificateExpiry, loadAgentIdentity, presentedFingerprint, type AgentIdentity } from '../tunnel/index.js';
 import { parseArgs } from './args.js';
 import type { Command, CommandIo } from './command.js';
 import {
-  certificateCheck, clockCheck, diskCheck, formatChecks, multicastCheck, parseProcIgmp, portCheck, reachCheck, tunnelSummary, worst, type CheckResult, type ReachProbe,
+  certificateCheck, clockCheck, diskCheck, formatChecks, multicastCheck, parseProcIgmp, PNP_GROUP, portCheck, worst, type CheckResult,
 } from './doctor-checks.js';
+import { multicastRouteCheck, type MulticastRouteProbe } from './doctor-multicast.js';
+import { sipAlgCheck, sipAlgRequest, type SipAlgObservation } from './doctor-sip-alg.js';
+import { carriageChecks, fingerprintCheck, type CarriageProbe } from './doctor-tunnel.js';
 import { EXIT } from './exit-codes.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
 
-const USAGE = `Usage: sbc-agent doctor [--json] [--state-dir DIR] [--config FILE]
+const USAGE = `Usage: sbc-agent doctor [--json] [--state-dir DIR] [--config FILE] [--sip-echo HOST:PORT]
 
 Checks this agent and says what to do about each problem: its ports, the plug-and-play
-multicast group on each LAN, the clock against the hub's, the tunnel over TLS and over WSS
-(round trip, the hub's certificate against the one enrolled with), disk space and the expiry of
-the agent's certificate. --json prints the checks as a JSON array.
+multicast group, multicast flag and route on each LAN, the clock against the hub's, the tunnel
+over TLS and over WSS (round trip, the hub's certificate against the fingerprint pinned at
+enrollment), a SIP ALG on the way to the hub (an OPTIONS to the hub's SIP echo, by default UDP
+5060 on the hub's tunnel address, compared with what arrived), disk space and the expiry of the
+agent's certificate. --json prints the checks as a JSON array.
 Exit codes: 0 nothing failed (warnings allowed), 23 a check failed.
 `;
 
@@ -55,19 +64,90 @@ function tryBind(transport: 'UDP' | 'TCP', address: string, port: number): Promi
   });
 }
 
-async function reach(carriage: 'tls' | 'wss', host: string, port: number, identity: AgentIdentity): Promise<ReachProbe> {
-  const target = `${host}:${port}`;
+/**
+ * A TLS handshake with the hub as the tunnel makes it (client certificate, the enrolled CA), but
+ * verified by hand after it, so that a hub whose certificate does not verify still shows the
+ * chain it presented: its fingerprint is what the person has to compare.
+ */
+async function reach(carriage: 'tls' | 'wss', host: string, port: number, identity: AgentIdentity): Promise<CarriageProbe> {
+  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const started = performance.now();
   return new Promise((resolve) => {
-    const socket = connect({ host, port, servername: identity.record.hub.name, key: identity.keyPem, cert: identity.certPem, ca: identity.caPem, ...(carriage === 'wss' ? { ALPNProtocols: ['http/1.1'] } : {}) });
-    const done = (error?: string): void => {
+    const socket = connect({ host, port, servername: identity.record.hub.name, key: identity.keyPem, cert: identity.certPem, ca: identity.caPem, rejectUnauthorized: false, ...(carriage === 'wss' ? { ALPNProtocols: ['http/1.1'] } : {}) });
+    let settled = false;
+    const done = (error?: string, presented?: string): void => {
+      if (settled) return;
+      settled = true;
       socket.destroy();
-      resolve({ carriage, target, ...(error === undefined ? { rttMs: performance.now() - started } : { error }) });
+      resolve({ carriage, target, ...(error === undefined ? { rttMs: performance.now() - started } : { error }), ...(presented === undefined ? {} : { presentedFingerprint: presented }) });
     };
     socket.setTimeout(PROBE_TIMEOUT_MS, () => done('timeout'));
-    socket.once('secureConnect', () => done());
+    socket.once('secureConnect', () => {
+      const chain = peerCertificateChain(socket);
+      const presented = chain.length === 0 ? undefined : presentedFingerprint(chain);
+      const failure = socket.authorized ? undefined : String(socket.authorizationError);
+      done(failure, presented);
+    });
     socket.once('error', (e) => done(errorCode(e)));
   });
+}
+
+/** Where the kernel routes the plug-and-play group, and the interface's flags. */
+async function multicastRoute(lan: string): Promise<MulticastRouteProbe> {
+  const flagsText = await readFile(`/sys/class/net/${lan}/flags`, 'utf8').catch(() => undefined);
+  const flags = flagsText === undefined ? undefined : Number.parseInt(flagsText.trim(), 16);
+  const route = await new Promise<{ routeInterface?: string; routeError?: string }>((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', (e) => {
+      s.close();
+      resolve({ routeError: errorCode(e) });
+    });
+    // Connecting a UDP socket sends nothing: the kernel only looks up the route and picks the source address.
+    s.connect(5060, PNP_GROUP, () => {
+      const source = s.address().address;
+      s.close();
+      const iface = Object.entries(networkInterfaces()).find(([, addrs]) => (addrs ?? []).some((a) => a.address === source))?.[0];
+      resolve(iface === undefined ? { routeError: `source ${source} on no interface` } : { routeInterface: iface });
+    });
+  });
+  return { lan, ...(flags === undefined || Number.isNaN(flags) ? {} : { flags }), ...route };
+}
+
+/** An OPTIONS to the hub's SIP echo, sent up to 3 times (0, 0.5, 1.5 s) as a UDP client retransmits. */
+function sipEcho(host: string, port: number): Promise<SipAlgObservation> {
+  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return new Promise((resolve) => {
+    const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const token = randomBytes(8).toString('hex');
+    let sent: Buffer = Buffer.alloc(0);
+    const timers: NodeJS.Timeout[] = [];
+    let settled = false;
+    const done = (o: Omit<SipAlgObservation, 'target' | 'sent'>): void => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      s.close();
+      resolve({ target, sent, ...o });
+    };
+    s.on('error', (e) => done({ error: errorCode(e) }));
+    s.on('message', (data) => {
+      const echo = readSipEcho(data);
+      if (echo !== undefined && echo.callId === `doctor-${token}`) done({ received: echo.request, seenFrom: echo.from });
+    });
+    s.connect(port, host, () => {
+      const local = s.address();
+      sent = sipAlgRequest({ local: { address: local.address, port: local.port }, target: { host, port }, token });
+      for (const at of [0, 500, 1500]) timers.push(setTimeout(() => s.send(sent), at));
+      timers.push(setTimeout(() => done({ error: 'timeout' }), 3000));
+    });
+  });
+}
+
+function hostPortArg(value: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value);
+  const port = Number(m?.[2]);
+  if (m === null || port < 1 || port > 65535) throw new UsageError(`--sip-echo must be HOST:PORT, not '${value}'`);
+  return { host: m[1] ?? '', port };
 }
 
 /** The hub's clock minus ours, from the Date of its enrollment endpoint (HTTPS, its CA trusted). */
@@ -89,7 +169,7 @@ function hubClockOffset(identity: AgentIdentity): Promise<{ offsetMs?: number; e
 }
 
 async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]; json: boolean }> {
-  const args = parseArgs(argv, { values: [...COMMON_VALUES], flags: ['json'] });
+  const args = parseArgs(argv, { values: [...COMMON_VALUES, 'sip-echo'], flags: ['json'] });
   const { config, stateDir } = await commonContext(args);
   const a = config.agent;
   const results: CheckResult[] = [];
@@ -118,18 +198,26 @@ async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]
   const lansPart = Array.isArray(parts?.['lans']) ? (parts['lans'] as { name?: unknown }[]) : [];
   const lans = lansPart.length > 0 ? lansPart.map((l) => String(l.name)) : [...a.lan];
   const igmp = parseProcIgmp(await readFile('/proc/net/igmp', 'utf8').catch(() => ''));
-  for (const lan of lans) results.push(multicastCheck(lan, igmp.get(lan), running, a.pnp.policy !== 'off'));
+  for (const lan of lans) {
+    results.push(multicastCheck(lan, igmp.get(lan), running, a.pnp.policy !== 'off'));
+    if (a.pnp.policy === 'off' || !igmp.has(lan)) continue;
+    const route = multicastRouteCheck(await multicastRoute(lan));
+    if (route !== undefined) results.push(route);
+  }
 
   const identity = await loadAgentIdentity(paths, readFileIfExists).catch(() => undefined);
   if (identity === undefined) {
     results.push({ check: 'enrolled', status: 'fail', says: `this agent is not enrolled (no identity in ${stateDir})`, todo: "enroll it with the URL and key from the hub: 'sbc-agent enroll URL --key KEY'" });
   } else {
-    const tls = reachCheck(await reach('tls', identity.record.hub.tunnel.host, identity.record.hub.tunnel.port, identity));
-    const wssUrl = new URL(identity.record.hub.wss.url);
-    const wss = reachCheck(await reach('wss', wssUrl.hostname.replace(/^\[|\]$/g, ''), wssUrl.port === '' ? 443 : Number(wssUrl.port), identity));
-    results.push(tls, wss);
-    const summary = tunnelSummary(tls, wss);
-    if (summary !== undefined) results.push(summary);
+    const hub = identity.record.hub;
+    const wssUrl = new URL(hub.wss.url);
+    const [tls, wss] = await Promise.all([reach('tls', hub.tunnel.host, hub.tunnel.port, identity), reach('wss', wssUrl.hostname.replace(/^\[|\]$/g, ''), wssUrl.port === '' ? 443 : Number(wssUrl.port), identity)]);
+    results.push(...carriageChecks(tls, wss));
+    const pinned = fingerprintCheck(identity.record.caFingerprint, [tls, wss]);
+    if (pinned !== undefined) results.push(pinned);
+    const echoArg = args.values.get('sip-echo');
+    const echo = echoArg === undefined ? { host: hub.tunnel.host, port: 5060 } : hostPortArg(echoArg);
+    results.push(sipAlgCheck(await sipEcho(echo.host, echo.port)));
     const clock = await hubClockOffset(identity);
     results.push(clockCheck(clock.offsetMs, clock.error));
     results.push(certificateCheck("this agent's certificate", certificateExpiry(identity.certPem).getTime(), Date.now()));

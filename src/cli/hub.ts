@@ -7,6 +7,7 @@ import { UsageError, createLogger, describeError, type Logger, type Timer } from
 import type { SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
 import { hubCdrService } from '../hub-cdr.js';
+import { hubSipEchoService } from '../hub-sip-echo.js';
 import { hubProvisioningService } from '../hub-provisioning.js';
 import { HubPbxHealth } from '../hub-pbx-health.js';
 import { HubRouting } from '../hub-routing.js';
@@ -146,6 +147,8 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   }
   // The agents' call detail records (cdr/1 streams), kept hub.cdr.retentionDays.
   hub.add(hubCdrService({ streams: tunnel.streams, dir: hubCdrDir(context.stateDir), retentionDays: config.hub.cdr.retentionDays, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
+  // The SIP echo doctor's ALG test sends to (hub.sipEcho), when configured.
+  if (config.hub.sipEcho !== undefined) hub.add(hubSipEchoService({ listen: config.hub.sipEcho, clock: hub.clock, logger }));
   // The admin API and status page (hub.admin), last: it reports on every other service.
   hub.add(hubAdminService({ hub, config, stateDir: context.stateDir, tunnel, routingVersion: () => routing?.current()?.version, calls: () => callPath?.sbc()?.calls(), logger }));
   const signals = new ServiceSignals();

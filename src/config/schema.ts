@@ -78,6 +78,8 @@ export interface HubConfig {
   readonly cdr: HubCdrConfig;
   /** Allow and deny lists of the enrollment endpoint (its lockout is `lockout`). */
   readonly protection: ProtectionConfig;
+  /** The SIP echo `sbc-agent doctor` finds SIP ALGs with (src/hub-sip-echo.ts); undefined: off. */
+  readonly sipEcho: ListenConfig | undefined;
 }
 
 /** `hub.cdr`: how long the hub keeps call detail records. */
@@ -200,6 +202,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     cdr: { retentionDays: 90 },
     admin: DEFAULT_HUB_ADMIN,
     protection: DEFAULT_PROTECTION,
+    sipEcho: undefined,
   },
   agent: {
     enrollTimeoutMs: 15_000,

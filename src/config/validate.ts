@@ -30,7 +30,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing', 'cdr', 'admin', 'protection']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing', 'cdr', 'admin', 'protection', 'sipEcho']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -56,6 +56,8 @@ function hub(value: unknown): HubConfig {
     cdr: { retentionDays: integer(section(obj['cdr'], 'hub.cdr', ['retentionDays']), 'retentionDays', 'hub.cdr', d.cdr.retentionDays, 1, 3650) },
     admin: adminSection(obj['admin'], 'hub.admin', d.admin, false),
     protection: protectionSection(obj['protection'], 'hub.protection'),
+    // Off unless present; its address defaults to the tunnel's, where agents reach the hub.
+    sipEcho: obj['sipEcho'] === undefined ? undefined : listen(obj['sipEcho'], 'hub.sipEcho', { listen: listen(obj['tunnel'], 'hub.tunnel', d.tunnel).listen, port: 5060 }),
   };
 }
 

@@ -17,7 +17,7 @@ function timeoutError(ms: number): Error {
 }
 
 /** The chain as DER, leaf first, following issuer links until a self-issued certificate. */
-function chainOf(socket: TLSSocket): Buffer[] {
+export function chainOf(socket: TLSSocket): Buffer[] {
   const chain: Buffer[] = [];
   let cert: PeerCertificate | undefined = socket.getPeerCertificate(true);
   while (cert !== undefined && cert.raw !== undefined && chain.length < 10) {

@@ -12,7 +12,7 @@ export { httpGet, type HttpGetOptions, type HttpGetResult } from './http-client.
 export { localAddressToward } from './stun-local-address.js';
 export type { TunnelCarriage, TunnelCarriageKind, TunnelPeer } from './tunnel-carriage.js';
 export { listenHttpsJson, type HttpsJsonRequest, type HttpsJsonResponse, type HttpsJsonServer, type HttpsJsonServerOptions } from './https-server.js';
-export { fetchPeerChain, postJsonPinned, type HttpsPinnedOptions } from './https-client.js';
+export { chainOf as peerCertificateChain, fetchPeerChain, postJsonPinned, type HttpsPinnedOptions } from './https-client.js';
 export { DEFAULT_TUNNEL_TLS_PORT, DEFAULT_TUNNEL_WSS_PORT, type TunnelCredentials } from './tunnel-socket.js';
 export { connectTunnelTls, listenTunnelTls, type TunnelListener, type TunnelTlsConnectOptions, type TunnelTlsListenOptions } from './tunnel-tls.js';
 export { connectTunnelWss, listenTunnelWss, tunnelWssUrl, TUNNEL_WSS_PATH, type TunnelWssConnectOptions, type TunnelWssListenOptions } from './tunnel-wss.js';

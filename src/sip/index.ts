@@ -19,6 +19,7 @@ export { MAX_CSEQ, formatCSeq, parseCSeq, type CSeq } from './cseq.js';
 export { formatNameAddr, getTag, parseNameAddr, type NameAddr } from './name-addr.js';
 export { formatHost, formatUri, isSipUri, isTelUri, parseUri, unescapeUriPart, type AbsoluteUri, type ParseUriOptions, type SipUri, type TelUri, type Uri } from './uri.js';
 export { LIST_HEADERS, mediaType, optionTags, parseDeltaSeconds, parseMaxForwards, splitHeaderValues } from './header-values.js';
+export { SIP_ECHO_CONTENT_TYPE, SIP_ECHO_MAX_REQUEST_BYTES, readSipEcho, sipEchoAnswer, type SipEchoBody } from './echo.js';
 export { buildResponse, newTag, reasonPhrase, type BuildResponseOptions } from './response.js';
 export { DEFAULT_REQUEST_POLICY, PROXY_REQUEST_POLICY, REGISTERED_METHODS, validateRequest, type RequestPolicy, type RequestRejection } from './validate.js';
 export { SipStreamFramer, type FramerEvent, type SipStreamFramerOptions } from './framer.js';
