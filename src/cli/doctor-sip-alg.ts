@@ -79,6 +79,14 @@ export function headerRewrites(sent: Buffer, received: Buffer): HeaderRewrite[] 
   return rewrites.sort((p, q) => rank(p.name) - rank(q.name));
 }
 
+/** `--sip-echo HOST:PORT` (an IPv6 address in brackets); undefined when it is not one. */
+export function parseEchoTarget(value: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(value);
+  const port = Number(m?.[3]);
+  if (m === null || port < 1 || port > 65535) return undefined;
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
 export interface SipAlgObservation {
   /** HOST:PORT of the echo. */
   readonly target: string;

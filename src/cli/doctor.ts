@@ -23,7 +23,7 @@ import {
   certificateCheck, clockCheck, diskCheck, formatChecks, multicastCheck, parseProcIgmp, PNP_GROUP, portCheck, worst, type CheckResult,
 } from './doctor-checks.js';
 import { multicastRouteCheck, type MulticastRouteProbe } from './doctor-multicast.js';
-import { sipAlgCheck, sipAlgRequest, type SipAlgObservation } from './doctor-sip-alg.js';
+import { parseEchoTarget, sipAlgCheck, sipAlgRequest, type SipAlgObservation } from './doctor-sip-alg.js';
 import { carriageChecks, fingerprintCheck, type CarriageProbe } from './doctor-tunnel.js';
 import { EXIT } from './exit-codes.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
@@ -143,11 +143,10 @@ function sipEcho(host: string, port: number): Promise<SipAlgObservation> {
   });
 }
 
-function hostPortArg(value: string): { host: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value);
-  const port = Number(m?.[2]);
-  if (m === null || port < 1 || port > 65535) throw new UsageError(`--sip-echo must be HOST:PORT, not '${value}'`);
-  return { host: m[1] ?? '', port };
+function echoTarget(value: string): { host: string; port: number } {
+  const target = parseEchoTarget(value);
+  if (target === undefined) throw new UsageError(`--sip-echo must be HOST:PORT (an IPv6 address in brackets), not '${value}'`);
+  return target;
 }
 
 /** The hub's clock minus ours, from the Date of its enrollment endpoint (HTTPS, its CA trusted). */
@@ -170,6 +169,8 @@ function hubClockOffset(identity: AgentIdentity): Promise<{ offsetMs?: number; e
 
 async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]; json: boolean }> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, 'sip-echo'], flags: ['json'] });
+  const echoArg = args.values.get('sip-echo');
+  const echoOverride = echoArg === undefined ? undefined : echoTarget(echoArg);
   const { config, stateDir } = await commonContext(args);
   const a = config.agent;
   const results: CheckResult[] = [];
@@ -215,8 +216,7 @@ async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]
     results.push(...carriageChecks(tls, wss));
     const pinned = fingerprintCheck(identity.record.caFingerprint, [tls, wss]);
     if (pinned !== undefined) results.push(pinned);
-    const echoArg = args.values.get('sip-echo');
-    const echo = echoArg === undefined ? { host: hub.tunnel.host, port: 5060 } : hostPortArg(echoArg);
+    const echo = echoOverride ?? { host: hub.tunnel.host, port: 5060 };
     results.push(sipAlgCheck(await sipEcho(echo.host, echo.port)));
     const clock = await hubClockOffset(identity);
     results.push(clockCheck(clock.offsetMs, clock.error));

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CheckResult, CheckStatus } from '../../../src/cli/doctor-checks.js';
 import { IFF_MULTICAST, multicastRouteCheck, type MulticastRouteProbe } from '../../../src/cli/doctor-multicast.js';
-import { headerRewrites, sipAlgCheck, sipAlgRequest } from '../../../src/cli/doctor-sip-alg.js';
+import { headerRewrites, parseEchoTarget, sipAlgCheck, sipAlgRequest } from '../../../src/cli/doctor-sip-alg.js';
 import { carriageChecks, fingerprintCheck, type CarriageProbe } from '../../../src/cli/doctor-tunnel.js';
 import { getHeader, parseMessage } from '../../../src/sip/index.js';
 import { rewriteViaContact } from '../../support/sip-alg-relay.js';
@@ -120,4 +120,13 @@ test('the ALG comparison: unchanged, Via and Contact rewritten (named first), a 
 test('the test relay rewrites only Via and Contact lines (long and compact names), never the body', () => {
   const msg = Buffer.from('OPTIONS sip:x@h SIP/2.0\r\nv: SIP/2.0/UDP 10.0.0.2:5;branch=z9hG4bKx\r\nFrom: <sip:a@10.0.0.2:5>\r\nm: <sip:a@10.0.0.2:5>\r\nContent-Length: 10\r\n\r\n10.0.0.2:5');
   assert.equal(rewriteViaContact(msg, '10.0.0.2:5', '1.2.3.4:9').toString(), 'OPTIONS sip:x@h SIP/2.0\r\nv: SIP/2.0/UDP 1.2.3.4:9;branch=z9hG4bKx\r\nFrom: <sip:a@10.0.0.2:5>\r\nm: <sip:a@1.2.3.4:9>\r\nContent-Length: 10\r\n\r\n10.0.0.2:5');
+});
+
+test('--sip-echo HOST:PORT: names, IPv4, bracketed IPv6; anything else refused', () => {
+  assert.deepEqual(parseEchoTarget('hub.example:5060'), { host: 'hub.example', port: 5060 });
+  assert.deepEqual(parseEchoTarget('192.0.2.1:5062'), { host: '192.0.2.1', port: 5062 });
+  assert.deepEqual(parseEchoTarget('[2001:db8::1]:5060'), { host: '2001:db8::1', port: 5060 });
+  for (const bad of ['hub.example', ':5060', 'hub.example:0', 'hub.example:65536', '2001:db8::1:5060', '[hub]:5060x', 'a b:5060', '']) {
+    assert.equal(parseEchoTarget(bad), undefined, bad);
+  }
 });
