@@ -202,7 +202,7 @@ async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]
   for (const lan of lans) {
     results.push(multicastCheck(lan, igmp.get(lan), running, a.pnp.policy !== 'off'));
     if (a.pnp.policy === 'off' || !igmp.has(lan)) continue;
-    const route = multicastRouteCheck(await multicastRoute(lan));
+    const route = multicastRouteCheck(await multicastRoute(lan), lans);
     if (route !== undefined) results.push(route);
   }
 

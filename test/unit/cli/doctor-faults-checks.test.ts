@@ -33,6 +33,9 @@ test('multicast flag and route of a LAN: on and routed there, routed elsewhere, 
     ['multicast off and no route: the flag first', { lan: 'lan0', flags: 0x3, routeError: 'ENETUNREACH' }, 'multicast-flag', 'fail', /turned off/, /multicast on/],
   ];
   for (const [name, probe, check, status, says, todo] of cases) expect(name, multicastRouteCheck(probe), check, status, says, todo);
+  const twoLans = ['lan0', 'lan1'];
+  expect('two LANs, routed out of the other', multicastRouteCheck({ lan: 'lan1', flags: UP_MULTICAST, routeInterface: 'lan0' }, twoLans), 'multicast-route', 'ok', /routed out of lan0, another LAN the agent serves; it joins the group on lan1 by address/);
+  expect('two LANs, routed out of the WAN', multicastRouteCheck({ lan: 'lan1', flags: UP_MULTICAST, routeInterface: 'wan0' }, twoLans), 'multicast-route', 'warn', /routed out of wan0, not the LAN lan1/, /dev lan1/);
 });
 
 const TLS = 'hub.example:5090';
