@@ -4,7 +4,7 @@
  * and on the hub's certificate against the fingerprint pinned at enrollment. Pure: doctor.ts
  * connects.
  */
-import { reachCheck, type CheckResult, type ReachProbe } from './doctor-checks.js';
+import { reachCheck, tunnelSummary, type CheckResult, type ReachProbe } from './doctor-checks.js';
 
 /** What a carriage probe adds to ReachProbe: the CA fingerprint at the top of the chain the hub presented. */
 export interface CarriageProbe extends ReachProbe {
@@ -26,9 +26,8 @@ export function carriageChecks(tls: CarriageProbe, wss: CarriageProbe): CheckRes
   const w = reachCheck(wss);
   if (t.status === 'ok' && w.status === 'ok') return [t, w];
   const untrusted = (r: CheckResult): boolean => /not the one enrolled with/.test(r.says);
-  if (t.status !== 'ok' && w.status !== 'ok') {
-    return [t, w, { check: 'tunnel', status: 'fail', says: 'the hub cannot be reached by either carriage: calls to the PBX will fail', todo: 'fix the first tunnel problem above' }];
-  }
+  const bothDown = tunnelSummary(t, w);
+  if (bothDown !== undefined) return [t, w, bothDown];
   if (untrusted(t) || untrusted(w)) return [t, w];
   if (t.status !== 'ok') {
     const advice = `a firewall drops it: allow TCP ${portOf(tls.target)} outbound to ${tls.target} (the agent runs over WSS meanwhile)`;
