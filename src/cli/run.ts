@@ -18,6 +18,7 @@ import { Agent } from '../agent.js';
 import { AgentCdr } from '../agent-cdr.js';
 import { AgentHealth } from '../agent-health.js';
 import { reRegisterAll } from '../agent-survival.js';
+import { RelayedRegistrationsStore } from '../agent-relayed.js';
 import { AgentRouting } from '../agent-routing.js';
 import type { CdrRecord, RoutingModel } from '../routing/index.js';
 import type { B2buaEvent } from '../b2bua/index.js';
@@ -110,6 +111,10 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     await protection.close();
     throw error;
   }
+  // Survival after a restart without the WAN needs the registrations relayed before it (issue 12).
+  const relayed = health === undefined ? undefined : new RelayedRegistrationsStore({ dir: tunnel.paths.dir, agent, clock: realClock, logger: componentLogger(logger, 'survival') });
+  await relayed?.load();
+  relayed?.start();
   health?.on('mode', (t) => {
     if (t.to === 'failing-back') void failBack(agent, health, logger);
   });
@@ -121,6 +126,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   try {
     admin = await startRunAdmin({ config: settings.agent.admin, stateDir, lans: settings.lans, agent, tunnel, parts: () => statusParts().parts, logger, events });
   } catch (error) {
+    await relayed?.close();
     await agent.close();
     await cdr.close();
     await protection.close();
@@ -200,6 +206,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     clearInterval(callsTimer);
     await admin?.close();
     health?.close();
+    await relayed?.close();
     await agent.close();
     await cdr.close();
     await protection.close();

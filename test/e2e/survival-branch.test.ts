@@ -21,7 +21,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { heardSince, recordedSamples } from '../support/audio-window.js';
@@ -46,6 +46,7 @@ let pbxOptions: PbxOptions;
 let hub: CliHub;
 let agent: CliProcess;
 let agentState: string;
+let agentYaml: string;
 const phones: Partial<Record<Name, BaresipPhone>> = {};
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -148,6 +149,11 @@ async function hangUp(from: Name, to: Name): Promise<void> {
   await b.waitFor('CALL_CLOSED', 10_000, since.b);
 }
 
+async function startAgent(): Promise<void> {
+  agent = new CliProcess(['run', '--config', agentYaml, '--state-dir', agentState], undefined, ns.agent);
+  await agent.waitForOutput(/run: SBC 'branch-srv'/, 30_000);
+}
+
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sbc-e2e-survival-'));
   bed = new Testbed('srv');
@@ -161,10 +167,9 @@ before(async () => {
   hub = await startCliHub({ dir, netns: ns.hub, yaml });
   agentState = join(dir, 'agent');
   await enrollByCli(hub, 'branch-srv', agentState, ns.agent);
-  const agentYaml = join(dir, 'agent.yaml');
+  agentYaml = join(dir, 'agent.yaml');
   writeFileSync(agentYaml, `log:\n  level: info\nagent:\n  calls: auto\n  survival: { holdDown: ${HOLD_DOWN_MS / 1000}s, failback: when-idle }\n  media:\n    ports: { min: 31000, max: 31199 }\n`);
-  agent = new CliProcess(['run', '--config', agentYaml, '--state-dir', agentState], undefined, ns.agent);
-  await agent.waitForOutput(/run: SBC 'branch-srv'/, 30_000);
+  await startAgent();
   await modeUntil('normal', 10_000);
   for (const [i, name] of (['A', 'B', 'C', 'D'] as const).entries()) phones[name] = await phone(name, i);
   for (const p of Object.values(phones)) await p.waitRegistered();
@@ -245,4 +250,39 @@ test('PBX killed and WAN dropped: survival within 5 s, a call up keeps its audio
   process.stdout.write(`survival: call kept across failback: ${kept.join('; ')}; over the whole call (${upFor.toFixed(1)} s) A heard ${total.A.seconds.toFixed(1)} s, B heard ${total.B.seconds.toFixed(1)} s\n`);
   assert.ok(total.A.seconds >= upFor - 2 && total.B.seconds >= upFor - 2, 'no gap in the call that was up through both transitions');
   await hangUp('A', 'B');
+});
+
+test('the agent restarted while the WAN is down: survival after the start-up grace with its stored registrations, a branch call works, failback re-registers them', { timeout: 120_000 }, async () => {
+  // What the agent keeps across a restart (within a second of the last change).
+  await sleep(1500);
+  const file = join(agentState, 'agent', 'relayed-registrations.json');
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { lans: Record<string, { aor: string; last?: unknown }[]> };
+  const bindings = stored.lans[AGENT_LAN] ?? [];
+  assert.deepEqual(bindings.map((b) => b.aor).sort(), ['1001', '1002', '1003', '1004'].map((u) => `sip:${u}@${PBX_DOMAIN}`), 'the four relayed bindings stored');
+  assert.ok(bindings.every((b) => b.last !== undefined), 'each with its last REGISTER (failback sends it again)');
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'owner-only: the REGISTERs carry digest responses');
+
+  dropWan();
+  await agent.stop('SIGINT');
+  const started = Date.now();
+  await startAgent();
+  const down = await modeUntil('survival', 15_000);
+  process.stdout.write(`survival: restarted agent in survival ${Date.now() - started} ms after its start (${down.reason})\n`);
+  assert.match(down.reason, /^no tunnel within/);
+  assert.match(agent.stderr, /"restored":4[,}].*relayed registrations restored/, 'the four bindings restored from the file');
+
+  await dial('A', 'B', '1002');
+  await sleep(1000);
+  const mark = { A: recordedSamples(recording(get('A'))), B: recordedSamples(recording(get('B'))) };
+  const markedAt = Date.now();
+  await sleep(3000);
+  process.stdout.write(`survival: after the restart ${assertHeard('B', 'A', mark.B, markedAt, 'in a survival call')}; ${assertHeard('A', 'B', mark.A, markedAt, 'in a survival call')}\n`);
+  await hangUp('A', 'B');
+
+  restoreWan();
+  const restored = Date.now();
+  await modeUntil('normal', HOLD_DOWN_MS + 40_000);
+  process.stdout.write(`survival: the restarted agent failed back ${Date.now() - restored} ms after the WAN returned\n`);
+  const failback = agent.stderr.split('\n').find((l) => /failback: bindings re-registered upstream/.test(l)) ?? '';
+  assert.match(failback, /"sent":4,"registered":4,/, `the stored bindings re-registered upstream: ${failback}`);
 });
