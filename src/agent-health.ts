@@ -76,9 +76,9 @@ export class AgentHealth extends TypedEmitter<AgentHealthEvents> {
     this.#apply(this.#machine.survivalCalls(count, this.#o.clock.wallNow()));
   }
 
-  /** The bindings were re-registered upstream: normal mode. */
-  failbackDone(): void {
-    this.#apply(this.#machine.failbackDone(this.#o.clock.wallNow()));
+  /** The bindings were re-registered upstream for the failing-back entered at `startedAt` (its `since`): normal mode. */
+  failbackDone(startedAt?: number): void {
+    this.#apply(this.#machine.failbackDone(this.#o.clock.wallNow(), startedAt));
   }
 
   #apply(transitions: readonly ModeTransition[]): void {

@@ -253,13 +253,14 @@ function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger)
 /** survival → failing-back: every binding re-registered upstream, then normal mode (calls up are left be). */
 async function failBack(agent: Agent, health: AgentHealth, logger: Logger): Promise<void> {
   const started = Date.now();
+  const episode = health.snapshot().since;
   try {
     const outcome = await reRegisterAll({ clock: realClock, paths: agent.pbxPaths });
     logger.info({ sent: outcome.sent, registered: outcome.registered, failed: outcome.failed, ms: Date.now() - started }, 'failback: bindings re-registered upstream');
   } catch (error) {
     logger.warn({ err: error }, 'failback: re-registration failed');
   }
-  health.failbackDone();
+  health.failbackDone(episode);
 }
 
 async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>, health?: AgentHealth): Promise<Agent> {

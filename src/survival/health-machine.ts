@@ -125,9 +125,14 @@ export class HealthMachine {
     return this.#settle(at);
   }
 
-  /** The agent re-registered its bindings upstream: normal mode again (if still healthy). */
-  failbackDone(at: number): ModeTransition[] {
-    if (this.#mode !== 'failing-back') return [];
+  /**
+   * The agent re-registered its bindings upstream: normal mode again (if still healthy). With
+   * `startedAt` (the `since` of the failing-back it was started for), the end of a failback that a
+   * failure interrupted does not complete a later one: a PBX that dropped and came back meanwhile
+   * may have lost the bindings it was sent.
+   */
+  failbackDone(at: number, startedAt?: number): ModeTransition[] {
+    if (this.#mode !== 'failing-back' || (startedAt !== undefined && startedAt !== this.#since)) return [];
     return [this.#move('normal', at, 'failback complete: phones re-registered upstream')];
   }
 

@@ -27,8 +27,9 @@ import { join } from 'node:path';
 import { heardSince, recordedSamples } from '../support/audio-window.js';
 import { BaresipPhone } from '../support/baresip.js';
 import { enrollByCli, namespaceHubYaml, startCliHub, type CliHub } from '../support/cli-hub.js';
-import { CliProcess, runCli } from '../support/integ-process.js';
+import { CliProcess } from '../support/integ-process.js';
 import { Testbed } from '../support/netns.js';
+import { survivalStatus, survivalUntil as waitSurvival, type SurvivalStatus } from '../support/survival-status.js';
 import { PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxOptions, type PbxProcess } from '../support/sbc-kamailio.js';
 
 const AGENT_LAN = '10.212.1.1';
@@ -51,33 +52,10 @@ const phones: Partial<Record<Name, BaresipPhone>> = {};
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Survival {
-  mode: string;
-  since: number;
-  reason: string;
-  tunnel: string;
-  pbx: string;
-  survivalCalls: number;
-  waitingFor?: string;
-}
-
-async function survival(): Promise<Survival | undefined> {
-  const r = await runCli(['status', '--json', '--state-dir', agentState]);
-  if (r.code !== 0) return undefined;
-  return (JSON.parse(r.stdout) as { agent: { parts?: { survival?: Survival } } }).agent.parts?.survival;
-}
-
-async function survivalUntil(what: string, ok: (s: Survival) => boolean, timeoutMs: number): Promise<Survival> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await survival();
-    if (s !== undefined && ok(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${what} not reached: ${JSON.stringify(s)}\nagent: ${agent.stderr.slice(-3000)}`);
-    await sleep(100);
-  }
-}
-
-const modeUntil = (mode: string, timeoutMs: number): Promise<Survival> => survivalUntil(`mode ${mode}`, (s) => s.mode === mode, timeoutMs);
+const survival = (): Promise<SurvivalStatus | undefined> => survivalStatus(agentState);
+const survivalUntil = (what: string, ok: (s: SurvivalStatus) => boolean, timeoutMs: number): Promise<SurvivalStatus> =>
+  waitSurvival(agentState, what, ok, timeoutMs, () => agent.stderr.slice(-3000));
+const modeUntil = (mode: string, timeoutMs: number): Promise<SurvivalStatus> => survivalUntil(`mode ${mode}`, (s) => s.mode === mode, timeoutMs);
 
 /** The AORs in Kamailio's location table. */
 function locationTable(): string[] {
