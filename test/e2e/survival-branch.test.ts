@@ -13,8 +13,12 @@
  * returns: the hold-down (10 s) passes, but failback waits (`when-idle`) while C and D talk; once
  * they hang up the agent re-registers every binding upstream, and all four phones are in
  * Kamailio's location table again (kamcmd ul.dump) without any phone re-registering (their
- * registration interval is an hour). A and B's call was up through both transitions with its
- * audio throughout. Kamailio refuses any nonce older than its own start, so the phones' last
+ * registration interval is an hour), and C calls a phone registered directly at the restarted
+ * Kamailio through the tunnel with audio both ways. A and B's call was up through both transitions with its
+ * audio throughout. Then the agent is restarted while the WAN is down: it reads back the
+ * registrations it had relayed (`<state>/agent/relayed-registrations.json`), is in survival once
+ * the start-up grace passes without a tunnel, A calls B by them with audio both ways, and when the
+ * WAN returns it fails back and re-registers all four. Kamailio refuses any nonce older than its own start, so the phones' last
  * credentials, which the agent replays, cannot pass a restarted Kamailio: the restarted one trusts
  * REGISTERs from its SBC peer (the hub) by address, as PBXs behind an SBC commonly do.
  */
@@ -35,7 +39,7 @@ import { PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxOptions, type PbxProcess } 
 const AGENT_LAN = '10.212.1.1';
 const PHONES = '10.212.1.10';
 const HUB = '10.212.2.1';
-const TONE = { A: 1000, B: 500, C: 750, D: 1250 } as const;
+const TONE = { A: 1000, B: 500, C: 750, D: 1250, E: 1500 } as const;
 type Name = keyof typeof TONE;
 const HOLD_DOWN_MS = 10_000;
 
@@ -216,6 +220,20 @@ test('PBX killed and WAN dropped: survival within 5 s, a call up keeps its audio
   assert.deepEqual(locationTable(), ['1001', '1002', '1003', '1004'],
     `every phone at Kamailio again\n${agent.stderr.split('\n').filter((l) => /failback|"mode/.test(l)).join('\n')}`);
   assert.equal(registers(), registersBefore, 'no phone registered again');
+
+  // A phone registered directly at the restarted Kamailio reaches a branch phone through the tunnel again.
+  phones.E = await BaresipPhone.start({
+    dir, name: 'E', address: '127.0.0.1', netns: ns.hub, answer: 'auto', outbound: 'sip:127.0.0.1:5060;transport=udp',
+    sipPort: 23540, ctrlPort: 23545, rtpPorts: [23800, 23819], user: '1005', domain: PBX_DOMAIN, password: PBX_PASSWORD, toneHz: TONE.E, regint: 3600,
+  });
+  await get('E').waitRegistered();
+  await dial('C', 'E', '1005');
+  await sleep(1000);
+  const ceMark = { C: recordedSamples(recording(get('C'))), E: recordedSamples(recording(get('E'))) };
+  const ceMarkedAt = Date.now();
+  await sleep(3000);
+  process.stdout.write(`survival: after failback ${assertHeard('E', 'C', ceMark.E, ceMarkedAt, 'through the tunnel')}; ${assertHeard('C', 'E', ceMark.C, ceMarkedAt, 'through the tunnel')}\n`);
+  await hangUp('C', 'E');
 
   // A ↔ B: never closed, audio throughout.
   await sleep(1000);
