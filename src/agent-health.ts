@@ -26,6 +26,8 @@ export interface AgentHealthOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy?: Partial<HealthPolicy>;
+  /** A routing snapshot or stored relayed registrations exist: the start-up grace may end in survival. Default: yes. */
+  readonly canServe?: () => boolean;
 }
 
 export type AgentHealthEvents = { mode: ModeTransition };
@@ -68,7 +70,7 @@ export class AgentHealth extends TypedEmitter<AgentHealthEvents> {
         }
       }),
     );
-    this.#timer = this.#o.clock.setInterval(() => this.#apply(this.#machine.tick(now())), HEALTH_TICK_MS);
+    this.#timer = this.#o.clock.setInterval(() => this.#apply(this.#machine.tick(now(), this.#o.canServe?.() ?? true)), HEALTH_TICK_MS);
   }
 
   /** Calls routed by the agent itself that are up (failback `when-idle` waits for 0). */

@@ -95,7 +95,10 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   const cdr = await AgentCdr.open({ dir: join(tunnel.paths.dir, 'cdr'), clock: realClock, logger });
   cdr.start(tunnel.client);
   // Survival (issue 12, agent.calls: auto): the mode from the tunnel and the hub's PBX reports.
-  const health = settings.agent.calls === 'auto' ? startHealth(settings, tunnel, logger) : undefined;
+  // Started without the WAN, survival needs a snapshot or the relayed registrations read back at start.
+  const started: { agent?: Agent } = {};
+  const canServe = (): boolean => routing.current() !== undefined || (started.agent?.pbxPaths.some((p) => p.registrations.list().length > 0) ?? false);
+  const health = settings.agent.calls === 'auto' ? startHealth(settings, tunnel, logger, canServe) : undefined;
   // Made before the agent so the B2BUA and the CDR buffer publish from the first call (issue 15).
   const events = runAdminEvents(logger);
   const onCdr = (record: CdrRecord): void => {
@@ -111,6 +114,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     await protection.close();
     throw error;
   }
+  started.agent = agent;
   // Survival after a restart without the WAN needs the registrations relayed before it (issue 12).
   const relayed = health === undefined ? undefined : new RelayedRegistrationsStore({ dir: tunnel.paths.dir, agent, clock: realClock, logger: componentLogger(logger, 'survival') });
   await relayed?.load();
@@ -240,10 +244,10 @@ function openAgentProtection(settings: RunSettings, tunnel: AgentTunnel, stateDi
 }
 
 /** The health machine on the tunnel client, with agent.survival's hold-down and failback policy. */
-function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger): AgentHealth {
+function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger, canServe: () => boolean): AgentHealth {
   const s = settings.agent.survival;
   const health = new AgentHealth({
-    clock: realClock, logger: componentLogger(logger, 'survival'),
+    clock: realClock, logger: componentLogger(logger, 'survival'), canServe,
     policy: { holdDownMs: s.holdDownMs, startGraceMs: s.startGraceMs, failback: { kind: s.failback } },
   });
   health.start(tunnel.client);

@@ -136,9 +136,14 @@ export class HealthMachine {
     return [this.#move('normal', at, 'failback complete: phones re-registered upstream')];
   }
 
-  /** Time passing (the agent calls it every second): start-up grace and hold-down. */
-  tick(at: number): ModeTransition[] {
-    if (this.#mode === 'normal' && this.#tunnel === 'starting' && at - this.#startedAt >= this.#policy.startGraceMs) {
+  /**
+   * Time passing (the agent calls it every second): start-up grace and hold-down. `canServe`: the
+   * agent has something to serve the branch with alone (a routing snapshot or stored relayed
+   * registrations); without it an agent that starts with no tunnel stays normal, and its phones'
+   * requests get 503 Tunnel Down rather than refusals from a local side that knows no one.
+   */
+  tick(at: number, canServe = true): ModeTransition[] {
+    if (this.#mode === 'normal' && this.#tunnel === 'starting' && canServe && at - this.#startedAt >= this.#policy.startGraceMs) {
       return [this.#move('survival', at, `no tunnel within ${this.#policy.startGraceMs} ms of start`)];
     }
     return this.#settle(at);

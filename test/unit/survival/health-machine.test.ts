@@ -33,6 +33,9 @@ test('an agent started without its tunnel goes to survival after the start-up gr
   const up = new HealthMachine(T0);
   up.tunnelUp(s(2));
   assert.deepEqual(up.tick(s(10)), [], 'a tunnel up in time keeps normal mode, even before the PBX report');
+  const empty = new HealthMachine(T0);
+  assert.deepEqual(empty.tick(s(30), false), [], 'nothing to serve alone (no snapshot, no stored registrations): stays normal');
+  assert.deepEqual(modes(empty.tick(s(31), true)), ['normal→survival'], 'until there is');
 });
 
 test('failback waits for the hold-down without a break, then completes when the bindings are re-registered', () => {
