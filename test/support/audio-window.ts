@@ -51,14 +51,19 @@ export function heardSince(path: string, mark: number): HeardStretch {
   let loudFrames = 0;
   let crossings = 0;
   let loudSamples = 0;
+  let previousLoud = false;
   for (let f = 0; f + FRAME <= part.length; f += FRAME) {
     frames++;
     let energy = 0;
     for (let i = f; i < f + FRAME; i++) energy += (part[i] ?? 0) ** 2;
-    if (Math.sqrt(energy / FRAME) < LOUD_RMS) continue;
-    loudFrames++;
-    loudSamples += FRAME;
-    for (let i = f + 1; i < f + FRAME; i++) if (((part[i - 1] ?? 0) < 0) !== ((part[i] ?? 0) < 0)) crossings++;
+    const loud = Math.sqrt(energy / FRAME) >= LOUD_RMS;
+    if (loud) {
+      loudFrames++;
+      loudSamples += FRAME;
+      // The crossing between two loud frames counts too (else a tone reads a few per cent low).
+      for (let i = previousLoud ? f : f + 1; i < f + FRAME; i++) if (((part[i - 1] ?? 0) < 0) !== ((part[i] ?? 0) < 0)) crossings++;
+    }
+    previousLoud = loud;
   }
   return { seconds: part.length / rate, loud: frames === 0 ? 0 : loudFrames / frames, hz: loudSamples === 0 ? 0 : Math.round(crossings / 2 / (loudSamples / rate)) };
 }
