@@ -26,6 +26,8 @@ export interface AgentHealthOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy?: Partial<HealthPolicy>;
+  /** A routing snapshot or stored relayed registrations exist: the start-up grace may end in survival. Default: yes. */
+  readonly canServe?: () => boolean;
 }
 
 export type AgentHealthEvents = { mode: ModeTransition };
@@ -68,7 +70,7 @@ export class AgentHealth extends TypedEmitter<AgentHealthEvents> {
         }
       }),
     );
-    this.#timer = this.#o.clock.setInterval(() => this.#apply(this.#machine.tick(now())), HEALTH_TICK_MS);
+    this.#timer = this.#o.clock.setInterval(() => this.#apply(this.#machine.tick(now(), this.#o.canServe?.() ?? true)), HEALTH_TICK_MS);
   }
 
   /** Calls routed by the agent itself that are up (failback `when-idle` waits for 0). */
@@ -76,9 +78,9 @@ export class AgentHealth extends TypedEmitter<AgentHealthEvents> {
     this.#apply(this.#machine.survivalCalls(count, this.#o.clock.wallNow()));
   }
 
-  /** The bindings were re-registered upstream: normal mode. */
-  failbackDone(): void {
-    this.#apply(this.#machine.failbackDone(this.#o.clock.wallNow()));
+  /** The bindings were re-registered upstream for the failing-back entered at `startedAt` (its `since`): normal mode. */
+  failbackDone(startedAt?: number): void {
+    this.#apply(this.#machine.failbackDone(this.#o.clock.wallNow(), startedAt));
   }
 
   #apply(transitions: readonly ModeTransition[]): void {

@@ -18,6 +18,7 @@ import { Agent } from '../agent.js';
 import { AgentCdr } from '../agent-cdr.js';
 import { AgentHealth } from '../agent-health.js';
 import { reRegisterAll } from '../agent-survival.js';
+import { RelayedRegistrationsStore } from '../agent-relayed.js';
 import { AgentRouting } from '../agent-routing.js';
 import type { CdrRecord, RoutingModel } from '../routing/index.js';
 import type { B2buaEvent } from '../b2bua/index.js';
@@ -94,7 +95,10 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   const cdr = await AgentCdr.open({ dir: join(tunnel.paths.dir, 'cdr'), clock: realClock, logger });
   cdr.start(tunnel.client);
   // Survival (issue 12, agent.calls: auto): the mode from the tunnel and the hub's PBX reports.
-  const health = settings.agent.calls === 'auto' ? startHealth(settings, tunnel, logger) : undefined;
+  // Started without the WAN, survival needs a snapshot or the relayed registrations read back at start.
+  const started: { agent?: Agent } = {};
+  const canServe = (): boolean => routing.current() !== undefined || (started.agent?.pbxPaths.some((p) => p.registrations.list().length > 0) ?? false);
+  const health = settings.agent.calls === 'auto' ? startHealth(settings, tunnel, logger, canServe) : undefined;
   // Made before the agent so the B2BUA and the CDR buffer publish from the first call (issue 15).
   const events = runAdminEvents(logger);
   const onCdr = (record: CdrRecord): void => {
@@ -110,6 +114,11 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     await protection.close();
     throw error;
   }
+  started.agent = agent;
+  // Survival after a restart without the WAN needs the registrations relayed before it (issue 12).
+  const relayed = health === undefined ? undefined : new RelayedRegistrationsStore({ dir: tunnel.paths.dir, agent, clock: realClock, logger: componentLogger(logger, 'survival') });
+  await relayed?.load();
+  relayed?.start();
   health?.on('mode', (t) => {
     if (t.to === 'failing-back') void failBack(agent, health, logger);
   });
@@ -121,6 +130,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   try {
     admin = await startRunAdmin({ config: settings.agent.admin, stateDir, lans: settings.lans, agent, tunnel, parts: () => statusParts().parts, logger, events });
   } catch (error) {
+    await relayed?.close();
     await agent.close();
     await cdr.close();
     await protection.close();
@@ -200,6 +210,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     clearInterval(callsTimer);
     await admin?.close();
     health?.close();
+    await relayed?.close();
     await agent.close();
     await cdr.close();
     await protection.close();
@@ -233,10 +244,10 @@ function openAgentProtection(settings: RunSettings, tunnel: AgentTunnel, stateDi
 }
 
 /** The health machine on the tunnel client, with agent.survival's hold-down and failback policy. */
-function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger): AgentHealth {
+function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger, canServe: () => boolean): AgentHealth {
   const s = settings.agent.survival;
   const health = new AgentHealth({
-    clock: realClock, logger: componentLogger(logger, 'survival'),
+    clock: realClock, logger: componentLogger(logger, 'survival'), canServe,
     policy: { holdDownMs: s.holdDownMs, startGraceMs: s.startGraceMs, failback: { kind: s.failback } },
   });
   health.start(tunnel.client);
@@ -246,13 +257,14 @@ function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger)
 /** survival → failing-back: every binding re-registered upstream, then normal mode (calls up are left be). */
 async function failBack(agent: Agent, health: AgentHealth, logger: Logger): Promise<void> {
   const started = Date.now();
+  const episode = health.snapshot().since;
   try {
     const outcome = await reRegisterAll({ clock: realClock, paths: agent.pbxPaths });
     logger.info({ sent: outcome.sent, registered: outcome.registered, failed: outcome.failed, ms: Date.now() - started }, 'failback: bindings re-registered upstream');
   } catch (error) {
     logger.warn({ err: error }, 'failback: re-registration failed');
   }
-  health.failbackDone();
+  health.failbackDone(episode);
 }
 
 async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>, health?: AgentHealth): Promise<Agent> {

@@ -38,7 +38,7 @@ export interface AgentCallPathOptions {
   readonly authWatch?: SipAuthWatch;
 }
 
-interface PhoneFlow {
+export interface PhoneFlow {
   readonly uri: string;
   readonly target: TransportTarget;
 }
@@ -157,6 +157,17 @@ export class AgentCallPath {
    */
   receive(incoming: ServerRequest): void {
     this.#fromPhone(incoming);
+  }
+
+  /** The last REGISTER relayed upstream for a contact token (kept across restarts: relayed-state.ts). */
+  lastRegisterOf(token: string): LastRegister | undefined {
+    return this.#lastRegister.get(token);
+  }
+
+  /** A phone's flow and its last REGISTER as stored before a restart: survival and failback find it again. */
+  restorePhone(token: string, flow: PhoneFlow, last: LastRegister | undefined): void {
+    this.#phones.set(token, flow);
+    if (last !== undefined) this.#lastRegister.set(token, last);
   }
 
   /**

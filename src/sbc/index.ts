@@ -11,3 +11,5 @@ export { AgentSbc, HubSbc, openStack, type AgentSbcOptions, type CallReport, typ
 export { callsReport, formatCalls, type CallRow, type CallsDocument } from './calls-report.js';
 export { hubCallPathService, sbcHubService, type HubCallPathServiceOptions, type SbcHubService, type SbcHubServiceOptions } from './hub-service.js';
 export { T1_MS, T2_MS, TwoXxRetransmitter } from './retransmit-2xx.js';
+export { RELAYED_REGISTRATIONS_FILE, decodeRelayed, encodeRelayed, type RelayedByLan, type RelayedRegistration } from './relayed-file.js';
+export { relayedState, restoreRelayed, type RelayedOwner } from './relayed-state.js';

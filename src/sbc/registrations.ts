@@ -72,6 +72,7 @@ export class RegistrationCache {
   readonly #bindings = new Map<string, Binding>();
   #forwarded = 0;
   #answered = 0;
+  #changes = 0;
 
   constructor(options: RegistrationCacheOptions) {
     this.#clock = options.clock;
@@ -97,6 +98,7 @@ export class RegistrationCache {
     if (remaining < (this.upstreamExpires * 1000) / 2 || remaining < expires * 1000) return undefined;
     binding.expiresAt = now + expires * 1000;
     this.#answered++;
+    this.#changes++;
     return binding;
   }
 
@@ -104,6 +106,7 @@ export class RegistrationCache {
   store(request: SipRequest, contact: string, token: string, granted: number, phoneExpires: number): Binding | undefined {
     const key = RegistrationCache.key(aorOf(request), token);
     this.#forwarded++;
+    this.#changes++;
     if (granted === 0 || phoneExpires === 0) {
       this.#bindings.delete(key);
       return undefined;
@@ -121,6 +124,19 @@ export class RegistrationCache {
     };
     this.#bindings.set(key, binding);
     return binding;
+  }
+
+  /**
+   * A binding stored before a restart (relayed-file.ts), its times already on this cache's clock.
+   * Its upstream binding is as the PBX last granted it; failback re-registers it anyway.
+   */
+  restore(binding: Binding): void {
+    this.#bindings.set(RegistrationCache.key(binding.aor, binding.token), { ...binding });
+  }
+
+  /** Grows on every change a restart should keep (a binding stored, removed or its expiry moved). */
+  get changes(): number {
+    return this.#changes;
   }
 
   /** Bindings whose phone registration is still valid. */

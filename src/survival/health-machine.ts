@@ -125,15 +125,25 @@ export class HealthMachine {
     return this.#settle(at);
   }
 
-  /** The agent re-registered its bindings upstream: normal mode again (if still healthy). */
-  failbackDone(at: number): ModeTransition[] {
-    if (this.#mode !== 'failing-back') return [];
+  /**
+   * The agent re-registered its bindings upstream: normal mode again (if still healthy). With
+   * `startedAt` (the `since` of the failing-back it was started for), the end of a failback that a
+   * failure interrupted does not complete a later one: a PBX that dropped and came back meanwhile
+   * may have lost the bindings it was sent.
+   */
+  failbackDone(at: number, startedAt?: number): ModeTransition[] {
+    if (this.#mode !== 'failing-back' || (startedAt !== undefined && startedAt !== this.#since)) return [];
     return [this.#move('normal', at, 'failback complete: phones re-registered upstream')];
   }
 
-  /** Time passing (the agent calls it every second): start-up grace and hold-down. */
-  tick(at: number): ModeTransition[] {
-    if (this.#mode === 'normal' && this.#tunnel === 'starting' && at - this.#startedAt >= this.#policy.startGraceMs) {
+  /**
+   * Time passing (the agent calls it every second): start-up grace and hold-down. `canServe`: the
+   * agent has something to serve the branch with alone (a routing snapshot or stored relayed
+   * registrations); without it an agent that starts with no tunnel stays normal, and its phones'
+   * requests get 503 Tunnel Down rather than refusals from a local side that knows no one.
+   */
+  tick(at: number, canServe = true): ModeTransition[] {
+    if (this.#mode === 'normal' && this.#tunnel === 'starting' && canServe && at - this.#startedAt >= this.#policy.startGraceMs) {
       return [this.#move('survival', at, `no tunnel within ${this.#policy.startGraceMs} ms of start`)];
     }
     return this.#settle(at);

@@ -33,6 +33,9 @@ test('an agent started without its tunnel goes to survival after the start-up gr
   const up = new HealthMachine(T0);
   up.tunnelUp(s(2));
   assert.deepEqual(up.tick(s(10)), [], 'a tunnel up in time keeps normal mode, even before the PBX report');
+  const empty = new HealthMachine(T0);
+  assert.deepEqual(empty.tick(s(30), false), [], 'nothing to serve alone (no snapshot, no stored registrations): stays normal');
+  assert.deepEqual(modes(empty.tick(s(31), true)), ['normal→survival'], 'until there is');
 });
 
 test('failback waits for the hold-down without a break, then completes when the bindings are re-registered', () => {
@@ -100,4 +103,31 @@ test('a PBX flapping every 10 s for 2 minutes: one failover, then one failback o
   for (let u = 130; u < 200; u++) all.push(...m.tick(s(u)));
   assert.deepEqual(modes(all), ['normal→survival', 'survival→failing-back']);
   assert.ok((all[1]?.at ?? 0) >= s(120 + 60), 'failback only a hold-down after the last flap');
+});
+
+test('the WAN and the PBX flapping together, and a drop during failing-back: the hold-down starts again, one failback once stable', () => {
+  const m = healthy({ failback: { kind: 'immediate' }, holdDownMs: 15_000 });
+  const all: ModeTransition[] = [];
+  // Every 10 s for 2 minutes the tunnel or the PBX goes (alternately), then comes back 5 s later.
+  for (let t = 10; t < 130; t += 10) {
+    all.push(...((t / 10) % 2 === 0 ? m.tunnelDown(s(t), 'dead') : m.pbxUnreachable(s(t), 'no answer')));
+    for (let u = t; u < t + 5; u++) all.push(...m.tick(s(u)));
+    if ((t / 10) % 2 === 0) all.push(...m.tunnelUp(s(t + 5)));
+    all.push(...m.pbxReachable(s(t + 5)));
+    for (let u = t + 5; u < t + 10; u++) all.push(...m.tick(s(u)));
+    assert.equal(m.snapshot(s(t + 9)).waitingFor, 'hold-down', `the hold-down restarted at ${t} s`);
+  }
+  assert.deepEqual(modes(all), ['normal→survival'], 'one failover, no failback while flapping');
+  // Stable from 125 s: failing-back at 140 s; the PBX drops during it, before the bindings are back.
+  for (let u = 130; u <= 140; u++) all.push(...m.tick(s(u)));
+  const interrupted = m.snapshot(s(140)).since;
+  all.push(...m.pbxUnreachable(s(141), 'no answer'));
+  all.push(...m.pbxReachable(s(142)));
+  assert.deepEqual(m.failbackDone(s(143), interrupted), [], 'the interrupted failback does not complete a later one');
+  for (let u = 143; u < 157; u++) all.push(...m.tick(s(u)));
+  assert.equal(m.mode, 'survival', 'a new hold-down from the PBX\'s return at 142 s');
+  all.push(...m.tick(s(157)));
+  assert.deepEqual(m.failbackDone(s(158), interrupted), [], 'not the old failback either');
+  all.push(...m.failbackDone(s(158), m.snapshot(s(158)).since));
+  assert.deepEqual(modes(all), ['normal→survival', 'survival→failing-back', 'failing-back→survival', 'survival→failing-back', 'failing-back→normal']);
 });
