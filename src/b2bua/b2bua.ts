@@ -24,7 +24,7 @@ import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { decide, type CallRequest, type CdrRecord, type Plan, type RoutingModel, type RoutingState } from '../routing/index.js';
 import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint, type SipRequest } from '../sip/index.js';
 import { B2buaCall } from './call.js';
-import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide } from './call-types.js';
+import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide, ExtensionDialog } from './call-types.js';
 import { tagOf, userOf } from './dialog.js';
 import type { MediaAnchor } from './media-anchor.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
@@ -142,6 +142,11 @@ export class B2bua {
 
   calls(): readonly B2buaCallSummary[] {
     return [...this.#calls].map((c) => c.summary());
+  }
+
+  /** Every extension's part in the calls up now (the BLF notifier's source). */
+  extensionDialogs(): readonly ExtensionDialog[] {
+    return [...this.#calls].flatMap((c) => c.extensionDialogs());
   }
 
   busyExtensions(): readonly string[] {

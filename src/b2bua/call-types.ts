@@ -31,6 +31,20 @@ export interface B2buaCallSummary {
   readonly since: number;
 }
 
+/**
+ * One extension's part in a call, for its watchers (BLF, RFC 4235): the caller's extension is the
+ * initiator (`trying` while routed, `early` while it rings somewhere, `confirmed` once answered),
+ * each extension rung is a recipient (`early`), the one that answered stays (`confirmed`).
+ */
+export interface ExtensionDialog {
+  readonly callId: string;
+  readonly extension: string;
+  readonly direction: 'initiator' | 'recipient';
+  readonly state: 'trying' | 'early' | 'confirmed';
+  /** The other party's number. */
+  readonly peer: string;
+}
+
 /** Which dialog of a call an in-dialog request arrived on. */
 export type CallSide = 'caller' | 'callee';
 

@@ -169,9 +169,12 @@ test('Kamailio killed and the WAN dropped: survival within 5 s of the cut', { ti
   const killed = pbx.stop();
   bed.nft(ns.agent, `table inet wancut {\n chain in {\n  type filter hook input priority 0;\n  ip saddr ${HUB} drop\n }\n chain out {\n  type filter hook output priority 0;\n  ip daddr ${HUB} drop\n }\n}\n`);
   const s = await statusUntil((x) => x.parts.survival?.mode === 'survival', 'survival mode', 8_000);
-  const takeoverMs = Date.now() - cut;
-  process.stdout.write(`# survival (model): takeover ${takeoverMs} ms after the WAN cut (${s.parts.survival?.reason})\n`);
-  assert.ok(takeoverMs <= 5_000, `survival within 5 s (took ${takeoverMs} ms)`);
+  const seenMs = Date.now() - cut;
+  // The agent's own log line of the transition is the takeover; `status` (written each second, read by a CLI process) lags it.
+  const line = agent.stderr.split('\n').find((l) => /"msg":"mode survival"/.test(l)) ?? '';
+  const takeoverMs = Date.parse((/"time":"([^"]+)"/.exec(line) ?? [])[1] ?? '') - cut;
+  process.stdout.write(`# survival (model): takeover ${takeoverMs} ms after the WAN cut, seen in status after ${seenMs} ms (${s.parts.survival?.reason})\n`);
+  assert.ok(takeoverMs <= 5_000, `survival within 5 s (took ${takeoverMs} ms): ${line}`);
   assert.equal(s.parts.routing?.version, 1, 'the snapshot stays');
   await killed;
 });
