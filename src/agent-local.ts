@@ -123,6 +123,7 @@ export class LocalControl {
         logger.info({ event }, 'b2bua event');
         this.#o.onEvent?.(event);
       },
+      onDialogsChanged: () => this.watchers?.look(),
       logger,
     });
     this.calls = this.#b2bua;

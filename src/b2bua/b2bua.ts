@@ -46,6 +46,8 @@ export interface B2buaOptions {
   readonly survival?: () => boolean;
   readonly onCdr?: (cdr: CdrRecord) => void;
   readonly onEvent?: (event: B2buaEvent) => void;
+  /** Some extension's part in a call may have changed (a fork started, an answer, an end): BLF looks again. */
+  readonly onDialogsChanged?: () => void;
   readonly logger?: Logger;
 }
 
@@ -188,6 +190,14 @@ export class B2bua {
     };
   }
 
+  #dialogsChanged(): void {
+    try {
+      this.#o.onDialogsChanged?.();
+    } catch (error) {
+      this.#log.error({ err: error }, 'b2bua dialogs listener failed');
+    }
+  }
+
   #host(callOf: () => B2buaCall | undefined): CallHost {
     const o = this.#o;
     return {
@@ -199,7 +209,9 @@ export class B2bua {
         } catch (error) {
           this.#log.error({ err: error }, 'b2bua event listener failed');
         }
+        this.#dialogsChanged();
       },
+      dialogsChanged: () => this.#dialogsChanged(),
       bindDialog: (callId, localTag, side) => {
         const call = callOf();
         if (call !== undefined && call.state !== 'ended') this.#dialogs.set(`${callId}|${localTag}`, { call, side });

@@ -57,6 +57,8 @@ export interface CallHost {
   readonly survival: boolean;
   readonly logger: Logger;
   readonly emit: (event: B2buaEvent) => void;
+  /** An extension's part in the call changed without an event (a fork started ringing): BLF looks again. */
+  readonly dialogsChanged: () => void;
   /** A dialog of the call is up: in-dialog requests with this Call-ID and our tag reach it. */
   readonly bindDialog: (callId: string, localTag: string, side: CallSide) => void;
   readonly noteRung: (group: string, extension: string) => void;

@@ -247,7 +247,10 @@ export class B2buaCall {
   async #runFork(fork: Fork): Promise<ForkResult> {
     this.#state = 'ringing';
     this.#fork = fork;
-    const result = await fork.run();
+    const running = fork.run();
+    // Its legs ring now: watchers of those extensions see early (RFC 4235) without waiting for a look.
+    this.#host.dialogsChanged();
+    const result = await running;
     this.#fork = undefined;
     if (this.state === 'ended') return { kind: 'aborted' };
     if (result.kind === 'answered') await this.#connect(result.target, result.response, result.dialog);

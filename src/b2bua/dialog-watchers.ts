@@ -2,7 +2,8 @@
  * BLF while the agent controls calls itself (survival, local mode; issue 12): the agent is the
  * notifier of the dialog event package (RFC 4235) for its extensions. A phone's SUBSCRIBE with
  * `Event: dialog` for an extension gets 200 and an immediate NOTIFY (RFC 6665 §4.2.1.2); then the
- * calls the B2BUA runs are looked at every LOOK_MS and each watcher gets a NOTIFY (full state,
+ * calls the B2BUA runs are looked at when it reports a change (a fork ringing, an answer, an end)
+ * and every LOOK_MS besides, and each watcher gets a NOTIFY (full state,
  * RFC 4235 §4.1) whenever its extension's dialogs change: early while it rings, confirmed once
  * answered, terminated once ended. Subscriptions end on expiry, on Expires: 0, when a NOTIFY is
  * refused with 481 or not answered, and all at once with reason `deactivated` when normal mode

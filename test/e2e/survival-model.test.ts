@@ -234,3 +234,27 @@ test('in survival 112 goes out of the local trunk with the emergency caller ID',
   assert.match(invite, /\r?\nFrom: [^\r\n]*\+33123451002\b/, 'the emergency caller ID of 1002');
   await agent.waitForStderr(/"kind":"emergency"/, 5_000);
 });
+
+test('BLF in survival: a watcher of 1002 gets the agent\'s own NOTIFYs for a survival call: idle, early, confirmed, terminated', { timeout: 60_000 }, async () => {
+  const { a } = both();
+  // The watcher is the desk phone 1003, from the flow it registered from in survival (port 5070).
+  const watcher = sipp('blf-watcher', ns.lan, 'survival-blf-watcher.xml', [`${AGENT_LAN}:5060`, '-s', '1002', '-key', 'watcher', '1003', '-i', SIPP_PHONE, '-p', '5070', '-timeout', '40s']);
+  const trace = join(dir, 'blf-watcher.log');
+  const deadline = Date.now() + 10_000;
+  while (!/NOTIFY sip:/.test(readText(trace))) {
+    assert.ok(Date.now() < deadline, `the first NOTIFY within 10 s: ${readText(trace).slice(-2000)}\nagent: ${agent.stderr.slice(-2000)}`);
+    await sleep(100);
+  }
+  const since = a.events.length;
+  await a.command('dial', `sip:1002@${PBX_DOMAIN}`);
+  await a.waitFor('CALL_ESTABLISHED', 15_000, since);
+  await sleep(1000);
+  await a.command('hangup');
+  await a.waitFor('CALL_CLOSED', 10_000, since);
+  const done = await watcher;
+  assert.equal(done.code, 0, `${done.stderr}\n${done.trace.slice(-4000)}\nagent: ${agent.stderr.slice(-2000)}`);
+  const notifies = sippTimeline(done.trace).filter((m) => m.direction === 'received' && m.firstLine.startsWith('NOTIFY'));
+  const states = notifies.map((n) => [...n.text.matchAll(/direction="(\w+)">\s*<state[^>]*>(\w+)</g)].map((m) => `${m[1]} ${m[2]}`).join(','));
+  assert.deepEqual(states, ['', 'recipient early', 'recipient confirmed', 'recipient terminated'], notifies.map((n) => n.text).join('\n----\n'));
+  assert.ok(notifies.every((n) => /\r?\nEvent: dialog\r?\n/.test(n.text) && /application\/dialog-info\+xml/.test(n.text)));
+});
