@@ -13,6 +13,8 @@
  * the snapshot's HA1s (right and wrong password), a branch call has audio both ways, a national
  * number goes out of the local trunk by the outbound rule, 112 goes out of it too, and a watcher
  * of 1002 (SUBSCRIBE Event: dialog) gets the agent's own dialog-state NOTIFYs for a survival call.
+ * Then Kamailio comes back (as a presence server) and the WAN returns: after the hold-down the
+ * agent's BLF subscriptions end with "deactivated" and a watcher's new SUBSCRIBE reaches Kamailio.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -257,4 +259,32 @@ test('BLF in survival: a watcher of 1002 gets the agent\'s own NOTIFYs for a sur
   const states = notifies.map((n) => [...n.text.matchAll(/direction="(\w+)">\s*<state[^>]*>(\w+)</g)].map((m) => `${m[1]} ${m[2]}`).join(','));
   assert.deepEqual(states, ['', 'recipient early', 'recipient confirmed', 'recipient terminated'], notifies.map((n) => n.text).join('\n----\n'));
   assert.ok(notifies.every((n) => /\r?\nEvent: dialog\r?\n/.test(n.text) && /application\/dialog-info\+xml/.test(n.text)));
+});
+
+test('failback ends the agent\'s BLF subscriptions with "deactivated" and the watcher\'s new SUBSCRIBE reaches the PBX again', { timeout: 120_000 }, async () => {
+  // 1003 from a flow of its own (port 5072): the earlier watcher's subscription on port 5070 is not this one.
+  const registered = await sipp('register-5072', ns.lan, 'local-register.xml', [`${AGENT_LAN}:5060`, '-s', '1003', '-au', '1003', '-ap', PBX_PASSWORD, '-key', 'expires', '600', '-i', SIPP_PHONE, '-p', '5072', '-timeout', '10s']);
+  assert.equal(registered.code, 0, registered.trace.slice(-2000));
+  const watcher = sipp('blf-failback', ns.lan, 'survival-blf-failback.xml', [`${AGENT_LAN}:5060`, '-s', '1002', '-key', 'watcher', '1003', '-au', '1003', '-ap', PBX_PASSWORD, '-i', SIPP_PHONE, '-p', '5072', '-timeout', '100s']);
+  const trace = join(dir, 'blf-failback.log');
+  const deadline = Date.now() + 10_000;
+  while (!/NOTIFY sip:/.test(readText(trace))) {
+    assert.ok(Date.now() < deadline, `the first NOTIFY within 10 s: ${readText(trace).slice(-2000)}`);
+    await sleep(100);
+  }
+  // The PBX comes back as a presence server (RFC 4235 from Kamailio), trusting its SBC peer's REGISTERs; the WAN returns.
+  pbx = startPbx(dir, '127.0.0.1', 5060, ns.hub, { presence: true, trustRegistersFrom: '127.0.0.1' });
+  bed.exec(ns.agent, 'nft', ['delete', 'table', 'inet', 'wancut']);
+  const back = Date.now();
+  await statusUntil((s) => s.parts.survival?.mode === 'normal', 'normal mode after the hold-down', 60_000);
+  process.stdout.write(`# failback ${Date.now() - back} ms after the WAN and the PBX returned (hold-down 10 s)\n`);
+  const done = await watcher;
+  assert.equal(done.code, 0, `${done.stderr}\n${done.trace.slice(-4000)}\nagent: ${agent.stderr.slice(-2000)}`);
+  const notifies = sippTimeline(done.trace).filter((m) => m.direction === 'received' && m.firstLine.startsWith('NOTIFY'));
+  const states = notifies.map((n) => /\r?\nSubscription-State: *([^\r\n]+)/i.exec(n.text)?.[1] ?? '');
+  assert.match(states[0] ?? '', /^active/, 'the agent\'s first NOTIFY in survival');
+  assert.equal(states[1], 'terminated;reason=deactivated', 'ended at failback, so the phone subscribes again');
+  assert.match(states[2] ?? '', /^active/, 'the new subscription is served');
+  // Kamailio logs each SUBSCRIBE for the dialog package it serves (the agent swaps Call-IDs at the LAN edge, so it is not matched on).
+  assert.ok(pbx.log.some((l) => /BLF SUBSCRIBE /.test(l)), `the new SUBSCRIBE reached Kamailio: ${pbx.log.slice(-20).join('\n')}`);
 });
