@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger, type Timer } from './core/index.js';
 import {
-  B2bua, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
+  B2bua, DialogWatchers, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
@@ -67,6 +67,8 @@ export class LocalControl {
   readonly routing: () => RoutingModel | undefined;
   /** The call handler of every LAN's call path (the B2BUA once started). */
   calls: CallHandler = NO_CALL_HANDLER;
+  /** BLF: the dialog-state notifier of the B2BUA's calls (RFC 4235), once the B2BUA runs. */
+  watchers: DialogWatchers | undefined;
   readonly #o: LocalControlOptions;
   readonly #clock: Clock;
   #b2bua: B2bua | undefined;
@@ -121,9 +123,20 @@ export class LocalControl {
         logger.info({ event }, 'b2bua event');
         this.#o.onEvent?.(event);
       },
+      onDialogsChanged: () => this.watchers?.look(),
       logger,
     });
     this.calls = this.#b2bua;
+    const b2bua = this.#b2bua;
+    this.watchers = new DialogWatchers({
+      stack: o.stack,
+      clock: this.#clock,
+      dialogs: () => b2bua.extensionDialogs(),
+      watchable: (extension) => this.routing()?.extensions.some((e) => e.number === extension && e.enabled) === true,
+      // A watcher is a phone registered from that flow (the same trust as for its calls).
+      admit: (source, user) => user !== undefined && this.locator.extensionAt(source, user) !== undefined,
+      logger: componentLogger(this.#o.logger, 'blf'),
+    });
     // The register trunks of this agent (the B2BUA's wiring, b2bua.ts), on the same stack.
     const trunks = new TrunkRegistrations({ stack: o.stack, agent: o.sbcName, logger, ...(this.#o.onTrunk === undefined ? {} : { onResult: this.#o.onTrunk }) });
     this.#trunks = trunks;
@@ -138,6 +151,7 @@ export class LocalControl {
 
   /** Ends the calls (BYE/CANCEL) while the stacks are still open; new calls get 503 after this. */
   async endCalls(): Promise<void> {
+    this.watchers?.close();
     await this.#b2bua?.close();
     this.#trunkTimer?.cancel();
     this.#trunkTimer = undefined;
@@ -212,6 +226,7 @@ export class LocalLanPath {
       auth: control.auth,
       // Read at each call: the B2BUA may be set after the paths opened.
       calls: { invite: (incoming, origin) => control.calls.invite(incoming, origin), inDialog: (incoming) => control.calls.inDialog(incoming) },
+      subscriptions: () => control.watchers,
       routing: control.routing,
       logger,
     });

@@ -125,7 +125,7 @@ function inDialog(request: SipRequest): boolean {
 /**
  * Puts the dispatcher on `sbc`'s stack: the local call path is built beside the AgentCallPath
  * and each request goes to one of them (survival/dispatch.ts). In-dialog requests, ACKs and
- * CANCELs go to the local side when one of its calls owns them, else toward the PBX.
+ * CANCELs go to the local side when one of its calls (or BLF subscriptions) owns them, else toward the PBX.
  */
 export function dispatchLan(sbc: AgentSbc, control: LocalControl, mode: () => SurvivalMode, logger: Logger): LocalCallPath {
   let local: RequestHandler | undefined;
@@ -133,7 +133,7 @@ export function dispatchLan(sbc: AgentSbc, control: LocalControl, mode: () => Su
   sbc.stack.onRequest((incoming) => {
     const { request } = incoming;
     const target = dispatchTarget(request.method, inDialog(request), mode());
-    if (target === 'local' || (target === 'in-dialog' && control.calls.inDialog(incoming))) {
+    if (target === 'local' || (target === 'in-dialog' && (control.watchers?.inDialog(incoming) === true || control.calls.inDialog(incoming)))) {
       if (target === 'local') local?.(incoming);
       return;
     }

@@ -144,6 +144,17 @@ export class Agent {
     return this.sbcs.filter((s): s is AgentSbc => s instanceof AgentSbc);
   }
 
+  /**
+   * Failback, once normal mode is back (issue 12): the BLF subscriptions the agent served itself
+   * end with `deactivated`, and so do the watchers of the shared upstream subscriptions made before
+   * the outage (a restarted PBX has lost them), so every phone subscribes again (RFC 6665 §4.1.3),
+   * now toward the PBX.
+   */
+  resubscribe(): void {
+    this.#local?.watchers?.terminateAll('deactivated');
+    for (const sbc of this.pbxPaths) sbc.callPath.subscriptions.reset();
+  }
+
   /** The local mode's registrar, digest checks and call handler; undefined in pbx mode. */
   get local(): LocalControl | undefined {
     return this.#local;

@@ -24,7 +24,7 @@ import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { decide, type CallRequest, type CdrRecord, type Plan, type RoutingModel, type RoutingState } from '../routing/index.js';
 import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint, type SipRequest } from '../sip/index.js';
 import { B2buaCall } from './call.js';
-import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide } from './call-types.js';
+import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide, ExtensionDialog } from './call-types.js';
 import { tagOf, userOf } from './dialog.js';
 import type { MediaAnchor } from './media-anchor.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
@@ -46,6 +46,8 @@ export interface B2buaOptions {
   readonly survival?: () => boolean;
   readonly onCdr?: (cdr: CdrRecord) => void;
   readonly onEvent?: (event: B2buaEvent) => void;
+  /** Some extension's part in a call may have changed (a fork started, an answer, an end): BLF looks again. */
+  readonly onDialogsChanged?: () => void;
   readonly logger?: Logger;
 }
 
@@ -144,6 +146,11 @@ export class B2bua {
     return [...this.#calls].map((c) => c.summary());
   }
 
+  /** Every extension's part in the calls up now (the BLF notifier's source). */
+  extensionDialogs(): readonly ExtensionDialog[] {
+    return [...this.#calls].flatMap((c) => c.extensionDialogs());
+  }
+
   busyExtensions(): readonly string[] {
     return [...new Set([...this.#calls].flatMap((c) => c.busyExtensions()))];
   }
@@ -183,6 +190,14 @@ export class B2bua {
     };
   }
 
+  #dialogsChanged(): void {
+    try {
+      this.#o.onDialogsChanged?.();
+    } catch (error) {
+      this.#log.error({ err: error }, 'b2bua dialogs listener failed');
+    }
+  }
+
   #host(callOf: () => B2buaCall | undefined): CallHost {
     const o = this.#o;
     return {
@@ -194,7 +209,9 @@ export class B2bua {
         } catch (error) {
           this.#log.error({ err: error }, 'b2bua event listener failed');
         }
+        this.#dialogsChanged();
       },
+      dialogsChanged: () => this.#dialogsChanged(),
       bindDialog: (callId, localTag, side) => {
         const call = callOf();
         if (call !== undefined && call.state !== 'ended') this.#dialogs.set(`${callId}|${localTag}`, { call, side });

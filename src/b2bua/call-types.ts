@@ -31,6 +31,20 @@ export interface B2buaCallSummary {
   readonly since: number;
 }
 
+/**
+ * One extension's part in a call, for its watchers (BLF, RFC 4235): the caller's extension is the
+ * initiator (`trying` while routed, `early` while it rings somewhere, `confirmed` once answered),
+ * each extension rung is a recipient (`early`), the one that answered stays (`confirmed`).
+ */
+export interface ExtensionDialog {
+  readonly callId: string;
+  readonly extension: string;
+  readonly direction: 'initiator' | 'recipient';
+  readonly state: 'trying' | 'early' | 'confirmed';
+  /** The other party's number. */
+  readonly peer: string;
+}
+
 /** Which dialog of a call an in-dialog request arrived on. */
 export type CallSide = 'caller' | 'callee';
 
@@ -43,6 +57,8 @@ export interface CallHost {
   readonly survival: boolean;
   readonly logger: Logger;
   readonly emit: (event: B2buaEvent) => void;
+  /** An extension's part in the call changed without an event (a fork started ringing): BLF looks again. */
+  readonly dialogsChanged: () => void;
   /** A dialog of the call is up: in-dialog requests with this Call-ID and our tag reach it. */
   readonly bindDialog: (callId: string, localTag: string, side: CallSide) => void;
   readonly noteRung: (group: string, extension: string) => void;

@@ -18,7 +18,7 @@ import { SdpParseError } from '../sdp/index.js';
 import { buildResponse, type ServerRequest, type SipHeader, type SipResponse } from '../sip/index.js';
 import { CalleeLeg } from './callee-leg.js';
 import { CallerSide } from './caller-side.js';
-import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide } from './call-types.js';
+import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide, ExtensionDialog } from './call-types.js';
 import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { Fork, type ForkResult, type ForkTarget } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
@@ -84,6 +84,26 @@ export class B2buaCall {
       legs: this.#state === 'answered' ? 1 : this.#fork?.targets.filter((t) => t.leg.state === 'calling' || t.leg.state === 'proceeding').length ?? 0,
       destination: this.#destination, since: this.#startedAt,
     };
+  }
+
+  /** The extensions this call involves and how far each got (ExtensionDialog); none once ended. */
+  extensionDialogs(): ExtensionDialog[] {
+    if (this.#state === 'ended') return [];
+    const callId = this.caller.callId;
+    const out: ExtensionDialog[] = [];
+    const answered = this.#state === 'answered';
+    if (this.#init.origin.kind === 'extension') {
+      const state = answered ? 'confirmed' : this.#state === 'ringing' ? 'early' : 'trying';
+      out.push({ callId, extension: this.#init.origin.number, direction: 'initiator', state, peer: this.#init.callee });
+    }
+    if (answered && this.#calleeExtension !== undefined) {
+      out.push({ callId, extension: this.#calleeExtension, direction: 'recipient', state: 'confirmed', peer: this.#init.caller });
+    }
+    if (!answered) {
+      const ringing = this.#fork?.targets.filter((t) => t.extension !== undefined && (t.leg.state === 'calling' || t.leg.state === 'proceeding')) ?? [];
+      for (const extension of new Set(ringing.map((t) => t.extension ?? ''))) out.push({ callId, extension, direction: 'recipient', state: 'early', peer: this.#init.caller });
+    }
+    return out;
   }
 
   /** Runs the plan to its end; never rejects. */
@@ -227,7 +247,10 @@ export class B2buaCall {
   async #runFork(fork: Fork): Promise<ForkResult> {
     this.#state = 'ringing';
     this.#fork = fork;
-    const result = await fork.run();
+    const running = fork.run();
+    // Its legs ring now: watchers of those extensions see early (RFC 4235) without waiting for a look.
+    this.#host.dialogsChanged();
+    const result = await running;
     this.#fork = undefined;
     if (this.state === 'ended') return { kind: 'aborted' };
     if (result.kind === 'answered') await this.#connect(result.target, result.response, result.dialog);

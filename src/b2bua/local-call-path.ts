@@ -29,6 +29,14 @@ const NOT_SERVED = new Set(['SUBSCRIBE', 'PUBLISH', 'MESSAGE']);
 /** Methods that make sense inside a dialog only (481 when none matches, §12.2.2). */
 const IN_DIALOG = new Set(['BYE', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY']);
 
+/** What the local call path needs of the BLF notifier (dialog-watchers.ts implements it). */
+export interface SubscriptionHandler {
+  /** A SUBSCRIBE outside any dialog: answered. */
+  subscribe(incoming: ServerRequest): void;
+  /** A SUBSCRIBE inside one of its subscriptions: true when taken. */
+  inDialog(incoming: ServerRequest): boolean;
+}
+
 /** A handler that takes no call: the B2BUA is not wired (new calls 503, nothing in dialog). */
 export const NO_CALL_HANDLER: CallHandler = {
   invite: (incoming) => incoming.respond(buildResponse(incoming.request, 503, 'Call Control Not Available', [{ name: 'Retry-After', value: '60' }])),
@@ -40,6 +48,8 @@ export interface LocalCallPathOptions {
   readonly registrar: LocalRegistrar;
   readonly auth: PhoneAuth;
   readonly calls: CallHandler;
+  /** SUBSCRIBE (Event: dialog, BLF) once the B2BUA runs; until then, and without it, 405. Read at each request. */
+  readonly subscriptions?: () => SubscriptionHandler | undefined;
   readonly routing: () => RoutingModel | undefined;
   /** Where a caller's registered flow is looked up; default the registrar (survival adds the bindings relayed to the PBX). */
   readonly callers?: Pick<PhoneLocator, 'extensionAt'>;
@@ -107,7 +117,7 @@ export class LocalCallPath {
       return;
     }
     if (method === 'ACK' || method === 'CANCEL' || hasToTag(request)) {
-      if (this.#o.calls.inDialog(incoming)) return;
+      if (this.#o.subscriptions?.()?.inDialog(incoming) === true || this.#o.calls.inDialog(incoming)) return;
       this.#counters.noDialog++;
       reply(481, 'Call/Transaction Does Not Exist');
       return;
@@ -124,6 +134,12 @@ export class LocalCallPath {
       case 'INVITE':
         await this.#invite(incoming);
         return;
+      case 'SUBSCRIBE': {
+        const watchers = this.#o.subscriptions?.();
+        if (watchers !== undefined) watchers.subscribe(incoming);
+        else reply(405, 'Method Not Allowed', [{ name: 'Allow', value: LOCAL_ALLOW }]);
+        return;
+      }
       default:
         if (IN_DIALOG.has(method)) reply(481, 'Call/Transaction Does Not Exist');
         else if (NOT_SERVED.has(method)) reply(405, 'Method Not Allowed', [{ name: 'Allow', value: LOCAL_ALLOW }]);

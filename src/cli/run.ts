@@ -254,7 +254,7 @@ function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger,
   return health;
 }
 
-/** survival → failing-back: every binding re-registered upstream, then normal mode (calls up are left be). */
+/** survival → failing-back: every binding re-registered upstream, then normal mode (calls up are left be), then BLF re-subscribed. */
 async function failBack(agent: Agent, health: AgentHealth, logger: Logger): Promise<void> {
   const started = Date.now();
   const episode = health.snapshot().since;
@@ -265,6 +265,9 @@ async function failBack(agent: Agent, health: AgentHealth, logger: Logger): Prom
     logger.warn({ err: error }, 'failback: re-registration failed');
   }
   health.failbackDone(episode);
+  // After failbackDone: the phones' new SUBSCRIBEs must find normal mode and go toward the PBX
+  // (a failback a new failure interrupted leaves the survival subscriptions be).
+  if (health.snapshot().mode === 'normal') agent.resubscribe();
 }
 
 async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>, health?: AgentHealth): Promise<Agent> {

@@ -25,6 +25,10 @@ import { CallIdMapper, swapNamedCallIds } from './call-id.js';
 import { hideIpHosts, hostOf, mapFromToHosts, restoreFromTo } from './from-to.js';
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 import { hasCredentials, type SipAuthWatch } from './auth-watch.js';
+import { TunnelDialogs } from './tunnel-dialogs.js';
+
+/** Beyond the hub's resume window: the agent notices a loss a little before the hub does, and must not end calls the hub could still resume. */
+export const RESUME_GRACE_MS = 5_000;
 
 export interface AgentCallPathOptions {
   readonly clock: Clock;
@@ -72,6 +76,8 @@ export class AgentCallPath {
   readonly #retransmit: TwoXxRetransmitter;
   readonly #subscriptions: SharedSubscriptions;
   readonly #callIds = new CallIdMapper();
+  /** Calls up through the tunnel, as their phones see them: ended with a BYE once their far side is gone. */
+  readonly #tunnelDialogs: TunnelDialogs;
   readonly #counters = { fromPhones: 0, fromTunnel: 0, unroutable: 0, tunnelDown: 0, refusedDraining: 0 };
   #draining = false;
 
@@ -89,6 +95,7 @@ export class AgentCallPath {
       ...(options.subscriptionExpires === undefined ? {} : { upstreamExpires: options.subscriptionExpires }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
+    this.#tunnelDialogs = new TunnelDialogs({ clock: options.clock, stack: options.stack, logger: this.#log });
     options.stack.onRequest((incoming) => this.#fromPhone(incoming));
   }
 
@@ -100,9 +107,30 @@ export class AgentCallPath {
       this.#upstream.clear();
       this.#cancelable.clear();
       this.#subscriptions.reset();
+      // A new session: the hub did not resume the old one (its resume window passed, or it restarted), so the far side of every call is gone.
+      this.#tunnelDialogs.endAll('the tunnel session was not resumed');
     }
+    this.#tunnelDialogs.back();
     this.#link = link;
     link.onMessage((m) => this.#fromTunnel(m, link));
+  }
+
+  /**
+   * The tunnel path is lost: calls through it are kept for the hub's resume window (plus a grace,
+   * so never before the hub gives up on the session), then ended with a BYE to their phones.
+   */
+  tunnelLost(resumeWindowMs: number): void {
+    this.#tunnelDialogs.lost(resumeWindowMs + RESUME_GRACE_MS);
+  }
+
+  /** The tunnel session is open again (resumed: the calls go on). */
+  tunnelBack(): void {
+    this.#tunnelDialogs.back();
+  }
+
+  /** Calls up through the tunnel (dialogs the agent would end if their far side were gone). */
+  get tunnelCalls(): number {
+    return this.#tunnelDialogs.size;
   }
 
   get counters(): Readonly<Record<'fromPhones' | 'fromTunnel' | 'unroutable' | 'tunnelDown' | 'refusedDraining', number>> {
@@ -200,6 +228,7 @@ export class AgentCallPath {
       return;
     }
     if (request.method === 'SUBSCRIBE' && this.#subscriptions.fromPhone(incoming)) return;
+    if (request.method === 'BYE') this.#tunnelDialogs.ended(callIdOf(request));
     if (this.#refuseNewCall(request, (r) => incoming.respond(r))) return;
     void this.#forwardUp(this.#tunnelSide(incoming)).catch((error: unknown) => {
       this.#log.warn({ err: error, method: request.method }, 'request from a phone not forwarded');
@@ -360,6 +389,7 @@ export class AgentCallPath {
     if (request.method === 'INVITE' && response.status >= 300) this.#o.media.release(callId, phoneTag(response, false));
     const toPhone: SipResponse = { ...response, headers, body };
     up.incoming.respond(toPhone);
+    if (request.method === 'INVITE' && response.status >= 200 && response.status < 300) this.#phoneCalled(request, response, up.target, callId, phoneTag(response, false));
     if (request.method === 'INVITE' && response.status < 300 && response.status >= 200 && up.incoming.source.transport === 'UDP') {
       this.#retransmit.start(TwoXxRetransmitter.key(callId, cseqOf(request).seq), () => up.incoming.respond(toPhone));
     }
@@ -416,6 +446,8 @@ export class AgentCallPath {
     if (isSdp(request)) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, mediaTag, parseSdp(request.body), link.channels)));
     const sent: SipRequest = { ...request, uri: phone.uri, headers: withHeader(this.#hideForPhone(swapNamedCallIds(headers, (id) => this.#callIds.swap(id)), transport), 'Call-ID', this.#callIds.swap(callId)), body };
     if (request.method === 'BYE') this.#o.media.release(callId, existingTag, BYE_GRACE_MS);
+    if (request.method === 'BYE') this.#tunnelDialogs.ended(callIdOf(sent));
+    else if (existingTag !== undefined) this.#tunnelDialogs.farRequest(sent);
     if (request.method === 'ACK') {
       await this.#o.stack.sendStateless(sent, phone.target);
       return;
@@ -435,6 +467,7 @@ export class AgentCallPath {
   }
 
   async #responseUp(response: SipResponse, down: Downstream, link: SipTunnelLink): Promise<void> {
+    if (down.fromHub.method === 'INVITE' && phoneTag(down.fromHub, false) === undefined && response.status >= 200 && response.status < 300) this.#phoneAnswered(response, down);
     response = { ...response, headers: withHeader(restoreFromTo(response.headers, down.fromHub), 'Call-ID', callIdOf(down.fromHub)) };
     let headers = prependHeader(withoutHeader(response.headers, 'Via'), 'Via', headerList(down.fromHub, 'Via'));
     headers = mapContacts(headers, (uri) => this.#phoneContact(uri, { transport: down.target.transport, address: down.target.host, port: down.target.port, ...(down.target.flowId === undefined ? {} : { flowId: down.target.flowId }) }));
@@ -450,6 +483,33 @@ export class AgentCallPath {
     }
     if (down.fromHub.method === 'INVITE' && response.status >= 300) this.#o.media.release(callId, down.mediaTag);
     link.send({ ...response, headers, body });
+  }
+
+  /** A phone's INVITE got its 2xx through the tunnel: the phone's dialog is kept (tunnel-dialogs.ts). */
+  #phoneCalled(request: SipRequest, response: SipResponse, target: TransportTarget, tunnelCallId: string, mediaTag: string | undefined): void {
+    // The request as the phone sent it (Call-ID aside): its Contact is the phone's own.
+    const phoneUri = getHeader(request, 'Contact')?.replace(/^[^<]*<([^>]*)>.*$/, '$1');
+    const far = getHeader(response, 'To');
+    const phone = getHeader(request, 'From');
+    if (phoneUri === undefined || far === undefined || phone === undefined) return;
+    this.#tunnelDialogs.add({
+      callId: this.#callIds.swap(tunnelCallId), far, phone, phoneTarget: phoneUri, target, farCSeq: 0,
+      onEnded: () => this.#o.media.release(tunnelCallId, mediaTag),
+    });
+  }
+
+  /** A phone answered an INVITE from the tunnel with a 2xx: its dialog is kept (tunnel-dialogs.ts). */
+  #phoneAnswered(response: SipResponse, down: Downstream): void {
+    const contact = getHeader(response, 'Contact')?.replace(/^[^<]*<([^>]*)>.*$/, '$1');
+    const far = getHeader(down.sent, 'From');
+    const phone = getHeader(response, 'To');
+    if (contact === undefined || far === undefined || phone === undefined) return;
+    const tunnelCallId = callIdOf(down.fromHub);
+    const tag = phoneTag(response, true);
+    this.#tunnelDialogs.add({
+      callId: callIdOf(down.sent), far, phone, phoneTarget: contact, target: down.target, farCSeq: cseqOf(down.sent).seq,
+      onEnded: () => this.#o.media.release(tunnelCallId, tag),
+    });
   }
 
   #cancelDown(cancel: SipRequest, hubBranch: string, link: SipTunnelLink): void {
@@ -469,6 +529,7 @@ export class AgentCallPath {
   }
 
   close(): void {
+    this.#tunnelDialogs.close();
     this.#retransmit.close();
     this.#subscriptions.close();
     this.#upstream.clear();

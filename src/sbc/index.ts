@@ -1,5 +1,6 @@
 // The SBC call path: LAN phones ⇄ agent ⇄ tunnel ⇄ hub ⇄ PBX (README.md in this folder).
-export { AgentCallPath, type AgentCallPathOptions } from './agent-side.js';
+export { AgentCallPath, RESUME_GRACE_MS, type AgentCallPathOptions } from './agent-side.js';
+export { FAR_SIDE_GONE_REASON, TunnelDialogs, byeToPhone, type TunnelDialog } from './tunnel-dialogs.js';
 export type { SipAuthWatch } from './auth-watch.js';
 export { HubCallPath, agentKeyOf, cancelFor, type HubCallPathOptions } from './hub-side.js';
 export { CHANNEL_ATTRIBUTE, CallMedia, type CallLegInfo, type CallMediaOptions, type ChannelSource } from './call-media.js';

@@ -131,7 +131,13 @@ export class AgentSbc {
       callPath.attach(link);
     };
     attach(o.tunnel.session);
-    sbc.#offSession = o.tunnel.on('session', attach);
+    const offs = [
+      o.tunnel.on('session', attach),
+      // Calls through the tunnel wait out the hub's resume window (issue 12), then end (agent-side.ts).
+      o.tunnel.on('disconnected', () => callPath.tunnelLost(o.tunnel.session.resumeWindowMs)),
+      o.tunnel.on('open', () => callPath.tunnelBack()),
+    ];
+    sbc.#offSession = () => offs.forEach((off) => off());
     return sbc;
   }
 

@@ -4,7 +4,7 @@
  * INVITEs stay with it whatever the mode, so a call set up through the tunnel is never taken over
  * half-way. A request inside a call the agent set up itself in survival goes to the local path,
  * in any mode (when-idle failback waits for those calls, immediate failback leaves them be). New
- * INVITEs, REGISTERs and OPTIONS go to the local path while the branch is not in normal mode:
+ * INVITEs, REGISTERs, OPTIONS and SUBSCRIBEs go to the local path while the branch is not in normal mode:
  * failing-back counts as survival until the bindings are back upstream (a call routed through a
  * PBX that has not got them yet could not reach the branch phones).
  */
@@ -13,8 +13,11 @@ import type { SurvivalMode } from './health-machine.js';
 /** `in-dialog`: the local path if one of its calls owns the request, else the path toward the PBX. */
 export type DispatchTarget = 'pbx' | 'local' | 'in-dialog';
 
-/** Methods that start something new and that the local path serves in survival. */
-const TAKEN_IN_SURVIVAL = new Set(['INVITE', 'REGISTER', 'OPTIONS']);
+/**
+ * Methods that start something new and that the local path serves in survival. SUBSCRIBE: the
+ * agent is the BLF notifier of its own calls then (RFC 4235); other event packages get 489 there.
+ */
+const TAKEN_IN_SURVIVAL = new Set(['INVITE', 'REGISTER', 'OPTIONS', 'SUBSCRIBE']);
 
 /**
  * `inDialog`: the request carries a To tag (RFC 3261 §12.2), or it is an ACK or a CANCEL (they

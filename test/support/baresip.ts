@@ -26,6 +26,8 @@ export interface BaresipOptions {
   readonly netns?: string;
   readonly regint?: number;
   readonly extraModules?: readonly string[];
+  /** Length of the tone file (default 60 s): baresip's aufile source ends the call at its end. */
+  readonly toneSeconds?: number;
 }
 
 export interface BaresipEvent {
@@ -106,7 +108,7 @@ export class BaresipPhone {
     const home = join(o.dir, o.name);
     mkdirSync(join(home, 'rec'), { recursive: true });
     const tone = join(home, 'tone.wav');
-    makeTone(tone, o.toneHz);
+    makeTone(tone, o.toneHz, o.toneSeconds);
     const modules = ['g711.so', 'aufile.so', 'aubridge.so', 'sndfile.so', ...(o.extraModules ?? [])];
     writeFileSync(join(home, 'config'), [
       `sip_listen ${o.address}:${o.sipPort}`,

@@ -160,3 +160,23 @@ test('without the B2BUA, an established call gets 503 Call Control Not Available
   assert.equal(last(call.responses).status, 503);
   assert.equal(NO_CALL_HANDLER.inDialog(call), false);
 });
+
+test('with a BLF notifier: a new SUBSCRIBE goes to it, and a SUBSCRIBE in one of its dialogs is taken before the call handler', async () => {
+  const r = rig();
+  let handler: RequestHandler = () => {};
+  const subscribed: ServerRequest[] = [];
+  const refreshed: ServerRequest[] = [];
+  const calls: CallHandler = { invite: () => assert.fail('no INVITE here'), inDialog: () => assert.fail('the notifier took it first') };
+  new LocalCallPath({
+    stack: { onRequest: (h) => { handler = h; } }, registrar: r.registrar, auth: r.auth, calls, routing: () => r.model,
+    subscriptions: () => ({ subscribe: (inc) => subscribed.push(inc), inDialog: (inc) => refreshed.push(inc) > 0 }),
+  });
+  const fresh = incoming(request('SUBSCRIBE', ['Event: dialog']), PHONE_A);
+  handler(fresh);
+  const refresh = incoming({ ...fresh.request, headers: fresh.request.headers.map((h) => (h.name === 'To' ? { name: 'To', value: `${h.value};tag=n1` } : h)) }, PHONE_A);
+  handler(refresh);
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(subscribed, [fresh]);
+  assert.deepEqual(refreshed, [refresh]);
+  assert.deepEqual([...fresh.responses, ...refresh.responses], [], 'answered by the notifier, not the path');
+});

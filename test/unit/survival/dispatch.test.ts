@@ -14,8 +14,11 @@ const ROWS: [method: string, inDialog: boolean, mode: SurvivalMode, expected: Di
   ['INVITE', false, 'survival', 'local'],
   ['REGISTER', false, 'survival', 'local'],
   ['OPTIONS', false, 'survival', 'local'],
-  // Event packages and pager mode need the PBX: the path toward it answers (503 while the tunnel is down).
-  ['SUBSCRIBE', false, 'survival', 'pbx'],
+  // BLF in survival: the agent notifies its own calls' dialog states (other packages get 489 there).
+  ['SUBSCRIBE', false, 'survival', 'local'],
+  ['SUBSCRIBE', false, 'failing-back', 'local'],
+  // Pager mode and PUBLISH need the PBX: the path toward it answers (503 while the tunnel is down).
+  ['SUBSCRIBE', true, 'survival', 'in-dialog'],
   ['MESSAGE', false, 'survival', 'pbx'],
   ['PUBLISH', false, 'survival', 'pbx'],
   // Failing back: the PBX has not got every binding yet, so new calls stay local.
