@@ -129,8 +129,9 @@ export class B2buaCall {
           return;
         case 'voicemail':
         case 'queue':
-        case 'ivr': {
-          const what = plan.kind === 'voicemail' ? plan.mailbox : plan.number;
+        case 'ivr':
+        case 'feature': {
+          const what = plan.kind === 'voicemail' ? plan.mailbox : plan.kind === 'feature' ? plan.request.kind : plan.number;
           this.#destination = `${plan.kind}:${what}`;
           // Issue 13 brings the media engine these features need; until then the agent says so.
           const warning = `399 ${this.#host.agent} "${plan.kind} not available on this agent"`;

@@ -1,9 +1,12 @@
 export * from './model.js';
+export * from './feature-model.js';
 export { inWeeklyRanges, isTimeZone, localTime, scheduleState, type LocalTime } from './schedule.js';
 export { EMPTY_ROUTING_STATE, planDepth, reject, type CallRequest, type DialOutStep, type Plan, type RejectReason, type RejectStatus, type RingStep, type RoutingState } from './plan.js';
 export { decide, timedDestination } from './decide.js';
 export { inNumberList, matchCallerMask, matchCallerMasks, matchPrefixes, matchWildcard } from './match.js';
 export { MAX_ROUTES, emergencyPlan, outboundPlan, selectOutboundRule, stripPrepend } from './dial.js';
+export { DEFAULT_FEATURE_CODES, FEATURE_CODE_NAMES, featureCodes, featureRequest, type FeatureRequest } from './feature-codes.js';
+export { DEFAULT_INTER_DIGIT_SECONDS, DEFAULT_IVR_TIMEOUT_SECONDS, DEFAULT_MAX_REPEATS, DEFAULT_MAX_WAIT_SECONDS, DEFAULT_PARK_TIMEOUT_SECONDS, DEFAULT_QUEUE_RING_SECONDS } from './validate-features.js';
 export { DEFAULT_DIAL_CODES, STATUS_CODES, dialCodes, effectiveStatus, extensionSchedule, manualStatus, statusForCode } from './status.js';
 export { ringOrder } from './ring-order.js';
 export { ALWAYS_OPEN, DEFAULT_NO_ANSWER_SECONDS, DEFAULT_RING_SECONDS, MAX_EXCEPTIONS, RING_STRATEGIES, parseRoutingYaml, validateRoutingModel, type RoutingOptions } from './validate.js';
