@@ -9,6 +9,8 @@ export { DEFAULT_FEATURE_CODES, FEATURE_CODE_NAMES, featureCodes, featureRequest
 export { DEFAULT_INTER_DIGIT_SECONDS, DEFAULT_IVR_TIMEOUT_SECONDS, DEFAULT_MAX_REPEATS, DEFAULT_MAX_WAIT_SECONDS, DEFAULT_PARK_TIMEOUT_SECONDS, DEFAULT_QUEUE_RING_SECONDS } from './validate-features.js';
 export { DEFAULT_DIAL_CODES, STATUS_CODES, dialCodes, effectiveStatus, extensionSchedule, manualStatus, statusForCode } from './status.js';
 export { ringOrder } from './ring-order.js';
+export { ringSteps, type AgentCounters, type OrderContext } from './queue-order.js';
+export { QueueEngine, RETRY_MS, type AgentState, type QueueAction, type QueueEngineOptions, type QueueRouteReason, type QueueStats } from './queue-engine.js';
 export { ALWAYS_OPEN, DEFAULT_NO_ANSWER_SECONDS, DEFAULT_RING_SECONDS, MAX_EXCEPTIONS, RING_STRATEGIES, parseRoutingYaml, validateRoutingModel, type RoutingOptions } from './validate.js';
 export { masksOverlap, parseCallerMask, type CallerMask } from './mask-overlap.js';
 export { parseHoliday, parseWeeklyRange } from './schedule-text.js';
