@@ -10,6 +10,7 @@ export { DEFAULT_INTER_DIGIT_SECONDS, DEFAULT_IVR_TIMEOUT_SECONDS, DEFAULT_MAX_R
 export { DEFAULT_DIAL_CODES, STATUS_CODES, dialCodes, effectiveStatus, extensionSchedule, manualStatus, statusForCode } from './status.js';
 export { ringOrder } from './ring-order.js';
 export { ringSteps, type AgentCounters, type OrderContext } from './queue-order.js';
+export { IvrEngine, ivrDirectory, type IvrAction, type IvrEngineOptions, type IvrGoReason, type IvrState } from './ivr-engine.js';
 export { QueueEngine, RETRY_MS, type AgentState, type QueueAction, type QueueEngineOptions, type QueueRouteReason, type QueueStats } from './queue-engine.js';
 export { ALWAYS_OPEN, DEFAULT_NO_ANSWER_SECONDS, DEFAULT_RING_SECONDS, MAX_EXCEPTIONS, RING_STRATEGIES, parseRoutingYaml, validateRoutingModel, type RoutingOptions } from './validate.js';
 export { masksOverlap, parseCallerMask, type CallerMask } from './mask-overlap.js';
