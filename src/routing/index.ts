@@ -11,6 +11,8 @@ export { DEFAULT_DIAL_CODES, STATUS_CODES, dialCodes, effectiveStatus, extension
 export { ringOrder } from './ring-order.js';
 export { ringSteps, type AgentCounters, type OrderContext } from './queue-order.js';
 export { IvrEngine, ivrDirectory, type IvrAction, type IvrEngineOptions, type IvrGoReason, type IvrState } from './ivr-engine.js';
+export { ParkingLot, RETURN_RING_SECONDS, type ParkResult, type ParkReturn, type RetrieveResult } from './parking-lot.js';
+export { pickupOutcome, queueSignOutcome, type FeatureOutcome, type LiveCall } from './pickup.js';
 export { QueueEngine, RETRY_MS, type AgentState, type QueueAction, type QueueEngineOptions, type QueueRouteReason, type QueueStats } from './queue-engine.js';
 export { ALWAYS_OPEN, DEFAULT_NO_ANSWER_SECONDS, DEFAULT_RING_SECONDS, MAX_EXCEPTIONS, RING_STRATEGIES, parseRoutingYaml, validateRoutingModel, type RoutingOptions } from './validate.js';
 export { masksOverlap, parseCallerMask, type CallerMask } from './mask-overlap.js';
