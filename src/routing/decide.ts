@@ -208,3 +208,12 @@ export function decide(call: CallRequest, model: RoutingModel, state: RoutingSta
   if (caller !== undefined && feature !== undefined) return { kind: 'feature', extension: caller.number, request: feature };
   return internalPlan(ctx, caller);
 }
+
+/**
+ * The plan for `destination` reached from inside a feature: an IVR key, a queue's no-answer or
+ * overflow, a parked call's return. The same rules as a forwarding target (extension status,
+ * group strategy, outbound rules), with a fresh chain.
+ */
+export function planForDestination(call: CallRequest, model: RoutingModel, state: RoutingState, now: number, destination: Destination): Plan {
+  return destinationPlan({ call, model, state, now }, destination, new Set(), undefined);
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../../src/core/index.js';
-import { decide, featureRequest, validateRoutingModel, EMPTY_ROUTING_STATE, type FeatureRequest } from '../../../src/routing/index.js';
+import { decide, featureRequest, planForDestination, validateRoutingModel, EMPTY_ROUTING_STATE, type FeatureRequest } from '../../../src/routing/index.js';
 
 type Obj = Record<string, unknown>;
 const H = '0123456789abcdef0123456789abcdef';
@@ -105,6 +105,7 @@ test('invalid queues, IVRs, parking and feature codes: each refused with its fie
     ['feature code: equal to another', doc({ featureCodes: { pickupHeld: '**' } }), 'featureCodes.pickupHeld'],
     ['feature code: a status code', doc({ featureCodes: { park: '*30' } }), 'featureCodes.park'],
   ];
+  assert.ok(table.length >= 60, `${table.length} rows`);
   for (const [name, input, path] of table) {
     assert.throws(() => validateRoutingModel(input), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `), name);
   }
@@ -156,4 +157,15 @@ test('decide: a feature code from an extension is a feature step; queue and IVR 
   assert.deepEqual(call('101', '7000'), { kind: 'ivr', number: '7000' });
   // Not from an extension: no feature (an outside caller cannot sign agents out).
   assert.equal(call('0612345678', '*52').kind, 'reject');
+});
+
+test('planForDestination: where an IVR key or a queue sends a call, by the ordinary rules', () => {
+  const model = validateRoutingModel(doc({}));
+  const call = { caller: '0612345678', dialled: '7000', origin: 'external' as const, agent: 'b', pbxReachable: true };
+  const state = { ...EMPTY_ROUTING_STATE, registered: ['101'] };
+  assert.deepEqual(planForDestination(call, model, state, 0, { kind: 'ring-group', number: '800' }), {
+    kind: 'ring', extensions: ['101'], seconds: 20, callerId: '0612345678', group: '800', onNoAnswer: { kind: 'reject', status: 480, reason: 'end-call' }, onBusy: { kind: 'reject', status: 480, reason: 'end-call' },
+  });
+  assert.deepEqual(planForDestination(call, model, state, 0, { kind: 'queue', number: '8000' }), { kind: 'queue', number: '8000' });
+  assert.deepEqual(planForDestination(call, model, EMPTY_ROUTING_STATE, 0, { kind: 'extension', number: '102' }), { kind: 'reject', status: 480, reason: 'not-registered' });
 });
