@@ -13,7 +13,7 @@
  *   - the caller's CANCEL → 487 to the caller, CANCEL on every B-leg.
  */
 import { randomUUID } from 'node:crypto';
-import type { CallQueue, CdrDirection, CdrEndedBy, CdrRecord, DialOutStep, Plan, RingStep } from '../routing/index.js';
+import { queueSignOutcome, type CallQueue, type CdrDirection, type CdrEndedBy, type CdrRecord, type DialOutStep, type FeatureRequest, type Plan, type RingStep } from '../routing/index.js';
 import { SdpParseError } from '../sdp/index.js';
 import { buildResponse, type ServerRequest, type SipHeader, type SipResponse } from '../sip/index.js';
 import { CalleeLeg } from './callee-leg.js';
@@ -144,10 +144,16 @@ export class B2buaCall {
           plan = next;
           continue;
         }
+        case 'feature':
+          if (plan.request.kind === 'queue-sign') {
+            await this.#queueSign(plan.extension, plan.request);
+            return;
+          }
+          this.#unavailable(plan.kind, plan.request.kind);
+          return;
         case 'voicemail':
         case 'ivr':
-        case 'feature':
-          this.#unavailable(plan.kind, plan.kind === 'voicemail' ? plan.mailbox : plan.kind === 'feature' ? plan.request.kind : plan.number);
+          this.#unavailable(plan.kind, plan.kind === 'voicemail' ? plan.mailbox : plan.number);
           return;
       }
     }
@@ -330,7 +336,30 @@ export class B2buaCall {
 
   async #setStatus(extension: string, status: Parameters<CallHost['statuses']['set']>[1]): Promise<void> {
     this.#host.statuses.set(extension, status);
-    this.#destination = `status:${status}`;
+    await this.#confirm(`status:${status}`);
+  }
+
+  /** `*51` / `*52` (pickup.ts queueSignOutcome): the agent's queues, then a confirmation. */
+  async #queueSign(extension: string, request: Extract<FeatureRequest, { kind: 'queue-sign' }>): Promise<void> {
+    const outcome = queueSignOutcome(this.#init.model, request, extension);
+    if (outcome.kind !== 'queue-sign') {
+      this.#destination = `feature:${request.kind}`;
+      if (outcome.kind === 'refuse') this.#finishUnanswered(outcome.status, outcome.reason, 'system');
+      return;
+    }
+    for (const number of outcome.queues) {
+      const queue = this.#init.model.queues?.find((q) => q.number === number);
+      if (queue === undefined) continue;
+      const engine = this.#host.queues.engineFor(queue);
+      if (outcome.signedIn) engine.signIn(extension);
+      else engine.signOut(extension);
+    }
+    await this.#confirm(`${outcome.signedIn ? 'queue-sign-in' : 'queue-sign-out'}:${outcome.queues.join(',')}`);
+  }
+
+  /** A dial code done: answer, and hang up after a moment. */
+  async #confirm(destination: string): Promise<void> {
+    this.#destination = destination;
     const { request, source } = this.caller.invite;
     if (isSdp(request)) await this.#init.media.fromCaller(request.body, source.address);
     const answer = await this.#init.media.localAnswer();

@@ -22,14 +22,24 @@ export class QueueDesk {
 
   /** The engine of `queue`, with `handler` receiving the actions for `callId`. */
   join(queue: CallQueue, callId: string, handler: (action: QueueAction) => void): QueueEngine {
+    const desk = this.#desk(queue);
+    desk.handlers.set(callId, handler);
+    return desk.engine;
+  }
+
+  /** The engine of `queue`, made now if no caller came yet (`*51` / `*52` before any call). */
+  engineFor(queue: CallQueue): QueueEngine {
+    return this.#desk(queue).engine;
+  }
+
+  #desk(queue: CallQueue): Desk {
     let desk = this.#desks.get(queue.number);
     if (desk === undefined) {
       const handlers = new Map<string, (action: QueueAction) => void>();
       desk = { engine: new QueueEngine(queue, { clock: this.#clock, onAction: (a) => handlers.get(a.callId)?.(a) }), handlers };
       this.#desks.set(queue.number, desk);
     }
-    desk.handlers.set(callId, handler);
-    return desk.engine;
+    return desk;
   }
 
   /** `callId` takes no more actions (connected or sent elsewhere). */

@@ -66,3 +66,43 @@ test('queue: the caller hanging up while agents ring cancels them', async (t) =>
   await until(() => r.cdrs.length === 1, 'CDR');
   assert.equal(r.cdrs[0]?.endedReason, 'cancelled');
 });
+
+test('*52 signs the agent out (confirmed, BYE after 1 s): the queue then has no agent and sends callers on at once; *51*8000 signs back in', async (t) => {
+  const r = await rig({
+    phones: { '100': 1, '101': 1 },
+    model: () => model({ extensions: ['100', '101'].map((n) => ext(n)), queues: [{ ...QUEUE, agents: ['101'] }] }),
+  });
+  t.after(() => r.close());
+  const agent = r.phone('101');
+  assert.equal((await agent.call('*52', r.port)).status, 200);
+  r.clock.advance(1000);
+  await until(() => agent.requests('BYE').length === 1, 'BYE after 1 s');
+  await until(() => r.cdrs.length === 1, 'CDR of *52');
+  assert.equal(r.cdrs[0]?.finalDestination, 'queue-sign-out:8000');
+
+  // No agent signed in: the queue's no-answer destination (end-call) at once, without waiting.
+  const refused = await r.phone('100').call('8000', r.port);
+  assert.equal(refused.status, 480);
+  assert.equal(r.clock.now(), 1000);
+  assert.equal(agent.requests('INVITE').length, 0, 'the signed-out agent is not rung');
+  await until(() => r.cdrs.length === 2, 'CDR of the queue call');
+  assert.equal(r.cdrs[1]?.endedReason, 'end-call');
+
+  assert.equal((await agent.call('*51*8000', r.port)).status, 200);
+  r.clock.advance(1000);
+  await until(() => r.cdrs.length === 3, 'CDR of *51*8000');
+  assert.equal(r.cdrs[2]?.finalDestination, 'queue-sign-in:8000');
+  const calling = r.phone('100').call('8000', r.port);
+  await until(() => agent.pending !== undefined, '101 ringing again');
+  agent.answer();
+  assert.equal((await calling).status, 200);
+});
+
+test('*51*9000 from an extension that is no agent there: 404 / 403', async (t) => {
+  const r = await rig({ phones: { '100': 1 }, model: () => model({ extensions: [ext('100'), ext('101')], queues: [{ ...QUEUE, agents: ['101'] }] }) });
+  t.after(() => r.close());
+  assert.equal((await r.phone('100').call('*51*9000', r.port)).status, 404);
+  assert.equal((await r.phone('100').call('*51*8000', r.port)).status, 403);
+  await until(() => r.cdrs.length === 2, 'CDRs');
+  assert.deepEqual(r.cdrs.map((c) => c.endedReason), ['no-such-queue', 'not-an-agent']);
+});
