@@ -210,6 +210,7 @@ export class B2bua {
         const counts = (this.#answered[group] ??= {});
         counts[extension] = (counts[extension] ?? 0) + 1;
       },
+      busy: () => this.busyExtensions(),
       queues: this.#queues,
       planFor: (init, destination) => {
         const request: CallRequest = { caller: init.caller, dialled: init.callee, origin: init.origin.kind === 'extension' ? 'internal' : 'external', agent: o.agent, pbxReachable: o.pbxReachable() };

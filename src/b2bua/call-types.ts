@@ -49,6 +49,8 @@ export interface CallHost {
   readonly noteRung: (group: string, extension: string) => void;
   readonly noteAnswered: (group: string, extension: string) => void;
   readonly finished: (cdr: CdrRecord) => void;
+  /** Extensions in a call now (RoutingState.busy): queue agents on a call are not rung. */
+  readonly busy: () => readonly string[];
   /** The call queues' engines (queue-desk.ts). */
   readonly queues: QueueDesk;
   /** The plan for a destination a feature sends the call to (a queue's no-answer, overflow). */

@@ -227,7 +227,9 @@ export class B2buaCall {
     this.#state = 'ringing';
     const ring = new QueueRing({
       desk: this.#host.queues, queue, callId: this.caller.callId,
-      legsFor: (agent) => this.#legsTo(agent, offer, this.#init.caller), onHold: () => this.caller.ringing(),
+      // An agent on another call is skipped like a busy one (the engine rings the next).
+      legsFor: (agent) => (this.#host.busy().includes(agent) ? [] : this.#legsTo(agent, offer, this.#init.caller)),
+      onHold: () => this.caller.ringing(),
     });
     this.#queueRing = ring;
     const result = await ring.run();

@@ -106,3 +106,19 @@ test('*51*9000 from an extension that is no agent there: 404 / 403', async (t) =
   await until(() => r.cdrs.length === 2, 'CDRs');
   assert.deepEqual(r.cdrs.map((c) => c.endedReason), ['no-such-queue', 'not-an-agent']);
 });
+
+test('queue: an agent already on a call is skipped; the next one rings at once', async (t) => {
+  const r = await rig({
+    phones: { '100': 1, '101': 1, '102': 1, '103': 1 },
+    model: () => model({ extensions: ['100', '101', '102', '103'].map((n) => ext(n)), queues: [{ ...QUEUE, agents: ['101', '103'] }] }),
+  });
+  t.after(() => r.close());
+  r.phone('101').mode = 'answer';
+  assert.equal((await r.phone('100').call('101', r.port)).status, 200);
+  const calling = r.phone('102').call('8000', r.port);
+  await until(() => r.phone('103').pending !== undefined, '103 ringing');
+  assert.equal(r.clock.now(), 0);
+  assert.equal(r.phone('101').requests('INVITE').length, 1, '101 got only its own call');
+  r.phone('103').answer();
+  assert.equal((await calling).status, 200);
+});
