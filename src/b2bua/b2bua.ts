@@ -21,12 +21,13 @@
  *   // stop: await b2bua.close(); await trunks.close(); before the stack closes.
  */
 import { silentLogger, type Clock, type Logger } from '../core/index.js';
-import { decide, type CallRequest, type CdrRecord, type Plan, type RoutingModel, type RoutingState } from '../routing/index.js';
+import { decide, planForDestination, type CallRequest, type CdrRecord, type Plan, type RoutingModel, type RoutingState } from '../routing/index.js';
 import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint, type SipRequest } from '../sip/index.js';
 import { B2buaCall } from './call.js';
 import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide, ExtensionDialog } from './call-types.js';
 import { tagOf, userOf } from './dialog.js';
 import type { MediaAnchor } from './media-anchor.js';
+import { QueueDesk } from './queue-desk.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
 
 export interface B2buaOptions {
@@ -76,10 +77,12 @@ export class B2bua {
   /** Per ring group: answered calls per member (least-worked hunt). */
   readonly #answered: Record<string, Record<string, number>> = {};
   #closed: Promise<void> | undefined;
+  readonly #queues: QueueDesk;
 
   constructor(options: B2buaOptions) {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
+    this.#queues = new QueueDesk(options.clock);
   }
 
   /** A new INVITE (no To tag) whose caller the local call path established. */
@@ -166,6 +169,7 @@ export class B2bua {
           resolve();
         });
       });
+      this.#queues.close();
     })();
     return this.#closed;
   }
@@ -222,6 +226,12 @@ export class B2bua {
       noteAnswered: (group, extension) => {
         const counts = (this.#answered[group] ??= {});
         counts[extension] = (counts[extension] ?? 0) + 1;
+      },
+      busy: () => this.busyExtensions(),
+      queues: this.#queues,
+      planFor: (init, destination) => {
+        const request: CallRequest = { caller: init.caller, dialled: init.callee, origin: init.origin.kind === 'extension' ? 'internal' : 'external', agent: o.agent, pbxReachable: o.pbxReachable() };
+        return planForDestination(request, init.model, this.#state(), o.clock.wallNow(), destination);
       },
       finished: (cdr) => {
         const call = callOf();

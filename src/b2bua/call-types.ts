@@ -3,9 +3,10 @@
  * call.ts so the call's logic reads without the plumbing.
  */
 import type { Clock, Logger } from '../core/index.js';
-import type { CdrRecord, RoutingModel } from '../routing/index.js';
+import type { CdrRecord, Destination, Plan, RoutingModel } from '../routing/index.js';
 import type { SipEndpoint } from '../sip/index.js';
 import type { CallMediaBridge } from './media-anchor.js';
+import type { QueueDesk } from './queue-desk.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
 
 /** Events for the agent's log and alarms. */
@@ -64,6 +65,12 @@ export interface CallHost {
   readonly noteRung: (group: string, extension: string) => void;
   readonly noteAnswered: (group: string, extension: string) => void;
   readonly finished: (cdr: CdrRecord) => void;
+  /** Extensions in a call now (RoutingState.busy): queue agents on a call are not rung. */
+  readonly busy: () => readonly string[];
+  /** The call queues' engines (queue-desk.ts). */
+  readonly queues: QueueDesk;
+  /** The plan for a destination a feature sends the call to (a queue's no-answer, overflow). */
+  readonly planFor: (init: CallInit, destination: Destination) => Plan;
 }
 
 export interface CallInit {

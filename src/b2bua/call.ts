@@ -13,7 +13,7 @@
  *   - the caller's CANCEL → 487 to the caller, CANCEL on every B-leg.
  */
 import { randomUUID } from 'node:crypto';
-import type { CdrDirection, CdrEndedBy, CdrRecord, DialOutStep, Plan, RingStep } from '../routing/index.js';
+import { queueSignOutcome, type CallQueue, type CdrDirection, type CdrEndedBy, type CdrRecord, type DialOutStep, type FeatureRequest, type Plan, type RingStep } from '../routing/index.js';
 import { SdpParseError } from '../sdp/index.js';
 import { buildResponse, type ServerRequest, type SipHeader, type SipResponse } from '../sip/index.js';
 import { CalleeLeg } from './callee-leg.js';
@@ -22,6 +22,7 @@ import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide, Ex
 import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { Fork, type ForkResult, type ForkTarget } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
+import { QueueRing } from './queue-ring.js';
 import { TwoXxRetransmission } from './two-xx.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
@@ -53,6 +54,9 @@ export class B2buaCall {
   #lastTrunkStatus: number | undefined;
   #busyFromLegs = false;
   #emergencyRaised = false;
+  #queueRing: QueueRing | undefined;
+  /** The queue whose agent took the call: told when it ends (talk time, wrap-up). */
+  #queueAnswered: string | undefined;
   /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
@@ -147,18 +151,40 @@ export class B2buaCall {
         case 'set-status':
           await this.#setStatus(plan.extension, plan.status);
           return;
-        case 'voicemail':
-        case 'queue':
-        case 'ivr': {
-          const what = plan.kind === 'voicemail' ? plan.mailbox : plan.number;
-          this.#destination = `${plan.kind}:${what}`;
-          // Issue 13 brings the media engine these features need; until then the agent says so.
-          const warning = `399 ${this.#host.agent} "${plan.kind} not available on this agent"`;
-          this.#finishUnanswered(480, 'feature-unavailable', 'system', [{ name: 'Warning', value: warning }]);
-          return;
+        case 'queue': {
+          const number = plan.number;
+          const queue = this.#init.model.queues?.find((q) => q.number === number);
+          if (queue === undefined) {
+            // A model built without queues (not from YAML, which refuses an undefined queue).
+            this.#unavailable('queue', number);
+            return;
+          }
+          const next = await this.#queue(queue);
+          if (next === undefined) return;
+          plan = next;
+          continue;
         }
+        case 'feature':
+          if (plan.request.kind === 'queue-sign') {
+            await this.#queueSign(plan.extension, plan.request);
+            return;
+          }
+          this.#unavailable(plan.kind, plan.request.kind);
+          return;
+        case 'voicemail':
+        case 'ivr':
+          this.#unavailable(plan.kind, plan.kind === 'voicemail' ? plan.mailbox : plan.number);
+          return;
       }
     }
+  }
+
+  /** A feature this agent cannot run yet: 480 with a Warning naming it. */
+  #unavailable(kind: string, what: string): void {
+    this.#destination = `${kind}:${what}`;
+    // Issue 13 brings the media engine these features need; until then the agent says so.
+    const warning = `399 ${this.#host.agent} "${kind} not available on this agent"`;
+    this.#finishUnanswered(480, 'feature-unavailable', 'system', [{ name: 'Warning', value: warning }]);
   }
 
   /** The caller's offer, anchored for the B side once: every fork gets the same. */
@@ -173,29 +199,15 @@ export class B2buaCall {
   }
 
   async #ring(step: RingStep): Promise<Plan | undefined> {
-    const stack = this.#host.stack;
     const offer = await this.#calleeOffer();
     if (this.#state === 'ended') return undefined;
-    const source = this.caller.invite.source;
     const targets: ForkTarget[] = [];
     let missing = 0;
     for (const extension of step.extensions) {
       if (step.group !== undefined) this.#host.noteRung(step.group, extension);
-      // Never ring the caller's own phone (a group it belongs to, a forward back to it).
-      const contacts = this.#host.locator.contactsOf(extension).filter((c) =>
-        !(c.target.host === source.address && c.target.port === source.port && c.target.transport === source.transport));
-      if (contacts.length === 0) missing += 1;
-      for (const contact of contacts) {
-        const host = /@([^;>?]+)/.exec(contact.uri)?.[1] ?? contact.target.host;
-        const leg = new CalleeLeg({
-          stack, target: contact.target, requestUri: contact.uri, offer,
-          to: `<sip:${extension}@${host}>`,
-          from: `"${step.callerId}" <sip:${step.callerId}@${stack.hostPort(contact.target.transport)}>`,
-          headers: this.#legHeaders(),
-          onProvisional: (r) => void this.#relayProvisional(r, contact.target.host),
-        });
-        targets.push({ leg, destination: `extension:${extension}`, extension });
-      }
+      const legs = this.#legsTo(extension, offer, step.callerId);
+      if (legs.length === 0) missing += 1;
+      targets.push(...legs);
     }
     this.#destination = step.group !== undefined ? `ring-group:${step.group}` : `extension:${step.extensions[0] ?? ''}`;
     const result = await this.#runFork(new Fork(this.#host.clock, targets, step.seconds, missing));
@@ -206,6 +218,50 @@ export class B2buaCall {
     if (result.kind !== 'unanswered') return undefined;
     this.#busyFromLegs = result.busy;
     return result.busy ? step.onBusy : step.onNoAnswer;
+  }
+
+  /** B-legs (not started) to every live contact of `extension`, never the caller's own phone (a group it belongs to, a forward back to it). */
+  #legsTo(extension: string, offer: Buffer, callerId: string): ForkTarget[] {
+    const stack = this.#host.stack;
+    const source = this.caller.invite.source;
+    const contacts = this.#host.locator.contactsOf(extension).filter((c) =>
+      !(c.target.host === source.address && c.target.port === source.port && c.target.transport === source.transport));
+    return contacts.map((contact) => {
+      const host = /@([^;>?]+)/.exec(contact.uri)?.[1] ?? contact.target.host;
+      const leg = new CalleeLeg({
+        stack, target: contact.target, requestUri: contact.uri, offer,
+        to: `<sip:${extension}@${host}>`,
+        from: `"${callerId}" <sip:${callerId}@${stack.hostPort(contact.target.transport)}>`,
+        headers: this.#legHeaders(),
+        onProvisional: (r) => void this.#relayProvisional(r, contact.target.host),
+      });
+      return { leg, destination: `extension:${extension}`, extension };
+    });
+  }
+
+  /** A queue step (queue-ring.ts): the agents its engine rings, until one answers or it sends the caller on. */
+  async #queue(queue: CallQueue): Promise<Plan | undefined> {
+    this.#destination = `queue:${queue.number}`;
+    const offer = await this.#calleeOffer();
+    if (this.#state === 'ended') return undefined;
+    this.#state = 'ringing';
+    const ring = new QueueRing({
+      desk: this.#host.queues, queue, callId: this.caller.callId,
+      // An agent on another call is skipped like a busy one (the engine rings the next).
+      legsFor: (agent) => (this.#host.busy().includes(agent) ? [] : this.#legsTo(agent, offer, this.#init.caller)),
+      onHold: () => this.caller.ringing(),
+    });
+    this.#queueRing = ring;
+    const result = await ring.run();
+    this.#queueRing = undefined;
+    if (this.state === 'ended' || result.kind === 'aborted') return undefined;
+    if (result.kind === 'answered') {
+      this.#queueAnswered = queue.number;
+      await this.#connect(result.target, result.response, result.dialog);
+      return undefined;
+    }
+    this.#state = 'routing';
+    return this.#host.planFor(this.#init, result.destination);
   }
 
   async #dialOut(step: DialOutStep): Promise<Plan | undefined> {
@@ -305,7 +361,30 @@ export class B2buaCall {
 
   async #setStatus(extension: string, status: Parameters<CallHost['statuses']['set']>[1]): Promise<void> {
     this.#host.statuses.set(extension, status);
-    this.#destination = `status:${status}`;
+    await this.#confirm(`status:${status}`);
+  }
+
+  /** `*51` / `*52` (pickup.ts queueSignOutcome): the agent's queues, then a confirmation. */
+  async #queueSign(extension: string, request: Extract<FeatureRequest, { kind: 'queue-sign' }>): Promise<void> {
+    const outcome = queueSignOutcome(this.#init.model, request, extension);
+    if (outcome.kind !== 'queue-sign') {
+      this.#destination = `feature:${request.kind}`;
+      if (outcome.kind === 'refuse') this.#finishUnanswered(outcome.status, outcome.reason, 'system');
+      return;
+    }
+    for (const number of outcome.queues) {
+      const queue = this.#init.model.queues?.find((q) => q.number === number);
+      if (queue === undefined) continue;
+      const engine = this.#host.queues.engineFor(queue);
+      if (outcome.signedIn) engine.signIn(extension);
+      else engine.signOut(extension);
+    }
+    await this.#confirm(`${outcome.signedIn ? 'queue-sign-in' : 'queue-sign-out'}:${outcome.queues.join(',')}`);
+  }
+
+  /** A dial code done: answer, and hang up after a moment. */
+  async #confirm(destination: string): Promise<void> {
+    this.#destination = destination;
     const { request, source } = this.caller.invite;
     if (isSdp(request)) await this.#init.media.fromCaller(request.body, source.address);
     const answer = await this.#init.media.localAnswer();
@@ -366,6 +445,7 @@ export class B2buaCall {
   cancelByCaller(): void {
     if (this.#state !== 'routing' && this.#state !== 'ringing') return;
     this.#fork?.abort();
+    this.#queueRing?.abort();
     this.#finishUnanswered(487, 'cancelled', 'caller');
   }
 
@@ -374,6 +454,7 @@ export class B2buaCall {
     if (this.#state === 'ended') return Promise.resolve();
     if (this.#state === 'answered') return this.#hangUp('system', 'shutdown');
     this.#fork?.abort();
+    this.#queueRing?.abort();
     this.#finishUnanswered(503, 'shutdown', 'system');
     return Promise.resolve();
   }
@@ -401,6 +482,7 @@ export class B2buaCall {
 
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
     this.#state = 'ended';
+    if (this.#queueAnswered !== undefined) this.#host.queues.ended(this.#queueAnswered, this.caller.callId);
     this.caller.close();
     for (const answer of this.#reinviteAnswers.values()) answer.stop();
     this.#reinviteAnswers.clear();

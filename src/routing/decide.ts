@@ -9,7 +9,9 @@
  *  2. A caller on the blacklist gets 603 Decline (internal callers too: the list names numbers).
  *  3. An internal call from a disabled extension gets 403; a status dial code (`*30` to `*32`,
  *     status.ts) from an extension sets its status.
- *  4. Internal calls: an extension, then a ring group, then the outbound rules with the caller as
+ *     A feature code (feature-codes.ts: queue sign-in/out, pickup, park, a parking orbit) from an
+ *     extension is a `feature` step.
+ *  4. Internal calls: an extension, then a ring group, a queue, an IVR, then the outbound rules with the caller as
  *     the calling extension. External calls: the inbound rule for the DID and caller (an exact DID
  *     beats `*`, rules in order), its destination by the rule's office hours (else the global
  *     ones): open / closed / break / holiday, break and holiday falling back to closed.
@@ -38,6 +40,7 @@
  * else the outbound one.
  */
 import { emergencyPlan, outboundPlan } from './dial.js';
+import { featureRequest } from './feature-codes.js';
 import { matchCallerMasks, matchWildcard } from './match.js';
 import type { Destination, Extension, RingGroup, RoutingModel, ScheduleState, TimedDestinations } from './model.js';
 import { RINGING_STATUSES } from './model.js';
@@ -183,6 +186,8 @@ function internalPlan(ctx: Context, caller: Extension | undefined): Plan {
   if (ext !== undefined) return extensionPlan(ctx, ext, new Set());
   const group = findGroup(ctx.model, dialled);
   if (group !== undefined) return groupPlan(ctx, group, new Set());
+  if (ctx.model.queues?.some((q) => q.number === dialled) === true) return { kind: 'queue', number: dialled };
+  if (ctx.model.ivrs?.some((v) => v.number === dialled) === true) return { kind: 'ivr', number: dialled };
   return outboundPlan(ctx.model, dialled, caller, caller?.outboundCallerId ?? ctx.call.caller, ctx.now);
 }
 
@@ -199,5 +204,16 @@ export function decide(call: CallRequest, model: RoutingModel, state: RoutingSta
   if (caller !== undefined && !caller.enabled) return reject('caller-disabled');
   const code = statusForCode(model, call.dialled);
   if (caller !== undefined && code !== undefined) return { kind: 'set-status', extension: caller.number, status: code };
+  const feature = caller === undefined ? undefined : featureRequest(model, call.dialled);
+  if (caller !== undefined && feature !== undefined) return { kind: 'feature', extension: caller.number, request: feature };
   return internalPlan(ctx, caller);
+}
+
+/**
+ * The plan for `destination` reached from inside a feature: an IVR key, a queue's no-answer or
+ * overflow, a parked call's return. The same rules as a forwarding target (extension status,
+ * group strategy, outbound rules), with a fresh chain.
+ */
+export function planForDestination(call: CallRequest, model: RoutingModel, state: RoutingState, now: number, destination: Destination): Plan {
+  return destinationPlan({ call, model, state, now }, destination, new Set(), undefined);
 }

@@ -1,9 +1,15 @@
 /**
  * Destinations as written in the routing YAML: `extension:101`, `ring-group:800`, `queue:8000`,
- * `ivr:1`, `voicemail:101`, `external:0044...`, `end-call`. An extension, ring group or mailbox
- * must exist in the model; queues and IVRs live on the PBX and are only checked to be numbers.
+ * `ivr:1`, `voicemail:101`, `external:0044...`, `end-call`. An extension, ring group, queue, IVR
+ * or mailbox must exist in the model.
+ *
+ * Queues and IVRs were once only numbers "on the PBX"; they are now objects of the model
+ * (`queues:`, `ivrs:`), and a `queue:N` or `ivr:N` naming none of them is refused with the field
+ * named, rather than routed to a feature that does not exist. An older model that names one must
+ * define it (or route elsewhere); a model that names none stays valid as it was.
  */
 import { ConfigError } from '../core/index.js';
+import type { IvrDestination } from './feature-model.js';
 import type { Destination } from './model.js';
 import { show } from './routing-fields.js';
 
@@ -14,6 +20,8 @@ export interface ModelNames {
   readonly trunks: ReadonlySet<string>;
   /** Departments declared with office hours or named by an extension. */
   readonly departments: ReadonlySet<string>;
+  readonly queues: ReadonlySet<string>;
+  readonly ivrs: ReadonlySet<string>;
 }
 
 /** A dialled or caller number: digits, optionally after a `+`. */
@@ -39,11 +47,15 @@ export function parseDestination(value: unknown, path: string, names: ModelNames
       if (!names.ringGroups.has(number)) bad(`there is no ring group ${number}`);
       return { kind, number };
     case 'voicemail':
-      if (!names.extensions.has(number) && !names.ringGroups.has(number)) bad(`there is no extension or ring group ${number} whose mailbox this could be`);
+      if (!names.extensions.has(number) && !names.ringGroups.has(number) && !names.queues.has(number)) bad(`there is no extension, ring group or queue ${number} whose mailbox this could be`);
       return { kind, number };
     case 'queue':
+      if (!SHORT_NUMBER.test(number)) bad('a queue is a number of digits');
+      if (!names.queues.has(number)) bad(`there is no queue ${number} (define it under queues)`);
+      return { kind, number };
     case 'ivr':
-      if (!SHORT_NUMBER.test(number)) bad(`a ${kind} is a number of digits`);
+      if (!SHORT_NUMBER.test(number)) bad('an IVR is a number of digits');
+      if (!names.ivrs.has(number)) bad(`there is no IVR ${number} (define it under ivrs)`);
       return { kind, number };
     case 'external':
       if (!PHONE_NUMBER.test(number)) bad('an external number is digits, optionally after a +');
@@ -51,4 +63,9 @@ export function parseDestination(value: unknown, path: string, names: ModelNames
     default:
       return bad(`'${kind}' is not a kind of destination (${FORMS})`);
   }
+}
+
+/** An IVR's destination: a call destination, or `repeat` (play the menu again). */
+export function parseIvrDestination(value: unknown, path: string, names: ModelNames): IvrDestination {
+  return value === 'repeat' ? { kind: 'repeat' } : parseDestination(value, path, names);
 }

@@ -6,6 +6,7 @@
  * field of any error. Times of day are minutes after midnight in the schedule's time zone; dates
  * are ISO `YYYY-MM-DD` (or `MM-DD` for a yearly holiday).
  */
+import type { CallQueue, FeatureCodes, Ivr, Parking } from './feature-model.js';
 
 /** Extension statuses (PortSIP/3CX): Available and Custom 1 ring the phone, the others do not. */
 export type ExtensionStatus = 'available' | 'away' | 'dnd' | 'custom1' | 'custom2';
@@ -172,4 +173,12 @@ export interface RoutingModel {
   readonly blacklist: readonly string[];
   /** Dial codes that set the caller's status where they differ from `*30`…`*34` (status.ts). */
   readonly dialCodes?: Readonly<Partial<Record<ExtensionStatus, string>>>;
+  /** Call queues (feature-model.ts); absent: none. `queue:N` destinations name one of them. */
+  readonly queues?: readonly CallQueue[];
+  /** IVR menus; absent: none. `ivr:N` destinations name one of them. */
+  readonly ivrs?: readonly Ivr[];
+  /** Parking orbits; absent: no parking. */
+  readonly parking?: Parking;
+  /** Feature codes where they differ from the defaults (feature-codes.ts). */
+  readonly featureCodes?: Readonly<Partial<FeatureCodes>>;
 }

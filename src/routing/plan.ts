@@ -10,14 +10,17 @@
  *              `onFailure` (the next route) on busy or failure. `emergency` marks a call to an
  *              emergency number, so the executor raises its event.
  *   voicemail  the mailbox of an extension.
- *   queue, ivr handed to the PBX feature of that number (the model only names them).
+ *   queue, ivr the model's queue or IVR of that number (feature-model.ts), run by its engine.
  *   reject     answer the INVITE with `status`; `reason` is the stable code for logs and CDRs.
  *   set-status a dial code (`*30`…): set `extension`'s manual status, confirm to the caller and
  *              hang up; the executor writes it into RoutingState.statuses.
+ *   feature    a feature code from `extension` (feature-codes.ts): queue sign-in/out, pickup,
+ *              park, retrieve a parked call.
  *
  * A tree is finite by construction: forwarding chains carry the extensions and groups already in
  * them and end in a `forward-loop` reject when they come back to one (see decide.ts).
  */
+import type { FeatureRequest } from './feature-codes.js';
 import type { ExtensionStatus } from './model.js';
 
 /** A call to route. */
@@ -103,6 +106,7 @@ export type Plan =
   | { readonly kind: 'queue'; readonly number: string }
   | { readonly kind: 'ivr'; readonly number: string }
   | { readonly kind: 'set-status'; readonly extension: string; readonly status: ExtensionStatus }
+  | { readonly kind: 'feature'; readonly extension: string; readonly request: FeatureRequest }
   | { readonly kind: 'reject'; readonly status: RejectStatus; readonly reason: RejectReason };
 
 const REJECT_STATUS: Readonly<Record<RejectReason, RejectStatus>> = {

@@ -6,6 +6,7 @@
  * holds HA1s only, and so does the YAML.
  */
 import { stringify } from 'yaml';
+import type { CallQueue, Ivr, IvrAway, IvrDestination } from './feature-model.js';
 import type { Destination, Extension, Holiday, InboundRule, OutboundRule, RingGroup, RoutingModel, Schedule, Trunk, WeeklyRange } from './model.js';
 import { RINGING_STATUSES, EXTENSION_STATUSES } from './model.js';
 
@@ -16,8 +17,8 @@ function clock(minute: number): string {
   return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 }
 
-export function destinationText(d: Destination): string {
-  return d.kind === 'end-call' ? 'end-call' : `${d.kind}:${d.number}`;
+export function destinationText(d: Destination | IvrDestination): string {
+  return d.kind === 'end-call' || d.kind === 'repeat' ? d.kind : `${d.kind}:${d.number}`;
 }
 
 /** Days as the YAML writes them: runs of three or more as `mon-fri`, the others listed. */
@@ -122,6 +123,49 @@ function trunkDoc(t: Trunk): Doc {
   return defined({ name: t.name, kind: t.kind, host: t.host, port: t.port, username: t.username, ha1: t.ha1, realm: t.realm, reregisterSeconds: t.reregisterSeconds, agent: t.agent });
 }
 
+function queueDoc(q: CallQueue): Doc {
+  return defined({
+    number: q.number,
+    name: q.name,
+    agents: [...q.agents],
+    strategy: q.strategy,
+    ringSeconds: q.ringSeconds,
+    maxWaitSeconds: q.maxWaitSeconds,
+    maxCallers: q.maxCallers,
+    overflow: q.overflow && destinationText(q.overflow),
+    wrapUpSeconds: q.wrapUpSeconds,
+    introPrompt: q.introPrompt,
+    music: q.music,
+    keepWaitingIfNoAgent: q.keepWaitingIfNoAgent,
+    noAnswer: destinationText(q.noAnswer),
+  });
+}
+
+function awayDoc(a: IvrAway | undefined): Doc | undefined {
+  return a === undefined ? undefined : defined({ prompt: a.prompt, destination: destinationText(a.destination) });
+}
+
+function ivrDoc(v: Ivr): Doc {
+  return defined({
+    number: v.number,
+    name: v.name,
+    prompt: v.prompt,
+    options: Object.fromEntries(Object.entries(v.options).map(([key, d]) => [key, destinationText(d)])),
+    timeoutSeconds: v.timeoutSeconds,
+    timeoutDestination: destinationText(v.timeoutDestination),
+    invalidDestination: destinationText(v.invalidDestination),
+    maxRepeats: v.maxRepeats,
+    dialByExtension: v.dialByExtension,
+    directDestinations: [...v.directDestinations],
+    interDigitSeconds: v.interDigitSeconds,
+    waitForHash: v.waitForHash,
+    schedule: v.schedule === undefined ? undefined : scheduleDoc(v.schedule),
+    closed: awayDoc(v.closed),
+    onBreak: awayDoc(v.onBreak),
+    onHoliday: awayDoc(v.onHoliday),
+  });
+}
+
 /** The document form of `model` (plain data: YAML or JSON). */
 export function routingModelToDoc(model: RoutingModel): Doc {
   return {
@@ -137,6 +181,11 @@ export function routingModelToDoc(model: RoutingModel): Doc {
     localTrunks: { ...model.localTrunks },
     blacklist: [...model.blacklist],
     ...(model.dialCodes === undefined ? {} : { dialCodes: { ...model.dialCodes } }),
+    // Written only when present, so that a model without them reads the same in older agents.
+    ...(model.queues === undefined ? {} : { queues: model.queues.map(queueDoc) }),
+    ...(model.ivrs === undefined ? {} : { ivrs: model.ivrs.map(ivrDoc) }),
+    ...(model.parking === undefined ? {} : { parking: { orbits: [...model.parking.orbits], timeoutSeconds: model.parking.timeoutSeconds } }),
+    ...(model.featureCodes === undefined ? {} : { featureCodes: { ...model.featureCodes } }),
   };
 }
 

@@ -8,7 +8,7 @@
  * another branch; those are removed from ring groups' members (a group left without members is
  * dropped), and an outbound rule limited to departments none of whose extensions remain keeps only
  * the departments still known (dropped when none is). Of `localTrunks` only the branch's own entry
- * is kept. Extensions carry HA1s only: the model has no password field.
+ * is kept. Queues keep only the branch's agents. Extensions carry HA1s only: the model has no password field.
  */
 import { ConfigError } from '../core/index.js';
 import type { RoutingModel } from './model.js';
@@ -31,7 +31,10 @@ export function branchModel(model: RoutingModel, sbcName: string): RoutingModel 
     return departments.length === 0 ? [] : [{ ...r, departments }];
   });
   const local = model.localTrunks[sbcName];
-  return { ...model, extensions, ringGroups, outbound, localTrunks: local === undefined ? {} : { [sbcName]: local } };
+  // A queue keeps its number (destinations name it) with the agents the branch has; with none
+  // left, its callers go to its no-answer destination.
+  const queues = model.queues?.map((q) => ({ ...q, agents: q.agents.filter((a) => kept.has(a)) }));
+  return { ...model, extensions, ringGroups, outbound, localTrunks: local === undefined ? {} : { [sbcName]: local }, ...(queues === undefined ? {} : { queues }) };
 }
 
 /** The bytes pushed to the branch: its model at `version`. */

@@ -17,6 +17,7 @@ import { EXTENSION_STATUSES, RINGING_STATUSES, type Extension, type ExtensionSta
 import { boolean, digits, firstDuplicate, integer, join, list, name, optionalString, section, string, text, type Obj } from './routing-fields.js';
 import { optionalSchedule, parseSchedule, weeklyRanges } from './schedule-text.js';
 import { DEFAULT_DIAL_CODES } from './status.js';
+import { featureCodesOf, ivrs, orbitNumbers, parking, queues } from './validate-features.js';
 import { CALLER_PATTERN, credentials, inboundRules, outboundRules, trunkNames, trunks, type RulesContext } from './validate-rules.js';
 
 export interface RoutingOptions {
@@ -32,7 +33,7 @@ export const RING_STRATEGIES: readonly RingStrategy[] = ['ring-all', 'prioritize
 /** Without `schedule`, the office is always open (UTC, every day, all day). */
 export const ALWAYS_OPEN: Schedule = { timeZone: 'UTC', open: [{ days: [0, 1, 2, 3, 4, 5, 6], from: 0, to: 24 * 60 }], breaks: [], holidays: [] };
 
-const TOP = ['version', 'realm', 'schedule', 'departments', 'extensions', 'ringGroups', 'inbound', 'outbound', 'trunks', 'emergencyNumbers', 'localTrunks', 'blacklist', 'dialCodes'];
+const TOP = ['version', 'realm', 'schedule', 'departments', 'extensions', 'ringGroups', 'inbound', 'outbound', 'trunks', 'emergencyNumbers', 'localTrunks', 'blacklist', 'dialCodes', 'queues', 'ivrs', 'parking', 'featureCodes'];
 const EXTENSION_FIELDS = ['number', 'name', 'ha1', 'password', 'realm', 'enabled', 'outboundCallerId', 'emergencyCallerId', 'department', 'homeAgent', 'forwarding', 'exceptions', 'schedule', 'autoStatus'];
 const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'noAnswer', 'schedule', 'outOfHours', 'onBreak', 'onHoliday'];
 
@@ -61,18 +62,29 @@ function numbersOf(doc: Obj, key: string): readonly string[] {
   });
 }
 
+/** Extensions, ring groups, queues, IVRs and parking orbits share one numbering plan: a number is dialled. */
 function modelNames(doc: Obj, departments: ReadonlyMap<string, Schedule>): ModelNames {
   const ext = numbersOf(doc, 'extensions');
   const groups = numbersOf(doc, 'ringGroups');
-  const all = [...ext.map((n, i) => ({ n, path: `extensions[${i}]` })), ...groups.map((n, i) => ({ n, path: `ringGroups[${i}]` }))];
+  const queueNumbers = numbersOf(doc, 'queues');
+  const ivrNumbers = numbersOf(doc, 'ivrs');
+  const park = section(doc['parking'], 'parking', ['orbits', 'timeoutSeconds']);
+  const orbits = park['orbits'] === undefined ? [] : orbitNumbers(park['orbits'], 'parking.orbits');
+  const all = [
+    ...ext.map((n, i) => ({ n, path: `extensions[${i}].number` })),
+    ...groups.map((n, i) => ({ n, path: `ringGroups[${i}].number` })),
+    ...queueNumbers.map((n, i) => ({ n, path: `queues[${i}].number` })),
+    ...ivrNumbers.map((n, i) => ({ n, path: `ivrs[${i}].number` })),
+    ...orbits.map((n) => ({ n, path: 'parking.orbits' })),
+  ];
   const dup = firstDuplicate(all, (x) => x.n);
-  if (dup !== undefined) throw new ConfigError(`${all[dup.index]?.path ?? ''}.number`, `${all[dup.index]?.n ?? ''} is already the number of ${all[dup.first]?.path ?? ''}`);
+  if (dup !== undefined) throw new ConfigError(all[dup.index]?.path ?? '', `${all[dup.index]?.n ?? ''} is already the number of ${all[dup.first]?.path.replace(/\.number$/, '') ?? ''}`);
   const depts = new Set(departments.keys());
   for (const [i, e] of list(doc, 'extensions', '').entries()) {
     const d = (e as Obj)['department'];
     if (d !== undefined) depts.add(name(d, `extensions[${i}].department`));
   }
-  return { extensions: new Set(ext), ringGroups: new Set(groups), trunks: new Set(trunkNames(doc)), departments: depts };
+  return { extensions: new Set(ext), ringGroups: new Set(groups), trunks: new Set(trunkNames(doc)), departments: depts, queues: new Set(queueNumbers), ivrs: new Set(ivrNumbers) };
 }
 
 function forwarding(value: unknown, path: string, names: ModelNames): Extension['forwarding'] {
@@ -225,6 +237,10 @@ export function validateRoutingModel(input: unknown, options: RoutingOptions = {
   const realm = optionalString(doc, 'realm', '');
   const ctx: Context = { names, timeZone: schedule.timeZone, allowPasswords: options.allowPasswords === true, departments: depts, realm };
   const codes = dialCodesOf(doc);
+  const queueList = queues(doc, ctx);
+  const ivrList = ivrs(doc, ctx);
+  const park = parking(doc);
+  const features = featureCodesOf(doc, Object.values({ ...DEFAULT_DIAL_CODES, ...codes }));
   return {
     version,
     schedule,
@@ -238,5 +254,9 @@ export function validateRoutingModel(input: unknown, options: RoutingOptions = {
     localTrunks: localTrunks(doc, names),
     blacklist: uniqueList(doc, 'blacklist', (v, p) => text(v, p, CALLER_PATTERN, "a caller number with '*' for any digits")),
     ...(codes === undefined ? {} : { dialCodes: codes }),
+    ...(queueList.length === 0 ? {} : { queues: queueList }),
+    ...(ivrList.length === 0 ? {} : { ivrs: ivrList }),
+    ...(park === undefined ? {} : { parking: park }),
+    ...(features === undefined ? {} : { featureCodes: features }),
   };
 }

@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import {
   EXTENSION_STATUSES,
   RINGING_STATUSES,
+  IVR_KEYS,
+  QUEUE_STRATEGIES,
   RING_STRATEGIES,
   parseRoutingYaml,
   routingModelToDoc,
@@ -13,7 +15,10 @@ import {
   validateRoutingModel,
   type Destination,
   type Extension,
+  type CallQueue,
   type Holiday,
+  type Ivr,
+  type IvrDestination,
   type RingGroup,
   type RoutingModel,
   type Schedule,
@@ -55,13 +60,13 @@ const phone = fc.stringMatching(/^\+?[0-9]{1,15}$/);
 const callerPattern = fc.stringMatching(/^\+?[0-9*]{1,12}$/);
 const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
 
-function destination(ext: readonly string[], groups: readonly string[]): fc.Arbitrary<Destination> {
+function destination(ext: readonly string[], groups: readonly string[], queues: readonly string[], ivrs: readonly string[]): fc.Arbitrary<Destination> {
   const options: fc.Arbitrary<Destination>[] = [
     fc.constant({ kind: 'end-call' }),
-    digitString(5).map((number) => ({ kind: 'queue', number })),
-    digitString(3).map((number) => ({ kind: 'ivr', number })),
     phone.map((number) => ({ kind: 'external', number })),
   ];
+  if (queues.length > 0) options.push(fc.constantFrom(...queues).map((number) => ({ kind: 'queue', number })), fc.constantFrom(...queues).map((number) => ({ kind: 'voicemail', number })));
+  if (ivrs.length > 0) options.push(fc.constantFrom(...ivrs).map((number) => ({ kind: 'ivr', number })));
   if (ext.length > 0) options.push(fc.constantFrom(...ext).map((number) => ({ kind: 'extension', number })), fc.constantFrom(...ext).map((number) => ({ kind: 'voicemail', number })));
   if (groups.length > 0) options.push(fc.constantFrom(...groups).map((number) => ({ kind: 'ring-group', number })));
   return fc.oneof(...options);
@@ -74,10 +79,40 @@ const model: fc.Arbitrary<RoutingModel> = fc
     trunks: fc.integer({ min: 0, max: 3 }),
     global: schedule,
     departments: fc.dictionary(fc.constantFrom('sales', 'support', 'ops'), schedule, { maxKeys: 2 }),
+    queues: fc.uniqueArray(fc.integer({ min: 9000, max: 9099 }).map(String), { maxLength: 2 }),
+    ivrs: fc.uniqueArray(fc.integer({ min: 1, max: 99 }).map(String), { maxLength: 2 }),
   })
-  .chain(({ ext, groups, trunks: trunkCount, global, departments }) => {
+  .chain(({ ext, groups, trunks: trunkCount, global, departments, queues, ivrs }) => {
     const groupsNonEmpty = ext.length > 0 ? groups : [];
-    const dest = destination(ext, groupsNonEmpty);
+    const dest = destination(ext, groupsNonEmpty, queues, ivrs);
+    const ivrDest: fc.Arbitrary<IvrDestination> = fc.oneof(dest, fc.constant({ kind: 'repeat' as const }));
+    const prompt = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}\.wav$/);
+    const queue = (number: string): fc.Arbitrary<CallQueue> =>
+      fc
+        .record({
+          name: fc.string({ minLength: 1, maxLength: 10 }), agents: fc.shuffledSubarray([...ext]), strategy: fc.constantFrom(...QUEUE_STRATEGIES),
+          ringSeconds: fc.integer({ min: 5, max: 600 }), maxWaitSeconds: fc.integer({ min: 10, max: 86_400 }), maxCallers: maybe(fc.integer({ min: 1, max: 1000 })), overflow: maybe(dest),
+          wrapUpSeconds: fc.integer({ min: 0, max: 3600 }), introPrompt: maybe(prompt), music: maybe(prompt), keepWaitingIfNoAgent: fc.boolean(), noAnswer: dest,
+        })
+        .map((q) => ({
+          number, name: q.name, agents: q.agents, strategy: q.strategy, ringSeconds: q.ringSeconds, maxWaitSeconds: q.maxWaitSeconds, ...opt('maxCallers', q.maxCallers),
+          ...opt('overflow', q.maxCallers === undefined ? undefined : q.overflow), wrapUpSeconds: q.wrapUpSeconds, ...opt('introPrompt', q.introPrompt), ...opt('music', q.music),
+          keepWaitingIfNoAgent: q.keepWaitingIfNoAgent, noAnswer: q.noAnswer,
+        }));
+    const away = maybe(fc.record({ prompt: maybe(prompt), destination: ivrDest }).map((a) => ({ ...opt('prompt', a.prompt), destination: a.destination })));
+    const ivr = (number: string): fc.Arbitrary<Ivr> =>
+      fc
+        .record({
+          name: fc.string({ minLength: 1, maxLength: 10 }), prompt, options: fc.dictionary(fc.constantFrom(...IVR_KEYS), ivrDest, { maxKeys: 12 }),
+          timeoutSeconds: fc.integer({ min: 1, max: 300 }), timeoutDestination: ivrDest, invalidDestination: ivrDest, maxRepeats: fc.integer({ min: 0, max: 20 }),
+          dialByExtension: fc.boolean(), directDestinations: fc.array(fc.stringMatching(/^[0-9X]{1,5}$/), { maxLength: 3 }), interDigitSeconds: fc.integer({ min: 1, max: 30 }),
+          waitForHash: fc.boolean(), schedule: maybe(schedule), closed: away, onBreak: away, onHoliday: away,
+        })
+        .map((v) => ({
+          number, name: v.name, prompt: v.prompt, options: v.options, timeoutSeconds: v.timeoutSeconds, timeoutDestination: v.timeoutDestination, invalidDestination: v.invalidDestination,
+          maxRepeats: v.maxRepeats, dialByExtension: v.dialByExtension, directDestinations: v.directDestinations, interDigitSeconds: v.interDigitSeconds, waitForHash: v.waitForHash,
+          ...opt('schedule', v.schedule), ...opt('closed', v.closed), ...opt('onBreak', v.onBreak), ...opt('onHoliday', v.onHoliday),
+        }));
     const trunkNames = Array.from({ length: trunkCount }, (_, i) => `t${i}`);
     const deptNames = Object.keys(departments);
     const forwarding = fc.dictionary(fc.constantFrom(...EXTENSION_STATUSES), fc.tuple(fc.integer({ min: 1, max: 600 }), dest, dest), { maxKeys: 5 }).map((d) =>
@@ -163,7 +198,9 @@ const model: fc.Arbitrary<RoutingModel> = fc
       emergencyNumbers: fc.uniqueArray(digitString(4)),
       localTrunks: trunkNames.length === 0 ? fc.constant({}) : fc.dictionary(name, fc.constantFrom(...trunkNames), { maxKeys: 2 }),
       blacklist: fc.uniqueArray(callerPattern, { maxLength: 3 }),
-    });
+      queues: fc.tuple(...queues.map(queue)),
+      ivrs: fc.tuple(...ivrs.map(ivr)),
+    }).map(({ queues: q, ivrs: v, ...rest }) => ({ ...rest, ...(q.length === 0 ? {} : { queues: q }), ...(v.length === 0 ? {} : { ivrs: v }) }));
   });
 
 test('property: serialize then parse gives every valid model back (YAML and JSON)', () => {

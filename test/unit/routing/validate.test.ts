@@ -87,6 +87,24 @@ const EXAMPLE: RoutingModel = {
   localTrunks: { 'paris-office': 'lan-gateway' },
   blacklist: ['+33899*', '0044700900123'],
   dialCodes: { custom1: '*35' },
+  queues: [
+    {
+      number: '8000', name: 'UK support', agents: ['101', '102', '201'], strategy: 'prioritized-hunt', ringSeconds: 30, maxWaitSeconds: 120, maxCallers: 10,
+      overflow: { kind: 'voicemail', number: '8000' }, wrapUpSeconds: 15, introPrompt: 'support-intro.wav', music: 'support-hold.wav', keepWaitingIfNoAgent: false,
+      noAnswer: { kind: 'voicemail', number: '8000' },
+    },
+    { number: '9000', name: 'French support', agents: ['201'], strategy: 'ring-all', ringSeconds: 30, maxWaitSeconds: 600, wrapUpSeconds: 0, keepWaitingIfNoAgent: true, noAnswer: { kind: 'end-call' } },
+  ],
+  ivrs: [
+    {
+      number: '1', name: 'Main menu', prompt: 'main-menu.wav',
+      options: { '0': { kind: 'extension', number: '101' }, '1': { kind: 'ring-group', number: '800' }, '2': { kind: 'queue', number: '8000' }, '3': { kind: 'queue', number: '9000' }, '9': { kind: 'repeat' }, '#': { kind: 'end-call' } },
+      timeoutSeconds: 10, timeoutDestination: { kind: 'queue', number: '8000' }, invalidDestination: { kind: 'repeat' }, maxRepeats: 3, dialByExtension: true, directDestinations: ['8XX'],
+      interDigitSeconds: 3, waitForHash: false, closed: { prompt: 'closed.wav', destination: { kind: 'voicemail', number: '101' } },
+    },
+  ],
+  parking: { orbits: Array.from({ length: 20 }, (_, i) => String(701 + i)), timeoutSeconds: 90 },
+  featureCodes: { park: '*80' },
 };
 
 test('config/routing.example.yaml converts to the model it documents', () => {
@@ -265,7 +283,7 @@ test('dial codes: configured ones are kept, round-trip through the document, and
 
 /** `*` is one digit, so a mask matches numbers of its own length only (as matchCallerMask in decide). */
 test('the overlap error names both rules and both masks', () => {
-  const input = doc({ inbound: [
+  const input = doc({ queues: [{ number: '8000', name: 'Q1' }, { number: '9000', name: 'Q2' }], inbound: [
     { name: 'uk', did: '00442012345670', callerMasks: ['0044**********'], destination: 'queue:8000' },
     { name: 'fr', did: '00442012345670', callerMasks: ['0033**********'], destination: 'queue:9000' },
     { name: 'range', did: '00442012345670', callerMasks: ['00442012345670-00442012345680'], destination: 'end-call' },
