@@ -19,7 +19,7 @@ import { LocalCallPath } from './b2bua/index.js';
 import type { BuiltinPbxConfig } from './config/index.js';
 import { LocalControl } from './agent-local.js';
 import type { HubService } from './hub.js';
-import type { ListenerStatus } from './platform/index.js';
+import { ensurePrivateDir, type ListenerStatus } from './platform/index.js';
 import type { CdrRecord, RoutingModel } from './routing/index.js';
 import { openStack } from './sbc/index.js';
 import type { SipStack, TransactionSource } from './sip/index.js';
@@ -60,7 +60,8 @@ export class HubBuiltinPbx implements HubService {
   async start(): Promise<void> {
     const o = this.#o;
     const logger = componentLogger(o.logger, 'builtin-pbx');
-    const control = await LocalControl.open({ clock: o.clock, logger, dir: o.dir, routing: o.routing, ...(o.onCdr === undefined ? {} : { onCdr: o.onCdr }) });
+    await ensurePrivateDir(o.dir);
+    const control = await LocalControl.open({ clock: o.clock, logger, dir: o.dir, routing: o.routing, sharedFlow: o.sharedFlow, ...(o.onCdr === undefined ? {} : { onCdr: o.onCdr }) });
     this.#control = control;
     const { listen, port } = o.config.sip;
     try {

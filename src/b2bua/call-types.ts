@@ -4,7 +4,7 @@
  */
 import type { Clock, Logger } from '../core/index.js';
 import type { CdrRecord, RoutingModel } from '../routing/index.js';
-import type { SipEndpoint } from '../sip/index.js';
+import type { SipEndpoint, TransactionSource } from '../sip/index.js';
 import type { CallMediaBridge } from './media-anchor.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
 
@@ -41,6 +41,8 @@ export interface CallHost {
   readonly statuses: StatusStore;
   readonly agent: string;
   readonly survival: boolean;
+  /** A flow many phones share (B2buaOptions.sharedFlow). */
+  readonly sharedFlow?: (source: TransactionSource) => boolean;
   readonly logger: Logger;
   readonly emit: (event: B2buaEvent) => void;
   /** A dialog of the call is up: in-dialog requests with this Call-ID and our tag reach it. */

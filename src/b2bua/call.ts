@@ -162,8 +162,11 @@ export class B2buaCall {
     for (const extension of step.extensions) {
       if (step.group !== undefined) this.#host.noteRung(step.group, extension);
       // Never ring the caller's own phone (a group it belongs to, a forward back to it).
+      // On a flow many phones share (the hub's call path toward its built-in PBX) that phone is
+      // told by its extension: the flow alone would leave nobody to ring.
+      const shared = this.#host.sharedFlow?.(source) === true;
       const contacts = this.#host.locator.contactsOf(extension).filter((c) =>
-        !(c.target.host === source.address && c.target.port === source.port && c.target.transport === source.transport));
+        !(c.target.host === source.address && c.target.port === source.port && c.target.transport === source.transport && (!shared || c.extension === this.#init.caller)));
       if (contacts.length === 0) missing += 1;
       for (const contact of contacts) {
         const host = /@([^;>?]+)/.exec(contact.uri)?.[1] ?? contact.target.host;
