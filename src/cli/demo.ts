@@ -112,10 +112,13 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Enrolls the demo agent unless its identity is still admitted by this hub. */
-async function enrollDemoAgent(hub: Hub, stateDir: string, enrollAt: string, configFile: string | undefined, io: CommandIo): Promise<void> {
+async function enrollDemoAgent(hub: Hub, stateDir: string, enrollAt: string, tunnelAt: { host: string; port: number }, configFile: string | undefined, io: CommandIo): Promise<void> {
   const identity = await loadAgentIdentity(agentStatePaths(stateDir), readFileIfExists).catch(() => undefined);
   const current = identity === undefined ? undefined : hub.state.store.byCertificateFingerprint(identity.record.certificateFingerprint);
-  if (current?.current === true && current.record.state === 'enrolled') {
+  // The agent ('sbc-agent run') dials the hub addresses its enrollment stored: other tunnel ports
+  // this time (port 0, or other flags) need a new enrollment.
+  const sameHub = identity?.record.hub.tunnel.host === tunnelAt.host && identity.record.hub.tunnel.port === tunnelAt.port;
+  if (current?.current === true && current.record.state === 'enrolled' && sameHub) {
     io.stdout.write(`agent: already enrolled as SBC '${current.record.name}' (id ${current.record.id}) in ${stateDir}\n`);
     return;
   }
@@ -222,7 +225,7 @@ async function start(config: SbcConfig, ports: DemoPorts, stateDir: string, admi
   io.stdout.write(`hub:   built-in PBX ${hostPort(pbx.address, pbx.port)}, routing model ${join(stateDir, DEMO_ROUTING_FILE)} (version ${services.routing?.current()?.version ?? '?'})\n`);
   let agent: DemoAgent | undefined;
   try {
-    await enrollDemoAgent(hub, stateDir, hostPort(enrollment.address, enrollment.port), undefined, io);
+    await enrollDemoAgent(hub, stateDir, hostPort(enrollment.address, enrollment.port), { host: tls.address, port: tls.port }, undefined, io);
     agent = await DemoAgent.start(stateDir, {
       listen: tls.address, sipPort: ports.sip, mediaPorts: DEMO_MEDIA.agent, adminPort: admin ? DEMO_PORTS.admin : undefined, logLevel: config.log.level,
     }, (line) => io.stdout.write(`agent: ${line.replace(/^run: /, '')}\n`));
