@@ -240,13 +240,14 @@ async function start(config: SbcConfig, ports: DemoPorts, stateDir: string, admi
 }
 
 /** What to point a softphone at, and the demo.json that `demo --call` reads. */
-async function announce(stateDir: string, listen: string, sipPort: number, io: CommandIo): Promise<void> {
+async function announce(stateDir: string, listen: string, sipPort: number, admin: boolean, io: CommandIo): Promise<void> {
   const accounts = await demoAccounts(stateDir);
   await writeDemoInfo(stateDir, { pid: process.pid, sip: { host: listen, port: sipPort }, realm: DEMO_REALM, accounts, ringGroup: DEMO_RING_GROUP });
   const server = hostPort(listen, sipPort);
   io.stdout.write(`\nPoint a softphone at SIP server ${server} (UDP or TCP; the agent is its registrar's outbound proxy):\n`);
   for (const a of accounts) io.stdout.write(`  user ${a.user}  password ${a.password}  (domain ${listen})\n`);
   io.stdout.write(`  ${DEMO_RING_GROUP} rings every extension; the passwords are in ${join(stateDir, DEMO_ROUTING_FILE)}\n`);
+  if (admin) io.stdout.write(`Status pages: http://${hostPort(listen, DEMO_PORTS.admin)}/ (agent), http://${hostPort(listen, DEMO_PORTS.admin + 1)}/ (hub); token in ${join(stateDir, 'admin-token')}\n`);
   io.stdout.write(`Test call between two built-in phones, in another terminal: sbc-agent demo --call${stateDir === defaultDemoStateDir() ? '' : ` --state-dir ${stateDir}`}\n\n`);
 }
 
@@ -285,13 +286,14 @@ async function demo(argv: readonly string[], io: CommandIo): Promise<number> {
     const status = captured();
     await statusCommand.run(['--state-dir', stateDir], status.io);
     io.stdout.write(`\n$ sbc-agent status --state-dir ${stateDir}\n${status.out()}`);
-    await announce(stateDir, listen, ports.sip, io);
+    await announce(stateDir, listen, ports.sip, admin, io);
     if (args.flags.has('once')) return EXIT.OK;
     io.stdout.write('demo: running; a status line every few seconds, Ctrl-C to stop\n');
     const timer = setInterval(() => void agent.tunnel(stateDir).then((t) => io.stdout.write(`${statusLine(t)}\n`)), interval * 1000);
     const ended = await Promise.race([stop.signal.then(() => 'signal' as const), agent.exited]);
     clearInterval(timer);
-    if (ended !== 'signal') {
+    // Ctrl-C in a terminal reaches the agent too (one process group): it may stop, with 0, first.
+    if (ended !== 'signal' && ended !== 0) {
       io.stderr.write(`sbc-agent demo: the agent exited (code ${ended}):\n${agent.log.trim()}\n`);
       return EXIT.INTERNAL;
     }
