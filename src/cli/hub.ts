@@ -125,12 +125,15 @@ export function addHubServices(hub: Hub, config: SbcConfig, stateDir: string, co
   // Assigned below; the built-in PBX reads the model at each request.
   let routing: HubRouting<TunnelSession> | undefined;
   let builtinPbx: HubBuiltinPbx | undefined;
+  // Made here, added below in its place: the built-in PBX stores its calls' records there too.
+  const cdr = hubCdrService({ streams: tunnel.streams, dir: hubCdrDir(stateDir), retentionDays: config.hub.cdr.retentionDays, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) });
   if (call?.builtin !== undefined) {
     // hub.pbx: builtin (issue 12): the routing core as the PBX, started before the call path and
     // its probe so that the first OPTIONS is answered. Every branch's requests share the call
     // path's socket, so none is trusted by that flow (src/hub-pbx.ts).
     builtinPbx = new HubBuiltinPbx({
       config: call.builtin, dir: builtinPbxDir(hub.state.paths.dir), routing: () => routing?.current(), clock: hub.clock, logger,
+      onCdr: (record) => void cdr.store?.store([record]).catch((error: unknown) => logger.warn({ err: describeError(error), id: record.id }, 'built-in PBX: call detail record not stored')),
       sharedFlow: (source) => {
         const own = callPath?.sbc()?.stack.transport.localAddress('UDP');
         return own !== undefined && own.port === source.port && own.address === source.address;
@@ -165,7 +168,7 @@ export function addHubServices(hub: Hub, config: SbcConfig, stateDir: string, co
     hub.add(routing);
   }
   // The agents' call detail records (cdr/1 streams), kept hub.cdr.retentionDays.
-  hub.add(hubCdrService({ streams: tunnel.streams, dir: hubCdrDir(stateDir), retentionDays: config.hub.cdr.retentionDays, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
+  hub.add(cdr);
   // The admin API and status page (hub.admin), last: it reports on every other service.
   hub.add(hubAdminService({ hub, config, stateDir, tunnel, routingVersion: () => routing?.current()?.version, calls: () => callPath?.sbc()?.calls(), logger }));
   return { tunnel, routing, builtinPbx };

@@ -3,8 +3,8 @@
  * (node dist/src/main.js demo, here with a temporary state directory and free ports), then
  * `sbc-agent demo --call` from a second command line: two built-in phones register through the
  * agent, call through agent, tunnel, hub and the built-in PBX, and each hears the other's tone.
- * A softphone-like SIPp REGISTER with the credentials the demo printed gets 200 from the built-in
- * PBX through the agent; wrong credentials do not.
+ * The call's record is in the hub's CDR store. A softphone-like SIPp REGISTER with the credentials
+ * the demo printed gets 200 from the built-in PBX through the agent; wrong credentials do not.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +54,12 @@ test('demo --call: 1001 calls 1002 through agent, tunnel and the built-in PBX, a
   process.stdout.write(`# ${m[0]}\n`);
   // 2 s of 20 ms packets is 100 each way; the demo itself refuses fewer than 50.
   assert.ok(Number(m[1]) >= 50 && Number(m[2]) >= 50, m[0]);
+  // The built-in PBX's record of the call, in the hub's CDR store.
+  const cdr = await runCli(['hub', 'cdr', '--json', '--state-dir', stateDir]);
+  assert.equal(cdr.code, 0, cdr.stderr);
+  const records = cdr.stdout.trim().split('\n').map((l) => JSON.parse(l) as { caller: string; callee: string; agent: string; endedReason: string; endedBy: string; talkSeconds: number });
+  assert.deepEqual(records.map((r) => [r.caller, r.callee, r.agent, r.endedReason, r.endedBy]), [['1001', '1002', 'hub', 'completed', 'caller']]);
+  assert.ok((records[0]?.talkSeconds ?? 0) >= 2, cdr.stdout);
   // The same again: the phones unregistered and the PBX forgot their bindings, nothing left over.
   const again = await runCli(['demo', '--call', '--state-dir', stateDir], 60_000);
   assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
