@@ -68,6 +68,8 @@ export async function demoCall(stateDir: string, io: CommandIo): Promise<number>
     }
     io.stdout.write(`demo: ${CALLER} calls ${CALLEE}\n`);
     const answered = callee.answer();
+    // Handled here and by Promise.all: a call refused at once leaves the answer waiting, ended by close().
+    answered.catch(() => {});
     await Promise.all([caller.call(CALLEE), answered]);
     io.stdout.write(`demo: answered; ${CALLER} sends ${TONES[CALLER]} Hz, ${CALLEE} sends ${TONES[CALLEE]} Hz for ${TONE_MS / 1000} s\n`);
     await Promise.all([caller.sendTone(TONES[CALLER] ?? 0, TONE_MS), callee.sendTone(TONES[CALLEE] ?? 0, TONE_MS)]);

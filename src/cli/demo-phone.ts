@@ -83,6 +83,7 @@ export class DemoPhone {
   #incoming: ((request: ServerRequest) => void) | undefined;
   #acked: (() => void) | undefined;
   #byed: (() => void) | undefined;
+  readonly #waits = new Set<() => void>();
 
   private constructor(o: DemoPhoneOptions, stack: SipStack, rtp: DatagramSocket) {
     this.#o = o;
@@ -224,6 +225,8 @@ export class DemoPhone {
   }
 
   async close(): Promise<void> {
+    for (const cancel of this.#waits) cancel();
+    this.#waits.clear();
     this.#register.close();
     await this.#stack.close();
     await this.#rtp.close();
@@ -243,9 +246,19 @@ export class DemoPhone {
 
   #wait<T>(arm: (resolve: (value: T) => void) => void, failure: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.#o.user}: ${failure} within ${CALL_TIMEOUT_MS / 1000} s`)), CALL_TIMEOUT_MS);
+      const timer = setTimeout(() => {
+        this.#waits.delete(cancel);
+        reject(new Error(`${this.#o.user}: ${failure} within ${CALL_TIMEOUT_MS / 1000} s`));
+      }, CALL_TIMEOUT_MS);
+      // close() ends every wait at once, so a failed call does not keep the command for the timeout.
+      const cancel = (): void => {
+        clearTimeout(timer);
+        reject(new Error(`${this.#o.user}: closed`));
+      };
+      this.#waits.add(cancel);
       arm((value) => {
         clearTimeout(timer);
+        this.#waits.delete(cancel);
         resolve(value);
       });
     });
