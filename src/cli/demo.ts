@@ -17,7 +17,7 @@ import { BindError, UsageError, createLogger, type LogLevel } from '../core/inde
 import { loadConfig, validateConfig, type SbcConfig } from '../config/index.js';
 import { Hub } from '../hub.js';
 import { agentStatePaths, loadAgentIdentity } from '../tunnel/index.js';
-import { PRIVATE_DIR_MODE, readFileIfExists } from '../platform/index.js';
+import { PRIVATE_DIR_MODE, readFileIfExists, readStatusFile } from '../platform/index.js';
 import { parseArgs } from './args.js';
 import { checkListeners, hubListeners } from './bind-check.js';
 import type { Command, CommandIo } from './command.js';
@@ -204,6 +204,16 @@ async function agentUp(agent: DemoAgent, stateDir: string): Promise<string> {
   throw new Error(`the agent's tunnel did not come up within ${UP_TIMEOUT_MS / 1000} s:\n${agent.log.trim()}`);
 }
 
+/** Waits (5 s at most) until the hub's status file lists the tunnel up with a round-trip time, as `status` will print it. */
+async function hubSeesTunnel(hub: Hub): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const reading = await readStatusFile(hub.state.paths.status, Date.now());
+    if (reading.running && reading.status.tunnels.some((t) => t.state === 'up' && t.rttMs !== undefined)) return;
+    await delay(100);
+  }
+}
+
 async function start(config: SbcConfig, ports: DemoPorts, stateDir: string, admin: boolean, io: CommandIo): Promise<Running> {
   await checkListeners(hubListeners(config)).catch((error: unknown) => Promise.reject(withPortHint(error)));
   const logger = createLogger({ level: config.log.level });
@@ -230,6 +240,7 @@ async function start(config: SbcConfig, ports: DemoPorts, stateDir: string, admi
       listen: tls.address, sipPort: ports.sip, mediaPorts: DEMO_MEDIA.agent, adminPort: admin ? DEMO_PORTS.admin : undefined, logLevel: config.log.level,
     }, (line) => io.stdout.write(`agent: ${line.replace(/^run: /, '')}\n`));
     const carriage = await agentUp(agent, stateDir);
+    await hubSeesTunnel(hub);
     io.stdout.write(`agent: tunnel up over ${carriage.toUpperCase()}\n`);
     return { hub, agent };
   } catch (error) {
