@@ -57,7 +57,8 @@ export class DemoAgent {
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.#log = (this.#log + chunk).slice(-KEEP_LOG_CHARS);
     });
-    this.#exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128))));
+    // 'close', not 'exit': its last stdout lines ("run: stopped") are passed on before the demo goes on.
+    this.#exited = new Promise((resolve) => child.once('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128))));
   }
 
   /** Writes `<stateDir>/agent.yaml` and starts `sbc-agent run` on it. */
