@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger, type Timer } from './core/index.js';
 import {
-  B2bua, DialogWatchers, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
+  B2bua, DialogWatchers, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type B2buaOptions, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
@@ -41,6 +41,8 @@ export interface LocalControlOptions {
   readonly learnedThroughPbx?: LocalRegistrarOptions['learnedThroughPbx'];
   /** CDR.survival: calls routed while the branch is in survival. */
   readonly survival?: () => boolean;
+  /** A flow many phones share (the hub's built-in PBX: its call path's socket), B2buaOptions.sharedFlow. */
+  readonly sharedFlow?: B2buaOptions['sharedFlow'];
 }
 
 /**
@@ -114,6 +116,7 @@ export class LocalControl {
       // Local mode: the agent is the call controller; the PBX is not asked (issue 12 switches this with survival).
       pbxReachable: () => false,
       ...(this.#o.survival === undefined ? {} : { survival: this.#o.survival }),
+      ...(this.#o.sharedFlow === undefined ? {} : { sharedFlow: this.#o.sharedFlow }),
       media,
       onCdr: (cdr) => {
         logger.info({ cdr }, 'call detail record');

@@ -22,7 +22,7 @@
  */
 import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { decide, planForDestination, type CallRequest, type CdrRecord, type Plan, type RoutingModel, type RoutingState } from '../routing/index.js';
-import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint, type SipRequest } from '../sip/index.js';
+import { buildResponse, getHeader, parseMaxForwards, topVia, type ServerRequest, type SipEndpoint, type SipRequest, type TransactionSource } from '../sip/index.js';
 import { B2buaCall } from './call.js';
 import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide, ExtensionDialog } from './call-types.js';
 import { tagOf, userOf } from './dialog.js';
@@ -45,6 +45,8 @@ export interface B2buaOptions {
   readonly media: MediaAnchor;
   /** CDR.survival. */
   readonly survival?: () => boolean;
+  /** Whether requests from `source` come from many phones (the hub's built-in PBX, src/hub-pbx.ts): a caller's own phone is then told by its extension, not by that flow. */
+  readonly sharedFlow?: (source: TransactionSource) => boolean;
   readonly onCdr?: (cdr: CdrRecord) => void;
   readonly onEvent?: (event: B2buaEvent) => void;
   /** Some extension's part in a call may have changed (a fork started, an answer, an end): BLF looks again. */
@@ -206,7 +208,7 @@ export class B2bua {
     const o = this.#o;
     return {
       stack: o.stack, clock: o.clock, locator: o.locator, statuses: o.statuses, agent: o.agent,
-      survival: o.survival?.() ?? false, logger: this.#log,
+      survival: o.survival?.() ?? false, logger: this.#log, ...(o.sharedFlow === undefined ? {} : { sharedFlow: o.sharedFlow }),
       emit: (event) => {
         try {
           o.onEvent?.(event);

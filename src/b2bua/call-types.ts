@@ -4,7 +4,7 @@
  */
 import type { Clock, Logger } from '../core/index.js';
 import type { CdrRecord, Destination, Plan, RoutingModel } from '../routing/index.js';
-import type { SipEndpoint } from '../sip/index.js';
+import type { SipEndpoint, TransactionSource } from '../sip/index.js';
 import type { CallMediaBridge } from './media-anchor.js';
 import type { QueueDesk } from './queue-desk.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
@@ -56,6 +56,8 @@ export interface CallHost {
   readonly statuses: StatusStore;
   readonly agent: string;
   readonly survival: boolean;
+  /** A flow many phones share (B2buaOptions.sharedFlow). */
+  readonly sharedFlow?: (source: TransactionSource) => boolean;
   readonly logger: Logger;
   readonly emit: (event: B2buaEvent) => void;
   /** An extension's part in the call changed without an event (a fork started ringing): BLF looks again. */

@@ -224,8 +224,12 @@ export class B2buaCall {
   #legsTo(extension: string, offer: Buffer, callerId: string): ForkTarget[] {
     const stack = this.#host.stack;
     const source = this.caller.invite.source;
+    // Never ring the caller's own phone (a group it belongs to, a forward back to it). On a flow
+    // many phones share (the hub's call path toward its built-in PBX) that phone is told by its
+    // extension: the flow alone would leave nobody to ring.
+    const shared = this.#host.sharedFlow?.(source) === true;
     const contacts = this.#host.locator.contactsOf(extension).filter((c) =>
-      !(c.target.host === source.address && c.target.port === source.port && c.target.transport === source.transport));
+      !(c.target.host === source.address && c.target.port === source.port && c.target.transport === source.transport && (!shared || c.extension === this.#init.caller)));
     return contacts.map((contact) => {
       const host = /@([^;>?]+)/.exec(contact.uri)?.[1] ?? contact.target.host;
       const leg = new CalleeLeg({

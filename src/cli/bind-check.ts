@@ -68,6 +68,8 @@ export function hubListeners(config: SbcConfig): PlannedListener[] {
   const sip = hub.callPath?.sip;
   if (sip !== undefined) list.push({ protocol: 'udp', address: sip.listen, port: sip.port, field: 'hub.sip' }, { protocol: 'tcp', address: sip.listen, port: sip.port, field: 'hub.sip' });
   if (hub.sipEcho !== undefined) list.push({ protocol: 'udp', address: hub.sipEcho.listen, port: hub.sipEcho.port, field: 'hub.sipEcho' });
+  const builtin = hub.callPath?.builtin?.sip;
+  if (builtin !== undefined) list.push({ protocol: 'udp', address: builtin.listen, port: builtin.port, field: 'hub.builtinPbx' }, { protocol: 'tcp', address: builtin.listen, port: builtin.port, field: 'hub.builtinPbx' });
   if (hub.admin.enabled && hub.admin.required && hub.admin.port !== 0) list.push(...hub.admin.listen.map((address) => ({ protocol: 'tcp' as const, address, port: hub.admin.port, field: 'hub.admin' })));
   return list;
 }

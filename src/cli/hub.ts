@@ -11,6 +11,7 @@ import { hubSipEchoService } from '../hub-sip-echo.js';
 import { hubProvisioningService } from '../hub-provisioning.js';
 import { HubPbxHealth } from '../hub-pbx-health.js';
 import { HubRouting } from '../hub-routing.js';
+import { HubBuiltinPbx, builtinPbxDir } from '../hub-pbx.js';
 import { hubTunnelService } from '../hub-tunnel.js';
 import { hubCallPathService } from '../sbc/index.js';
 import type { TunnelSession } from '../tunnel/index.js';
@@ -106,18 +107,41 @@ async function reloadHub(args: ParsedArgs, logger: Logger, routing: HubRouting<T
   }
 }
 
-async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv, { values: [...COMMON_VALUES, 'listen', 'enroll-port', 'public-name'] });
-  const context = await commonContext(args, 'hub');
-  const config = runOverrides(context.config, args);
-  // Before Hub.open creates any state: a hub that cannot listen leaves no new CA behind.
-  await checkListeners(hubListeners(config));
-  const logger = createLogger({ level: config.log.level });
-  const hub = await Hub.open({ config, stateDir: context.stateDir, logger });
+/** What addHubServices made that the running hub still uses. */
+export interface HubServices {
+  readonly tunnel: ReturnType<typeof hubTunnelService>;
+  readonly routing: HubRouting<TunnelSession> | undefined;
+  readonly builtinPbx: HubBuiltinPbx | undefined;
+}
+
+/**
+ * The hub's services from its configuration, added in their start order (docs/ARCHITECTURE.md
+ * "Composition roots"): what `sbc-agent hub` runs, and `sbc-agent demo` with it.
+ */
+export function addHubServices(hub: Hub, config: SbcConfig, stateDir: string, configFile: string | undefined, logger: Logger): HubServices {
   const tunnel = hubTunnelService({ state: hub.state, config: config.hub, clock: hub.clock, logger });
   hub.add(tunnel);
   const call = config.hub.callPath;
   let callPath: ReturnType<typeof hubCallPathService> | undefined;
+  // Assigned below; the built-in PBX reads the model at each request.
+  let routing: HubRouting<TunnelSession> | undefined;
+  let builtinPbx: HubBuiltinPbx | undefined;
+  // Made here, added below in its place: the built-in PBX stores its calls' records there too.
+  const cdr = hubCdrService({ streams: tunnel.streams, dir: hubCdrDir(stateDir), retentionDays: config.hub.cdr.retentionDays, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) });
+  if (call?.builtin !== undefined) {
+    // hub.pbx: builtin (issue 12): the routing core as the PBX, started before the call path and
+    // its probe so that the first OPTIONS is answered. Every branch's requests share the call
+    // path's socket, so none is trusted by that flow (src/hub-pbx.ts).
+    builtinPbx = new HubBuiltinPbx({
+      config: call.builtin, dir: builtinPbxDir(hub.state.paths.dir), routing: () => routing?.current(), clock: hub.clock, logger,
+      onCdr: (record) => void cdr.store?.store([record]).catch((error: unknown) => logger.warn({ err: describeError(error), id: record.id }, 'built-in PBX: call detail record not stored')),
+      sharedFlow: (source) => {
+        const own = callPath?.sbc()?.stack.transport.localAddress('UDP');
+        return own !== undefined && own.port === source.port && own.address === source.address;
+      },
+    });
+    hub.add(builtinPbx);
+  }
   if (call !== undefined) {
     // With a PBX configured the hub carries the branches' calls (src/sbc): SIP and media toward the PBX.
     const transport = call.pbx.transport === 'tcp' ? 'TCP' : 'UDP';
@@ -139,18 +163,29 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   // without an upstream each fetch is answered 404 rather than left unanswered.
   hub.add(hubProvisioningService({ streams: tunnel.streams, config: config.hub.provisioning, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
   // The routing model (hub.routing), replicated to every agent over the tunnel's config push.
-  let routing: HubRouting<TunnelSession> | undefined;
   if (config.hub.routing !== undefined) {
-    const path = resolve(dirname(context.configFile ?? join(process.cwd(), 'hub.yaml')), config.hub.routing);
+    const path = resolve(dirname(configFile ?? join(process.cwd(), 'hub.yaml')), config.hub.routing);
     routing = new HubRouting<TunnelSession>({ path, server: tunnel.server, sbcName: (s) => tunnel.sbcName(s), clock: hub.clock, logger });
     hub.add(routing);
   }
   // The agents' call detail records (cdr/1 streams), kept hub.cdr.retentionDays.
-  hub.add(hubCdrService({ streams: tunnel.streams, dir: hubCdrDir(context.stateDir), retentionDays: config.hub.cdr.retentionDays, clock: hub.clock, logger, sbcName: (s) => tunnel.sbcName(s) }));
+  hub.add(cdr);
   // The SIP echo doctor's ALG test sends to (hub.sipEcho), when configured.
   if (config.hub.sipEcho !== undefined) hub.add(hubSipEchoService({ listen: config.hub.sipEcho, clock: hub.clock, logger }));
   // The admin API and status page (hub.admin), last: it reports on every other service.
-  hub.add(hubAdminService({ hub, config, stateDir: context.stateDir, tunnel, routingVersion: () => routing?.current()?.version, calls: () => callPath?.sbc()?.calls(), logger }));
+  hub.add(hubAdminService({ hub, config, stateDir, tunnel, routingVersion: () => routing?.current()?.version, calls: () => callPath?.sbc()?.calls(), logger }));
+  return { tunnel, routing, builtinPbx };
+}
+
+async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseArgs(argv, { values: [...COMMON_VALUES, 'listen', 'enroll-port', 'public-name'] });
+  const context = await commonContext(args, 'hub');
+  const config = runOverrides(context.config, args);
+  // Before Hub.open creates any state: a hub that cannot listen leaves no new CA behind.
+  await checkListeners(hubListeners(config));
+  const logger = createLogger({ level: config.log.level });
+  const hub = await Hub.open({ config, stateDir: context.stateDir, logger });
+  const { routing } = addHubServices(hub, config, context.stateDir, context.configFile, logger);
   const signals = new ServiceSignals();
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();

@@ -41,6 +41,19 @@ export interface HubCallPathConfig {
   readonly sip: ListenConfig;
   /** The address and UDP ports of the hub's media relay toward the PBX (written in SDP). */
   readonly media: { readonly address: string; readonly ports: { readonly min: number; readonly max: number } };
+  /**
+   * `hub.pbx: builtin` (issue 12): the hub runs the routing core itself as the PBX, and `pbx`
+   * above names its SIP listener (UDP on loopback unless `hub.builtinPbx.listen` says otherwise).
+   */
+  readonly builtin?: BuiltinPbxConfig;
+}
+
+/** `hub.builtinPbx`: the built-in PBX's registrar and B2BUA (with `hub.pbx: builtin`). */
+export interface BuiltinPbxConfig {
+  /** Its SIP listener (UDP and TCP): 127.0.0.1 by default; an address of the LAN lets phones register to it directly. */
+  readonly sip: ListenConfig;
+  /** The address written in its SDP and the UDP ports of its media relay. */
+  readonly media: { readonly address: string; readonly ports: { readonly min: number; readonly max: number } };
 }
 
 /** `hub.provisioning`: the PBX's provisioning server, fetched by the hub for its agents' relays. */

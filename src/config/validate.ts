@@ -6,6 +6,7 @@
 import { ConfigError, isIpLiteral } from '../core/index.js';
 import { adminSection } from './admin-config.js';
 import { agentSection } from './agent-config.js';
+import { BUILTIN_PBX, builtinCallPath } from './builtin-pbx-config.js';
 import { protectionSection } from './protection-config.js';
 import { boolean, duration, hostName, integer, join, listen, section, string, type Obj } from './fields.js';
 import { DEFAULT_CONFIG, type HubCallPathConfig, type HubConfig, type HubProvisioningConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
@@ -30,7 +31,7 @@ function lockout(value: unknown, path: string): LockoutConfig {
 function hub(value: unknown): HubConfig {
   const path = 'hub';
   const d = DEFAULT_CONFIG.hub;
-  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'sip', 'media', 'provisioning', 'routing', 'cdr', 'admin', 'protection', 'sipEcho']);
+  const obj = section(value, path, ['publicName', 'altNames', 'enrollment', 'tunnel', 'wss', 'keyLifetime', 'lockout', 'pbx', 'builtinPbx', 'sip', 'media', 'provisioning', 'routing', 'cdr', 'admin', 'protection', 'sipEcho']);
   const publicName = obj['publicName'] === undefined ? undefined : hostName(string(obj, 'publicName', path, ''), 'hub.publicName');
   const names = obj['altNames'] ?? [];
   if (!Array.isArray(names)) throw new ConfigError('hub.altNames', 'must be a list of host names and IP addresses');
@@ -95,9 +96,12 @@ function baseUrl(value: string, path: string): string {
 
 /** `hub.pbx`, `hub.sip`, `hub.media`: the call path, enabled by `hub.pbx`. */
 function callPath(hubObj: Obj): HubCallPathConfig | undefined {
-  const pbxObj = section(hubObj['pbx'], 'hub.pbx', ['host', 'port', 'transport', 'probeInterval', 'probeFailures']);
   const sipObj = section(hubObj['sip'], 'hub.sip', ['listen', 'port']);
   const mediaObj = section(hubObj['media'], 'hub.media', ['address', 'ports']);
+  if (hubObj['pbx'] === BUILTIN_PBX) return builtinCallPath(hubObj, sipObj, mediaObj);
+  if (hubObj['builtinPbx'] !== undefined) throw new ConfigError('hub.builtinPbx', `is read only with hub.pbx: ${BUILTIN_PBX}`);
+  if (typeof hubObj['pbx'] === 'string') throw new ConfigError('hub.pbx', `'${hubObj['pbx']}' is neither '${BUILTIN_PBX}' nor a mapping (host, port, transport, probeInterval, probeFailures)`);
+  const pbxObj = section(hubObj['pbx'], 'hub.pbx', ['host', 'port', 'transport', 'probeInterval', 'probeFailures']);
   const portsObj = section(mediaObj['ports'], 'hub.media.ports', ['min', 'max']);
   if (hubObj['pbx'] === undefined) return undefined;
   if (pbxObj['host'] === undefined) throw new ConfigError('hub.pbx.host', 'is required: the PBX IP address');

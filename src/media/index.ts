@@ -7,3 +7,4 @@ export { UdpRelayLeg, type RemoteMedia, type UdpRelayLegCounters, type UdpRelayL
 export { G711_PAYLOAD_TYPE, alawToLinear, decodeG711, encodeG711, linearToAlaw, linearToUlaw, ulawToLinear, type G711Law } from './g711.js';
 export { PROMPT_SAMPLE_RATE, WavFormatError, conversionHint, describeWavFormat, encodeWav, readPromptWav, readWavChunks, type WavFormat } from './wav.js';
 export { PACKET_MS, RtpPlayer, SAMPLES_PER_PACKET, type PlayOutcome, type RtpPlayerOptions } from './rtp-player.js';
+export { TONE_SAMPLE_RATE, dominantFrequency, goertzelPower, rms, toneSamples } from './tone.js';
