@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'SBC_ERR_SERVICE'
   | 'SBC_ERR_ADMIN_REQUEST'
   | 'SBC_ERR_SRTP'
+  | 'SBC_ERR_DTMF_INFO'
   | 'SBC_ERR_VOICEMAIL';
 
 export class SbcError extends Error {
