@@ -4,6 +4,7 @@ export { B2bua, type B2buaOptions } from './b2bua.js';
 export type { B2buaCallState, B2buaCallSummary, B2buaEvent } from './call-types.js';
 export { trunkFailureStatus } from './call.js';
 export { UdpMediaAnchor, type CallMediaBridge, type MediaAnchor, type UdpMediaAnchorOptions } from './media-anchor.js';
+export { HoldMusic, holdMusicFormat, type HoldMusicFormat } from './hold-music.js';
 export { FileStatusStore, type StatusFileIo } from './status-file.js';
 export { TrunkRegistrations, type TrunkRegistrationsOptions } from './trunk-registrations.js';
 export { FALLBACK_REALM, PhoneAuth, type AuthOutcome, type PhoneAuthOptions } from './phone-auth.js';
