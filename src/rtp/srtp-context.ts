@@ -8,10 +8,10 @@
  * (`unprotect` returns undefined): on the wire it is noise or an attack, not an error of ours
  * (RFC 3711 §3.3: "the packet MUST be discarded").
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseRtpHeader, type RtpHeader } from './header.js';
 import { RtpParseError } from './rtp-parse-error.js';
-import { SrtpError, aesCmKeystream, deriveSrtpSessionKeys, type SrtpSessionKeys } from './srtp-keys.js';
+import { SrtpError, deriveSrtpSessionKeys, type SrtpSessionKeys } from './srtp-keys.js';
 
 /** Tag length in bytes of each suite (RFC 4568 §6.2.1 and §6.2.2). */
 export const SRTP_SUITES = { AES_CM_128_HMAC_SHA1_80: { tagLength: 10 }, AES_CM_128_HMAC_SHA1_32: { tagLength: 4 } } as const;
@@ -73,13 +73,14 @@ abstract class SrtpContext {
     return createHmac('sha1', this.keys.authKey).update(authenticated).update(rocBytes).digest().subarray(0, this.tagLength);
   }
 
-  /** The keystream XOR of §4.1 over the payload (the header stays in the clear). */
+  /**
+   * The keystream XOR of §4.1 over the payload (the header stays in the clear): AES-128-CTR from
+   * the IV is exactly AES-CM, so the cipher's output is payload XOR keystream.
+   */
   protected crypt(packet: Buffer, header: RtpHeader, roc: number): Buffer {
-    const out = Buffer.from(packet);
     const start = header.headerLength;
-    const keystream = aesCmKeystream(this.keys.cipherKey, this.iv(header.ssrc, roc, header.sequenceNumber), out.length - start);
-    for (let i = 0; i < keystream.length; i++) out[start + i] = (out[start + i] ?? 0) ^ (keystream[i] ?? 0);
-    return out;
+    const cipher = createCipheriv('aes-128-ctr', this.keys.cipherKey, this.iv(header.ssrc, roc, header.sequenceNumber));
+    return Buffer.concat([packet.subarray(0, start), cipher.update(packet.subarray(start))]);
   }
 
   protected remember(ssrc: number, state: StreamState): void {
