@@ -36,7 +36,7 @@ export class WavRecorder {
     return this.#length / PROMPT_SAMPLE_RATE;
   }
 
-  /** Samples that fell beyond maxSeconds. */
+  /** Samples that fell beyond maxSeconds, or came from before the first packet recorded. */
   get dropped(): number {
     return this.#dropped;
   }
@@ -47,6 +47,11 @@ export class WavRecorder {
     if (this.#origin === undefined) this.#origin = { timestamp, at: 0 };
     // Offset from the timeline's origin, modulo 2^32 as RTP timestamps wrap (RFC 3550 §5.1).
     let offset = ((timestamp - this.#origin.timestamp) | 0) + this.#origin.at;
+    if (offset < 0 && offset > -MAX_GAP_SAMPLES) {
+      // Sent before the first packet recorded but arrived after it: too late to place.
+      this.#dropped += samples.length;
+      return;
+    }
     if (offset < 0 || offset - this.#length > MAX_GAP_SAMPLES) {
       this.#origin = { timestamp, at: this.#length };
       offset = this.#length;

@@ -40,3 +40,16 @@ test('a lost packet leaves 20 ms of silence; the timestamp wrap is followed; max
   assert.equal(r.dropped, 160);
   assert.equal(r.seconds, 0.06);
 });
+
+test('a packet from before the first one recorded is dropped; a jump of more than 10 s starts a new timeline at the end', () => {
+  const tone = (v: number): Buffer => encodeG711(new Int16Array(160).fill(v), 'ulaw');
+  const r = new WavRecorder({ law: 'ulaw' });
+  r.push(16000, tone(1000));
+  r.push(15840, tone(2000)); // 20 ms earlier, arrived late
+  r.push(16000 + 8000 * 60, tone(3000)); // a sender that restarted its timestamps: appended, not a minute of silence
+  const s = r.samples();
+  assert.equal(s.length, 320);
+  assert.equal(r.dropped, 160);
+  assert.ok(s.subarray(0, 160).every((v) => v > 900 && v < 1100));
+  assert.ok(s.subarray(160).every((v) => v > 2800));
+});
