@@ -6,7 +6,8 @@
  * NOTIFY sent to their registered contact, and most of them send no SUBSCRIBE for voicemail unless
  * a mailbox URI is provisioned. Each NOTIFY is its own request (new Call-ID, CSeq 1, From the
  * box's account with a tag, To the extension without one). A phone that does not answer is
- * counted, not retried: the next change, or the next registration, sends the counts again.
+ * counted, not retried: the next change sends the counts again (sending them when a phone
+ * registers is for the registrar's wiring, not done yet).
  */
 import { randomBytes } from 'node:crypto';
 import type { SipHeader, SipRequest, SipResponse } from '../sip/index.js';
