@@ -16,3 +16,4 @@ export {
   type AccessState,
 } from './access-flow.js';
 export { BEEP, DEFAULT_MAX_MESSAGE_SECONDS, DEFAULT_MIN_MESSAGE_SECONDS, VoicemailDeposit, connectMwi, tone, type DepositOptions, type DepositOutcome, type DepositState } from './deposit-session.js';
+export { VoicemailAccessCall, type AccessCallOptions } from './access-call.js';
