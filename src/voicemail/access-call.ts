@@ -38,15 +38,17 @@ export class VoicemailAccessCall {
   /** Reads the box, then greets the caller with the PIN prompt. */
   static async start(o: AccessCallOptions): Promise<VoicemailAccessCall> {
     const index = await o.store.index(o.box);
-    let call: VoicemailAccessCall | undefined;
+    // The flow answers from its first action on, before the call object exists: hold it here.
+    const ref: { call?: VoicemailAccessCall } = {};
     const flow = new VoicemailAccessFlow({ clock: o.clock, messages: index.messages, checkPin: (pin) => pinMatches(index.pin, pin), act: (a) => {
-      if (call !== undefined) call.#act(a);
+      const target = ref.call;
+      if (target !== undefined) target.#act(a);
     } });
-    call = new VoicemailAccessCall(o, flow);
-    const self = call;
+    const call = new VoicemailAccessCall(o, flow);
+    ref.call = call;
     call.#off = o.terminal.events.on('dtmf', (d) => {
       // A key interrupts: what was queued is dropped, what plays stops, the flow answers afresh.
-      self.#interrupt();
+      call.#interrupt();
       flow.digit(d.symbol);
     });
     flow.start();
