@@ -25,8 +25,8 @@ test('protect then unprotect gives the packet back, for any keys, header fields 
     fc.property(suite, keys, fc.array(packet, { minLength: 1, maxLength: 5 }), (s, k, packets) => {
       const { sender, receiver } = contexts(s, k);
       for (const [i, p] of packets.entries()) {
-        // One stream per packet (distinct SSRCs), so each is the first of its stream.
-        const plain = buildRtpPacket({ ...p, ssrc: (p.ssrc + i) >>> 0 }, Buffer.from(p.payload));
+        // One stream per packet (distinct SSRCs: the low 4 bits are the index), so each is the first of its stream.
+        const plain = buildRtpPacket({ ...p, ssrc: ((p.ssrc & ~0xf) | i) >>> 0 }, Buffer.from(p.payload));
         assert.deepEqual(receiver.unprotect(sender.protect(plain)), plain);
       }
       assert.equal(receiver.counters.authFailures, 0);
