@@ -22,6 +22,7 @@ const ALLOWED = {
   sbc: ['core', 'net', 'sip', 'sdp', 'rtp', 'stun', 'media', 'tunnel'],
   survival: ['core', 'sip', 'routing', 'tunnel'],
   cdr: ['core', 'platform', 'routing'],
+  voicemail: ['core', 'platform', 'sip', 'media'],
   b2bua: ['core', 'sip', 'sdp', 'rtp', 'media', 'routing'],
   capture: ['core', 'net'],
   admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media', 'capture'],
@@ -95,7 +96,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,cdr,b2bua,protect}/**/*.ts'],
+    files: ['src/{sip,sdp,stun,rtp,tunnel,media,pnp,sbc,routing,survival,cdr,b2bua,protect,voicemail}/**/*.ts'],
     rules: TIME_RESTRICTIONS,
   },
 );

@@ -6,6 +6,7 @@ export { DIALOG_INFO_CONTENT_TYPE, encodeDialogInfo, type DialogInfoDialog, type
 export { DialogWatchers, LOOK_MS, MAX_SUBSCRIBE_EXPIRES_S, MIN_SUBSCRIBE_EXPIRES_S, type DialogWatchersCounters, type DialogWatchersOptions } from './dialog-watchers.js';
 export { trunkFailureStatus } from './call.js';
 export { UdpMediaAnchor, type CallMediaBridge, type MediaAnchor, type UdpMediaAnchorOptions } from './media-anchor.js';
+export { HoldMusic, holdMusicFormat, type HoldMusicFormat } from './hold-music.js';
 export { FileStatusStore, type StatusFileIo } from './status-file.js';
 export { TrunkRegistrations, type TrunkRegistrationsOptions } from './trunk-registrations.js';
 export { FALLBACK_REALM, PhoneAuth, type AuthOutcome, type PhoneAuthOptions } from './phone-auth.js';

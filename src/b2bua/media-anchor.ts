@@ -8,6 +8,7 @@
  * Both legs sit on this agent, so a call between two LAN phones is bridged locally here.
  */
 import type { Clock } from '../core/index.js';
+import { HoldMusic } from './hold-music.js';
 import { MediaSession, openUdpRelayLeg, type PortPool, type RemoteMedia, type UdpBinder, type UdpRelayLeg } from '../media/index.js';
 import {
   clockRates, mediaConnection, parseSdp, rewriteSdp, rtcpAttribute, serializeSdp, type MediaAnchor as SdpAnchor, type SdpMedia, type SessionDescription,
@@ -40,6 +41,8 @@ export interface UdpMediaAnchorOptions {
   readonly bind: UdpBinder;
   /** The address written in the SDPs we send (c= and o=). */
   readonly address: string;
+  /** Music on hold (8 kHz PCM) played to a side the other side holds; absent: silence on hold. */
+  readonly musicOnHold?: Int16Array;
 }
 
 interface Stream {
@@ -65,10 +68,12 @@ class UdpCallMedia implements CallMediaBridge {
   /** The last description each side was sent (RFC 3264 §8: o= version counts up on change). */
   readonly #sent: { toA?: SessionDescription; toB?: SessionDescription } = {};
   #lastOffer: SessionDescription | undefined;
+  readonly #holdMusic: HoldMusic | undefined;
   #closed = false;
 
   constructor(options: UdpMediaAnchorOptions) {
     this.#o = options;
+    this.#holdMusic = options.musicOnHold === undefined ? undefined : new HoldMusic(options.clock, options.musicOnHold);
   }
 
   fromCaller(sdp: Buffer, signalingAddress?: string): Promise<Buffer> {
@@ -100,6 +105,7 @@ class UdpCallMedia implements CallMediaBridge {
       const stream = await this.#stream(i);
       (from === 'a' ? stream.a : stream.b).setRemote(remoteOf(sd, i, m, signalingAddress));
       stream.session.setClockRates(clockRates(m));
+      this.#holdMusic?.update(from, i, sd, from === 'a' ? stream.b : stream.a);
       // The other side sends to the leg that faces it.
       anchors.push(this.#anchor(from === 'a' ? stream.b : stream.a));
     }
@@ -152,6 +158,7 @@ class UdpCallMedia implements CallMediaBridge {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#holdMusic?.close();
     for (const stream of this.#streams.values()) void stream.then((s) => s.session.close(), () => {});
   }
 }

@@ -27,7 +27,10 @@ export type ErrorCode =
   | 'SBC_ERR_BIND'
   | 'SBC_ERR_UNIX_DATAGRAM'
   | 'SBC_ERR_SERVICE'
-  | 'SBC_ERR_ADMIN_REQUEST';
+  | 'SBC_ERR_ADMIN_REQUEST'
+  | 'SBC_ERR_SRTP'
+  | 'SBC_ERR_DTMF_INFO'
+  | 'SBC_ERR_VOICEMAIL';
 
 export class SbcError extends Error {
   readonly code: ErrorCode;

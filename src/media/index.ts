@@ -8,3 +8,8 @@ export { G711_PAYLOAD_TYPE, alawToLinear, decodeG711, encodeG711, linearToAlaw, 
 export { PROMPT_SAMPLE_RATE, WavFormatError, conversionHint, describeWavFormat, encodeWav, readPromptWav, readWavChunks, type WavFormat } from './wav.js';
 export { PACKET_MS, RtpPlayer, SAMPLES_PER_PACKET, type PlayOutcome, type RtpPlayerOptions } from './rtp-player.js';
 export { TONE_SAMPLE_RATE, dominantFrequency, goertzelPower, rms, toneSamples } from './tone.js';
+export { DTMF_INFO_CONTENT_TYPES, DtmfInfoError, parseDtmfInfo, type InfoDigit } from './dtmf-info.js';
+export { WavRecorder, type WavRecorderOptions } from './wav-recorder.js';
+export { planTerminalMedia, type TerminalMediaPlan, type TerminalMediaRefusal } from './terminal-media.js';
+export { MediaTerminal, type MediaTerminalCounters, type MediaTerminalDtmf, type MediaTerminalEvents, type MediaTerminalOptions } from './media-terminal.js';
+export { LoopingPlayer } from './looping-player.js';

@@ -66,8 +66,17 @@ export class RtpPlayer {
     return { sequence: this.#sequence, timestamp: this.#timestamp };
   }
 
-  /** Plays `samples` (8 kHz linear PCM); the last packet is padded with silence. Resolves when done or stopped. */
-  play(samples: Int16Array): Promise<PlayOutcome> {
+  /** Clock time the packet after the last one sent was due (undefined before the first packet). */
+  get nextDueAt(): number | undefined {
+    return this.#timestampAt;
+  }
+
+  /**
+   * Plays `samples` (8 kHz linear PCM); the last packet is padded with silence. Resolves when done
+   * or stopped. `continuation` (a loop of music going round) leaves the marker bit off the first
+   * packet: the audio does not restart after silence, so it is no talkspurt (RFC 3551 §4.1).
+   */
+  play(samples: Int16Array, options: { readonly continuation?: boolean } = {}): Promise<PlayOutcome> {
     if (this.#closed) return Promise.resolve({ packets: 0, stopped: true });
     this.stop();
     const payload = encodeG711(samples, this.#o.law);
@@ -90,7 +99,7 @@ export class RtpPlayer {
           const chunk = Buffer.alloc(SAMPLES_PER_PACKET, silence);
           payload.copy(chunk, 0, n * SAMPLES_PER_PACKET, Math.min(payload.length, (n + 1) * SAMPLES_PER_PACKET));
           const ts = (firstTimestamp + n * SAMPLES_PER_PACKET) >>> 0;
-          this.#o.send(buildRtpPacket({ payloadType: this.#payloadType, marker: n === 0, sequenceNumber: this.#sequence, timestamp: ts, ssrc: this.ssrc }, chunk));
+          this.#o.send(buildRtpPacket({ payloadType: this.#payloadType, marker: n === 0 && options.continuation !== true, sequenceNumber: this.#sequence, timestamp: ts, ssrc: this.ssrc }, chunk));
           this.#sequence = (this.#sequence + 1) & 0xffff;
           this.#timestamp = (ts + SAMPLES_PER_PACKET) >>> 0;
           this.#timestampAt = start + (n + 1) * PACKET_MS;

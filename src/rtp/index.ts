@@ -31,3 +31,5 @@ export {
 } from './stream-stats.js';
 export { DtmfReceiver, encodeTelephoneEvent, eventSymbol, parseTelephoneEvent, type DtmfDigit, type TelephoneEvent } from './telephone-event.js';
 export { buildRtpPacket, type RtpPacketFields } from './packet.js';
+export { SRTP_MASTER_KEY_LENGTH, SRTP_MASTER_SALT_LENGTH, SrtpError, aesCmKeystream, deriveSrtpKey, deriveSrtpSessionKeys, type SrtpSessionKeys } from './srtp-keys.js';
+export { REPLAY_WINDOW, SRTP_SUITES, SrtpReceiver, SrtpSender, estimateRoc, isSrtpSuite, type SrtpKeyMaterial, type SrtpReceiverCounters, type SrtpSuite } from './srtp-context.js';

@@ -32,3 +32,4 @@ export {
   type SdpOrigin,
   type SessionDescription,
 } from './session-description.js';
+export { parseCryptoAttribute, serializeCryptoAttribute, unsupportedCryptoParams, type CryptoAttribute } from './crypto-attribute.js';

@@ -25,3 +25,4 @@ export const REPO_ROOT = findRepoRoot();
 export const VECTORS_DIR = join(REPO_ROOT, 'test', 'vectors', 'data');
 export const SIP_TORTURE_DIR = join(VECTORS_DIR, 'sip-torture');
 export const STUN_VECTORS_DIR = join(VECTORS_DIR, 'stun-rfc5769');
+export const SRTP_VECTORS_DIR = join(VECTORS_DIR, 'srtp-rfc3711');
