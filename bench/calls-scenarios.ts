@@ -93,17 +93,19 @@ export const UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 `;
 
-/** Kamailio routing every new INVITE for "uas" to the SIPp UAS; with rtpengine anchoring the media. */
-export function benchKamailioConfig(address: string, port: number, rtpengine: boolean): string {
-  const load = rtpengine ? 'loadmodule "rtpengine.so"\nmodparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:22222")\n' : '';
-  const manage = rtpengine ? '\t\tif (has_body("application/sdp") || is_method("BYE|CANCEL")) rtpengine_manage("replace-origin replace-session-connection");\n' : '';
+/**
+ * Kamailio as a transaction-stateful proxy routing every new INVITE to the SIPp UAS at `uas`, with
+ * rtpengine (ng protocol on loopback) anchoring the media. 8 UDP children, so that a child waiting
+ * for rtpengine's ng answer does not hold up the others (each rtpengine_manage is a round trip).
+ */
+export function benchKamailioConfig(address: string, port: number, uas: string): string {
+  const manage = '\t\tif (has_body("application/sdp") || is_method("BYE|CANCEL")) rtpengine_manage("replace-origin replace-session-connection");\n';
   return `#!KAMAILIO
 debug=1
 log_stderror=yes
-children=4
+children=8
 auto_aliases=no
 listen=udp:${address}:${port}
-listen=tcp:${address}:${port}
 loadpath "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -112,7 +114,8 @@ loadmodule "pv.so"
 loadmodule "maxfwd.so"
 loadmodule "textops.so"
 loadmodule "siputils.so"
-${load}
+loadmodule "rtpengine.so"
+modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:22222")
 request_route {
 	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
 	if (has_totag()) {
@@ -127,7 +130,7 @@ ${manage}			t_on_reply("REPLY");
 	t_check_trans();
 	if (!is_method("INVITE")) { sl_send_reply("405", "Not Allowed"); exit; }
 	record_route();
-	$du = "sip:${address}:20500";
+	$du = "sip:${uas}";
 ${manage}	t_on_reply("REPLY");
 	t_relay();
 	exit;

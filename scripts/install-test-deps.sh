@@ -24,6 +24,7 @@ PACKAGES=(
   shellcheck             # lint of every shell script (scripts/, images/, packaging/)
   chromium               # the admin status pages in a real browser (headless, driven by playwright-core)
   tshark                 # reads the pcap files of 'sbc-agent capture' (test/e2e/capture.test.ts)
+  rtpengine-daemon       # npm run bench:calls: Kamailio + rtpengine (userspace, no kernel module) next to agent + hub
 )
 
 missing=()
@@ -44,7 +45,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # The Debian packages install services; the tests start their own instances on their own ports.
-for svc in kamailio coturn; do
+for svc in kamailio coturn rtpengine-daemon; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
   fi
