@@ -1,4 +1,11 @@
-/** SIPp scenarios (G.711 A-law with rtp_stream) and the Kamailio configuration of bench:calls. */
+/**
+ * SIPp scenarios (G.711 A-law with rtp_stream) and the Kamailio configuration of bench:calls.
+ * The UAS also takes a BYE before the ACK: through a proxy with several worker processes a BYE
+ * can overtake the ACK (reference §9.3), and a UAS that insists on the ACK first drops the call
+ * and leaves its BYE unanswered (the proxy then answers 408). It waits 4 s after its 200 for the
+ * BYE, so that a BYE retransmitted because that 200 was lost is answered again, not discarded as a
+ * message for a dead call (which also ends in a 408 from the proxy).
+ */
 const SDP = `v=0
     o=- 1 1 IN IP4 [media_ip]
     s=-
@@ -76,9 +83,11 @@ export const UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 
     ${SDP}
   ]]></send>
+  <recv request="BYE" optional="true" next="bye"/>
   <recv request="ACK"/>
   <nop><action><exec rtp_stream="tone.al,-1,8"/></action></nop>
   <recv request="BYE"/>
+  <label id="bye"/>
   <nop><action><exec rtp_stream="pause"/></action></nop>
   <send><![CDATA[
     SIP/2.0 200 OK
@@ -90,6 +99,7 @@ export const UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
     Content-Length: 0
 
   ]]></send>
+  <timewait milliseconds="4000"/>
 </scenario>
 `;
 

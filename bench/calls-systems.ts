@@ -9,9 +9,9 @@
  * Both anchor the media (RTP crosses the relay) and proxy the SIP statefully. Each system names the
  * processes whose /proc counters are its cost.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { enrollByCli, type CliHub } from '../test/support/cli-hub.js';
 import { MAIN, runCli } from '../test/support/integ-process.js';
 import { benchKamailioConfig } from './calls-scenarios.js';
@@ -35,6 +35,11 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/** Something in `ns` has UDP port `port` open. */
+function listening(ns: string, port: number): boolean {
+  return execFileSync('ip', ['netns', 'exec', ns, 'ss', '-Hlun', `sport = :${port}`]).toString().trim() !== '';
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Children started here, ended by their pid (the process group for Kamailio's children). */
@@ -45,7 +50,12 @@ export class Children {
 
   start(ns: string, cmd: string, args: readonly string[], group = false): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
-    // Drained so that a chatty child never blocks on a full pipe.
+    // Drained so that a chatty child never blocks on a full pipe; kept in CMD.log with BENCH_DEBUG.
+    if (process.env['BENCH_DEBUG'] !== undefined) {
+      const log = createWriteStream(join(this.cwd, `${basename(cmd)}.log`), { flags: 'a' });
+      child.stdout?.pipe(log, { end: false });
+      child.stderr?.pipe(log, { end: false });
+    }
     child.stdout?.resume();
     child.stderr?.resume();
     this.#all.push({ child, group });
@@ -195,14 +205,21 @@ export async function startSbc(children: Children, dir: string, ns: { agent: str
  * (its default keeps each ended call's ports 30 s: 1,000 calls/s would need 120,000 ports).
  */
 export async function startKamailio(children: Children, dir: string, ns: { pbx: string }): Promise<RunningSystem> {
-  writeFileSync(join(dir, 'kamailio.cfg'), benchKamailioConfig(ADDR.pbx, SIP_PORT, `${ADDR.pbx}:${UAS_PORT}`));
-  const kamailio = children.start(ns.pbx, 'kamailio', ['-f', join(dir, 'kamailio.cfg'), '-DD', '-E', '-m', '2048', '-M', '64', '-Y', dir, '-w', dir], true);
+  // rtpengine first: Kamailio pings it at start and, with no answer, leaves it disabled for 60 s
+  // (rtpengine_disable_tout), during which calls pass with their media unanchored.
   const rtpengine = children.start(ns.pbx, 'rtpengine', ['--foreground', '--log-stderr', '--table=-1', `--interface=${ADDR.pbx}`, '--listen-ng=127.0.0.1:22222',
     '--port-min=50000', '--port-max=65000', '--delete-delay=0', '--log-level=3', '--num-threads=2']);
-  await sleep(2000);
-  for (const [name, c] of [['kamailio', kamailio], ['rtpengine', rtpengine]] as const) {
-    if (c.exitCode !== null) throw new Error(`${name} exited ${String(c.exitCode)} at start`);
+  for (const deadline = Date.now() + 10_000; !listening(ns.pbx, 22222);) {
+    if (Date.now() > deadline || rtpengine.exitCode !== null) throw new Error('rtpengine is not listening on its ng port');
+    await sleep(100);
   }
+  writeFileSync(join(dir, 'kamailio.cfg'), benchKamailioConfig(ADDR.pbx, SIP_PORT, `${ADDR.pbx}:${UAS_PORT}`));
+  const kamailio = children.start(ns.pbx, 'kamailio', ['-f', join(dir, 'kamailio.cfg'), '-DD', '-E', '-m', '2048', '-M', '64', '-Y', dir, '-w', dir], true);
+  for (const deadline = Date.now() + 10_000; !listening(ns.pbx, SIP_PORT);) {
+    if (Date.now() > deadline || kamailio.exitCode !== null) throw new Error('kamailio is not listening');
+    await sleep(100);
+  }
+  await sleep(1000);
   return {
     name: 'kamailio+rtpengine',
     target: `${ADDR.pbx}:${SIP_PORT}`,

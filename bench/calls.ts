@@ -196,7 +196,7 @@ async function rateSearch(sys: RunningSystem, result: Result): Promise<void> {
 }
 
 async function runSystem(which: 'sbc' | 'kamailio'): Promise<Result> {
-  const uas = children.start(NS.pbx, 'sipp', ['-sf', 'uas.xml', '-i', ADDR.pbx, '-p', String(UAS_PORT), '-mi', ADDR.pbx, '-mp', '40000', '-nostdin', '-timeout', '7200s', '-max_socket', '20000']);
+  const uas = children.start(NS.pbx, 'sipp', ['-sf', 'uas.xml', '-i', ADDR.pbx, '-p', String(UAS_PORT), '-mi', ADDR.pbx, '-mp', '40000', '-nostdin', '-timeout', '7200s', '-max_socket', '20000', ...DEBUG]);
   const sys = which === 'sbc' ? await startSbc(children, join(dir, 'sbc'), NS) : await startKamailio(children, dir, NS);
   await sleep(3000);
   const idle = sampleMemory(sys);
