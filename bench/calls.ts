@@ -111,7 +111,7 @@ function sippStats(out: string): { successful: number; failed: number } {
 async function uac(target: string, calls: number, rate: number, holdMs: number, during?: () => Promise<void>): Promise<{ successful: number; failed: number }> {
   const timeout = Math.ceil(calls / rate + holdMs / 1000 + 60);
   const c = children.start(NS.lan, 'sipp', ['-sf', 'uac.xml', target, '-s', 'uas', '-i', ADDR.phone, '-p', '20600', '-mi', ADDR.phone, '-mp', '40000',
-    '-m', String(calls), '-r', String(rate), '-l', String(calls), '-d', String(holdMs), '-nostdin', '-timeout', `${timeout}s`, '-max_socket', '20000', ...DEBUG]);
+    '-m', String(calls), '-r', String(rate), '-l', String(calls), '-d', String(holdMs), '-nostdin', '-timeout', `${timeout}s`, '-max_socket', '20000', '-buff_size', String(4 << 20), ...DEBUG]);
   let out = '';
   const keep = (d: Buffer): void => { out = (out + d.toString()).slice(-40_000); };
   c.stdout?.on('data', keep);
@@ -172,6 +172,13 @@ async function rateRun(sys: RunningSystem, rate: number, seconds: number): Promi
   const cpuMsPerCall = ((systemCpu(sys) - cpu0) * 1000) / Math.max(1, stats.successful);
   const ok = stats.failed === 0 && stats.successful === calls;
   const unfinished = calls - stats.successful - stats.failed;
+  if (DEBUG.length > 0) {
+    // Datagrams dropped by full receive buffers of the SIP sockets (d in skmem), per namespace.
+    for (const [label, ns] of Object.entries(NS)) {
+      const sockets = bed.exec(ns, 'ss', ['-Huanm']).replace(/\n\s+skmem/g, ' skmem').split('\n').filter((l) => /:(20060|20070|20500|20600|22222|5090)\s/.test(l));
+      process.stdout.write(`  ${label}: ${sockets.map((l) => `${l.split(/\s+/)[3] ?? '?'} d${/,d(\d+)\)/.exec(l)?.[1] ?? '?'}`).join(', ')}\n`);
+    }
+  }
   process.stdout.write(`${sys.name}: ${rate} calls/s for ${seconds} s: ${stats.successful}/${calls} ok, ${stats.failed} failed${unfinished > 0 ? `, ${unfinished} not finished when SIPp was stopped` : ''}, CPU ${cpuMsPerCall.toFixed(3)} ms per call\n`);
   return { level: rate, ok, ...stats, cpuMsPerCall };
 }
@@ -196,7 +203,7 @@ async function rateSearch(sys: RunningSystem, result: Result): Promise<void> {
 }
 
 async function runSystem(which: 'sbc' | 'kamailio'): Promise<Result> {
-  const uas = children.start(NS.pbx, 'sipp', ['-sf', 'uas.xml', '-i', ADDR.pbx, '-p', String(UAS_PORT), '-mi', ADDR.pbx, '-mp', '40000', '-nostdin', '-timeout', '7200s', '-max_socket', '20000', ...DEBUG]);
+  const uas = children.start(NS.pbx, 'sipp', ['-sf', 'uas.xml', '-i', ADDR.pbx, '-p', String(UAS_PORT), '-mi', ADDR.pbx, '-mp', '40000', '-nostdin', '-timeout', '7200s', '-max_socket', '20000', '-buff_size', String(4 << 20), ...DEBUG]);
   const sys = which === 'sbc' ? await startSbc(children, join(dir, 'sbc'), NS) : await startKamailio(children, dir, NS);
   await sleep(3000);
   const idle = sampleMemory(sys);
