@@ -250,7 +250,7 @@ function report(sbc: Result, kam: Result | undefined): void {
   for (const what of ['idle', 'peak', 'after'] as const) {
     rows.push([`memory ${what === 'after' ? `${AFTER_S} s after the load` : what} (MiB)`, memRow(sbc, what), memRow(kam, what), ratio(total(sbc, what), total(kam, what))]);
   }
-  process.stdout.write(`\n${rows.map((r) => r.map((cell, i) => cell.padEnd(i === 0 ? 48 : 26)).join('')).join('\n')}\n`);
+  process.stdout.write(`\n${rows.map((r) => r.map((cell, i) => cell.padEnd(i === 0 ? 48 : 30)).join(' ')).join('\n')}\n`);
   process.stdout.write(`levels: concurrency ${CONCURRENCY.join(',')} (ramp ${RAMP_RATE} calls/s, loss over ${WINDOW_MS / 1000} s with all calls up); rates ${RATES.join(',')} (${STEP_S} s steps, 1 s calls), hold ${HOLD_S} s; `
     + `memory: proportional set size of each system's processes (Kamailio's shared memory counted once); tunnel datagrams dropped ${sbc.droppedDatagrams}\n`);
   if (flags.json) process.stdout.write(`${JSON.stringify({ sbc, kamailio: kam ?? null })}\n`);
