@@ -65,7 +65,8 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-calls-'));
 const bed = new Testbed('sbcb');
 const children = new Children(dir);
 let NS: Record<'lan' | 'agent' | 'pbx', string>;
-// Interrupted: stop what we started and remove the namespaces before going.
+// Interrupted, or a fault outside main's promise: stop what we started and remove the namespaces
+// before going (Kamailio and rtpengine would otherwise outlive us).
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     children.killAll();
@@ -73,6 +74,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.exit(130);
   });
 }
+process.once('uncaughtException', (error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  children.killAll();
+  bed.remove();
+  process.exit(1);
+});
 
 function setupNetwork(): void {
   NS = { lan: bed.namespace('lan'), agent: bed.namespace('agt'), pbx: bed.namespace('pbx') };
