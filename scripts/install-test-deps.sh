@@ -25,6 +25,7 @@ PACKAGES=(
   chromium               # the admin status pages in a real browser (headless, driven by playwright-core)
   tshark                 # reads the pcap files of 'sbc-agent capture' (test/e2e/capture.test.ts)
   faketime               # libfaketime: a branch box whose clock is 10 minutes off (test/e2e/doctor-faults.test.ts)
+  rtpengine-daemon       # npm run bench:calls: Kamailio + rtpengine (userspace, no kernel module) next to agent + hub
 )
 
 missing=()
@@ -45,7 +46,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # The Debian packages install services; the tests start their own instances on their own ports.
-for svc in kamailio coturn; do
+for svc in kamailio coturn rtpengine-daemon; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
   fi
