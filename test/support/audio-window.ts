@@ -4,31 +4,10 @@
  * then. A stretch counts as heard when it has about as many samples as wall-clock time passed,
  * nearly all its 20 ms frames are loud, and their tone is the far phone's.
  */
-import { readFileSync } from 'node:fs';
+import { readGrowingPcmWav as readPcm } from './baresip.js';
 
 const FRAME = 160;
 const LOUD_RMS = 1000;
-
-/** Samples (16-bit mono) and rate of a WAV that may still be written (its sizes not yet final). */
-function readPcm(path: string): { samples: Int16Array; rate: number } {
-  const data = readFileSync(path);
-  let at = 12;
-  let rate = 8000;
-  while (at + 8 <= data.length) {
-    const id = data.toString('latin1', at, at + 4);
-    const size = data.readUInt32LE(at + 4);
-    if (id === 'fmt ') rate = data.readUInt32LE(at + 12);
-    if (id === 'data') {
-      at += 8;
-      break;
-    }
-    at += 8 + size;
-  }
-  const count = Math.max(0, Math.floor((data.length - at) / 2));
-  const samples = new Int16Array(count);
-  for (let i = 0; i < count; i++) samples[i] = data.readInt16LE(at + i * 2);
-  return { samples, rate };
-}
 
 export interface HeardStretch {
   /** Seconds of audio recorded in the stretch. */

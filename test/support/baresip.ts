@@ -43,10 +43,9 @@ export function makeTone(path: string, hz: number, seconds = 60): void {
   execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', path, 'synth', String(seconds), 'sine', String(hz), 'vol', '0.5'], { stdio: 'ignore' });
 }
 
-/** Dominant frequency of a 16-bit PCM WAV by zero crossings over its loud part (0 when silent). */
-export function dominantFrequency(path: string): { hz: number; seconds: number } {
+/** Samples (16-bit mono) and rate of a WAV that may still be written (its sizes not yet final). */
+export function readGrowingPcmWav(path: string): { samples: Int16Array; rate: number } {
   const data = readFileSync(path);
-  // Find the "data" chunk.
   let at = 12;
   let rate = 8000;
   while (at + 8 <= data.length) {
@@ -59,8 +58,15 @@ export function dominantFrequency(path: string): { hz: number; seconds: number }
     }
     at += 8 + size;
   }
-  const samples: number[] = [];
-  for (let i = at; i + 1 < data.length; i += 2) samples.push(data.readInt16LE(i));
+  const count = Math.max(0, Math.floor((data.length - at) / 2));
+  const samples = new Int16Array(count);
+  for (let i = 0; i < count; i++) samples[i] = data.readInt16LE(at + i * 2);
+  return { samples, rate };
+}
+
+/** Dominant frequency of a 16-bit PCM WAV by zero crossings over its loud part (0 when silent). */
+export function dominantFrequency(path: string): { hz: number; seconds: number } {
+  const { samples, rate } = readGrowingPcmWav(path);
   const loud = samples.filter((s) => Math.abs(s) > 2000).length;
   if (samples.length === 0 || loud < samples.length * 0.05) return { hz: 0, seconds: samples.length / rate };
   let crossings = 0;
