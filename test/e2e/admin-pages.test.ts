@@ -80,6 +80,14 @@ test('status pages in chromium: agent page live (tunnel up, a phone appears with
   const notify = messages.find((m) => m.direction === 'received' && m.text.startsWith('NOTIFY'))?.text ?? '';
   assert.match(notify.slice(notify.indexOf('\r\n\r\n') + 4), /^http:\/\/127\.0\.0\.1:\d+\//, 'the NOTIFY carries the provisioning URL');
   assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
+
+  // The last hour's plot (uPlot, from /api/history): a canvas, and the samples it was given.
+  await page.locator('#history-plot canvas').waitFor({ timeout: 10_000 });
+  const plotted = await page.evaluate(() => {
+    const plot = (globalThis as unknown as { sbcPlots?: Record<string, { data: Array<Array<number | null>> }> }).sbcPlots?.['history-plot'];
+    return plot === undefined ? undefined : { times: plot.data[0]?.length ?? 0, calls: (plot.data[2] ?? []).filter((v) => typeof v === 'number').length };
+  });
+  assert.ok(plotted !== undefined && plotted.times >= 1 && plotted.calls >= 1, `the plot holds samples: ${JSON.stringify(plotted)}`);
   await page.screenshot({ path: join(SHOTS, 'admin-agent.png'), fullPage: true });
 
   // The hub page: add an SBC through the form.
