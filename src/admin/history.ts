@@ -17,43 +17,45 @@ export interface HistorySeries {
   readonly fields: Readonly<Record<string, Array<number | null>>>;
 }
 
-/** A fixed-size ring of timed samples; the oldest is overwritten once it is full. */
+/**
+ * A fixed-size ring of timed samples; the oldest is overwritten once it is full. A field first
+ * seen in a later sample (an SBC added on the hub) gets a column of `null` for the samples before.
+ */
 export class SampleRing {
   readonly #capacity: number;
-  readonly #fields: readonly string[];
   readonly #times: number[] = [];
-  readonly #values: Array<Array<number | null>>;
+  readonly #values = new Map<string, Array<number | null>>();
   #next = 0;
 
-  constructor(capacity: number, fields: readonly string[]) {
+  constructor(capacity: number, fields: readonly string[] = []) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a whole number ≥ 1, not ${capacity}`);
     this.#capacity = capacity;
-    this.#fields = fields;
-    this.#values = fields.map(() => []);
+    for (const name of fields) this.#values.set(name, []);
   }
 
   get size(): number {
     return this.#times.length;
   }
 
-  /** Adds a sample taken at `wallMs`; fields absent from `sample` are recorded as `null`. */
+  /** Adds a sample taken at `wallMs`; known fields absent from `sample` are recorded as `null`. */
   push(wallMs: number, sample: Sample): void {
     const at = this.#times.length < this.#capacity ? this.#times.length : this.#next;
+    for (const name of Object.keys(sample)) if (!this.#values.has(name)) this.#values.set(name, this.#times.map(() => null));
     this.#times[at] = Math.round(wallMs / 1000);
-    this.#fields.forEach((name, i) => {
+    for (const [name, column] of this.#values) {
       const v = sample[name];
-      this.#values[i]![at] = typeof v === 'number' && Number.isFinite(v) ? v : null;
-    });
+      column[at] = typeof v === 'number' && Number.isFinite(v) ? v : null;
+    }
     this.#next = (at + 1) % this.#capacity;
   }
 
   /** Oldest first. */
   series(intervalMs: number): HistorySeries {
     const full = this.#times.length === this.#capacity;
-    const order = (a: readonly (number | null)[]): Array<number | null> => (full ? [...a.slice(this.#next), ...a.slice(0, this.#next)] : [...a]);
+    const order = <T>(a: readonly T[]): T[] => (full ? [...a.slice(this.#next), ...a.slice(0, this.#next)] : [...a]);
     const fields: Record<string, Array<number | null>> = {};
-    this.#fields.forEach((name, i) => (fields[name] = order(this.#values[i]!)));
-    return { intervalMs, t: order(this.#times) as number[], fields };
+    for (const [name, column] of this.#values) fields[name] = order(column);
+    return { intervalMs, t: order(this.#times), fields };
   }
 }
 

@@ -104,6 +104,13 @@ test('status pages in chromium: agent page live (tunnel up, a phone appears with
   assert.match(fingerprint ?? '', /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   assert.equal(await hubPage.locator('#issued-qr svg').count(), 1, 'the QR code of the URL is drawn');
   await hubPage.locator('[data-sbc="branch-lyon"]').waitFor({ timeout: 10_000 });
+  // The calls-per-SBC plot has a line for each SBC, the new one too once sampled (every 10 s).
+  await hubPage.locator('#calls-plot canvas').waitFor({ timeout: 10_000 });
+  const hubPlotted = await hubPage.evaluate(() => {
+    const plot = (globalThis as unknown as { sbcPlots?: Record<string, { data: Array<Array<number | null>>; series: Array<{ label?: string }> }> }).sbcPlots?.['calls-plot'];
+    return plot === undefined ? undefined : { times: plot.data[0]?.length ?? 0, labels: plot.series.slice(1).map((x) => x.label) };
+  });
+  assert.ok(hubPlotted !== undefined && hubPlotted.times >= 1 && hubPlotted.labels.includes('branch-1'), `the hub plot holds samples per SBC: ${JSON.stringify(hubPlotted)}`);
   await hubPage.screenshot({ path: join(SHOTS, 'admin-hub.png'), fullPage: true });
   assert.ok(statSync(join(SHOTS, 'admin-hub.png')).size > 10_000 && statSync(join(SHOTS, 'admin-agent.png')).size > 10_000, 'both screenshots were written');
   if (process.env['UPDATE_SCREENSHOTS'] !== '1') rmSync(SHOTS, { recursive: true, force: true });

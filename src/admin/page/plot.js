@@ -9,10 +9,12 @@ const plots = (window.sbcPlots ??= {});
 export function timePlot(id, history, series) {
   const data = [history.t, ...series.map((s) => history.fields[s.field] ?? [])];
   const old = plots[id];
-  if (old) {
+  const shape = series.map((s) => s.field).join('\n');
+  if (old && old.sbcShape === shape) {
     old.setData(data);
     return old;
   }
+  old?.destroy();
   const box = document.getElementById(id);
   const width = Math.max(240, box.clientWidth || 320);
   const opts = {
@@ -22,6 +24,14 @@ export function timePlot(id, history, series) {
     axes: [{}, ...[...new Set(series.map((s) => s.scale))].map((scale) => ({ scale, side: scale === 'right' ? 1 : 3, grid: { show: scale !== 'right' }, size: 44 }))],
   };
   const plot = new window.uPlot(opts, data, box);
+  plot.sbcShape = shape;
   plots[id] = plot;
   return plot;
+}
+
+const PALETTE = ['#3366cc', '#2a7f62', '#cc6633', '#8844aa', '#aa3355', '#557711'];
+
+/** A color per index, for plots with one line per SBC. */
+export function colorAt(i) {
+  return PALETTE[i % PALETTE.length];
 }

@@ -22,6 +22,13 @@ test('SampleRing: a missing or non-finite value is null (a gap in the plot)', ()
   assert.deepEqual(ring.series(1000).fields['rttMs'], [null, null, null, null]);
 });
 
+test('SampleRing: a field first seen later has nulls for the samples before it', () => {
+  const ring = new SampleRing(3);
+  ring.push(T0, { 'branch-1': 1 });
+  ring.push(T0 + 10_000, { 'branch-1': 2, 'branch-lyon': 0 });
+  assert.deepEqual(ring.series(10_000).fields, { 'branch-1': [1, 2], 'branch-lyon': [null, 0] });
+});
+
 test('SampleRing refuses a capacity that holds nothing', () => {
   for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => new SampleRing(bad, ['x']), RangeError, String(bad));
 });
