@@ -19,7 +19,8 @@ export function timePlot(id, history, series) {
   const width = Math.max(240, box.clientWidth || 320);
   const opts = {
     width, height: 170,
-    scales: { x: { time: true } },
+    // Always the whole hour up to the last sample, so a young agent's few points sit at the right.
+    scales: { x: { time: true, range: (u, min, max) => [(max ?? Date.now() / 1000) - 3600, max ?? Date.now() / 1000] } },
     series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale }))],
     axes: [{}, ...[...new Set(series.map((s) => s.scale))].map((scale) => ({ scale, side: scale === 'right' ? 1 : 3, grid: { show: scale !== 'right' }, size: 44 }))],
   };
