@@ -8,6 +8,7 @@ import { captureRunning, type CaptureRequest, type CaptureResult } from '../capt
 import { normaliseMac, type PhoneRecord } from '../pnp/index.js';
 import type { CallsDocument } from '../sbc/index.js';
 import type { AgentWatch, RegisteredPhone } from './agent-watch.js';
+import type { HistorySeries } from './history.js';
 import { AdminRequestError, badField } from './errors.js';
 import type { AdminEvents } from './events.js';
 import type { MetricDef, MetricSnapshot, MetricValue } from './metrics.js';
@@ -39,6 +40,8 @@ export interface AgentAdminSource {
   calls(): Promise<CallsDocument>;
   /** Calls refused or failed before media: unroutable, tunnel down, refused while draining. */
   callFailures(): number;
+  /** The last hour of tunnel RTT and active calls for the page's plot (src/admin/history.ts). */
+  history?(): HistorySeries;
   /** Records the LAN-side UDP for the asked seconds (src/capture); absent: no captures here. */
   capture?(request: CaptureRequest): Promise<CaptureResult>;
 }
@@ -89,6 +92,10 @@ export function agentRouter(source: AgentAdminSource, events: AdminEvents): Admi
       return { json: phone ?? { id } };
     })
     .add('GET', '/api/calls', async () => ({ json: await source.calls() }))
+    .add('GET', '/api/history', () => {
+      if (source.history === undefined) throw new AdminRequestError(404, 'this agent keeps no history');
+      return { json: source.history() };
+    })
     .add('POST', '/api/capture', async (ctx) => {
       const request = captureRequest(ctx.json());
       if (source.capture === undefined) throw new AdminRequestError(404, 'this agent records no captures');

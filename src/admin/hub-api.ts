@@ -12,6 +12,7 @@ import { AdminRequestError, badField } from './errors.js';
 import type { AdminEvents } from './events.js';
 import type { MetricDef, MetricSnapshot } from './metrics.js';
 import { AdminRouter } from './router.js';
+import type { HistorySeries } from './history.js';
 
 /** What add-sbc and rekey-sbc print with --json. */
 export interface IssuedKey {
@@ -37,6 +38,8 @@ export interface HubAdminSource {
   routingVersion(): number | undefined;
   /** Calls the hub carries now, by SBC name (empty without a PBX). */
   callsBySbc(): Promise<ReadonlyMap<string, number>>;
+  /** Calls per SBC name over the last hour, for the page's plot (src/admin/history.ts). */
+  history?(): HistorySeries;
 }
 
 /**
@@ -110,6 +113,10 @@ export function hubRouter(source: HubAdminSource, events: AdminEvents): AdminRou
   const withQr = async (issued: IssuedKey): Promise<unknown> => ({ ...issued, qrSvg: await (await import('qrcode')).default.toString(issued.url, { type: 'svg', margin: 1 }) });
   return new AdminRouter()
     .add('GET', '/api/sbcs', async () => ({ json: sbcRows(source, await source.callsBySbc()) }))
+    .add('GET', '/api/history', () => {
+      if (source.history === undefined) throw new AdminRequestError(404, 'this hub keeps no history');
+      return { json: source.history() };
+    })
     .add('POST', '/api/sbcs', async (ctx) => {
       const body = ctx.json();
       const name = text(body, 'name', true) ?? '';

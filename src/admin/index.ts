@@ -7,6 +7,7 @@ export { AdminRequestError, badField } from './errors.js';
 export { ADMIN_TOPICS, AdminEvents, isAdminTopic, topicOf, type AdminEvent, type AdminEventName, type AdminTopic } from './events.js';
 export { queryTopics, streamClient } from './event-stream.js';
 export { cdrEventData, localCallEvents, trunkEvents, type LocalCallEvent, type TrunkResult } from './local-events.js';
+export { History, SampleRing, type HistoryOptions, type HistorySeries, type Sample } from './history.js';
 export { HUB_METRICS, callsBySbc, hubMetrics, hubRouter, sbcRows, type HubAdminSource, type IssuedKey } from './hub-api.js';
 export { AdminMetrics, type MetricDef, type MetricSnapshot, type MetricValue } from './metrics.js';
 export { PAGE_DIR, loadPages, type PageFile } from './pages.js';

@@ -6,7 +6,7 @@
  * last service to start, and takes its token from hub.admin.tokenFile, else
  * `<state-dir>/admin-token` (created 0600 at the first start).
  */
-import { AdminEvents, AdminMetrics, AdminServer, HUB_METRICS, adminTokenPath, callsBySbc, hubMetrics, hubRouter, loadOrCreateAdminToken, loadPages, type HubAdminSource } from '../admin/index.js';
+import { AdminEvents, AdminMetrics, AdminServer, HUB_METRICS, History, adminTokenPath, callsBySbc, hubMetrics, hubRouter, loadOrCreateAdminToken, loadPages, type HubAdminSource } from '../admin/index.js';
 import { BindError, type Logger } from '../core/index.js';
 import type { SbcConfig } from '../config/index.js';
 import type { Hub, HubService } from '../hub.js';
@@ -48,6 +48,16 @@ export function hubAdminService(o: HubAdminServiceOptions): HubAdminService {
     routingVersion: o.routingVersion,
     callsBySbc: async () => callsBySbc((await o.calls?.())?.legs ?? [], store.list()),
   };
+  // The hub page's plot: calls per SBC over the last hour, a sample every 10 s; every enrolled SBC
+  // has a value (0 without calls), so a line starts when the SBC is added.
+  const history = new History({
+    clock: hub.clock, intervalMs: 10_000, windowMs: 3_600_000, fields: [],
+    sample: async () => {
+      const calls = await source.callsBySbc();
+      return Object.fromEntries(store.list().filter((r) => r.state !== 'revoked').map((r) => [r.name, calls.get(r.name) ?? 0]));
+    },
+  });
+  source.history = () => history.series();
   let server: AdminServer | undefined;
   let offSession: (() => void) | undefined;
   return {
@@ -78,6 +88,7 @@ export function hubAdminService(o: HubAdminServiceOptions): HubAdminService {
         metricsOpen: admin.metrics === 'open',
         pages: await loadPages('hub'),
         }, (address, port, open) => bindExplained('tcp', address, port, open));
+        history.start();
       } catch (error) {
         // On the default addresses a port already taken (another hub on this machine) leaves this
         // hub without its admin server, and says so; a configured address must bind (exit 19).
@@ -90,6 +101,7 @@ export function hubAdminService(o: HubAdminServiceOptions): HubAdminService {
     },
     async close() {
       offSession?.();
+      history.close();
       await server?.close();
     },
   };

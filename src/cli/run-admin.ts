@@ -4,7 +4,7 @@
  * addresses (127.0.0.1 by default; `lan` adds every LAN address served). The token is
  * agent.admin.tokenFile, else `<state-dir>/admin-token`, created 0600 at the first start.
  */
-import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, adminTokenPath, agentMetrics, agentRouter, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
+import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, History, adminTokenPath, agentMetrics, agentRouter, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
 import { captureFor } from '../capture/index.js';
 import { BindError, realClock, type Logger } from '../core/index.js';
 import type { AdminConfig } from '../config/index.js';
@@ -104,6 +104,16 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
       },
     },
   });
+  // The plot's last hour: a sample every 10 s (360 in the ring).
+  const history = new History({
+    clock: realClock, intervalMs: 10_000, windowMs: 3_600_000, fields: ['rttMs', 'calls'],
+    sample: async () => {
+      const t = tunnel.status();
+      const calls = await agent.callsDocument();
+      return { rttMs: t.state === 'up' ? (t.rttMs ?? null) : null, calls: new Set(calls.calls.map((c) => c.callId)).size };
+    },
+  });
+  source.history = () => history.series();
   const metrics = await AdminMetrics.create(AGENT_METRICS, () => agentMetrics(source, watch));
   const pages = await loadPages('agent');
   const server = await startServer(o, () => AdminServer.start({
@@ -120,6 +130,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
   }, (address, port, open) => bindExplained('tcp', address, port, open)));
   if (server === undefined) return undefined;
   watch.start();
+  history.start();
   let closed: Promise<void> | undefined;
   return {
     events,
@@ -128,6 +139,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     close: () => {
       closed ??= (async () => {
         watch.close();
+        history.close();
         await server.close();
       })();
       return closed;

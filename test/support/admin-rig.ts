@@ -4,12 +4,13 @@
  * enrolled by `sbc-agent enroll` with what it answered, and run by `sbc-agent run`; both admin
  * servers on free ports. `register()` sends a phone's REGISTER (SIPp UAC) through the agent.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
-import { CliProcess, runCli } from './integ-process.js';
+import { CliProcess, MAIN, type CliResult } from './integ-process.js';
+import { createNamespace, removeNamespace } from './pnp-e2e.js';
 
 /**
  * The PBX: a registrar (REGISTER → 200) and a callee (INVITE → 200 with G.711 SDP, RTP from
@@ -150,6 +151,9 @@ function uac(user: string): string {
 
 export interface AdminRig {
   readonly dir: string;
+  readonly netns: string | undefined;
+  /** The agent's LAN SIP port (also the port of its plug-and-play group socket). */
+  readonly agentSip: number;
   readonly hubAdmin: string;
   readonly hubToken: string;
   readonly agentAdmin: string;
@@ -164,22 +168,54 @@ export interface AdminRig {
   close(): Promise<void>;
 }
 
-async function api(base: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { method, headers: { Authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
+export interface AdminRigOptions {
+  /**
+   * Run every process inside this network namespace, created here with loopback up, multicast on
+   * and 224.0.0.0/4 routed to it (the host's loopback has no multicast), so a phone's plug-and-play
+   * SUBSCRIBE to 224.0.1.75 reaches the agent; removed by `close()`. Without it, the host's 127.0.0.1.
+   */
+  readonly netns?: string;
 }
 
-export async function startAdminRig(): Promise<AdminRig> {
+/** `cmd args` as run inside `netns` (`ip netns exec` execs it, so a pid is the program's). */
+export function inNetns(netns: string | undefined, cmd: string, args: readonly string[]): [string, string[]] {
+  return netns === undefined ? [cmd, [...args]] : ['ip', ['netns', 'exec', netns, cmd, ...args]];
+}
+
+function runIn(netns: string | undefined, cmd: string, args: readonly string[], timeoutMs = 60_000): Promise<CliResult> {
+  const [file, argv] = inNetns(netns, cmd, args);
+  return new Promise((resolve) => {
+    const child = execFile(file, argv, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+    });
+    child.stdin?.end();
+  });
+}
+
+/** The admin API, called from a short node process in the rig's namespace (the test's own sockets live on the host). */
+async function api(netns: string | undefined, base: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const script = `const r = await fetch(process.argv[1], { method: process.argv[2], headers: { Authorization: 'Bearer ' + process.argv[3] }, body: process.argv[4] || undefined });
+process.stdout.write(JSON.stringify({ ok: r.ok, status: r.status, text: await r.text() }));`;
+  const r = await runIn(netns, process.execPath, ['--input-type=module', '-e', script, `${base}${path}`, method, token, body === undefined ? '' : JSON.stringify(body)]);
+  if (r.code !== 0) throw new Error(`${method} ${path}: ${r.stderr}`);
+  const res = JSON.parse(r.stdout) as { ok: boolean; status: number; text: string };
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${res.text}`);
+  return JSON.parse(res.text);
+}
+
+export async function startAdminRig(options: AdminRigOptions = {}): Promise<AdminRig> {
+  const netns = options.netns;
   const dir = mkdtempSync(join(tmpdir(), 'sbc-admin-rig-'));
   const procs: CliProcess[] = [];
   let pbx: ChildProcess | undefined;
   const close = async (): Promise<void> => {
     if (pbx?.pid !== undefined && pbx.exitCode === null) process.kill(pbx.pid, 'SIGTERM');
     for (const p of procs.reverse()) await p.stop();
+    if (netns !== undefined) removeNamespace(netns);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
+    if (netns !== undefined) createNamespace(netns);
     const [tunnel, wss, pbxPort, hubSip, hubAdminPort, agentAdminPort, agentSip] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     writeFileSync(join(dir, 'hub.yaml'), `log:
   level: warn
@@ -204,26 +240,26 @@ agent:
     writeFileSync(join(dir, 'caller.xml'), CALLER.replaceAll('[tone]', tone));
     const hubState = join(dir, 'hub');
     const agentState = join(dir, 'agent');
-    const hub = new CliProcess(['hub', '--config', join(dir, 'hub.yaml'), '--state-dir', hubState, '--enroll-port', '0']);
+    const hub = new CliProcess(['hub', '--config', join(dir, 'hub.yaml'), '--state-dir', hubState, '--enroll-port', '0'], MAIN, netns);
     procs.push(hub);
     await hub.waitForOutput(/hub: admin 127\.0\.0\.1:\d+/, 20_000);
     await hub.waitForOutput(/hub: ready/, 10_000);
     const hubAdmin = `http://127.0.0.1:${hubAdminPort}`;
     const hubToken = readFileSync(join(hubState, 'admin-token'), 'utf8').trim();
-    const added = (await api(hubAdmin, hubToken, 'POST', '/api/sbcs', { name: 'branch-1' })) as { url: string; key: string; fingerprint: string };
-    const enrolled = await runCli(['enroll', '--url', added.url, '--key', added.key, '--fingerprint', added.fingerprint, '--state-dir', agentState]);
+    const added = (await api(netns, hubAdmin, hubToken, 'POST', '/api/sbcs', { name: 'branch-1' })) as { url: string; key: string; fingerprint: string };
+    const enrolled = await runIn(netns, process.execPath, [MAIN, 'enroll', '--url', added.url, '--key', added.key, '--fingerprint', added.fingerprint, '--state-dir', agentState]);
     if (enrolled.code !== 0) throw new Error(`enroll: ${enrolled.stderr}`);
-    const agent = new CliProcess(['run', '--config', join(dir, 'agent.yaml'), '--lan', '127.0.0.1', '--sip-port', String(agentSip), '--media-ports', '23300-23399', '--stun-port', '0', '--state-dir', agentState]);
+    const agent = new CliProcess(['run', '--config', join(dir, 'agent.yaml'), '--lan', '127.0.0.1', '--sip-port', String(agentSip), '--media-ports', '23300-23399', '--stun-port', '0', '--state-dir', agentState], MAIN, netns);
     procs.push(agent);
     await agent.waitForOutput(/run: SBC 'branch-1'/, 20_000);
     const agentToken = readFileSync(join(agentState, 'admin-token'), 'utf8').trim();
-    pbx = spawn('sipp', ['-sf', join(dir, 'uas.xml'), '-i', '127.0.0.1', '-p', String(pbxPort), '-mi', '127.0.0.1', '-mp', String(await freePort()), '-nostdin'], { stdio: 'ignore' });
+    pbx = spawn(...inNetns(netns, 'sipp', ['-sf', join(dir, 'uas.xml'), '-i', '127.0.0.1', '-p', String(pbxPort), '-mi', '127.0.0.1', '-mp', String(await freePort()), '-nostdin']), { stdio: 'ignore' });
     const register = async (user: string): Promise<void> => {
       writeFileSync(join(dir, `uac-${user}.xml`), uac(user));
       for (let i = 0; i < 15; i++) {
         const phonePort = await freePort();
         const code = await new Promise<number | null>((resolve) => {
-          const child = spawn('sipp', ['-sf', join(dir, `uac-${user}.xml`), `127.0.0.1:${agentSip}`, '-i', '127.0.0.1', '-p', String(phonePort), '-m', '1', '-nostdin', '-timeout', '5s'], { stdio: 'ignore' });
+          const child = spawn(...inNetns(netns, 'sipp', ['-sf', join(dir, `uac-${user}.xml`), `127.0.0.1:${agentSip}`, '-i', '127.0.0.1', '-p', String(phonePort), '-m', '1', '-nostdin', '-timeout', '5s']), { stdio: 'ignore' });
           child.once('exit', (c) => resolve(c));
         });
         if (code === 0) return;
@@ -235,11 +271,11 @@ agent:
       const phonePort = await freePort();
       const mediaPort = await freePort();
       return new Promise<number | null>((resolve) => {
-        const child = spawn('sipp', ['-sf', join(dir, 'caller.xml'), `127.0.0.1:${agentSip}`, '-i', '127.0.0.1', '-p', String(phonePort), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-d', String(ms), '-m', '1', '-nostdin', '-timeout', `${Math.ceil(ms / 1000) + 10}s`], { stdio: 'ignore' });
+        const child = spawn(...inNetns(netns, 'sipp', ['-sf', join(dir, 'caller.xml'), `127.0.0.1:${agentSip}`, '-i', '127.0.0.1', '-p', String(phonePort), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-d', String(ms), '-m', '1', '-nostdin', '-timeout', `${Math.ceil(ms / 1000) + 10}s`]), { stdio: 'ignore' });
         child.once('exit', (c) => resolve(c));
       });
     };
-    return { dir, hubAdmin, hubToken, agentAdmin: `http://127.0.0.1:${agentAdminPort}`, agentToken, added, hub, agent, register, call, close };
+    return { dir, netns, agentSip, hubAdmin, hubToken, agentAdmin: `http://127.0.0.1:${agentAdminPort}`, agentToken, added, hub, agent, register, call, close };
   } catch (error) {
     await close();
     throw error;

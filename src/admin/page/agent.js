@@ -1,6 +1,8 @@
 // The agent's status page: tunnel, LANs, registered phones (live over /api/events), calls, the
-// plug-and-play inbox with Approve/Reject, NAT and recent events. Refreshes every 5 s as well.
+// plug-and-play inbox with Approve/Reject, NAT and recent events, and a plot of the last hour's
+// tunnel RTT and call count (/api/history). Refreshes every 5 s as well.
 import { ago, api, el, fill, stream } from '/common.js';
+import { timePlot } from '/plot.js';
 
 const phones = new Map();
 const recent = [];
@@ -48,6 +50,8 @@ async function refresh() {
   } catch {
     fill('inbox', [], 'plug-and-play is off');
   }
+  const history = await api('/api/history').catch(() => undefined);
+  if (history) timePlot('history-plot', history, [{ field: 'rttMs', label: 'tunnel RTT (ms)', color: '#2a7f62', scale: 'left' }, { field: 'calls', label: 'calls', color: '#3366cc', scale: 'right' }]);
   fill('nat', [el('div', { class: 'row' }, el('span', {}, nat.state), el('span', { class: 'muted' }, nat.verdict ?? nat.mappedAddress ?? nat.error ?? ''))], '');
 }
 

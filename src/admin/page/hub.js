@@ -1,7 +1,9 @@
 // The hub's status page: the SBC list (state, online, last seen, RTT, calls) with Revoke and
 // Rekey, the "Add SBC" form (URL, key shown once, fingerprint, QR code of the URL) and the routing
-// model's version per agent. Live over /api/events (tunnel up/down), and every 5 s.
+// model's version per agent, and a plot of the calls per SBC over the last hour (/api/history).
+// Live over /api/events (tunnel up/down), and every 5 s.
 import { ago, api, el, fill, stream } from '/common.js';
+import { colorAt, timePlot } from '/plot.js';
 
 function badge(text, kind) {
   return el('span', { class: `badge ${kind}` }, text);
@@ -31,6 +33,8 @@ async function refresh() {
     el('span', {}, s.state === 'revoked' ? '' : el('button', { onclick: () => act(s.name, 'revoke') }, 'Revoke'), ' ', el('button', { onclick: () => act(s.name, 'rekey') }, 'New key')))), 'no SBC yet: add one');
   fill('routing', [el('div', { class: 'row' }, el('span', {}, 'model version'), el('span', {}, routing.version ?? 'no routing model')),
     ...routing.agents.map((a) => el('div', { class: 'row' }, el('span', {}, a.name), el('span', { class: 'muted' }, a.online ? `version ${a.version ?? '-'}` : 'offline')))], '');
+  const history = await api('/api/history').catch(() => undefined);
+  if (history) timePlot('calls-plot', history, Object.keys(history.fields).sort().map((name, i) => ({ field: name, label: name, color: colorAt(i), scale: 'left' })));
 }
 
 document.getElementById('add').addEventListener('submit', async (e) => {

@@ -34,6 +34,7 @@ class FakeAgent {
       },
       calls: () => Promise.resolve({ version: 1, side: 'agent', updatedAt: new Date().toISOString(), calls: this.calls }),
       callFailures: () => 2,
+      history: () => ({ intervalMs: 10_000, t: [1_767_225_600], fields: { rttMs: [2.5], calls: [0] } }),
     };
   }
 }
@@ -80,6 +81,7 @@ const ENDPOINTS: [string, string, number][] = [
   ['POST', '/api/phones/001565f4f9e1/reject', 200],
   ['GET', '/api/calls', 200],
   ['GET', '/api/nat', 200],
+  ['GET', '/api/history', 200],
   ['GET', '/api/events/recent', 200],
   ['GET', '/metrics', 200],
 ];
@@ -103,6 +105,12 @@ test('agent admin API: every endpoint is 401 without the token and with a wrong 
   const page = await fetch(`${s.base}/`);
   assert.equal(page.status, 200, 'the page itself holds no secret');
   assert.match(await page.text(), /<script type="module" src="\/agent.js">/);
+  const history = await call(s.base, 'GET', '/api/history', TOKEN);
+  assert.deepEqual(history.json['fields'], { rttMs: [2.5], calls: [0] });
+  const uplot = await fetch(`${s.base}/uplot.js`);
+  assert.deepEqual([uplot.status, uplot.headers.get('content-type')], [200, 'text/javascript; charset=utf-8'], 'uPlot is served from node_modules, no CDN');
+  assert.match(await uplot.text(), /uPlot/);
+  assert.equal((await fetch(`${s.base}/uplot.css`)).status, 200);
 });
 
 test('agent admin API: bad input is 400 naming the field; unknown paths 404; wrong methods 405', async (t) => {

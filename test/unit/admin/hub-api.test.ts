@@ -113,6 +113,10 @@ test('hub admin API: add an SBC, enroll with what it answered, rekey, rename, re
   assert.equal(promValue(metrics, 'sbc_hub_sbcs', { state: 'enrolled' }), 0);
   assert.equal(promValue(metrics, 'sbc_hub_tunnels_up'), 0);
   assert.deepEqual((await h.call('GET', '/api/routing')).json, { version: null, agents: [] });
+  const history = (await h.call('GET', '/api/history')).json as unknown as { intervalMs: number; t: number[]; fields: Record<string, unknown> };
+  assert.equal(history.intervalMs, 10_000);
+  assert.ok(history.t.length >= 1, 'sampled once at start');
+  assert.equal(history.fields['branch-lyon'], undefined, 'a revoked SBC is not sampled (none existed at start either)');
 });
 
 test('hub admin API: bad input is 400 naming the field; unknown SBCs 404; taken names 409; 405', async (t) => {

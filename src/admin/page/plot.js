@@ -1,0 +1,38 @@
+// Time plots with uPlot (served as /uplot.js, a global `uPlot`; no CDN). Each plot is kept in
+// window.sbcPlots[id] so a test can read what it draws (plot.data).
+const plots = (window.sbcPlots ??= {});
+
+/**
+ * Draws or updates a plot of `history` ({ t: [unix s], fields: { name: [...] } }) in the element
+ * `id`; `series` names the fields: [{ field, label, color, scale }], scale 'left' or 'right'.
+ */
+export function timePlot(id, history, series) {
+  const data = [history.t, ...series.map((s) => history.fields[s.field] ?? [])];
+  const old = plots[id];
+  const shape = series.map((s) => s.field).join('\n');
+  if (old && old.sbcShape === shape) {
+    old.setData(data);
+    return old;
+  }
+  old?.destroy();
+  const box = document.getElementById(id);
+  const width = Math.max(240, box.clientWidth || 320);
+  const opts = {
+    width, height: 170,
+    // Always the whole hour up to the last sample, so a young agent's few points sit at the right.
+    scales: { x: { time: true, range: (u, min, max) => [(max ?? Date.now() / 1000) - 3600, max ?? Date.now() / 1000] } },
+    series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale }))],
+    axes: [{}, ...[...new Set(series.map((s) => s.scale))].map((scale) => ({ scale, side: scale === 'right' ? 1 : 3, grid: { show: scale !== 'right' }, size: 44 }))],
+  };
+  const plot = new window.uPlot(opts, data, box);
+  plot.sbcShape = shape;
+  plots[id] = plot;
+  return plot;
+}
+
+const PALETTE = ['#3366cc', '#2a7f62', '#cc6633', '#8844aa', '#aa3355', '#557711'];
+
+/** A color per index, for plots with one line per SBC. */
+export function colorAt(i) {
+  return PALETTE[i % PALETTE.length];
+}
