@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../core/index.js';
 import { adminSection } from './admin-config.js';
+import { failbackPolicy } from './failback-config.js';
 import { protectionSection } from './protection-config.js';
 import { boolean, duration, integer, join, optionalString, portRange, section, string, type Obj } from './fields.js';
 import { CALL_CONTROL_MODES, DEFAULT_CONFIG, type AgentConfig, type AgentSurvivalConfig, type CallControlMode, type AgentPnpConfig, type AgentStunConfig, type PnpPolicyName, type ProvisioningSource } from './schema.js';
@@ -74,9 +75,7 @@ function survival(value: unknown): AgentSurvivalConfig {
   const path = 'agent.survival';
   const d = DEFAULT_CONFIG.agent.survival;
   const obj = section(value, path, ['holdDown', 'failback', 'startGrace']);
-  const failback = string(obj, 'failback', path, d.failback);
-  if (failback !== 'when-idle' && failback !== 'immediate') throw new ConfigError('agent.survival.failback', 'must be one of when-idle, immediate');
-  return { holdDownMs: duration(obj, 'holdDown', path, d.holdDownMs), failback, startGraceMs: duration(obj, 'startGrace', path, d.startGraceMs) };
+  return { holdDownMs: duration(obj, 'holdDown', path, d.holdDownMs), failback: failbackPolicy(obj['failback'], d.failback), startGraceMs: duration(obj, 'startGrace', path, d.startGraceMs) };
 }
 
 export function agentSection(value: unknown): AgentConfig {

@@ -161,10 +161,18 @@ export interface AgentConfig {
 export type CallControlMode = 'pbx' | 'local' | 'auto';
 export const CALL_CONTROL_MODES: readonly CallControlMode[] = ['pbx', 'local', 'auto'];
 
+/** `agent.survival.failback: { from: '22:00', to: '06:00', timeZone: 'Europe/Paris' }`: minutes after local midnight, [from, to), wrapping past midnight when from > to. */
+export interface FailbackWindowConfig {
+  readonly from: number;
+  readonly to: number;
+  readonly timeZone: string;
+}
+
 export interface AgentSurvivalConfig {
   /** Tunnel and PBX healthy without a break this long before failback. */
   readonly holdDownMs: number;
-  readonly failback: 'when-idle' | 'immediate';
+  /** `when-idle` (no survival call up), `immediate`, or only inside a daily window. */
+  readonly failback: 'when-idle' | 'immediate' | FailbackWindowConfig;
   /** No tunnel this long after start: survival (an agent restarted while the WAN is down). */
   readonly startGraceMs: number;
 }

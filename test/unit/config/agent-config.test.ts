@@ -38,6 +38,12 @@ test('valid agent values are converted', () => {
   assert.equal(a.calls, 'local');
   assert.deepEqual(a.survival, { holdDownMs: 10_000, failback: 'immediate', startGraceMs: 2_000 });
   assert.equal(validateConfig({ agent: { calls: 'auto' } }).agent.calls, 'auto');
+  assert.deepEqual(
+    validateConfig({ agent: { survival: { failback: { from: '22:00', to: '06:30', timeZone: 'Europe/Paris' } } } }).agent.survival.failback,
+    { from: 22 * 60, to: 6 * 60 + 30, timeZone: 'Europe/Paris' },
+    'a window in minutes after local midnight, wrapping past midnight',
+  );
+  assert.deepEqual(validateConfig({ agent: { survival: { failback: { from: '00:00', to: '23:59', timeZone: 'UTC' } } } }).agent.survival.failback, { from: 0, to: 1439, timeZone: 'UTC' });
   assert.deepEqual(a.lan, ['eth1', '192.168.10.1']);
   assert.deepEqual(a.sip, { port: 5070, tlsPort: 5071, tlsCert: '/etc/sbc/cert.pem', tlsKey: '/etc/sbc/key.pem' });
   assert.deepEqual(a.media.ports, { min: 20000, max: 29999 }, 'a range as wide as the default from the given min');
@@ -83,6 +89,18 @@ test('every invalid agent field is refused with its path named', () => {
     ['survival failback policy unknown', { survival: { failback: 'never' } }, 'agent.survival.failback'],
     ['survival start grace a number', { survival: { startGrace: 5 } }, 'agent.survival.startGrace'],
     ['survival unknown field', { survival: { window: '22:00-06:00' } }, 'agent.survival.window'],
+    ['failback window as a string', { survival: { failback: 'window 22:00-06:00 UTC' } }, 'agent.survival.failback'],
+    ['failback a list', { survival: { failback: ['22:00', '06:00'] } }, 'agent.survival.failback'],
+    ['failback window without from', { survival: { failback: { to: '06:00', timeZone: 'UTC' } } }, 'agent.survival.failback.from'],
+    ['failback window hour 24', { survival: { failback: { from: '24:00', to: '06:00', timeZone: 'UTC' } } }, 'agent.survival.failback.from'],
+    ['failback window minute 60', { survival: { failback: { from: '22:00', to: '06:60', timeZone: 'UTC' } } }, 'agent.survival.failback.to'],
+    ['failback window one-digit hour', { survival: { failback: { from: '9:00', to: '17:00', timeZone: 'UTC' } } }, 'agent.survival.failback.from'],
+    ['failback window time a number', { survival: { failback: { from: 2200, to: '06:00', timeZone: 'UTC' } } }, 'agent.survival.failback.from'],
+    ['failback window empty', { survival: { failback: { from: '22:00', to: '22:00', timeZone: 'UTC' } } }, 'agent.survival.failback.to'],
+    ['failback window without zone', { survival: { failback: { from: '22:00', to: '06:00' } } }, 'agent.survival.failback.timeZone'],
+    ['failback window unknown zone', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 'Europe/Atlantis' } } }, 'agent.survival.failback.timeZone'],
+    ['failback window zone a number', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 1 } } }, 'agent.survival.failback.timeZone'],
+    ['failback window unknown field', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 'UTC', days: 'mon' } } }, 'agent.survival.failback.days'],
   ];
   for (const [name, agent, path] of table) {
     assert.throws(() => validateConfig({ agent }), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `), name);

@@ -1,0 +1,48 @@
+/**
+ * `agent.survival.failback` (issue 12): when a branch in survival hands its calls back to the PBX
+ * once tunnel and PBX are healthy. `when-idle`, `immediate`, or a daily window of local time (a
+ * mapping, so YAML editors complete its fields and errors name each one):
+ *   failback: { from: '22:00', to: '06:00', timeZone: Europe/Paris }
+ * The health machine (src/survival/health-machine.ts, policy kind `window`) reads the local time
+ * through Intl, so DST changes move the window with the wall clock.
+ */
+import { ConfigError } from '../core/index.js';
+import { join, section, string, type Obj } from './fields.js';
+import type { AgentSurvivalConfig } from './schema.js';
+
+const CLOCK_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** `HH:MM` (24-hour) → minutes after local midnight. */
+function clockTime(obj: Obj, key: string, path: string): number {
+  const v = obj[key];
+  const m = typeof v === 'string' ? CLOCK_TIME.exec(v) : null;
+  if (m === null) throw new ConfigError(join(path, key), "must be a time of day 'HH:MM' from 00:00 to 23:59");
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
+/** An IANA time zone the runtime knows (Intl throws a RangeError for any other). */
+function timeZone(obj: Obj, key: string, path: string): string {
+  const zone = string(obj, key, path, '');
+  if (zone === '') throw new ConfigError(join(path, key), "is required: an IANA time zone such as 'Europe/Paris' or 'UTC'");
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new ConfigError(join(path, key), `'${zone}' is not a time zone known to Intl (IANA names such as 'Europe/Paris' or 'UTC')`);
+  }
+  return zone;
+}
+
+/** agent.survival.failback: `when-idle`, `immediate`, or a daily window `{ from, to, timeZone }`. */
+export function failbackPolicy(value: unknown, fallback: AgentSurvivalConfig['failback']): AgentSurvivalConfig['failback'] {
+  const path = 'agent.survival.failback';
+  if (value === undefined) return fallback;
+  if (value === 'when-idle' || value === 'immediate') return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(path, "must be when-idle, immediate or a window { from: 'HH:MM', to: 'HH:MM', timeZone: ZONE }");
+  }
+  const obj = section(value, path, ['from', 'to', 'timeZone']);
+  const from = clockTime(obj, 'from', path);
+  const to = clockTime(obj, 'to', path);
+  if (from === to) throw new ConfigError(join(path, 'to'), 'must differ from from (an empty window would never fail back)');
+  return { from, to, timeZone: timeZone(obj, 'timeZone', path) };
+}
