@@ -25,6 +25,17 @@ export interface LockoutConfig {
   readonly maxDelayMs: number;
 }
 
+/** `hub.tunnel`: the TLS listener, and how long a dropped agent session may be resumed (issue 12). */
+export interface HubTunnelConfig extends ListenConfig {
+  /**
+   * A session whose link dropped is kept this long for the agent to resume (PROTOCOL.md "Resume"):
+   * calls through it survive a WAN outage this long. The hub sends it in HELLO(ACK), whole seconds.
+   * Always set by validation; optional so listener literals (tests, the demo) may leave it at the
+   * tunnel server's DEFAULT_RESUME_WINDOW_MS.
+   */
+  readonly resumeWindowMs?: number;
+}
+
 /** The hub's call path toward the PBX (`hub.pbx`, `hub.sip`, `hub.media`); absent without `hub.pbx`. */
 export interface HubCallPathConfig {
   /** Where the hub sends the branch's SIP: the PBX (or its SBC/proxy). */
@@ -61,7 +72,7 @@ export interface HubConfig {
   /** More DNS names and IP addresses for the hub's server certificate. */
   readonly altNames: readonly string[];
   readonly enrollment: ListenConfig;
-  readonly tunnel: ListenConfig;
+  readonly tunnel: HubTunnelConfig;
   readonly wss: ListenConfig & { readonly path: string };
   /** How long a new auth key stays valid (`hub add-sbc --expires` overrides). */
   readonly keyLifetimeMs: number;
@@ -200,7 +211,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     publicName: undefined,
     altNames: [],
     enrollment: { listen: '0.0.0.0', port: 5001 },
-    tunnel: { listen: '0.0.0.0', port: 5090 },
+    tunnel: { listen: '0.0.0.0', port: 5090, resumeWindowMs: 300_000 },
     wss: { listen: '0.0.0.0', port: 443, path: '/tunnel' },
     keyLifetimeMs: 7 * 86_400_000,
     lockout: { maxFailures: 5, windowMs: 15 * 60_000, durationMs: 15 * 60_000, baseDelayMs: 250, maxDelayMs: 4000 },
