@@ -96,6 +96,21 @@ export class SharedSubscriptions {
     return this.#summaries.last(user);
   }
 
+  /**
+   * A message-summary NOTIFY the PBX sends a phone outside the shared subscriptions (unsolicited
+   * MWI, or a subscription relayed one to one): its body is remembered for the To's mailbox too.
+   */
+  noteRelayedNotify(notify: SipRequest): void {
+    if (notify.method !== 'NOTIFY' || (getHeader(notify, 'Event') ?? '').split(';')[0]?.trim().toLowerCase() !== 'message-summary') return;
+    let user: string | undefined;
+    try {
+      user = sipUri(parseNameAddr(getHeader(notify, 'To') ?? '').uri)?.user;
+    } catch {
+      return;
+    }
+    this.#summaries.remember(user ?? '', getHeader(notify, 'Content-Type'), notify.body);
+  }
+
   /** Resources watched now: key → number of watchers. */
   resources(): Map<string, number> {
     return new Map([...this.#byKey].map(([k, u]) => [k, u.watchers.size + u.waiting.length]));

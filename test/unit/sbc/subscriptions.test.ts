@@ -342,3 +342,23 @@ test('MWI: the last message-summary body the PBX sent is remembered per mailbox 
   blf.notifyUp('active;expires=600');
   assert.equal(blf.subs.lastMessageSummary('1002'), undefined, 'a dialog-info body is no message summary');
 });
+
+test('MWI: a message-summary NOTIFY relayed outside the shared subscriptions (unsolicited) is remembered for its To mailbox', () => {
+  const r = rig();
+  const notify = (event: string, to: string, body: string): SipRequest => parseMessage(Buffer.from([
+    'NOTIFY sip:a-0123456789abcdef@tunnel.invalid SIP/2.0', 'Via: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKhubu',
+    'From: <sip:voicemail@pbx.test>;tag=vm1', `To: ${to}`, 'Call-ID: mwi-unsolicited', 'CSeq: 1 NOTIFY', `Event: ${event}`,
+    'Subscription-State: active', 'Content-Type: application/simple-message-summary', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+  ].join('\r\n'))) as SipRequest;
+  r.subs.noteRelayedNotify(notify('message-summary', '<sip:1003@pbx.test>', 'Messages-Waiting: yes\r\n'));
+  assert.equal(r.subs.lastMessageSummary('1003')?.body.toString(), 'Messages-Waiting: yes\r\n');
+  const ignored: Array<[string, SipRequest]> = [
+    ['another package', notify('dialog', '<sip:1004@pbx.test>', 'x')],
+    ['a To that does not parse', notify('message-summary', '<<<', 'Messages-Waiting: yes\r\n')],
+    ['a tel: To', notify('message-summary', '<tel:1004>', 'Messages-Waiting: yes\r\n')],
+  ];
+  for (const [name, request] of ignored) {
+    r.subs.noteRelayedNotify(request);
+    assert.equal(r.subs.lastMessageSummary('1004'), undefined, name);
+  }
+});
