@@ -80,7 +80,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   let settings = first;
   let tunnel: AgentTunnel;
   try {
-    tunnel = await AgentTunnel.open({ stateDir, logger });
+    tunnel = await AgentTunnel.open({ stateDir, logger, hubs: first.agent.hubs });
   } catch (error) {
     if (!(error instanceof NotEnrolledError)) throw error;
     io.stderr.write(`sbc-agent run: ${error.message}\n`);

@@ -162,6 +162,11 @@ export interface AgentConfig {
   readonly calls: CallControlMode;
   /** Survival (issue 12, `calls: auto`): when the agent takes over and when it hands calls back. */
   readonly survival: AgentSurvivalConfig;
+  /**
+   * Hubs to try in this order (issue 12), by IP address, so failing over never waits for DNS; the
+   * enrolled hub first when it is not listed. Empty: the enrolled hub only.
+   */
+  readonly hubs: readonly { readonly host: string; readonly port: number }[];
   /** The agent's admin API and page (admin-config.ts). */
   readonly admin: AdminConfig;
   /** Blocking of brute force, floods and scanners on the LAN SIP ports. */
@@ -234,6 +239,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     drainTimeoutMs: 10 * 60_000,
     calls: 'pbx',
     survival: { holdDownMs: 60_000, failback: 'when-idle', startGraceMs: 5_000 },
+    hubs: [],
     admin: DEFAULT_AGENT_ADMIN,
     protection: DEFAULT_PROTECTION,
   },

@@ -44,6 +44,11 @@ test('valid agent values are converted', () => {
     'a window in minutes after local midnight, wrapping past midnight',
   );
   assert.deepEqual(validateConfig({ agent: { survival: { failback: { from: '00:00', to: '23:59', timeZone: 'UTC' } } } }).agent.survival.failback, { from: 0, to: 1439, timeZone: 'UTC' });
+  assert.deepEqual(
+    validateConfig({ agent: { hubs: ['192.0.2.10', '198.51.100.7:15090', '[2001:db8::10]:5091', '2001:db8::11'] } }).agent.hubs,
+    [{ host: '192.0.2.10', port: 5090 }, { host: '198.51.100.7', port: 15090 }, { host: '2001:db8::10', port: 5091 }, { host: '2001:db8::11', port: 5090 }],
+    'in the order given, port 5090 by default',
+  );
   assert.deepEqual(a.lan, ['eth1', '192.168.10.1']);
   assert.deepEqual(a.sip, { port: 5070, tlsPort: 5071, tlsCert: '/etc/sbc/cert.pem', tlsKey: '/etc/sbc/key.pem' });
   assert.deepEqual(a.media.ports, { min: 20000, max: 29999 }, 'a range as wide as the default from the given min');
@@ -100,6 +105,13 @@ test('every invalid agent field is refused with its path named', () => {
     ['failback window without zone', { survival: { failback: { from: '22:00', to: '06:00' } } }, 'agent.survival.failback.timeZone'],
     ['failback window unknown zone', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 'Europe/Atlantis' } } }, 'agent.survival.failback.timeZone'],
     ['failback window zone a number', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 1 } } }, 'agent.survival.failback.timeZone'],
+    ['hubs not a list', { hubs: '192.0.2.10' }, 'agent.hubs'],
+    ['hub a DNS name', { hubs: ['192.0.2.10', 'hub2.example.net:5090'] }, 'agent.hubs[1]'],
+    ['hub a number', { hubs: [5090] }, 'agent.hubs[0]'],
+    ['hub port 0', { hubs: ['192.0.2.10:0'] }, 'agent.hubs[0]'],
+    ['hub port too big', { hubs: ['192.0.2.10:70000'] }, 'agent.hubs[0]'],
+    ['hub not an address', { hubs: ['192.0.2'] }, 'agent.hubs[0]'],
+    ['hub listed twice', { hubs: ['192.0.2.10', '192.0.2.10:5090'] }, 'agent.hubs[1]'],
     ['failback window unknown field', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 'UTC', days: 'mon' } } }, 'agent.survival.failback.days'],
   ];
   for (const [name, agent, path] of table) {

@@ -144,7 +144,7 @@ test('the JSON schema lists exactly the fields the validator knows', () => {
     for (const field of Object.keys(spec.properties)) assert.ok(validateConfig({ [section]: { [field]: undefined } }), `${section}.${field}`);
   }
   assert.deepEqual(Object.keys(schema.properties).sort(), ['agent', 'hub', 'log', 'stateDir']);
-  assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['admin', 'calls', 'drainTimeout', 'enrollTimeout', 'lan', 'media', 'pnp', 'protection', 'sip', 'stun', 'survival', 'upstreamExpires']);
+  assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['admin', 'calls', 'drainTimeout', 'enrollTimeout', 'hubs', 'lan', 'media', 'pnp', 'protection', 'sip', 'stun', 'survival', 'upstreamExpires']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['admin', 'altNames', 'cdr', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'protection', 'provisioning', 'publicName', 'routing', 'sip', 'sipEcho', 'tunnel', 'wss']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['cdr']?.properties ?? {}), ['retentionDays']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['lockout']?.properties ?? {}).sort(), ['baseDelay', 'duration', 'maxDelay', 'maxFailures', 'window']);

@@ -1,12 +1,18 @@
 /**
- * `agent.survival.failback` (issue 12): when a branch in survival hands its calls back to the PBX
+ * Survival settings of agent.yaml beside the durations (issue 12): `agent.hubs` and
+ * `agent.survival.failback`.
+ *
+ * `agent.hubs`: the hubs' tunnel addresses in the order to try them, IP literals with an optional
+ * port (`192.0.2.10`, `192.0.2.11:5090`, `[2001:db8::10]:5090`), so failing over needs no DNS.
+ *
+ * `agent.survival.failback`: when a branch in survival hands its calls back to the PBX
  * once tunnel and PBX are healthy. `when-idle`, `immediate`, or a daily window of local time (a
  * mapping, so YAML editors complete its fields and errors name each one):
  *   failback: { from: '22:00', to: '06:00', timeZone: Europe/Paris }
  * The health machine (src/survival/health-machine.ts, policy kind `window`) reads the local time
  * through Intl, so DST changes move the window with the wall clock.
  */
-import { ConfigError } from '../core/index.js';
+import { ConfigError, isIpLiteral } from '../core/index.js';
 import { join, section, string, type Obj } from './fields.js';
 import type { AgentSurvivalConfig } from './schema.js';
 
@@ -45,4 +51,29 @@ export function failbackPolicy(value: unknown, fallback: AgentSurvivalConfig['fa
   const to = clockTime(obj, 'to', path);
   if (from === to) throw new ConfigError(join(path, 'to'), 'must differ from from (an empty window would never fail back)');
   return { from, to, timeZone: timeZone(obj, 'timeZone', path) };
+}
+
+const HUB_ADDRESS = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)|([0-9A-Fa-f:]+))(?::(\d{1,5}))?$/;
+
+/** agent.hubs: `HOST[:PORT]` IP literals (default port 5090), no repeats. */
+export function hubList(value: unknown): { host: string; port: number }[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ConfigError('agent.hubs', "must be a list of hub addresses such as '192.0.2.10:5090'");
+  const seen = new Set<string>();
+  return value.map((item: unknown, i) => {
+    const path = `agent.hubs[${i}]`;
+    const m = typeof item === 'string' ? HUB_ADDRESS.exec(item.trim()) : null;
+    // A bare IPv6 address has no port (its colons would be ambiguous): [2001:db8::1]:5090 for one.
+    const host = m === null ? undefined : (m[1] ?? m[2] ?? m[3]);
+    const portText = m?.[3] === undefined ? m?.[4] : undefined;
+    if (host === undefined || !isIpLiteral(host) || (m?.[3] !== undefined && m[4] !== undefined)) {
+      throw new ConfigError(path, "must be an IP address with an optional port ('192.0.2.10:5090', '[2001:db8::10]:5090'): no DNS names, so failover never waits for DNS");
+    }
+    const port = portText === undefined ? 5090 : Number(portText);
+    if (port < 1 || port > 65535) throw new ConfigError(path, 'port must be from 1 to 65535');
+    const key = `${host}|${port}`;
+    if (seen.has(key)) throw new ConfigError(path, 'is listed twice');
+    seen.add(key);
+    return { host, port };
+  });
 }
