@@ -76,6 +76,25 @@ export function agentConnectorOptions(identity: AgentIdentity, hub: AgentTunnelO
   };
 }
 
+function hubName(h: { readonly host: string; readonly port?: number }): string {
+  return `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port ?? 5090}`;
+}
+
+/**
+ * The order the agent tries its hubs in with agent.hubs: as listed, the enrolled hub first when it
+ * is not among them (it is the one the agent was enrolled by, and the only one with a WSS URL).
+ * `tls` undefined: the enrolled hub's own connector (TLS, then WSS); else TLS to that address.
+ */
+export function hubOrder(
+  enrolled: { readonly host: string; readonly port?: number } | undefined,
+  hubs: readonly { readonly host: string; readonly port: number }[],
+  enrolledName = 'hub',
+): { readonly name: string; readonly tls: { readonly host: string; readonly port: number } | undefined }[] {
+  const own = enrolled === undefined ? undefined : hubName(enrolled);
+  const listed = hubs.map((h) => ({ name: hubName(h), tls: hubName(h) === own ? undefined : h }));
+  return own !== undefined && listed.some((h) => h.name === own) ? listed : [{ name: own ?? enrolledName, tls: undefined }, ...listed];
+}
+
 export class AgentTunnel {
   readonly client: TunnelClient;
   readonly identity: AgentIdentity;
@@ -91,19 +110,16 @@ export class AgentTunnel {
   #extra: () => { readonly listeners: readonly ListenerStatus[]; readonly parts: Readonly<Record<string, unknown>> } = () => ({ listeners: [], parts: {} });
   #closed: Promise<void> | undefined;
 
-  /**
-   * The enrolled hub (TLS, then WSS), or with agent.hubs the listed hubs in order, the enrolled one
-   * first unless listed (TLS only for the others: their WSS URLs are not known).
-   */
+  /** The enrolled hub (TLS, then WSS), or with agent.hubs the hubs in order (hubOrder). */
   #connector(connector: TunnelConnectorOptions, o: AgentTunnelOptions): () => Promise<TunnelCarriage> {
     const timeout = o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs };
     const enrolled = tunnelConnector({ ...connector, ...timeout, onFallback: (error) => this.#logger.info({ err: error.message }, 'TLS to the hub failed; trying WSS') });
     const hubs = o.hubs ?? [];
     if (hubs.length === 0) return enrolled;
-    const name = (h: { host: string; port?: number }): string => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port ?? 5090}`;
-    const own = connector.tls === undefined ? undefined : name(connector.tls);
-    const listed: ListedHub[] = hubs.map((h) => (name(h) === own ? { name: name(h), connect: enrolled } : { name: name(h), connect: tunnelConnector({ key: connector.key, cert: connector.cert, ca: connector.ca, ...timeout, tls: h }) }));
-    if (own === undefined || !listed.some((h) => h.name === own)) listed.unshift({ name: own ?? this.#peer, connect: enrolled });
+    const listed: ListedHub[] = hubOrder(connector.tls, hubs, this.#peer).map((h) => ({
+      name: h.name,
+      connect: h.tls === undefined ? enrolled : tunnelConnector({ key: connector.key, cert: connector.cert, ca: connector.ca, ...timeout, tls: h.tls }),
+    }));
     return orderedHubConnector(listed, (hub, error) => this.#logger.warn({ hub, err: error.message }, 'hub not reachable; trying the next in agent.hubs'));
   }
 
