@@ -6,9 +6,10 @@
  * (the call path, the status, the admin event stream). Times are wall-clock (failback windows are
  * local times of day).
  */
+import type { AgentSurvivalConfig } from './config/index.js';
 import { TypedEmitter, type Clock, type Logger, type Timer } from './core/index.js';
 import {
-  HealthMachine, PBX_HEALTH_KIND, configKind, decodePbxHealth, type HealthPolicy, type HealthSnapshot, type ModeTransition, type SurvivalMode,
+  HealthMachine, PBX_HEALTH_KIND, type FailbackPolicy, configKind, decodePbxHealth, type HealthPolicy, type HealthSnapshot, type ModeTransition, type SurvivalMode,
 } from './survival/index.js';
 
 export interface HealthSourceEvents {
@@ -33,6 +34,12 @@ export interface AgentHealthOptions {
 export type AgentHealthEvents = { mode: ModeTransition };
 
 export const HEALTH_TICK_MS = 1000;
+
+/** agent.survival as the health machine's policy (a failback window keeps its minutes and zone). */
+export function survivalPolicy(s: AgentSurvivalConfig): HealthPolicy {
+  const failback: FailbackPolicy = typeof s.failback === 'string' ? { kind: s.failback } : { kind: 'window', ...s.failback };
+  return { holdDownMs: s.holdDownMs, startGraceMs: s.startGraceMs, failback };
+}
 
 export class AgentHealth extends TypedEmitter<AgentHealthEvents> {
   readonly #o: AgentHealthOptions;

@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger, type Timer } from './core/index.js';
 import {
-  B2bua, DialogWatchers, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type B2buaOptions, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
+  B2bua, DialogWatchers, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type B2buaOptions, type CallHandler, type DialogWatchersOptions, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
@@ -43,6 +43,8 @@ export interface LocalControlOptions {
   readonly survival?: () => boolean;
   /** A flow many phones share (the hub's built-in PBX: its call path's socket), B2buaOptions.sharedFlow. */
   readonly sharedFlow?: B2buaOptions['sharedFlow'];
+  /** Survival: the last message-summary the PBX sent for a mailbox, for MWI SUBSCRIBEs (dialog-watchers.ts). */
+  readonly messageSummary?: DialogWatchersOptions['messageSummary'];
 }
 
 /**
@@ -138,6 +140,7 @@ export class LocalControl {
       watchable: (extension) => this.routing()?.extensions.some((e) => e.number === extension && e.enabled) === true,
       // A watcher is a phone registered from that flow (the same trust as for its calls).
       admit: (source, user) => user !== undefined && this.locator.extensionAt(source, user) !== undefined,
+      ...(this.#o.messageSummary === undefined ? {} : { messageSummary: this.#o.messageSummary }),
       logger: componentLogger(this.#o.logger, 'blf'),
     });
     // The register trunks of this agent (the B2BUA's wiring, b2bua.ts), on the same stack.

@@ -10,7 +10,7 @@
  */
 import { SbcError, componentLogger, realClock, type Clock, type Logger } from './core/index.js';
 import type { TunnelConnectorOptions } from './net/index.js';
-import { tunnelConnector } from './net/index.js';
+import { orderedHubConnector, tunnelConnector, type ListedHub, type TunnelCarriage } from './net/index.js';
 import { StatusPublisher, completeFileSet, readFileIfExists, type ListenerStatus, type StatusDocument, type TunnelStatus } from './platform/index.js';
 import { IdentityWatch } from './identity-watch.js';
 
@@ -52,6 +52,8 @@ export interface AgentTunnelOptions {
   readonly clock?: Clock;
   /** Where the hub is, instead of the enrolled addresses (tests, the demo): TLS target, WSS URL. */
   readonly hub?: { readonly tls?: { readonly host: string; readonly port: number } | null; readonly wssUrl?: string | null };
+  /** agent.hubs (issue 12): tunnel addresses to try in this order; the enrolled hub first when not listed. */
+  readonly hubs?: readonly { readonly host: string; readonly port: number }[];
   /** Per carriage attempt; default 10 s. */
   readonly connectTimeoutMs?: number;
   readonly session?: SessionOptions;
@@ -74,6 +76,25 @@ export function agentConnectorOptions(identity: AgentIdentity, hub: AgentTunnelO
   };
 }
 
+function hubName(h: { readonly host: string; readonly port?: number }): string {
+  return `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port ?? 5090}`;
+}
+
+/**
+ * The order the agent tries its hubs in with agent.hubs: as listed, the enrolled hub first when it
+ * is not among them (it is the one the agent was enrolled by, and the only one with a WSS URL).
+ * `tls` undefined: the enrolled hub's own connector (TLS, then WSS); else TLS to that address.
+ */
+export function hubOrder(
+  enrolled: { readonly host: string; readonly port?: number } | undefined,
+  hubs: readonly { readonly host: string; readonly port: number }[],
+  enrolledName = 'hub',
+): { readonly name: string; readonly tls: { readonly host: string; readonly port: number } | undefined }[] {
+  const own = enrolled === undefined ? undefined : hubName(enrolled);
+  const listed = hubs.map((h) => ({ name: hubName(h), tls: hubName(h) === own ? undefined : h }));
+  return own !== undefined && listed.some((h) => h.name === own) ? listed : [{ name: own ?? enrolledName, tls: undefined }, ...listed];
+}
+
 export class AgentTunnel {
   readonly client: TunnelClient;
   readonly identity: AgentIdentity;
@@ -89,6 +110,19 @@ export class AgentTunnel {
   #extra: () => { readonly listeners: readonly ListenerStatus[]; readonly parts: Readonly<Record<string, unknown>> } = () => ({ listeners: [], parts: {} });
   #closed: Promise<void> | undefined;
 
+  /** The enrolled hub (TLS, then WSS), or with agent.hubs the hubs in order (hubOrder). */
+  #connector(connector: TunnelConnectorOptions, o: AgentTunnelOptions): () => Promise<TunnelCarriage> {
+    const timeout = o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs };
+    const enrolled = tunnelConnector({ ...connector, ...timeout, onFallback: (error) => this.#logger.info({ err: error.message }, 'TLS to the hub failed; trying WSS') });
+    const hubs = o.hubs ?? [];
+    if (hubs.length === 0) return enrolled;
+    const listed: ListedHub[] = hubOrder(connector.tls, hubs, this.#peer).map((h) => ({
+      name: h.name,
+      connect: h.tls === undefined ? enrolled : tunnelConnector({ key: connector.key, cert: connector.cert, ca: connector.ca, ...timeout, tls: h.tls }),
+    }));
+    return orderedHubConnector(listed, (hub, error) => this.#logger.warn({ hub, err: error.message }, 'hub not reachable; trying the next in agent.hubs'));
+  }
+
   private constructor(identity: AgentIdentity, paths: AgentStatePaths, o: AgentTunnelOptions) {
     this.identity = identity;
     this.paths = paths;
@@ -102,11 +136,7 @@ export class AgentTunnel {
       clock: this.#clock,
       identity: identity.record.sbc.id,
       logger: componentLogger(o.logger, 'tunnel'),
-      connect: tunnelConnector({
-        ...connector,
-        ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }),
-        onFallback: (error) => this.#logger.info({ err: error.message }, 'TLS to the hub failed; trying WSS'),
-      }),
+      connect: this.#connector(connector, o),
     });
     this.outcome = new Promise((resolve) => {
       this.#settle = resolve;

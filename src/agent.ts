@@ -201,6 +201,8 @@ export class Agent {
             locator: (registrar) => new CombinedLocator(registrar, relayed),
             learnedThroughPbx: (request, source) => relayed.learned(request, source),
             survival: () => survival.mode() !== 'normal',
+            // MWI in survival: the last summary the PBX sent through any LAN's shared subscriptions.
+            messageSummary: (user) => agent.pbxPaths.map((p) => p.callPath.subscriptions.lastMessageSummary(user)).find((m) => m !== undefined),
           }),
         });
         agent.#local = local;

@@ -26,6 +26,7 @@ import type { ListenerStatus, TunnelStatus } from './platform/index.js';
 import { tunnelStatusOf } from './tunnel-status.js';
 import { bindExplained } from './bind-explained.js';
 import {
+  DEFAULT_RESUME_WINDOW_MS,
   GoAwayReason,
   StreamDispatcher,
   checkAgentCertificate,
@@ -50,6 +51,7 @@ export interface HubTunnelOptions {
   readonly logger: Logger;
   /** Keep-alive and limits of the sessions (defaults: PROTOCOL.md). */
   readonly session?: SessionOptions;
+  /** Default: hub.tunnel.resumeWindow. */
   readonly resumeWindowMs?: number;
   /** The WSS listener; false: TLS only. Default true. */
   readonly wss?: boolean;
@@ -62,6 +64,8 @@ export interface HubTunnelService extends HubService {
   readonly streams: StreamDispatcher;
   /** TLS handshakes refused (no, foreign or expired client certificate). */
   readonly tlsRefused: number;
+  /** How long a dropped agent session may be resumed (hub.tunnel.resumeWindow); agents learn it in HELLO(ACK). */
+  readonly resumeWindowMs: number;
   /** The enrolled SBC's name for a session (from its certificate), for logs. */
   sbcName(session: TunnelSession): string;
 }
@@ -99,6 +103,7 @@ class HubTunnel implements HubTunnelService {
   readonly name = 'tunnel';
   readonly server: TunnelServer;
   readonly streams: StreamDispatcher;
+  readonly resumeWindowMs: number;
   readonly #o: HubTunnelOptions;
   readonly #log: Logger;
   #tls: TunnelListener | undefined;
@@ -110,12 +115,13 @@ class HubTunnel implements HubTunnelService {
   constructor(o: HubTunnelOptions) {
     this.#o = o;
     this.#log = componentLogger(o.logger, 'tunnel');
+    this.resumeWindowMs = o.resumeWindowMs ?? o.config.tunnel.resumeWindowMs ?? DEFAULT_RESUME_WINDOW_MS;
     this.server = createTunnelServer({
       ...o.session,
       clock: o.clock,
       identity: o.state.names[0] ?? 'hub',
       logger: this.#log,
-      ...(o.resumeWindowMs === undefined ? {} : { resumeWindowMs: o.resumeWindowMs }),
+      resumeWindowMs: this.resumeWindowMs,
       authorize: (peer) => this.#authorize(peer),
     });
     this.streams = new StreamDispatcher({ clock: o.clock, logger: this.#log });

@@ -8,6 +8,12 @@
  * answered, terminated once ended. Subscriptions end on expiry, on Expires: 0, when a NOTIFY is
  * refused with 481 or not answered, and all at once with reason `deactivated` when normal mode
  * returns, so the phones subscribe again through the PBX (RFC 6665 §4.1.3).
+ *
+ * MWI (RFC 3842 `message-summary`) is served the same way when `messageSummary` is given: the
+ * phone gets 200 and a NOTIFY with the last summary the PBX sent for that mailbox (the agent has no
+ * voicemail of its own, so the lamp keeps the state it had, rather than an error), no body when
+ * none is known (RFC 6665 §4.2.2: the state is then unknown, the phone keeps its lamp), and the
+ * same `deactivated` end at failback.
  */
 import { silentLogger, type Clock, type Logger, type Timer } from '../core/index.js';
 import {
@@ -34,10 +40,16 @@ export interface DialogWatchersOptions {
   readonly watchable: (extension: string) => boolean;
   /** The watcher is a phone registered from this flow as `user` (its From user). */
   readonly admit: (source: TransactionSource, user: string | undefined) => boolean;
+  /** MWI in survival: the last message-summary known for a mailbox (the AOR's user part); absent: only `dialog` is served. */
+  readonly messageSummary?: (user: string) => { readonly contentType: string; readonly body: Buffer } | undefined;
   readonly logger?: Logger;
 }
 
+/** The event packages served (RFC 6665 §8.2.1 tokens). */
+type WatchedPackage = 'dialog' | 'message-summary';
+
 interface Watcher {
+  readonly event: WatchedPackage;
   readonly extension: string;
   readonly entity: string;
   readonly callId: string;
@@ -99,9 +111,9 @@ function resourceOf(request: SipRequest): { extension: string; entity: string } 
   }
 }
 
-function isDialogEvent(request: SipRequest): boolean {
-  // RFC 6665 §8.2.1: the event type token, parameters after ';' (RFC 4235 §3.1: "dialog").
-  return (getHeader(request, 'Event') ?? '').split(';')[0]?.trim().toLowerCase() === 'dialog';
+/** RFC 6665 §8.2.1: the event type token, parameters after ';' (RFC 4235 §3.1 "dialog", RFC 3842 §4 "message-summary"). */
+function eventPackage(request: SipRequest): string {
+  return (getHeader(request, 'Event') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
 /** Expires asked (RFC 6665 §4.1.2.1): absent → the package default; capped. Undefined when unreadable. */
@@ -137,11 +149,16 @@ export class DialogWatchers {
       incoming.respond(buildResponse(request, status, reason, headers));
     };
     if (this.#closed) return refuse(503, 'Shutting Down');
+    const served: WatchedPackage[] = this.#o.messageSummary === undefined ? ['dialog'] : ['dialog', 'message-summary'];
+    const event = served.find((p) => p === eventPackage(request));
     // RFC 6665 §4.2.1.1: an event package we do not serve is 489 with the ones we do.
-    if (!isDialogEvent(request)) return refuse(489, 'Bad Event', [{ name: 'Allow-Events', value: 'dialog' }]);
-    if (!this.#o.admit(source, userOf(getHeader(request, 'From')))) return refuse(403, 'Forbidden');
+    if (event === undefined) return refuse(489, 'Bad Event', [{ name: 'Allow-Events', value: served.join(', ') }]);
+    const user = userOf(getHeader(request, 'From'));
+    if (!this.#o.admit(source, user)) return refuse(403, 'Forbidden');
     const resource = resourceOf(request);
-    if (resource === undefined || !this.#o.watchable(resource.extension)) return refuse(404, 'Not Found');
+    // A phone's own mailbox is always its to watch, with or without a routing model.
+    const mailbox = event === 'message-summary' && resource?.extension === user;
+    if (resource === undefined || (!mailbox && !this.#o.watchable(resource.extension))) return refuse(404, 'Not Found');
     const expires = askedExpires(request);
     if (expires === undefined) return refuse(400, 'Bad Expires');
     if (expires > 0 && expires < MIN_SUBSCRIBE_EXPIRES_S) return refuse(423, 'Interval Too Brief', [{ name: 'Min-Expires', value: String(MIN_SUBSCRIBE_EXPIRES_S) }]);
@@ -151,7 +168,7 @@ export class DialogWatchers {
     this.#counters.subscribes++;
     const localTag = newTag();
     const w: Watcher = {
-      extension: resource.extension, entity: resource.entity, callId, localTag,
+      event, extension: resource.extension, entity: resource.entity, callId, localTag,
       from: `${getHeader(request, 'To') ?? `<${resource.entity}>`};tag=${localTag}`, to: from,
       remoteTarget: contactUri(request) ?? request.uri,
       target: { transport: source.transport, host: source.address, port: source.port, ...(source.flowId === undefined ? {} : { flowId: source.flowId }) },
@@ -198,6 +215,7 @@ export class DialogWatchers {
     if (this.#watchers.size === 0) return;
     const dialogs = this.#o.dialogs();
     for (const w of this.#watchers.values()) {
+      if (w.event !== 'dialog') continue;
       const now = new Map(dialogs.filter((d) => d.extension === w.extension).map((d) => [d.callId, d.state]));
       const changed = now.size !== w.told.size || [...now].some(([id, state]) => w.told.get(id)?.state !== state);
       if (changed) this.#notify(w, undefined);
@@ -243,15 +261,7 @@ export class DialogWatchers {
 
   /** One NOTIFY in the watcher's dialog with the full state now (RFC 4235 §4.1), sent after the previous one (RFC 6665 §4.2.2). */
   #notify(w: Watcher, ended: string | undefined): void {
-    const current = this.#o.dialogs().filter((d) => d.extension === w.extension);
-    const dialogs: DialogInfoDialog[] = current.map((d) => ({
-      id: d.callId, direction: d.direction, state: d.state, remoteIdentity: `sip:${d.peer}@${hostOf(w.entity)}`,
-    }));
-    const here = new Set(current.map((d) => d.callId));
-    // A dialog that was reported and is gone has ended: reported terminated once (RFC 4235 §3.7.1).
-    for (const [id, was] of w.told) if (!here.has(id)) dialogs.push({ id, direction: was.direction, state: 'terminated' });
-    w.told = new Map(current.map((d) => [d.callId, { state: d.state, direction: d.direction }]));
-    const body = Buffer.from(encodeDialogInfo({ entity: w.entity, version: w.version++, state: 'full', dialogs }));
+    const { contentType, body } = w.event === 'dialog' ? this.#dialogInfo(w) : this.#summary(w);
     w.cseq++;
     const remaining = Math.max(0, Math.ceil((w.expiresAt - this.#o.clock.now()) / 1000));
     const request: SipRequest = {
@@ -264,9 +274,9 @@ export class DialogWatchers {
         { name: 'Call-ID', value: w.callId },
         { name: 'CSeq', value: `${w.cseq} NOTIFY` },
         { name: 'Contact', value: `<sip:sbc@${this.#o.stack.hostPort(w.target.transport)}>` },
-        { name: 'Event', value: 'dialog' },
+        { name: 'Event', value: w.event },
         { name: 'Subscription-State', value: ended ?? `active;expires=${remaining}` },
-        { name: 'Content-Type', value: DIALOG_INFO_CONTENT_TYPE },
+        ...(contentType === undefined ? [] : [{ name: 'Content-Type', value: contentType }]),
       ],
       body,
     };
@@ -277,10 +287,29 @@ export class DialogWatchers {
         // RFC 6665 §4.2.2: a 481 ends the subscription.
         if (response.status === 481) this.#forget(w);
       } catch (error) {
-        this.#log.info({ err: error, extension: w.extension }, 'a BLF watcher did not answer a NOTIFY');
+        this.#log.info({ err: error, extension: w.extension }, `a ${w.event} watcher did not answer a NOTIFY`);
         this.#forget(w);
       }
     });
+  }
+
+  /** The last summary known for the mailbox; none known: no body (the phone keeps its lamp). */
+  #summary(w: Watcher): { contentType: string | undefined; body: Buffer } {
+    const known = this.#o.messageSummary?.(w.extension);
+    return known === undefined ? { contentType: undefined, body: Buffer.alloc(0) } : { contentType: known.contentType, body: known.body };
+  }
+
+  /** The extension's dialogs now, as a full dialog-info document (RFC 4235 §4.1). */
+  #dialogInfo(w: Watcher): { contentType: string; body: Buffer } {
+    const current = this.#o.dialogs().filter((d) => d.extension === w.extension);
+    const dialogs: DialogInfoDialog[] = current.map((d) => ({
+      id: d.callId, direction: d.direction, state: d.state, remoteIdentity: `sip:${d.peer}@${hostOf(w.entity)}`,
+    }));
+    const here = new Set(current.map((d) => d.callId));
+    // A dialog that was reported and is gone has ended: reported terminated once (RFC 4235 §3.7.1).
+    for (const [id, was] of w.told) if (!here.has(id)) dialogs.push({ id, direction: was.direction, state: 'terminated' });
+    w.told = new Map(current.map((d) => [d.callId, { state: d.state, direction: d.direction }]));
+    return { contentType: DIALOG_INFO_CONTENT_TYPE, body: Buffer.from(encodeDialogInfo({ entity: w.entity, version: w.version++, state: 'full', dialogs })) };
   }
 }
 

@@ -16,7 +16,7 @@ import { agentBlocksPath } from '../blocks-file.js';
 import { ProtectionService } from '../protection-service.js';
 import { Agent } from '../agent.js';
 import { AgentCdr } from '../agent-cdr.js';
-import { AgentHealth } from '../agent-health.js';
+import { AgentHealth, survivalPolicy } from '../agent-health.js';
 import { reRegisterAll } from '../agent-survival.js';
 import { RelayedRegistrationsStore } from '../agent-relayed.js';
 import { AgentRouting } from '../agent-routing.js';
@@ -80,7 +80,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   let settings = first;
   let tunnel: AgentTunnel;
   try {
-    tunnel = await AgentTunnel.open({ stateDir, logger });
+    tunnel = await AgentTunnel.open({ stateDir, logger, hubs: first.agent.hubs });
   } catch (error) {
     if (!(error instanceof NotEnrolledError)) throw error;
     io.stderr.write(`sbc-agent run: ${error.message}\n`);
@@ -245,10 +245,8 @@ function openAgentProtection(settings: RunSettings, tunnel: AgentTunnel, stateDi
 
 /** The health machine on the tunnel client, with agent.survival's hold-down and failback policy. */
 function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger, canServe: () => boolean): AgentHealth {
-  const s = settings.agent.survival;
   const health = new AgentHealth({
-    clock: realClock, logger: componentLogger(logger, 'survival'), canServe,
-    policy: { holdDownMs: s.holdDownMs, startGraceMs: s.startGraceMs, failback: { kind: s.failback } },
+    clock: realClock, logger: componentLogger(logger, 'survival'), canServe, policy: survivalPolicy(settings.agent.survival),
   });
   health.start(tunnel.client);
   return health;

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../core/index.js';
 import { adminSection } from './admin-config.js';
+import { failbackPolicy, hubList } from './survival-config.js';
 import { protectionSection } from './protection-config.js';
 import { boolean, duration, integer, join, optionalString, portRange, section, string, type Obj } from './fields.js';
 import { CALL_CONTROL_MODES, DEFAULT_CONFIG, type AgentConfig, type AgentSurvivalConfig, type CallControlMode, type AgentPnpConfig, type AgentStunConfig, type PnpPolicyName, type ProvisioningSource } from './schema.js';
@@ -74,14 +75,12 @@ function survival(value: unknown): AgentSurvivalConfig {
   const path = 'agent.survival';
   const d = DEFAULT_CONFIG.agent.survival;
   const obj = section(value, path, ['holdDown', 'failback', 'startGrace']);
-  const failback = string(obj, 'failback', path, d.failback);
-  if (failback !== 'when-idle' && failback !== 'immediate') throw new ConfigError('agent.survival.failback', 'must be one of when-idle, immediate');
-  return { holdDownMs: duration(obj, 'holdDown', path, d.holdDownMs), failback, startGraceMs: duration(obj, 'startGrace', path, d.startGraceMs) };
+  return { holdDownMs: duration(obj, 'holdDown', path, d.holdDownMs), failback: failbackPolicy(obj['failback'], d.failback), startGraceMs: duration(obj, 'startGrace', path, d.startGraceMs) };
 }
 
 export function agentSection(value: unknown): AgentConfig {
   const d = DEFAULT_CONFIG.agent;
-  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout', 'calls', 'survival', 'admin', 'protection']);
+  const obj = section(value, 'agent', ['enrollTimeout', 'lan', 'sip', 'media', 'upstreamExpires', 'pnp', 'stun', 'drainTimeout', 'calls', 'survival', 'hubs', 'admin', 'protection']);
   const sipObj = section(obj['sip'], 'agent.sip', ['port', 'tlsPort', 'tlsCert', 'tlsKey']);
   const tlsCert = optionalString(sipObj, 'tlsCert', 'agent.sip');
   const tlsKey = optionalString(sipObj, 'tlsKey', 'agent.sip');
@@ -105,6 +104,7 @@ export function agentSection(value: unknown): AgentConfig {
     drainTimeoutMs: duration(obj, 'drainTimeout', 'agent', d.drainTimeoutMs, true),
     calls: callControl(obj),
     survival: survival(obj['survival']),
+    hubs: hubList(obj['hubs']),
     admin: adminSection(obj['admin'], 'agent.admin', d.admin, true),
     protection: protectionSection(obj['protection'], 'agent.protection'),
   };

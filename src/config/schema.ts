@@ -25,6 +25,17 @@ export interface LockoutConfig {
   readonly maxDelayMs: number;
 }
 
+/** `hub.tunnel`: the TLS listener, and how long a dropped agent session may be resumed (issue 12). */
+export interface HubTunnelConfig extends ListenConfig {
+  /**
+   * A session whose link dropped is kept this long for the agent to resume (PROTOCOL.md "Resume"):
+   * calls through it survive a WAN outage this long. The hub sends it in HELLO(ACK), whole seconds.
+   * Always set by validation; optional so listener literals (tests, the demo) may leave it at the
+   * tunnel server's DEFAULT_RESUME_WINDOW_MS.
+   */
+  readonly resumeWindowMs?: number;
+}
+
 /** The hub's call path toward the PBX (`hub.pbx`, `hub.sip`, `hub.media`); absent without `hub.pbx`. */
 export interface HubCallPathConfig {
   /** Where the hub sends the branch's SIP: the PBX (or its SBC/proxy). */
@@ -74,7 +85,7 @@ export interface HubConfig {
   /** More DNS names and IP addresses for the hub's server certificate. */
   readonly altNames: readonly string[];
   readonly enrollment: ListenConfig;
-  readonly tunnel: ListenConfig;
+  readonly tunnel: HubTunnelConfig;
   readonly wss: ListenConfig & { readonly path: string };
   /** How long a new auth key stays valid (`hub add-sbc --expires` overrides). */
   readonly keyLifetimeMs: number;
@@ -164,6 +175,11 @@ export interface AgentConfig {
   readonly calls: CallControlMode;
   /** Survival (issue 12, `calls: auto`): when the agent takes over and when it hands calls back. */
   readonly survival: AgentSurvivalConfig;
+  /**
+   * Hubs to try in this order (issue 12), by IP address, so failing over never waits for DNS; the
+   * enrolled hub first when it is not listed. Empty: the enrolled hub only.
+   */
+  readonly hubs: readonly { readonly host: string; readonly port: number }[];
   /** The agent's admin API and page (admin-config.ts). */
   readonly admin: AdminConfig;
   /** Blocking of brute force, floods and scanners on the LAN SIP ports. */
@@ -174,10 +190,18 @@ export interface AgentConfig {
 export type CallControlMode = 'pbx' | 'local' | 'auto';
 export const CALL_CONTROL_MODES: readonly CallControlMode[] = ['pbx', 'local', 'auto'];
 
+/** `agent.survival.failback: { from: '22:00', to: '06:00', timeZone: 'Europe/Paris' }`: minutes after local midnight, [from, to), wrapping past midnight when from > to. */
+export interface FailbackWindowConfig {
+  readonly from: number;
+  readonly to: number;
+  readonly timeZone: string;
+}
+
 export interface AgentSurvivalConfig {
   /** Tunnel and PBX healthy without a break this long before failback. */
   readonly holdDownMs: number;
-  readonly failback: 'when-idle' | 'immediate';
+  /** `when-idle` (no survival call up), `immediate`, or only inside a daily window. */
+  readonly failback: 'when-idle' | 'immediate' | FailbackWindowConfig;
   /** No tunnel this long after start: survival (an agent restarted while the WAN is down). */
   readonly startGraceMs: number;
 }
@@ -205,7 +229,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     publicName: undefined,
     altNames: [],
     enrollment: { listen: '0.0.0.0', port: 5001 },
-    tunnel: { listen: '0.0.0.0', port: 5090 },
+    tunnel: { listen: '0.0.0.0', port: 5090, resumeWindowMs: 300_000 },
     wss: { listen: '0.0.0.0', port: 443, path: '/tunnel' },
     keyLifetimeMs: 7 * 86_400_000,
     lockout: { maxFailures: 5, windowMs: 15 * 60_000, durationMs: 15 * 60_000, baseDelayMs: 250, maxDelayMs: 4000 },
@@ -228,6 +252,7 @@ export const DEFAULT_CONFIG: SbcConfig = {
     drainTimeoutMs: 10 * 60_000,
     calls: 'pbx',
     survival: { holdDownMs: 60_000, failback: 'when-idle', startGraceMs: 5_000 },
+    hubs: [],
     admin: DEFAULT_AGENT_ADMIN,
     protection: DEFAULT_PROTECTION,
   },

@@ -9,7 +9,7 @@ import { agentSection } from './agent-config.js';
 import { BUILTIN_PBX, builtinCallPath } from './builtin-pbx-config.js';
 import { protectionSection } from './protection-config.js';
 import { boolean, duration, hostName, integer, join, listen, section, string, type Obj } from './fields.js';
-import { DEFAULT_CONFIG, type HubCallPathConfig, type HubConfig, type HubProvisioningConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
+import { DEFAULT_CONFIG, type HubCallPathConfig, type HubConfig, type HubProvisioningConfig, type HubTunnelConfig, type LockoutConfig, type LogLevel, type SbcConfig } from './schema.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -26,6 +26,21 @@ function lockout(value: unknown, path: string): LockoutConfig {
     baseDelayMs,
     maxDelayMs,
   };
+}
+
+/** The longest resume window: a day (the HELLO field is u32 seconds; calls held longer help no one). */
+const MAX_RESUME_WINDOW_MS = 86_400_000;
+
+/** hub.tunnel: listen and port as every listener, plus the resume window (whole seconds on the wire). */
+function tunnel(value: unknown): HubTunnelConfig {
+  const path = 'hub.tunnel';
+  const d = DEFAULT_CONFIG.hub.tunnel;
+  const obj = section(value, path, ['listen', 'port', 'resumeWindow']);
+  const resumeWindowMs = duration(obj, 'resumeWindow', path, d.resumeWindowMs ?? 300_000);
+  if (resumeWindowMs % 1000 !== 0 || resumeWindowMs > MAX_RESUME_WINDOW_MS) {
+    throw new ConfigError(join(path, 'resumeWindow'), 'must be whole seconds from 1s to 1d (agents learn it in seconds)');
+  }
+  return { ...listen({ listen: obj['listen'], port: obj['port'] }, path, d), resumeWindowMs };
 }
 
 function hub(value: unknown): HubConfig {
@@ -47,7 +62,7 @@ function hub(value: unknown): HubConfig {
     publicName,
     altNames,
     enrollment: listen(obj['enrollment'], 'hub.enrollment', d.enrollment),
-    tunnel: listen(obj['tunnel'], 'hub.tunnel', d.tunnel),
+    tunnel: tunnel(obj['tunnel']),
     wss: { ...listen(wssListen, 'hub.wss', d.wss), path: wssPath },
     keyLifetimeMs: duration(obj, 'keyLifetime', path, d.keyLifetimeMs),
     lockout: lockout(obj['lockout'], 'hub.lockout'),
@@ -58,7 +73,7 @@ function hub(value: unknown): HubConfig {
     admin: adminSection(obj['admin'], 'hub.admin', d.admin, false),
     protection: protectionSection(obj['protection'], 'hub.protection'),
     // Off unless present; its address defaults to the tunnel's, where agents reach the hub.
-    sipEcho: obj['sipEcho'] === undefined ? undefined : listen(obj['sipEcho'], 'hub.sipEcho', { listen: listen(obj['tunnel'], 'hub.tunnel', d.tunnel).listen, port: 5060 }),
+    sipEcho: obj['sipEcho'] === undefined ? undefined : listen(obj['sipEcho'], 'hub.sipEcho', { listen: tunnel(obj['tunnel']).listen, port: 5060 }),
   };
 }
 

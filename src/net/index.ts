@@ -17,6 +17,7 @@ export { DEFAULT_TUNNEL_TLS_PORT, DEFAULT_TUNNEL_WSS_PORT, type TunnelCredential
 export { connectTunnelTls, listenTunnelTls, type TunnelListener, type TunnelTlsConnectOptions, type TunnelTlsListenOptions } from './tunnel-tls.js';
 export { connectTunnelWss, listenTunnelWss, tunnelWssUrl, TUNNEL_WSS_PATH, type TunnelWssConnectOptions, type TunnelWssListenOptions } from './tunnel-wss.js';
 export { tunnelConnector, type TunnelConnectorOptions } from './tunnel-connector.js';
+export { HUB_RETRY_FIRST_MS, orderedHubConnector, type ListedHub } from './hub-list.js';
 export { UnixDatagramError, bindUnixDatagram, sendUnixDatagram, type UnixDatagramReceiver } from './unix-datagram.js';
 export { REFUSAL_PROBE_SCHEDULE_MS, watchUdpRefusal, type UdpRefusalWatch } from './udp-refusal.js';
 export { startAdminHttpServer, type AdminHttpRequest, type AdminHttpServer, type AdminHttpServerOptions, type TextSocket, type TextSocketHandler, type UpgradeDecision } from './admin-http-server.js';

@@ -360,6 +360,8 @@ export class AgentCallPath {
   #fromTunnel(message: SipMessage, link: SipTunnelLink): void {
     this.#counters.fromTunnel++;
     if (this.#subscriptions.fromTunnel(message)) return;
+    // MWI the PBX sends on its own: its lamp state is what survival tells a phone that subscribes (issue 12).
+    if (message.kind === 'request') this.#subscriptions.noteRelayedNotify(message);
     const task = message.kind === 'response' ? this.#responseDown(message, link) : this.#requestDown(message, link);
     void task.catch((error: unknown) => this.#log.warn({ err: error }, 'message from the tunnel not delivered'));
   }

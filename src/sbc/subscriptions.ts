@@ -17,6 +17,7 @@ import {
 import { TUNNEL_HOST, callIdOf, sipUri } from './sip-edit.js';
 import { newTunnelBranch } from './tokens.js';
 import { hideIpHosts } from './from-to.js';
+import { MessageSummaryMemory, type MessageSummary } from './message-summary-memory.js';
 import { contactUri, requestedExpires, tagOf, watcherKey, watcherNotify, type State, type Watcher } from './subscription-parts.js';
 
 /** Event packages whose subscriptions are shared. */
@@ -78,6 +79,8 @@ export class SharedSubscriptions {
   readonly #ending = new Map<string, Timer>();
   readonly #watchers = new Map<string, { upstream: Upstream; watcher: Watcher }>();
   readonly #counters = { upstreamSubscribes: 0, notifiesIn: 0, notifiesOut: 0 };
+  /** The last message-summary per mailbox: survival answers MWI SUBSCRIBEs with it (issue 12). */
+  readonly #summaries = new MessageSummaryMemory();
 
   constructor(options: SharedSubscriptionsOptions) {
     this.#o = options;
@@ -86,6 +89,26 @@ export class SharedSubscriptions {
 
   get counters(): Readonly<Record<'upstreamSubscribes' | 'notifiesIn' | 'notifiesOut', number>> {
     return this.#counters;
+  }
+
+  /** The last message-summary body the PBX sent for the mailbox of `user` (the AOR's user part). */
+  lastMessageSummary(user: string): MessageSummary | undefined {
+    return this.#summaries.last(user);
+  }
+
+  /**
+   * A message-summary NOTIFY the PBX sends a phone outside the shared subscriptions (unsolicited
+   * MWI, or a subscription relayed one to one): its body is remembered for the To's mailbox too.
+   */
+  noteRelayedNotify(notify: SipRequest): void {
+    if (notify.method !== 'NOTIFY' || (getHeader(notify, 'Event') ?? '').split(';')[0]?.trim().toLowerCase() !== 'message-summary') return;
+    let user: string | undefined;
+    try {
+      user = sipUri(parseNameAddr(getHeader(notify, 'To') ?? '').uri)?.user;
+    } catch {
+      return;
+    }
+    this.#summaries.remember(user ?? '', getHeader(notify, 'Content-Type'), notify.body);
   }
 
   /** Resources watched now: key → number of watchers. */
@@ -265,6 +288,7 @@ export class SharedSubscriptions {
     const value = subState.split(';')[0]?.trim().toLowerCase() ?? 'active';
     const ct = getHeader(notify, 'Content-Type');
     u.state = { contentType: ct, body: notify.body, value: value === 'pending' ? 'pending' : 'active' };
+    if (u.key.startsWith('message-summary|')) this.#summaries.remember(sipUri(u.uri)?.user ?? '', ct, notify.body);
     if (value === 'terminated') {
       this.#drop(u, subState, u.state);
       return;

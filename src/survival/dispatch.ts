@@ -15,7 +15,8 @@ export type DispatchTarget = 'pbx' | 'local' | 'in-dialog';
 
 /**
  * Methods that start something new and that the local path serves in survival. SUBSCRIBE: the
- * agent is the BLF notifier of its own calls then (RFC 4235); other event packages get 489 there.
+ * agent is the BLF notifier of its own calls then (RFC 4235) and answers MWI (RFC 3842) with the
+ * last summary the PBX sent; other event packages get 489 there.
  */
 const TAKEN_IN_SURVIVAL = new Set(['INVITE', 'REGISTER', 'OPTIONS', 'SUBSCRIBE']);
 

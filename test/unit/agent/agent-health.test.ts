@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock, TypedEmitter, silentLogger } from '../../../src/core/index.js';
-import { AgentHealth } from '../../../src/agent-health.js';
+import { AgentHealth, survivalPolicy } from '../../../src/agent-health.js';
+import { validateConfig } from '../../../src/config/index.js';
 import { encodePbxHealth, type ModeTransition } from '../../../src/survival/index.js';
 
 type SourceEvents = { open: { resumed: boolean }; disconnected: { reason: string }; config: { data: Buffer } };
@@ -48,4 +49,31 @@ test('no tunnel within the start-up grace: survival; a disconnect is survival at
   assert.equal(b.health.mode, 'survival');
   assert.match(b.moves[0] ?? '', /tunnel down: dead path/);
   b.health.close();
+});
+
+test('a failback window from agent.yaml: healthy after the hold-down, failback waits for the window in its time zone', () => {
+  // The manual clock's wall time starts at 2026-01-01 00:00 UTC, 01:00 in Paris (CET, UTC+1).
+  const survival = validateConfig({ agent: { survival: { holdDown: '1s', failback: { from: '02:00', to: '03:00', timeZone: 'Europe/Paris' } } } }).agent.survival;
+  const policy = survivalPolicy(survival);
+  assert.deepEqual(policy.failback, { kind: 'window', from: 120, to: 180, timeZone: 'Europe/Paris' });
+  const { source, clock, health, moves } = rig(policy);
+  source.emit('open', { resumed: false });
+  source.emit('config', { data: encodePbxHealth({ reachable: false, at: 0, reason: 'timeout' }) });
+  source.emit('config', { data: encodePbxHealth({ reachable: true, at: 0, reason: '200 OK' }) });
+  clock.advance(5000);
+  assert.equal(health.mode, 'survival');
+  assert.equal(health.snapshot().waitingFor, 'window');
+  clock.advance(60 * 60_000 - 6000); // 01:59:59 Paris
+  assert.equal(health.mode, 'survival');
+  clock.advance(2000); // 02:00:01 Paris: inside the window
+  assert.equal(health.mode, 'failing-back');
+  assert.deepEqual(moves.map((m) => m.split(':')[0]), ['survival', 'failing-back']);
+  health.close();
+});
+
+test('agent.survival when-idle and immediate map to their policy kinds', () => {
+  for (const failback of ['when-idle', 'immediate'] as const) {
+    const policy = survivalPolicy(validateConfig({ agent: { survival: { failback, holdDown: '10s', startGrace: '2s' } } }).agent.survival);
+    assert.deepEqual(policy, { holdDownMs: 10_000, startGraceMs: 2_000, failback: { kind: failback } });
+  }
 });

@@ -38,6 +38,17 @@ test('valid agent values are converted', () => {
   assert.equal(a.calls, 'local');
   assert.deepEqual(a.survival, { holdDownMs: 10_000, failback: 'immediate', startGraceMs: 2_000 });
   assert.equal(validateConfig({ agent: { calls: 'auto' } }).agent.calls, 'auto');
+  assert.deepEqual(
+    validateConfig({ agent: { survival: { failback: { from: '22:00', to: '06:30', timeZone: 'Europe/Paris' } } } }).agent.survival.failback,
+    { from: 22 * 60, to: 6 * 60 + 30, timeZone: 'Europe/Paris' },
+    'a window in minutes after local midnight, wrapping past midnight',
+  );
+  assert.deepEqual(validateConfig({ agent: { survival: { failback: { from: '00:00', to: '23:59', timeZone: 'UTC' } } } }).agent.survival.failback, { from: 0, to: 1439, timeZone: 'UTC' });
+  assert.deepEqual(
+    validateConfig({ agent: { hubs: ['192.0.2.10', '198.51.100.7:15090', '[2001:db8::10]:5091', '2001:db8::11'] } }).agent.hubs,
+    [{ host: '192.0.2.10', port: 5090 }, { host: '198.51.100.7', port: 15090 }, { host: '2001:db8::10', port: 5091 }, { host: '2001:db8::11', port: 5090 }],
+    'in the order given, port 5090 by default',
+  );
   assert.deepEqual(a.lan, ['eth1', '192.168.10.1']);
   assert.deepEqual(a.sip, { port: 5070, tlsPort: 5071, tlsCert: '/etc/sbc/cert.pem', tlsKey: '/etc/sbc/key.pem' });
   assert.deepEqual(a.media.ports, { min: 20000, max: 29999 }, 'a range as wide as the default from the given min');
@@ -83,6 +94,25 @@ test('every invalid agent field is refused with its path named', () => {
     ['survival failback policy unknown', { survival: { failback: 'never' } }, 'agent.survival.failback'],
     ['survival start grace a number', { survival: { startGrace: 5 } }, 'agent.survival.startGrace'],
     ['survival unknown field', { survival: { window: '22:00-06:00' } }, 'agent.survival.window'],
+    ['failback window as a string', { survival: { failback: 'window 22:00-06:00 UTC' } }, 'agent.survival.failback'],
+    ['failback a list', { survival: { failback: ['22:00', '06:00'] } }, 'agent.survival.failback'],
+    ['failback window without from', { survival: { failback: { to: '06:00', timeZone: 'UTC' } } }, 'agent.survival.failback.from'],
+    ['failback window hour 24', { survival: { failback: { from: '24:00', to: '06:00', timeZone: 'UTC' } } }, 'agent.survival.failback.from'],
+    ['failback window minute 60', { survival: { failback: { from: '22:00', to: '06:60', timeZone: 'UTC' } } }, 'agent.survival.failback.to'],
+    ['failback window one-digit hour', { survival: { failback: { from: '9:00', to: '17:00', timeZone: 'UTC' } } }, 'agent.survival.failback.from'],
+    ['failback window time a number', { survival: { failback: { from: 2200, to: '06:00', timeZone: 'UTC' } } }, 'agent.survival.failback.from'],
+    ['failback window empty', { survival: { failback: { from: '22:00', to: '22:00', timeZone: 'UTC' } } }, 'agent.survival.failback.to'],
+    ['failback window without zone', { survival: { failback: { from: '22:00', to: '06:00' } } }, 'agent.survival.failback.timeZone'],
+    ['failback window unknown zone', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 'Europe/Atlantis' } } }, 'agent.survival.failback.timeZone'],
+    ['failback window zone a number', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 1 } } }, 'agent.survival.failback.timeZone'],
+    ['hubs not a list', { hubs: '192.0.2.10' }, 'agent.hubs'],
+    ['hub a DNS name', { hubs: ['192.0.2.10', 'hub2.example.net:5090'] }, 'agent.hubs[1]'],
+    ['hub a number', { hubs: [5090] }, 'agent.hubs[0]'],
+    ['hub port 0', { hubs: ['192.0.2.10:0'] }, 'agent.hubs[0]'],
+    ['hub port too big', { hubs: ['192.0.2.10:70000'] }, 'agent.hubs[0]'],
+    ['hub not an address', { hubs: ['192.0.2'] }, 'agent.hubs[0]'],
+    ['hub listed twice', { hubs: ['192.0.2.10', '192.0.2.10:5090'] }, 'agent.hubs[1]'],
+    ['failback window unknown field', { survival: { failback: { from: '22:00', to: '06:00', timeZone: 'UTC', days: 'mon' } } }, 'agent.survival.failback.days'],
   ];
   for (const [name, agent, path] of table) {
     assert.throws(() => validateConfig({ agent }), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `), name);

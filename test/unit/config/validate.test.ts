@@ -34,6 +34,11 @@ test('every invalid field is refused with its path named', () => {
     ['enrollment listen is a name', { hub: { enrollment: { listen: 'localhost' } } }, 'hub.enrollment.listen'],
     ['unknown enrollment field', { hub: { enrollment: { host: '::' } } }, 'hub.enrollment.host'],
     ['tunnel port fraction', { hub: { tunnel: { port: 50.5 } } }, 'hub.tunnel.port'],
+    ['resume window without unit', { hub: { tunnel: { resumeWindow: 300 } } }, 'hub.tunnel.resumeWindow'],
+    ['resume window zero', { hub: { tunnel: { resumeWindow: '0s' } } }, 'hub.tunnel.resumeWindow'],
+    ['resume window not whole seconds', { hub: { tunnel: { resumeWindow: '1500ms' } } }, 'hub.tunnel.resumeWindow'],
+    ['resume window over a day', { hub: { tunnel: { resumeWindow: '2d' } } }, 'hub.tunnel.resumeWindow'],
+    ['unknown tunnel field', { hub: { tunnel: { resume: '5m' } } }, 'hub.tunnel.resume'],
     ['wss path', { hub: { wss: { path: 'tunnel' } } }, 'hub.wss.path'],
     ['wss port', { hub: { wss: { port: -1 } } }, 'hub.wss.port'],
     ['unknown wss field', { hub: { wss: { tls: true } } }, 'hub.wss.tls'],
@@ -95,6 +100,8 @@ test('valid values are converted: durations to ms, IPv6 listen addresses, names 
   assert.equal(config.stateDir, '/srv/sbc');
   assert.deepEqual(config.hub.enrollment, { listen: '::', port: 15001 });
   assert.deepEqual(config.hub.tunnel, DEFAULT_CONFIG.hub.tunnel);
+  assert.equal(DEFAULT_CONFIG.hub.tunnel.resumeWindowMs, 300_000);
+  assert.deepEqual(validateConfig({ hub: { tunnel: { listen: '127.0.0.1', resumeWindow: '90s' } } }).hub.tunnel, { listen: '127.0.0.1', port: 5090, resumeWindowMs: 90_000 });
   assert.equal(config.hub.keyLifetimeMs, 12 * 3_600_000);
   assert.deepEqual(config.hub.lockout, { ...DEFAULT_CONFIG.hub.lockout, baseDelayMs: 0, maxDelayMs: 0, durationMs: 60_000 });
   assert.equal(config.agent.enrollTimeoutMs, 3000);
@@ -137,7 +144,7 @@ test('the JSON schema lists exactly the fields the validator knows', () => {
     for (const field of Object.keys(spec.properties)) assert.ok(validateConfig({ [section]: { [field]: undefined } }), `${section}.${field}`);
   }
   assert.deepEqual(Object.keys(schema.properties).sort(), ['agent', 'hub', 'log', 'stateDir']);
-  assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['admin', 'calls', 'drainTimeout', 'enrollTimeout', 'lan', 'media', 'pnp', 'protection', 'sip', 'stun', 'upstreamExpires']);
+  assert.deepEqual(Object.keys(schema.properties['agent']?.properties ?? {}).sort(), ['admin', 'calls', 'drainTimeout', 'enrollTimeout', 'hubs', 'lan', 'media', 'pnp', 'protection', 'sip', 'stun', 'survival', 'upstreamExpires']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties ?? {}).sort(), ['admin', 'altNames', 'builtinPbx', 'cdr', 'enrollment', 'keyLifetime', 'lockout', 'media', 'pbx', 'protection', 'provisioning', 'publicName', 'routing', 'sip', 'sipEcho', 'tunnel', 'wss']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['cdr']?.properties ?? {}), ['retentionDays']);
   assert.deepEqual(Object.keys(schema.properties['hub']?.properties?.['lockout']?.properties ?? {}).sort(), ['baseDelay', 'duration', 'maxDelay', 'maxFailures', 'window']);

@@ -308,3 +308,57 @@ test('a watcher the agent does not admit (no registration from its host) is rela
   assert.equal(r.subscribe(2)[0]?.status, 999, 'not admitted: the caller relays it');
   assert.equal(subscribes(r.up).length, 1);
 });
+
+test('MWI: the last message-summary body the PBX sent is remembered per mailbox (for survival); dialog bodies are not', async () => {
+  const r = rig();
+  r.subscribe(1, { event: 'message-summary' });
+  const upSub = r.up[0];
+  assert.ok(upSub !== undefined);
+  r.answerUp(upSub, 200);
+  const contact = parseNameAddr(getHeader(upSub, 'Contact') ?? '').uri;
+  const notify = (cseq: number, body: string): void => {
+    const text = [
+      `NOTIFY ${contact} SIP/2.0`, 'Via: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKhub' + String(cseq),
+      'From: <sip:1002@pbx.test>;tag=pbx1', `To: ${getHeader(upSub, 'From') ?? ''}`, `Call-ID: ${getHeader(upSub, 'Call-ID') ?? ''}`,
+      `CSeq: ${cseq} NOTIFY`, 'Event: message-summary', 'Subscription-State: active;expires=600',
+      'Content-Type: application/simple-message-summary', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+    ].join('\r\n');
+    assert.equal(r.subs.fromTunnel(parseMessage(Buffer.from(text))), true);
+  };
+  assert.equal(r.subs.lastMessageSummary('1002'), undefined);
+  notify(1, 'Messages-Waiting: yes\r\nVoice-Message: 2/8 (0/2)\r\n');
+  notify(2, 'Messages-Waiting: yes\r\nVoice-Message: 3/8 (1/2)\r\n');
+  await settle();
+  const known = r.subs.lastMessageSummary('1002');
+  assert.equal(known?.contentType, 'application/simple-message-summary');
+  assert.equal(known?.body.toString(), 'Messages-Waiting: yes\r\nVoice-Message: 3/8 (1/2)\r\n', 'the latest one');
+  assert.equal(r.subs.lastMessageSummary('1001'), undefined, 'another mailbox');
+
+  const blf = rig();
+  blf.subscribe(1);
+  const blfSub = blf.up[0];
+  assert.ok(blfSub !== undefined);
+  blf.answerUp(blfSub, 200);
+  blf.notifyUp('active;expires=600');
+  assert.equal(blf.subs.lastMessageSummary('1002'), undefined, 'a dialog-info body is no message summary');
+});
+
+test('MWI: a message-summary NOTIFY relayed outside the shared subscriptions (unsolicited) is remembered for its To mailbox', () => {
+  const r = rig();
+  const notify = (event: string, to: string, body: string): SipRequest => parseMessage(Buffer.from([
+    'NOTIFY sip:a-0123456789abcdef@tunnel.invalid SIP/2.0', 'Via: SIP/2.0/TCP tunnel.invalid;branch=z9hG4bKhubu',
+    'From: <sip:voicemail@pbx.test>;tag=vm1', `To: ${to}`, 'Call-ID: mwi-unsolicited', 'CSeq: 1 NOTIFY', `Event: ${event}`,
+    'Subscription-State: active', 'Content-Type: application/simple-message-summary', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+  ].join('\r\n'))) as SipRequest;
+  r.subs.noteRelayedNotify(notify('message-summary', '<sip:1003@pbx.test>', 'Messages-Waiting: yes\r\n'));
+  assert.equal(r.subs.lastMessageSummary('1003')?.body.toString(), 'Messages-Waiting: yes\r\n');
+  const ignored: Array<[string, SipRequest]> = [
+    ['another package', notify('dialog', '<sip:1004@pbx.test>', 'x')],
+    ['a To that does not parse', notify('message-summary', '<<<', 'Messages-Waiting: yes\r\n')],
+    ['a tel: To', notify('message-summary', '<tel:1004>', 'Messages-Waiting: yes\r\n')],
+  ];
+  for (const [name, request] of ignored) {
+    r.subs.noteRelayedNotify(request);
+    assert.equal(r.subs.lastMessageSummary('1004'), undefined, name);
+  }
+});
