@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger, type Timer } from './core/index.js';
 import {
+  FilePromptLibrary, PROMPTS_FOLDER,
   B2bua, DialogWatchers, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type B2buaOptions, type CallHandler, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
@@ -118,6 +119,8 @@ export class LocalControl {
       ...(this.#o.survival === undefined ? {} : { survival: this.#o.survival }),
       ...(this.#o.sharedFlow === undefined ? {} : { sharedFlow: this.#o.sharedFlow }),
       media,
+      // IVR prompts: WAV files in the prompts folder of the agent's state dir.
+      prompts: new FilePromptLibrary(join(this.#o.dir, PROMPTS_FOLDER), logger),
       onCdr: (cdr) => {
         logger.info({ cdr }, 'call detail record');
         this.#o.onCdr?.(cdr);

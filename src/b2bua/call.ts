@@ -23,6 +23,9 @@ import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { Fork, type ForkResult, type ForkTarget } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
+import { answerInfo, openCallerTerminal } from './caller-terminal.js';
+import { IvrRunner } from './ivr-runner.js';
+import type { MediaTerminal } from '../media/index.js';
 import { TwoXxRetransmission } from './two-xx.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
@@ -57,6 +60,9 @@ export class B2buaCall {
   #queueRing: QueueRing | undefined;
   /** The queue whose agent took the call: told when it ends (talk time, wrap-up). */
   #queueAnswered: string | undefined;
+  /** The agent's own media end toward the caller while an IVR runs (caller-terminal.ts). */
+  #terminal: MediaTerminal | undefined;
+  #ivrRunner: IvrRunner | undefined;
   /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
@@ -126,6 +132,8 @@ export class B2buaCall {
     let plan = first;
     for (;;) {
       if (this.#state === 'ended') return;
+      // Leaving the IVR: the caller's relay leg goes back to the relay toward the next callee.
+      if (plan.kind !== 'ivr') this.#releaseTerminal();
       switch (plan.kind) {
         case 'ring': {
           const result = await this.#ring(plan);
@@ -171,9 +179,14 @@ export class B2buaCall {
           }
           this.#unavailable(plan.kind, plan.request.kind);
           return;
+        case 'ivr': {
+          const next = await this.#ivr(plan.number);
+          if (next === undefined) return;
+          plan = next;
+          continue;
+        }
         case 'voicemail':
-        case 'ivr':
-          this.#unavailable(plan.kind, plan.kind === 'voicemail' ? plan.mailbox : plan.number);
+          this.#unavailable(plan.kind, plan.mailbox);
           return;
       }
     }
@@ -185,6 +198,69 @@ export class B2buaCall {
     // Issue 13 brings the media engine these features need; until then the agent says so.
     const warning = `399 ${this.#host.agent} "${kind} not available on this agent"`;
     this.#finishUnanswered(480, 'feature-unavailable', 'system', [{ name: 'Warning', value: warning }]);
+  }
+
+  /**
+   * An IVR menu (ivr-runner.ts): the agent answers the caller itself (once, whatever the number
+   * of menus), plays the menu and takes keys; the destination chosen is planned like any other.
+   */
+  async #ivr(number: string): Promise<Plan | undefined> {
+    this.#destination = `ivr:${number}`;
+    const ivr = this.#init.model.ivrs?.find((v) => v.number === number);
+    if (ivr === undefined) {
+      this.#unavailable('ivr', number);
+      return undefined;
+    }
+    const terminal = await this.#answerLocally();
+    if (terminal === undefined || this.state === 'ended') return undefined;
+    const runner = new IvrRunner({ clock: this.#host.clock, model: this.#init.model, ivr, terminal, prompts: this.#host.prompts, logger: this.#host.logger });
+    this.#ivrRunner = runner;
+    const outcome = await runner.run();
+    this.#ivrRunner = undefined;
+    // The call's end closes the runner: undefined.
+    if (outcome === undefined) return undefined;
+    if (outcome.destination.kind === 'end-call') {
+      void this.#hangUp('system', outcome.reason);
+      return undefined;
+    }
+    return this.#host.planFor(this.#init, outcome.destination);
+  }
+
+  /** Answers the caller with the agent's own media end (200, or 488 without G.711). */
+  async #answerLocally(): Promise<MediaTerminal | undefined> {
+    if (this.#terminal !== undefined) return this.#terminal;
+    await this.#calleeOffer();
+    if (this.state === 'ended') return undefined;
+    const opened = await openCallerTerminal(this.#init.media, this.#host.clock);
+    if (this.#over()) {
+      if (!('refused' in opened)) opened.terminal.close();
+      return undefined;
+    }
+    if ('refused' in opened) {
+      this.#host.logger.info({ callId: this.caller.callId, refused: opened.refused }, 'caller media not served by the agent');
+      // RFC 3261 §21.4.26, with the reason in a Warning (§20.43 code 305 "Incompatible media format").
+      this.#finishUnanswered(488, 'not-acceptable', 'system', [{ name: 'Warning', value: `305 ${this.#host.agent} "${opened.refused.replace(/"/g, "'")}"` }]);
+      return undefined;
+    }
+    this.#terminal = opened.terminal;
+    this.#state = 'answered';
+    this.#answeredAt ??= this.#host.clock.wallNow();
+    const dialog = this.caller.answer(opened.answer);
+    this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
+    this.#host.emit({ kind: 'answered', callId: this.caller.callId, caller: this.#init.caller, destination: this.#destination ?? '', at: this.#answeredAt });
+    return this.#terminal;
+  }
+
+  /** Read after an await (TypeScript keeps a narrowing of #state across it). */
+  #over(): boolean {
+    return this.#state === 'ended';
+  }
+
+  #releaseTerminal(): void {
+    this.#ivrRunner?.close();
+    this.#ivrRunner = undefined;
+    this.#terminal?.close();
+    this.#terminal = undefined;
   }
 
   /** The caller's offer, anchored for the B side once: every fork gets the same. */
@@ -357,8 +433,12 @@ export class B2buaCall {
     this.#calleeExtension = target.extension;
     this.#callee = dialog;
     this.#calleeLeg = target.leg;
-    const callerDialog = this.caller.answer(answer);
-    this.#host.bindDialog(callerDialog.callId, this.caller.localTag, 'caller');
+    // A caller the agent answered already (an IVR) keeps its dialog and SDP: the relay leg it
+    // sends to is the same, now joined to the callee's.
+    if (this.caller.dialog === undefined) {
+      const callerDialog = this.caller.answer(answer);
+      this.#host.bindDialog(callerDialog.callId, this.caller.localTag, 'caller');
+    }
     this.#host.bindDialog(dialog.callId, target.leg.fromTag, 'callee');
     this.#host.emit({ kind: 'answered', callId: this.caller.callId, caller: this.#init.caller, destination: target.destination, at: this.#answeredAt });
   }
@@ -419,6 +499,10 @@ export class B2buaCall {
       this.#hangUp(side, 'completed', side);
       return;
     }
+    if (request.method === 'INFO' && side === 'caller' && this.#terminal !== undefined) {
+      answerInfo(incoming, this.#terminal);
+      return;
+    }
     const other = side === 'caller' ? this.#callee : this.caller.dialog;
     if (other === undefined || this.#state !== 'answered') {
       incoming.respond(buildResponse(request, 481));
@@ -476,7 +560,8 @@ export class B2buaCall {
 
   #finishUnanswered(status: number, reason: string, endedBy: CdrEndedBy, headers: SipHeader[] = []): void {
     if (this.#state === 'ended') return;
-    if (this.#state === 'answered') {
+    // Answered by the agent (an IVR) and then not connected: the caller gets a BYE.
+    if (this.#state === 'answered' || this.caller.dialog !== undefined) {
       void this.#hangUp(endedBy, reason);
       return;
     }
@@ -486,6 +571,7 @@ export class B2buaCall {
 
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
     this.#state = 'ended';
+    this.#releaseTerminal();
     if (this.#queueAnswered !== undefined) this.#host.queues.ended(this.#queueAnswered, this.caller.callId);
     this.caller.close();
     for (const answer of this.#reinviteAnswers.values()) answer.stop();
