@@ -25,6 +25,8 @@ import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
 import { answerInfo, openCallerTerminal } from './caller-terminal.js';
 import { IvrRunner } from './ivr-runner.js';
+import { boxFor, leaveMessage } from './voicemail-runner.js';
+import type { VoicemailDeposit } from '../voicemail/index.js';
 import type { MediaTerminal } from '../media/index.js';
 import { TwoXxRetransmission } from './two-xx.js';
 
@@ -63,6 +65,7 @@ export class B2buaCall {
   /** The agent's own media end toward the caller while an IVR runs (caller-terminal.ts). */
   #terminal: MediaTerminal | undefined;
   #ivrRunner: IvrRunner | undefined;
+  #deposit: VoicemailDeposit | undefined;
   /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
@@ -133,7 +136,7 @@ export class B2buaCall {
     for (;;) {
       if (this.#state === 'ended') return;
       // Leaving the IVR: the caller's relay leg goes back to the relay toward the next callee.
-      if (plan.kind !== 'ivr') this.#releaseTerminal();
+      if (plan.kind !== 'ivr' && plan.kind !== 'voicemail') this.#releaseTerminal();
       switch (plan.kind) {
         case 'ring': {
           const result = await this.#ring(plan);
@@ -186,7 +189,7 @@ export class B2buaCall {
           continue;
         }
         case 'voicemail':
-          this.#unavailable(plan.kind, plan.mailbox);
+          await this.#voicemail(plan.mailbox);
           return;
       }
     }
@@ -226,6 +229,26 @@ export class B2buaCall {
     return this.#host.planFor(this.#init, outcome.destination);
   }
 
+  /** `voicemail:N` (voicemail-runner.ts): the agent answers and records a message into the box. */
+  async #voicemail(number: string): Promise<void> {
+    const store = this.#host.voicemail;
+    const box = boxFor(this.#init.model, number);
+    if (store === undefined || box === undefined) {
+      this.#unavailable('voicemail', number);
+      return;
+    }
+    this.#destination = `voicemail:${number}`;
+    const terminal = await this.#answerLocally();
+    if (terminal === undefined || this.#over()) return;
+    const status = box.kind === 'extension' ? this.#host.statuses.all()[number] ?? 'default' : 'default';
+    const deposit = leaveMessage({ clock: this.#host.clock, terminal, store, box, status, caller: this.#init.caller });
+    this.#deposit = deposit;
+    const outcome = await deposit.done;
+    this.#host.logger.info({ callId: this.caller.callId, box, kept: outcome.kept, ...(outcome.kept ? {} : { reason: outcome.reason }) }, 'voicemail');
+    // `#` or the maximum length ended it with the caller still on: the agent hangs up.
+    if (!this.#over()) void this.#hangUp('system', 'completed');
+  }
+
   /** Answers the caller with the agent's own media end (200, or 488 without G.711). */
   async #answerLocally(): Promise<MediaTerminal | undefined> {
     if (this.#terminal !== undefined) return this.#terminal;
@@ -259,6 +282,9 @@ export class B2buaCall {
   #releaseTerminal(): void {
     this.#ivrRunner?.close();
     this.#ivrRunner = undefined;
+    // The caller left while recording: what was said is kept (its recorder is taken before the terminal closes).
+    void this.#deposit?.hungUp();
+    this.#deposit = undefined;
     this.#terminal?.close();
     this.#terminal = undefined;
   }
