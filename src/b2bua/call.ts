@@ -25,8 +25,7 @@ import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
 import { answerInfo, openCallerTerminal } from './caller-terminal.js';
 import { IvrRunner } from './ivr-runner.js';
-import { boxFor, leaveMessage } from './voicemail-runner.js';
-import type { VoicemailDeposit } from '../voicemail/index.js';
+import { accessPrompts, boxFor, leaveMessage, openMailbox } from './voicemail-runner.js';
 import type { MediaTerminal } from '../media/index.js';
 import { TwoXxRetransmission } from './two-xx.js';
 
@@ -65,7 +64,8 @@ export class B2buaCall {
   /** The agent's own media end toward the caller while an IVR runs (caller-terminal.ts). */
   #terminal: MediaTerminal | undefined;
   #ivrRunner: IvrRunner | undefined;
-  #deposit: VoicemailDeposit | undefined;
+  /** A voicemail deposit or access call on the terminal: told when the caller leaves. */
+  #mailbox: { hungUp(): unknown } | undefined;
   /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
@@ -180,6 +180,10 @@ export class B2buaCall {
             await this.#queueSign(plan.extension, plan.request);
             return;
           }
+          if (plan.request.kind === 'voicemail-access') {
+            await this.#voicemailAccess(plan.extension);
+            return;
+          }
           this.#unavailable(plan.kind, plan.request.kind);
           return;
         case 'ivr': {
@@ -242,11 +246,32 @@ export class B2buaCall {
     if (terminal === undefined || this.#over()) return;
     const status = box.kind === 'extension' ? this.#host.statuses.all()[number] ?? 'default' : 'default';
     const deposit = leaveMessage({ clock: this.#host.clock, terminal, store, box, status, caller: this.#init.caller });
-    this.#deposit = deposit;
+    this.#mailbox = deposit;
     const outcome = await deposit.done;
     this.#host.logger.info({ callId: this.caller.callId, box, kept: outcome.kept, ...(outcome.kept ? {} : { reason: outcome.reason }) }, 'voicemail');
     // `#` or the maximum length ended it with the caller still on: the agent hangs up.
     if (!this.#over()) void this.#hangUp('system', 'completed');
+  }
+
+  /** The access number (default 999): the caller's own box, PIN first (voicemail-runner.ts). */
+  async #voicemailAccess(extension: string): Promise<void> {
+    const store = this.#host.voicemail;
+    if (store === undefined) {
+      this.#unavailable('feature', 'voicemail-access');
+      return;
+    }
+    this.#destination = `voicemail-access:${extension}`;
+    const prompts = await accessPrompts(this.#host.prompts);
+    if (this.#over()) return;
+    const terminal = await this.#answerLocally();
+    if (terminal === undefined || this.#over()) return;
+    const onError = (error: unknown): void => this.#host.logger.warn({ err: error, callId: this.caller.callId }, 'voicemail access failed');
+    const access = await openMailbox({
+      clock: this.#host.clock, terminal, store, box: { kind: 'extension', number: extension }, prompts, onError,
+      onHangup: () => void this.#hangUp('system', 'completed'),
+    });
+    if (this.#over()) access.hungUp();
+    else this.#mailbox = access;
   }
 
   /** Answers the caller with the agent's own media end (200, or 488 without G.711). */
@@ -283,8 +308,8 @@ export class B2buaCall {
     this.#ivrRunner?.close();
     this.#ivrRunner = undefined;
     // The caller left while recording: what was said is kept (its recorder is taken before the terminal closes).
-    void this.#deposit?.hungUp();
-    this.#deposit = undefined;
+    this.#mailbox?.hungUp();
+    this.#mailbox = undefined;
     this.#terminal?.close();
     this.#terminal = undefined;
   }

@@ -2,14 +2,15 @@
  * Voicemail in the B2BUA: which box a `voicemail:N` destination names (the extension N, else the
  * queue N), a message left on a call the agent answered (VoicemailDeposit on the call's
  * MediaTerminal: greeting, beep, record until `#`, hang-up or the maximum), and the MWI NOTIFY
- * (RFC 3842) every change of a box sends to the phones registered for it (connectMwi).
+ * (RFC 3842) every change of a box sends to the phones registered for it (connectMwi); the
+ * access number (feature code, default 999) opens the caller's own box.
  */
 import type { Clock } from '../core/index.js';
 import type { MediaTerminal } from '../media/index.js';
 import type { RoutingModel } from '../routing/index.js';
 import type { SipEndpoint } from '../sip/index.js';
-import { MwiNotifier, VoicemailDeposit, connectMwi, type BoxId, type DepositOutcome, type VoicemailStore } from '../voicemail/index.js';
-import { fallbackPrompt } from './prompt-library.js';
+import { MwiNotifier, VoicemailAccessCall, VoicemailDeposit, connectMwi, type AccessPrompt, type BoxId, type DepositOutcome, type VoicemailStore } from '../voicemail/index.js';
+import { fallbackPrompt, type PromptLibrary } from './prompt-library.js';
 import type { PhoneLocator } from './types.js';
 
 /** The box of `voicemail:N`: the extension's, else the queue's; undefined when the model has neither. */
@@ -56,4 +57,20 @@ export function startMwi(o: { readonly store: VoicemailStore; readonly stack: Si
     }),
   });
   return { notifier, stop: connectMwi(o.store, notifier) };
+}
+
+/** The prompt files of the access number: `vm-<prompt>` in the prompts folder (prompt-library.ts). */
+export const ACCESS_PROMPTS: readonly AccessPrompt[] = ['enter-pin', 'wrong-pin', 'summary', 'menu', 'no-messages', 'message-deleted', 'no-more-messages', 'goodbye'];
+
+/** The access number's prompts, loaded before the call is answered (a key pressed at once is not lost). */
+export async function accessPrompts(prompts: PromptLibrary): Promise<Record<AccessPrompt, Int16Array>> {
+  return Object.fromEntries(await Promise.all(ACCESS_PROMPTS.map(async (p) => [p, await prompts.load(`vm-${p}`)] as const))) as Record<AccessPrompt, Int16Array>;
+}
+
+/**
+ * The access number's call on the caller's own box (VoicemailAccessCall: PIN, listen, 7 deletes);
+ * `onHangup` ends the SIP call once the goodbye has played.
+ */
+export function openMailbox(o: { readonly clock: Clock; readonly terminal: MediaTerminal; readonly store: VoicemailStore; readonly box: BoxId; readonly prompts: Record<AccessPrompt, Int16Array>; readonly onHangup: () => void; readonly onError: (error: unknown) => void }): Promise<VoicemailAccessCall> {
+  return VoicemailAccessCall.start({ clock: o.clock, terminal: o.terminal, store: o.store, box: o.box, prompts: o.prompts, onHangup: o.onHangup, onError: o.onError });
 }
