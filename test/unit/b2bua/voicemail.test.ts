@@ -94,3 +94,35 @@ test('voicemail: the caller hanging up at the greeting keeps nothing and sends n
   assert.deepEqual(await store.counts({ kind: 'extension', number: '101' }), { new: 0, old: 0 });
   assert.equal(r.phone('101').requests('NOTIFY').length, 0);
 });
+
+test('ivr key 9 → voicemail:101: the caller, answered once by the IVR, leaves a message on the same media', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'b2bua-vm-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await VoicemailStore.open({ dir: join(dir, 'voicemail'), clock: new ManualClock(0, NOW) });
+  const r = await rig({
+    phones: { '100': 1, '101': 1 }, voicemail: store,
+    model: () => model({
+      extensions: [ext('100'), ext('101')],
+      ivrs: [{
+        number: '7000', name: 'Reception', prompt: 'menu', options: { '9': { kind: 'voicemail', number: '101' } }, timeoutSeconds: 10, timeoutDestination: { kind: 'end-call' },
+        invalidDestination: { kind: 'end-call' }, maxRepeats: 3, dialByExtension: false, directDestinations: [], interDigitSeconds: 3, waitForHash: false,
+      }],
+    }),
+  });
+  t.after(() => r.close());
+  const caller = r.phone('100');
+  const answered = await caller.call('7000', r.port);
+  assert.equal(answered.status, 200);
+  const target = mediaTarget(caller.remoteSdp ?? '');
+  for (let i = 0; i < 4; i++) {
+    caller.rtp.send(buildRtpPacket({ payloadType: 101, marker: i === 0, sequenceNumber: 500 + i, timestamp: 80000, ssrc: 0x5151 }, encodeTelephoneEvent({ event: 9, end: i > 0, volume: 10, duration: 800 })), target.port, target.address);
+  }
+  await settle();
+  await play(r, 1600);
+  speakThenHash(caller, 60);
+  await until(() => caller.requests('BYE').length === 1, 'BYE to the caller after #');
+  assert.deepEqual(await store.counts({ kind: 'extension', number: '101' }), { new: 1, old: 0 });
+  assert.equal(r.events.filter((e) => e.kind === 'answered').length, 1, 'answered once');
+  await until(() => r.cdrs.length === 1, 'CDR');
+  assert.equal(r.cdrs[0]?.finalDestination, 'voicemail:101');
+});
