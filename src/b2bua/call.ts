@@ -23,10 +23,7 @@ import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { Fork, type ForkResult, type ForkTarget } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
-import { answerInfo, openCallerTerminal } from './caller-terminal.js';
-import { IvrRunner } from './ivr-runner.js';
-import { accessPrompts, boxFor, leaveMessage, openMailbox } from './voicemail-runner.js';
-import type { MediaTerminal } from '../media/index.js';
+import { AgentMedia } from './agent-media.js';
 import { TwoXxRetransmission } from './two-xx.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
@@ -61,11 +58,8 @@ export class B2buaCall {
   #queueRing: QueueRing | undefined;
   /** The queue whose agent took the call: told when it ends (talk time, wrap-up). */
   #queueAnswered: string | undefined;
-  /** The agent's own media end toward the caller while an IVR runs (caller-terminal.ts). */
-  #terminal: MediaTerminal | undefined;
-  #ivrRunner: IvrRunner | undefined;
-  /** A voicemail deposit or access call on the terminal: told when the caller leaves. */
-  #mailbox: { hungUp(): unknown } | undefined;
+  /** IVR and voicemail: the agent's own media end toward the caller. */
+  readonly #agentMedia: AgentMedia;
   /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
@@ -76,6 +70,18 @@ export class B2buaCall {
     this.#direction = init.origin.kind === 'trunk' ? 'inbound' : 'internal';
     // §13.3.1.4: no ACK for 64·T1 after our 2xx: the session ends.
     this.caller = new CallerSide(host.stack, invite, () => void this.#hangUp('system', 'failed'));
+    this.#agentMedia = new AgentMedia({
+      host, init, callId: this.caller.callId,
+      setDestination: (destination) => {
+        this.#destination = destination;
+      },
+      over: () => this.#over(),
+      anchorOffer: () => this.#calleeOffer(),
+      answer: (sdp) => this.#answeredByAgent(sdp),
+      refuse: (status, reason, headers) => this.#finishUnanswered(status, reason, 'system', headers),
+      unavailable: (kind, what) => this.#unavailable(kind, what),
+      hangUp: (reason) => void this.#hangUp('system', reason),
+    });
   }
 
   get state(): B2buaCallState {
@@ -136,7 +142,7 @@ export class B2buaCall {
     for (;;) {
       if (this.#state === 'ended') return;
       // Leaving the IVR: the caller's relay leg goes back to the relay toward the next callee.
-      if (plan.kind !== 'ivr' && plan.kind !== 'voicemail') this.#releaseTerminal();
+      if (plan.kind !== 'ivr' && plan.kind !== 'voicemail') this.#agentMedia.release();
       switch (plan.kind) {
         case 'ring': {
           const result = await this.#ring(plan);
@@ -181,19 +187,19 @@ export class B2buaCall {
             return;
           }
           if (plan.request.kind === 'voicemail-access') {
-            await this.#voicemailAccess(plan.extension);
+            await this.#agentMedia.voicemailAccess(plan.extension);
             return;
           }
           this.#unavailable(plan.kind, plan.request.kind);
           return;
         case 'ivr': {
-          const next = await this.#ivr(plan.number);
+          const next = await this.#agentMedia.ivr(plan.number);
           if (next === undefined) return;
           plan = next;
           continue;
         }
         case 'voicemail':
-          await this.#voicemail(plan.mailbox);
+          await this.#agentMedia.voicemail(plan.mailbox);
           return;
       }
     }
@@ -207,111 +213,18 @@ export class B2buaCall {
     this.#finishUnanswered(480, 'feature-unavailable', 'system', [{ name: 'Warning', value: warning }]);
   }
 
-  /**
-   * An IVR menu (ivr-runner.ts): the agent answers the caller itself (once, whatever the number
-   * of menus), plays the menu and takes keys; the destination chosen is planned like any other.
-   */
-  async #ivr(number: string): Promise<Plan | undefined> {
-    this.#destination = `ivr:${number}`;
-    const ivr = this.#init.model.ivrs?.find((v) => v.number === number);
-    if (ivr === undefined) {
-      this.#unavailable('ivr', number);
-      return undefined;
-    }
-    const terminal = await this.#answerLocally();
-    if (terminal === undefined || this.state === 'ended') return undefined;
-    const runner = new IvrRunner({ clock: this.#host.clock, model: this.#init.model, ivr, terminal, prompts: this.#host.prompts, logger: this.#host.logger });
-    this.#ivrRunner = runner;
-    const outcome = await runner.run();
-    this.#ivrRunner = undefined;
-    // The call's end closes the runner: undefined.
-    if (outcome === undefined) return undefined;
-    if (outcome.destination.kind === 'end-call') {
-      void this.#hangUp('system', outcome.reason);
-      return undefined;
-    }
-    return this.#host.planFor(this.#init, outcome.destination);
-  }
-
-  /** `voicemail:N` (voicemail-runner.ts): the agent answers and records a message into the box. */
-  async #voicemail(number: string): Promise<void> {
-    const store = this.#host.voicemail;
-    const box = boxFor(this.#init.model, number);
-    if (store === undefined || box === undefined) {
-      this.#unavailable('voicemail', number);
-      return;
-    }
-    this.#destination = `voicemail:${number}`;
-    const terminal = await this.#answerLocally();
-    if (terminal === undefined || this.#over()) return;
-    const status = box.kind === 'extension' ? this.#host.statuses.all()[number] ?? 'default' : 'default';
-    const deposit = leaveMessage({ clock: this.#host.clock, terminal, store, box, status, caller: this.#init.caller });
-    this.#mailbox = deposit;
-    const outcome = await deposit.done;
-    this.#host.logger.info({ callId: this.caller.callId, box, kept: outcome.kept, ...(outcome.kept ? {} : { reason: outcome.reason }) }, 'voicemail');
-    // `#` or the maximum length ended it with the caller still on: the agent hangs up.
-    if (!this.#over()) void this.#hangUp('system', 'completed');
-  }
-
-  /** The access number (default 999): the caller's own box, PIN first (voicemail-runner.ts). */
-  async #voicemailAccess(extension: string): Promise<void> {
-    const store = this.#host.voicemail;
-    if (store === undefined) {
-      this.#unavailable('feature', 'voicemail-access');
-      return;
-    }
-    this.#destination = `voicemail-access:${extension}`;
-    const prompts = await accessPrompts(this.#host.prompts);
-    if (this.#over()) return;
-    const terminal = await this.#answerLocally();
-    if (terminal === undefined || this.#over()) return;
-    const onError = (error: unknown): void => this.#host.logger.warn({ err: error, callId: this.caller.callId }, 'voicemail access failed');
-    const access = await openMailbox({
-      clock: this.#host.clock, terminal, store, box: { kind: 'extension', number: extension }, prompts, onError,
-      onHangup: () => void this.#hangUp('system', 'completed'),
-    });
-    if (this.#over()) access.hungUp();
-    else this.#mailbox = access;
-  }
-
-  /** Answers the caller with the agent's own media end (200, or 488 without G.711). */
-  async #answerLocally(): Promise<MediaTerminal | undefined> {
-    if (this.#terminal !== undefined) return this.#terminal;
-    await this.#calleeOffer();
-    if (this.state === 'ended') return undefined;
-    const opened = await openCallerTerminal(this.#init.media, this.#host.clock);
-    if (this.#over()) {
-      if (!('refused' in opened)) opened.terminal.close();
-      return undefined;
-    }
-    if ('refused' in opened) {
-      this.#host.logger.info({ callId: this.caller.callId, refused: opened.refused }, 'caller media not served by the agent');
-      // RFC 3261 §21.4.26, with the reason in a Warning (§20.43 code 305 "Incompatible media format").
-      this.#finishUnanswered(488, 'not-acceptable', 'system', [{ name: 'Warning', value: `305 ${this.#host.agent} "${opened.refused.replace(/"/g, "'")}"` }]);
-      return undefined;
-    }
-    this.#terminal = opened.terminal;
-    this.#state = 'answered';
-    this.#answeredAt ??= this.#host.clock.wallNow();
-    const dialog = this.caller.answer(opened.answer);
-    this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
-    this.#host.emit({ kind: 'answered', callId: this.caller.callId, caller: this.#init.caller, destination: this.#destination ?? '', at: this.#answeredAt });
-    return this.#terminal;
-  }
-
   /** Read after an await (TypeScript keeps a narrowing of #state across it). */
   #over(): boolean {
     return this.#state === 'ended';
   }
 
-  #releaseTerminal(): void {
-    this.#ivrRunner?.close();
-    this.#ivrRunner = undefined;
-    // The caller left while recording: what was said is kept (its recorder is taken before the terminal closes).
-    this.#mailbox?.hungUp();
-    this.#mailbox = undefined;
-    this.#terminal?.close();
-    this.#terminal = undefined;
+  /** The agent answers the caller itself (agent-media.ts): the call is answered. */
+  #answeredByAgent(sdp: Buffer): void {
+    this.#state = 'answered';
+    this.#answeredAt ??= this.#host.clock.wallNow();
+    const dialog = this.caller.answer(sdp);
+    this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
+    this.#host.emit({ kind: 'answered', callId: this.caller.callId, caller: this.#init.caller, destination: this.#destination ?? '', at: this.#answeredAt });
   }
 
   /** The caller's offer, anchored for the B side once: every fork gets the same. */
@@ -550,10 +463,7 @@ export class B2buaCall {
       this.#hangUp(side, 'completed', side);
       return;
     }
-    if (request.method === 'INFO' && side === 'caller' && this.#terminal !== undefined) {
-      answerInfo(incoming, this.#terminal);
-      return;
-    }
+    if (request.method === 'INFO' && side === 'caller' && this.#agentMedia.info(incoming)) return;
     const other = side === 'caller' ? this.#callee : this.caller.dialog;
     if (other === undefined || this.#state !== 'answered') {
       incoming.respond(buildResponse(request, 481));
@@ -622,7 +532,7 @@ export class B2buaCall {
 
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
     this.#state = 'ended';
-    this.#releaseTerminal();
+    this.#agentMedia.release();
     if (this.#queueAnswered !== undefined) this.#host.queues.ended(this.#queueAnswered, this.caller.callId);
     this.caller.close();
     for (const answer of this.#reinviteAnswers.values()) answer.stop();
