@@ -2,7 +2,8 @@
  * One call through the B2BUA: the caller's side (A), the plan `decide()` made for it, the B-legs
  * each step forks, and after the answer the bridge between the two dialogs. Steps run one after
  * the other along the plan's branches (onNoAnswer / onBusy / onFailure) until one is answered or a
- * leaf ends the call. The call writes exactly one CDR when it ends.
+ * leaf ends the call. The call writes exactly one CDR when it ends. IVR and voicemail steps are
+ * answered by the agent itself (agent-media.ts); an IVR's choice becomes the next step.
  *
  * Final statuses toward the caller, as the PBXs map them (documented choices):
  *   - every leg 486 or 600 → the plan's onBusy (486 `busy` at its end);
@@ -208,7 +209,7 @@ export class B2buaCall {
   /** A feature this agent cannot run yet: 480 with a Warning naming it. */
   #unavailable(kind: string, what: string): void {
     this.#destination = `${kind}:${what}`;
-    // Issue 13 brings the media engine these features need; until then the agent says so.
+    // Pickup and park are not run by the B2BUA yet; voicemail needs its boxes (B2buaOptions.voicemail).
     const warning = `399 ${this.#host.agent} "${kind} not available on this agent"`;
     this.#finishUnanswered(480, 'feature-unavailable', 'system', [{ name: 'Warning', value: warning }]);
   }

@@ -126,3 +126,28 @@ test('ivr key 9 → voicemail:101: the caller, answered once by the IVR, leaves 
   await until(() => r.cdrs.length === 1, 'CDR');
   assert.equal(r.cdrs[0]?.finalDestination, 'voicemail:101');
 });
+
+test('queue 8000 with nobody answering in its maximum wait → voicemail:8000: the queue box gets the message and its agents the MWI', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'b2bua-vm-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await VoicemailStore.open({ dir: join(dir, 'voicemail'), clock: new ManualClock(0, NOW) });
+  const r = await rig({
+    phones: { '100': 1, '101': 1 }, voicemail: store,
+    model: () => model({
+      extensions: [ext('100'), ext('101')],
+      queues: [{ number: '8000', name: 'Support', agents: ['101'], strategy: 'ring-all', ringSeconds: 20, maxWaitSeconds: 30, wrapUpSeconds: 0, keepWaitingIfNoAgent: false, noAnswer: { kind: 'voicemail', number: '8000' } }],
+    }),
+  });
+  t.after(() => r.close());
+  const caller = r.phone('100');
+  const calling = caller.call('8000', r.port);
+  await until(() => r.phone('101').pending !== undefined, '101 ringing');
+  r.clock.advance(30_000);
+  assert.equal((await calling).status, 200);
+  await play(r, 1600);
+  speakThenHash(caller, 60);
+  await until(() => caller.requests('BYE').length === 1, 'BYE to the caller after #');
+  assert.deepEqual(await store.counts({ kind: 'queue', number: '8000' }), { new: 1, old: 0 });
+  await until(() => r.phone('101').requests('NOTIFY').length === 1, 'MWI NOTIFY to the agent');
+  assert.match(r.phone('101').requests('NOTIFY')[0]?.body.toString() ?? '', /Voice-Message: 1\/0/);
+});
