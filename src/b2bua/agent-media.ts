@@ -24,8 +24,8 @@ export interface AgentMediaCall {
   over(): boolean;
   /** The caller's offer anchored on the relay (once per call). */
   anchorOffer(): Promise<unknown>;
-  /** 200 to the caller with the agent's SDP: the call is answered. */
-  answer(sdp: Buffer): void;
+  /** 200 to the caller with the agent's SDP: the call is answered; callees are offered `calleeOffer` from now on. */
+  answer(sdp: Buffer, calleeOffer: Buffer): void;
   /** A final non-2xx to the caller. */
   refuse(status: number, reason: string, headers: SipHeader[]): void;
   /** 480 feature-unavailable naming the feature. */
@@ -151,7 +151,7 @@ export class AgentMedia {
       return undefined;
     }
     this.#terminal = opened.terminal;
-    this.#call.answer(opened.answer);
+    this.#call.answer(opened.answer, opened.calleeOffer);
     return this.#terminal;
   }
 }

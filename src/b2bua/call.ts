@@ -78,7 +78,7 @@ export class B2buaCall {
       },
       over: () => this.#over(),
       anchorOffer: () => this.#calleeOffer(),
-      answer: (sdp) => this.#answeredByAgent(sdp),
+      answer: (sdp, calleeOffer) => this.#answeredByAgent(sdp, calleeOffer),
       refuse: (status, reason, headers) => this.#finishUnanswered(status, reason, 'system', headers),
       unavailable: (kind, what) => this.#unavailable(kind, what),
       hangUp: (reason) => void this.#hangUp('system', reason),
@@ -220,7 +220,12 @@ export class B2buaCall {
   }
 
   /** The agent answers the caller itself (agent-media.ts): the call is answered. */
-  #answeredByAgent(sdp: Buffer): void {
+  #answeredByAgent(sdp: Buffer, calleeOffer: Buffer): void {
+    // Callees reached from here on are offered only the format the caller was answered with.
+    const offer = this.#init.media.fromCaller(calleeOffer, this.caller.invite.source.address);
+    // Awaited only if a callee is rung; a failure then surfaces there, not as an unhandled rejection.
+    offer.catch(() => {});
+    this.#offer = offer;
     this.#state = 'answered';
     this.#answeredAt ??= this.#host.clock.wallNow();
     const dialog = this.caller.answer(sdp);

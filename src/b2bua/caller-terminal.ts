@@ -11,12 +11,12 @@ import { DtmfInfoError, MediaTerminal } from '../media/index.js';
 import { buildResponse, getHeader, type ServerRequest } from '../sip/index.js';
 import type { CallMediaBridge } from './media-anchor.js';
 
-export type OpenedTerminal = { readonly terminal: MediaTerminal; readonly answer: Buffer } | { readonly refused: string };
+export type OpenedTerminal = { readonly terminal: MediaTerminal; readonly answer: Buffer; readonly calleeOffer: Buffer } | { readonly refused: string };
 
 export async function openCallerTerminal(media: CallMediaBridge, clock: Clock): Promise<OpenedTerminal> {
   const served = await media.terminal();
   if ('refused' in served) return served;
-  return { terminal: new MediaTerminal({ endpoint: served.endpoint, clock, plan: served.plan }), answer: served.answer };
+  return { terminal: new MediaTerminal({ endpoint: served.endpoint, clock, plan: served.plan }), answer: served.answer, calleeOffer: served.calleeOffer };
 }
 
 /** RFC 6086 §4.2.2: a DTMF INFO is answered 200 once its key is taken; another body 415 or 400. */

@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../core/index.js';
 import { HoldMusic } from './hold-music.js';
-import { terminalAnswer, type CallerTerminal } from './terminal-answer.js';
+import { offerAsAnswered, terminalAnswer, type CallerTerminal } from './terminal-answer.js';
 import { MediaSession, openUdpRelayLeg, planTerminalMedia, type MediaEndpoint, type PortPool, type TerminalMediaRefusal, type RemoteMedia, type UdpBinder, type UdpRelayLeg } from '../media/index.js';
 import {
   clockRates, mediaConnection, parseSdp, rewriteSdp, rtcpAttribute, serializeSdp, type MediaAnchor as SdpAnchor, type SdpMedia, type SessionDescription,
@@ -121,7 +121,7 @@ class UdpCallMedia implements CallMediaBridge {
         stream.session.rejoin();
       },
     };
-    return { answer: Buffer.from(serializeSdp(sd)), plan, endpoint };
+    return { answer: Buffer.from(serializeSdp(sd)), plan, endpoint, calleeOffer: Buffer.from(serializeSdp(offerAsAnswered(offer, index, plan))) };
   }
 
   async #relay(sdp: Buffer, from: 'a' | 'b', signalingAddress: string | undefined): Promise<Buffer> {

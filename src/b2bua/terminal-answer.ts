@@ -13,6 +13,8 @@ export interface CallerTerminal {
   readonly plan: TerminalMediaPlan;
   /** The caller-side relay leg, lent to a MediaTerminal; close() hands it back to the relay. */
   readonly endpoint: MediaEndpoint;
+  /** The caller's offer cut down to what the agent answered (offerAsAnswered), for the callee. */
+  readonly calleeOffer: Buffer;
 }
 
 const KEPT = new Set(['ptime', 'rtcp-mux']);
@@ -36,4 +38,20 @@ export function terminalAnswer(offer: SessionDescription, index: number, plan: T
   // Session-level direction attributes would override ours (RFC 3264 §5.1).
   const attributes = offer.attributes.filter((a) => !['sendonly', 'recvonly', 'inactive', 'sendrecv'].includes(a.name));
   return { ...offer, attributes, media };
+}
+
+/**
+ * The caller's offer cut down to what the agent answered it (the same format and
+ * telephone-event; other sections port 0): what a callee is offered once the caller, answered by
+ * the agent, is connected onward. The caller accepted only that format (RFC 3264 §6.1), so the
+ * callee must not pick another one; the caller's own addresses and a=crypto stay.
+ */
+export function offerAsAnswered(offer: SessionDescription, index: number, plan: TerminalMediaPlan): SessionDescription {
+  const kept = new Set([String(plan.payloadType), ...(plan.telephoneEventPayloadType === undefined ? [] : [String(plan.telephoneEventPayloadType)])]);
+  const media = offer.media.map((m, i): SdpMedia => {
+    if (i !== index) return { ...m, port: 0 };
+    const attributes = m.attributes.filter((a) => (a.name !== 'rtpmap' && a.name !== 'fmtp') || kept.has((a.value ?? '').split(' ')[0] ?? ''));
+    return { ...m, formats: m.formats.filter((f) => kept.has(f)), attributes };
+  });
+  return { ...offer, media };
 }

@@ -116,3 +116,21 @@ test('ivr: refusals (table): an offer the agent cannot terminate gets 488 with a
     assert.match(response.headers.find((h) => h.name.toLowerCase() === 'warning')?.value ?? '', c.warning, c.name);
   }
 });
+
+test('ivr: a caller offering PCMA, PCMU and G.722 is answered PCMA alone, and the extension it chooses is offered only PCMA and telephone-event', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1 }, model: ivrModel, prompts });
+  t.after(() => r.close());
+  const caller = r.phone('100');
+  caller.sdpOverride = [
+    'v=0', 'o=- 7 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${caller.rtp.local.port} RTP/AVP 8 0 9 101`,
+    'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:9 G722/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=ptime:20', 'a=sendrecv', '',
+  ].join('\r\n');
+  const answered = await caller.call('7000', r.port);
+  assert.equal(answered.status, 200);
+  assert.match(answered.body.toString(), /m=audio \d+ RTP\/AVP 8 101\r\n/);
+  assert.equal((await caller.send('INFO', 'Signal=1\r\nDuration=160\r\n')).status, 200);
+  await until(() => r.phone('101').pending !== undefined, '101 ringing');
+  const offered = r.phone('101').pending?.request.body.toString() ?? '';
+  assert.match(offered, /m=audio \d+ RTP\/AVP 8 101\r\n/);
+  assert.doesNotMatch(offered, /PCMU|G722/);
+});
