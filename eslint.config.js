@@ -23,7 +23,7 @@ const ALLOWED = {
   survival: ['core', 'sip', 'routing', 'tunnel'],
   cdr: ['core', 'platform', 'routing'],
   voicemail: ['core', 'platform', 'sip', 'media'],
-  b2bua: ['core', 'sip', 'sdp', 'rtp', 'media', 'routing'],
+  b2bua: ['core', 'sip', 'sdp', 'rtp', 'media', 'routing', 'voicemail'],
   capture: ['core', 'net'],
   admin: ['core', 'net', 'sip', 'tunnel', 'sbc', 'survival', 'pnp', 'routing', 'media', 'capture'],
   cli: '*',

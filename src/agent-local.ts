@@ -11,12 +11,14 @@
 import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger, type Timer } from './core/index.js';
 import {
+  FilePromptLibrary, PROMPTS_FOLDER,
   B2bua, DialogWatchers, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type B2buaOptions, type CallHandler, type DialogWatchersOptions, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
 import { PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from './platform/index.js';
 import type { CdrRecord, RoutingModel } from './routing/index.js';
+import { VoicemailStore } from './voicemail/index.js';
 import { openStack, type CallReport, type SipListenOptions } from './sbc/index.js';
 import type { SipStack } from './sip/index.js';
 
@@ -108,6 +110,8 @@ export class LocalControl {
       bind: (port) => bindUdp({ address: o.mediaAddress, port, receiveBufferSize: 1 << 20 }),
       address: o.mediaAddress,
     });
+    // Voicemail boxes in `<dir>/voicemail` (src/voicemail); messages are not queued for upload yet.
+    const voicemail = await VoicemailStore.open({ dir: join(this.#o.dir, 'voicemail'), clock: this.#clock });
     this.#b2bua = new B2bua({
       stack: o.stack,
       clock: this.#clock,
@@ -120,6 +124,9 @@ export class LocalControl {
       ...(this.#o.survival === undefined ? {} : { survival: this.#o.survival }),
       ...(this.#o.sharedFlow === undefined ? {} : { sharedFlow: this.#o.sharedFlow }),
       media,
+      // IVR prompts: WAV files in the prompts folder of the agent's state dir.
+      prompts: new FilePromptLibrary(join(this.#o.dir, PROMPTS_FOLDER), logger),
+      voicemail,
       onCdr: (cdr) => {
         logger.info({ cdr }, 'call detail record');
         this.#o.onCdr?.(cdr);

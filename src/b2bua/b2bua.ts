@@ -28,6 +28,9 @@ import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide, ExtensionDialog 
 import { tagOf, userOf } from './dialog.js';
 import type { MediaAnchor } from './media-anchor.js';
 import { QueueDesk } from './queue-desk.js';
+import { FilePromptLibrary, type PromptLibrary } from './prompt-library.js';
+import { startMwi } from './voicemail-runner.js';
+import type { VoicemailStore } from '../voicemail/index.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
 
 export interface B2buaOptions {
@@ -43,6 +46,13 @@ export interface B2buaOptions {
   /** False in survival and in the local mode of issue 11. */
   readonly pbxReachable: () => boolean;
   readonly media: MediaAnchor;
+  /**
+   * The voicemail boxes (`<state>/voicemail`): `voicemail:N` leaves a message there and every
+   * change of a box sends MWI NOTIFYs to its phones. Absent: voicemail answers 480.
+   */
+  readonly voicemail?: VoicemailStore;
+  /** IVR prompts (prompt-library.ts); absent: every prompt is a short built-in tone. */
+  readonly prompts?: PromptLibrary;
   /** CDR.survival. */
   readonly survival?: () => boolean;
   /** Whether requests from `source` come from many phones (the hub's built-in PBX, src/hub-pbx.ts): a caller's own phone is then told by its extension, not by that flow. */
@@ -80,10 +90,15 @@ export class B2bua {
   readonly #answered: Record<string, Record<string, number>> = {};
   #closed: Promise<void> | undefined;
   readonly #queues: QueueDesk;
+  readonly #prompts: PromptLibrary;
+  readonly #stopMwi: (() => void) | undefined;
 
   constructor(options: B2buaOptions) {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
+    this.#prompts = options.prompts ?? new FilePromptLibrary(undefined, this.#log);
+    const store = options.voicemail;
+    this.#stopMwi = store === undefined ? undefined : startMwi({ store, stack: options.stack, locator: options.locator, model: options.routing }).stop;
     this.#queues = new QueueDesk(options.clock);
   }
 
@@ -172,6 +187,7 @@ export class B2bua {
         });
       });
       this.#queues.close();
+      this.#stopMwi?.();
     })();
     return this.#closed;
   }
@@ -231,6 +247,8 @@ export class B2bua {
       },
       busy: () => this.busyExtensions(),
       queues: this.#queues,
+      prompts: this.#prompts,
+      voicemail: o.voicemail,
       planFor: (init, destination) => {
         const request: CallRequest = { caller: init.caller, dialled: init.callee, origin: init.origin.kind === 'extension' ? 'internal' : 'external', agent: o.agent, pbxReachable: o.pbxReachable() };
         return planForDestination(request, init.model, this.#state(), o.clock.wallNow(), destination);

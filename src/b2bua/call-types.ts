@@ -6,6 +6,8 @@ import type { Clock, Logger } from '../core/index.js';
 import type { CdrRecord, Destination, Plan, RoutingModel } from '../routing/index.js';
 import type { SipEndpoint, TransactionSource } from '../sip/index.js';
 import type { CallMediaBridge } from './media-anchor.js';
+import type { PromptLibrary } from './prompt-library.js';
+import type { VoicemailStore } from '../voicemail/index.js';
 import type { QueueDesk } from './queue-desk.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
 
@@ -71,6 +73,10 @@ export interface CallHost {
   readonly busy: () => readonly string[];
   /** The call queues' engines (queue-desk.ts). */
   readonly queues: QueueDesk;
+  /** The voicemail boxes (voicemail-runner.ts); absent: voicemail answers 480 feature-unavailable. */
+  readonly voicemail: VoicemailStore | undefined;
+  /** The WAV prompts of IVR menus (prompt-library.ts). */
+  readonly prompts: PromptLibrary;
   /** The plan for a destination a feature sends the call to (a queue's no-answer, overflow). */
   readonly planFor: (init: CallInit, destination: Destination) => Plan;
 }

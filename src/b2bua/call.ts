@@ -2,7 +2,8 @@
  * One call through the B2BUA: the caller's side (A), the plan `decide()` made for it, the B-legs
  * each step forks, and after the answer the bridge between the two dialogs. Steps run one after
  * the other along the plan's branches (onNoAnswer / onBusy / onFailure) until one is answered or a
- * leaf ends the call. The call writes exactly one CDR when it ends.
+ * leaf ends the call. The call writes exactly one CDR when it ends. IVR and voicemail steps are
+ * answered by the agent itself (agent-media.ts); an IVR's choice becomes the next step.
  *
  * Final statuses toward the caller, as the PBXs map them (documented choices):
  *   - every leg 486 or 600 → the plan's onBusy (486 `busy` at its end);
@@ -23,6 +24,7 @@ import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { Fork, type ForkResult, type ForkTarget } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
+import { AgentMedia } from './agent-media.js';
 import { TwoXxRetransmission } from './two-xx.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
@@ -57,6 +59,8 @@ export class B2buaCall {
   #queueRing: QueueRing | undefined;
   /** The queue whose agent took the call: told when it ends (talk time, wrap-up). */
   #queueAnswered: string | undefined;
+  /** IVR and voicemail: the agent's own media end toward the caller. */
+  readonly #agentMedia: AgentMedia;
   /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
 
@@ -67,6 +71,18 @@ export class B2buaCall {
     this.#direction = init.origin.kind === 'trunk' ? 'inbound' : 'internal';
     // §13.3.1.4: no ACK for 64·T1 after our 2xx: the session ends.
     this.caller = new CallerSide(host.stack, invite, () => void this.#hangUp('system', 'failed'));
+    this.#agentMedia = new AgentMedia({
+      host, init, callId: this.caller.callId,
+      setDestination: (destination) => {
+        this.#destination = destination;
+      },
+      over: () => this.#over(),
+      anchorOffer: () => this.#calleeOffer(),
+      answer: (sdp, calleeOffer) => this.#answeredByAgent(sdp, calleeOffer),
+      refuse: (status, reason, headers) => this.#finishUnanswered(status, reason, 'system', headers),
+      unavailable: (kind, what) => this.#unavailable(kind, what),
+      hangUp: (reason) => void this.#hangUp('system', reason),
+    });
   }
 
   get state(): B2buaCallState {
@@ -126,6 +142,8 @@ export class B2buaCall {
     let plan = first;
     for (;;) {
       if (this.#state === 'ended') return;
+      // Leaving the IVR: the caller's relay leg goes back to the relay toward the next callee.
+      if (plan.kind !== 'ivr' && plan.kind !== 'voicemail') this.#agentMedia.release();
       switch (plan.kind) {
         case 'ring': {
           const result = await this.#ring(plan);
@@ -169,11 +187,20 @@ export class B2buaCall {
             await this.#queueSign(plan.extension, plan.request);
             return;
           }
+          if (plan.request.kind === 'voicemail-access') {
+            await this.#agentMedia.voicemailAccess(plan.extension);
+            return;
+          }
           this.#unavailable(plan.kind, plan.request.kind);
           return;
+        case 'ivr': {
+          const next = await this.#agentMedia.ivr(plan.number);
+          if (next === undefined) return;
+          plan = next;
+          continue;
+        }
         case 'voicemail':
-        case 'ivr':
-          this.#unavailable(plan.kind, plan.kind === 'voicemail' ? plan.mailbox : plan.number);
+          await this.#agentMedia.voicemail(plan.mailbox);
           return;
       }
     }
@@ -182,9 +209,28 @@ export class B2buaCall {
   /** A feature this agent cannot run yet: 480 with a Warning naming it. */
   #unavailable(kind: string, what: string): void {
     this.#destination = `${kind}:${what}`;
-    // Issue 13 brings the media engine these features need; until then the agent says so.
+    // Pickup and park are not run by the B2BUA yet; voicemail needs its boxes (B2buaOptions.voicemail).
     const warning = `399 ${this.#host.agent} "${kind} not available on this agent"`;
     this.#finishUnanswered(480, 'feature-unavailable', 'system', [{ name: 'Warning', value: warning }]);
+  }
+
+  /** Read after an await (TypeScript keeps a narrowing of #state across it). */
+  #over(): boolean {
+    return this.#state === 'ended';
+  }
+
+  /** The agent answers the caller itself (agent-media.ts): the call is answered. */
+  #answeredByAgent(sdp: Buffer, calleeOffer: Buffer): void {
+    // Callees reached from here on are offered only the format the caller was answered with.
+    const offer = this.#init.media.fromCaller(calleeOffer, this.caller.invite.source.address);
+    // Awaited only if a callee is rung; a failure then surfaces there, not as an unhandled rejection.
+    offer.catch(() => {});
+    this.#offer = offer;
+    this.#state = 'answered';
+    this.#answeredAt ??= this.#host.clock.wallNow();
+    const dialog = this.caller.answer(sdp);
+    this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
+    this.#host.emit({ kind: 'answered', callId: this.caller.callId, caller: this.#init.caller, destination: this.#destination ?? '', at: this.#answeredAt });
   }
 
   /** The caller's offer, anchored for the B side once: every fork gets the same. */
@@ -357,8 +403,12 @@ export class B2buaCall {
     this.#calleeExtension = target.extension;
     this.#callee = dialog;
     this.#calleeLeg = target.leg;
-    const callerDialog = this.caller.answer(answer);
-    this.#host.bindDialog(callerDialog.callId, this.caller.localTag, 'caller');
+    // A caller the agent answered already (an IVR) keeps its dialog and SDP: the relay leg it
+    // sends to is the same, now joined to the callee's.
+    if (this.caller.dialog === undefined) {
+      const callerDialog = this.caller.answer(answer);
+      this.#host.bindDialog(callerDialog.callId, this.caller.localTag, 'caller');
+    }
     this.#host.bindDialog(dialog.callId, target.leg.fromTag, 'callee');
     this.#host.emit({ kind: 'answered', callId: this.caller.callId, caller: this.#init.caller, destination: target.destination, at: this.#answeredAt });
   }
@@ -419,6 +469,7 @@ export class B2buaCall {
       this.#hangUp(side, 'completed', side);
       return;
     }
+    if (request.method === 'INFO' && side === 'caller' && this.#agentMedia.info(incoming)) return;
     const other = side === 'caller' ? this.#callee : this.caller.dialog;
     if (other === undefined || this.#state !== 'answered') {
       incoming.respond(buildResponse(request, 481));
@@ -476,7 +527,8 @@ export class B2buaCall {
 
   #finishUnanswered(status: number, reason: string, endedBy: CdrEndedBy, headers: SipHeader[] = []): void {
     if (this.#state === 'ended') return;
-    if (this.#state === 'answered') {
+    // Answered by the agent (an IVR) and then not connected: the caller gets a BYE.
+    if (this.#state === 'answered' || this.caller.dialog !== undefined) {
       void this.#hangUp(endedBy, reason);
       return;
     }
@@ -486,6 +538,7 @@ export class B2buaCall {
 
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
     this.#state = 'ended';
+    this.#agentMedia.release();
     if (this.#queueAnswered !== undefined) this.#host.queues.ended(this.#queueAnswered, this.caller.callId);
     this.caller.close();
     for (const answer of this.#reinviteAnswers.values()) answer.stop();

@@ -18,3 +18,4 @@ export {
 } from './registrar.js';
 export { REGISTRATIONS_FILE, RegistrationsFile, type RegistrationsFileIo } from './registrations-file.js';
 export { LOCAL_ALLOW, LocalCallPath, NO_CALL_HANDLER, trunkAt, type CallHandler, type SubscriptionHandler, type LocalCallPathCounters, type LocalCallPathOptions } from './local-call-path.js';
+export { FilePromptLibrary, PROMPTS_FOLDER, fallbackPrompt, type PromptLibrary } from './prompt-library.js';

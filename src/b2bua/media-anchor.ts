@@ -9,7 +9,8 @@
  */
 import type { Clock } from '../core/index.js';
 import { HoldMusic } from './hold-music.js';
-import { MediaSession, openUdpRelayLeg, type PortPool, type RemoteMedia, type UdpBinder, type UdpRelayLeg } from '../media/index.js';
+import { offerAsAnswered, terminalAnswer, type CallerTerminal } from './terminal-answer.js';
+import { MediaSession, openUdpRelayLeg, planTerminalMedia, type MediaEndpoint, type PortPool, type TerminalMediaRefusal, type RemoteMedia, type UdpBinder, type UdpRelayLeg } from '../media/index.js';
 import {
   clockRates, mediaConnection, parseSdp, rewriteSdp, rtcpAttribute, serializeSdp, type MediaAnchor as SdpAnchor, type SdpMedia, type SessionDescription,
 } from '../sdp/index.js';
@@ -25,6 +26,12 @@ export interface CallMediaBridge {
    * confirmation): the offer's sections anchored on the caller-side legs.
    */
   localAnswer(): Promise<Buffer>;
+  /**
+   * The agent itself answers the caller's last offer and terminates its first audio stream (IVR,
+   * voicemail; terminal-answer.ts): the answer SDP and an endpoint on the caller's relay leg, or
+   * why the offer cannot be served (the caller then gets 488).
+   */
+  terminal(random?: (n: number) => Buffer): Promise<CallerTerminal | TerminalMediaRefusal>;
   /** Releases the relay legs and their ports. Idempotent. */
   close(): void;
 }
@@ -90,6 +97,31 @@ class UdpCallMedia implements CallMediaBridge {
     const anchors: (SdpAnchor | undefined)[] = [];
     for (const [i, m] of offer.media.entries()) anchors.push(m.port === 0 ? undefined : this.#anchor((await this.#stream(i)).a));
     return Buffer.from(serializeSdp(this.#rewrite(offer, anchors, 'toA')));
+  }
+
+  async terminal(random?: (n: number) => Buffer): Promise<CallerTerminal | TerminalMediaRefusal> {
+    const offer = this.#lastOffer;
+    const index = offer?.media.findIndex((m) => m.media === 'audio' && m.port !== 0) ?? -1;
+    const m = offer?.media[index];
+    if (offer === undefined || m === undefined) return { refused: 'no audio stream offered' };
+    const plan = planTerminalMedia(m, random);
+    if ('refused' in plan) return plan;
+    const stream = await this.#stream(index);
+    const answer = terminalAnswer(offer, index, plan);
+    const sd = this.#rewrite(answer, answer.media.map((_m, i) => (i === index ? this.#anchor(stream.a) : undefined)), 'toA');
+    // The caller keeps sending to its relay leg: the terminal borrows that leg's packets and gives
+    // them back to the relay (toward B) when it closes, so the caller's SDP never changes.
+    let released = false;
+    const endpoint: MediaEndpoint = {
+      send: (packet) => stream.a.send(packet),
+      onPacket: (handler) => stream.a.onPacket(handler),
+      close: () => {
+        if (released) return;
+        released = true;
+        stream.session.rejoin();
+      },
+    };
+    return { answer: Buffer.from(serializeSdp(sd)), plan, endpoint, calleeOffer: Buffer.from(serializeSdp(offerAsAnswered(offer, index, plan))) };
   }
 
   async #relay(sdp: Buffer, from: 'a' | 'b', signalingAddress: string | undefined): Promise<Buffer> {

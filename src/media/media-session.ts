@@ -87,10 +87,23 @@ export class MediaSession {
     if (this.#closed || this.#startedAt !== undefined) return;
     this.#startedAt = this.#clock.now();
     this.#lastRtpAt = this.#startedAt;
-    this.#a.onPacket((packet) => this.#forward(packet, 'a-to-b', this.#b));
-    this.#b.onPacket((packet) => this.#forward(packet, 'b-to-a', this.#a));
+    this.#join();
     this.#detector?.start();
     this.#timer = this.#clock.setInterval(() => this.#checkTimeout(), this.#checkIntervalMs);
+  }
+
+  /**
+   * Joins the endpoints again after something else took one's packets for a while (the agent's
+   * own media terminal on the caller's leg during an IVR, src/b2bua/ivr-runner.ts).
+   */
+  rejoin(): void {
+    if (this.#closed || this.#startedAt === undefined) return;
+    this.#join();
+  }
+
+  #join(): void {
+    this.#a.onPacket((packet) => this.#forward(packet, 'a-to-b', this.#b));
+    this.#b.onPacket((packet) => this.#forward(packet, 'b-to-a', this.#a));
   }
 
   #forward(packet: Buffer, direction: RtpDirection, to: MediaEndpoint): void {

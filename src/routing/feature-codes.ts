@@ -8,14 +8,15 @@
  *   ##101          take over the call extension 101 holds
  *   *70            park the call (a blind transfer to it) in the first free orbit; *70701 in orbit 701
  *   701            (an orbit number) retrieve the call parked there
+ *   999            the caller's own voicemail box (PIN, listen, delete)
  *
  * Pure: the number and the model in, a FeatureRequest (or undefined: not a feature code) out.
  */
 import type { FeatureCodes } from './feature-model.js';
 import type { RoutingModel } from './model.js';
 
-export const DEFAULT_FEATURE_CODES: Readonly<FeatureCodes> = { queueSignIn: '*51', queueSignOut: '*52', pickupRinging: '**', pickupHeld: '##', park: '*70' };
-export const FEATURE_CODE_NAMES: readonly (keyof FeatureCodes)[] = ['queueSignIn', 'queueSignOut', 'pickupRinging', 'pickupHeld', 'park'];
+export const DEFAULT_FEATURE_CODES: Readonly<FeatureCodes> = { queueSignIn: '*51', queueSignOut: '*52', pickupRinging: '**', pickupHeld: '##', park: '*70', voicemailAccess: '999' };
+export const FEATURE_CODE_NAMES: readonly (keyof FeatureCodes)[] = ['queueSignIn', 'queueSignOut', 'pickupRinging', 'pickupHeld', 'park', 'voicemailAccess'];
 
 export type FeatureRequest =
   /** `queue` absent: every queue the caller is an agent of. */
@@ -23,7 +24,9 @@ export type FeatureRequest =
   | { readonly kind: 'pickup'; readonly mode: 'ringing' | 'held'; readonly extension: string }
   /** `orbit` absent: the first free one. */
   | { readonly kind: 'park'; readonly orbit?: string }
-  | { readonly kind: 'retrieve'; readonly orbit: string };
+  | { readonly kind: 'retrieve'; readonly orbit: string }
+  /** The caller's own voicemail box. */
+  | { readonly kind: 'voicemail-access' };
 
 /** The model's codes: its own where it has them, the defaults for the rest. */
 export function featureCodes(model: RoutingModel): Readonly<FeatureCodes> {
@@ -44,6 +47,7 @@ function queueSign(code: string, dialled: string, signedIn: boolean): FeatureReq
 /** What `dialled` asks for, if it is a feature code or a parking orbit of `model`. */
 export function featureRequest(model: RoutingModel, dialled: string): FeatureRequest | undefined {
   const codes = featureCodes(model);
+  if (dialled === codes.voicemailAccess) return { kind: 'voicemail-access' };
   const signIn = queueSign(codes.queueSignIn, dialled, true) ?? queueSign(codes.queueSignOut, dialled, false);
   if (signIn !== undefined) return signIn;
   for (const [code, mode] of [[codes.pickupRinging, 'ringing'], [codes.pickupHeld, 'held']] as const) {

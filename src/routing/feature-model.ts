@@ -134,4 +134,6 @@ export interface FeatureCodes {
   readonly pickupHeld: string;
   /** `*70` parks in the first free orbit, `*70701` in orbit 701 (a blind transfer to it). */
   readonly park: string;
+  /** `999`: the caller's own voicemail box (PIN, listen, delete); digits allowed, unlike the others. */
+  readonly voicemailAccess: string;
 }

@@ -27,6 +27,7 @@ const IVR_FIELDS = ['number', 'name', 'prompt', 'options', 'timeoutSeconds', 'ti
 const PROMPT = /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._/-]{0,127}$/;
 const DIRECT_PATTERN = /^[0-9X]{1,32}$/;
 const FEATURE_CODE = /^[*#][*#0-9]{1,6}$/;
+const ACCESS_CODE = /^[*#0-9]{2,7}$/;
 const ORBIT_RANGE = /^([0-9]{1,8})-([0-9]{1,8})$/;
 
 export interface FeaturesContext {
@@ -165,7 +166,11 @@ export function featureCodesOf(doc: Obj, statusCodes: readonly string[]): Readon
   const obj = section(doc['featureCodes'], 'featureCodes', FEATURE_CODE_NAMES);
   const own: Partial<Record<keyof FeatureCodes, string>> = {};
   for (const key of FEATURE_CODE_NAMES) {
-    if (obj[key] !== undefined) own[key] = text(obj[key], `featureCodes.${key}`, FEATURE_CODE, "a code of '*' or '#' then 1 to 6 of '*', '#' and digits (example: '*51')");
+    if (obj[key] === undefined) continue;
+    // The voicemail access number is commonly plain digits (999); the others start with * or #.
+    own[key] = key === 'voicemailAccess'
+      ? text(obj[key], `featureCodes.${key}`, ACCESS_CODE, "2 to 7 of '*', '#' and digits (example: '999')")
+      : text(obj[key], `featureCodes.${key}`, FEATURE_CODE, "a code of '*' or '#' then 1 to 6 of '*', '#' and digits (example: '*51')");
   }
   const all = { ...DEFAULT_FEATURE_CODES, ...own };
   for (const key of FEATURE_CODE_NAMES) {

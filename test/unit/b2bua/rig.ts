@@ -8,7 +8,8 @@ import { PortPool } from '../../../src/media/index.js';
 import { bindUdp } from '../../../src/net/index.js';
 import type { CdrRecord, Extension, ExtensionStatus, RoutingModel, Schedule } from '../../../src/routing/index.js';
 import { SipStack, SipTransportLayer, buildResponse, getHeader, type ServerRequest } from '../../../src/sip/index.js';
-import { B2bua, UdpMediaAnchor, type B2buaEvent, type CallOrigin, type PhoneContact, type PhoneLocator, type StatusStore } from '../../../src/b2bua/index.js';
+import { B2bua, UdpMediaAnchor, type PromptLibrary, type B2buaEvent, type CallOrigin, type PhoneContact, type PhoneLocator, type StatusStore } from '../../../src/b2bua/index.js';
+import type { VoicemailStore } from '../../../src/voicemail/index.js';
 import { TestPhone } from './phone.js';
 
 /** Mon 2 Mar 2026 10:00 in Paris. */
@@ -78,6 +79,10 @@ export interface RigOptions {
   readonly noSnapshot?: boolean;
   /** Whether the PBX answers (default false: the local mode of issue 11). */
   readonly pbxReachable?: boolean;
+  /** IVR prompts (default: the built-in tone for every prompt). */
+  readonly prompts?: PromptLibrary;
+  /** Voicemail boxes (default none: voicemail answers 480). */
+  readonly voicemail?: VoicemailStore;
 }
 
 export async function rig(options: RigOptions): Promise<Rig> {
@@ -109,7 +114,8 @@ export async function rig(options: RigOptions): Promise<Rig> {
   const events: B2buaEvent[] = [];
   const b2bua = new B2bua({
     stack, clock, locator, routing: () => (options.noSnapshot === true ? undefined : routing), statuses, agent: 'branch-1', pbxReachable: () => options.pbxReachable ?? false, media,
-    survival: () => true, onCdr: (cdr) => cdrs.push(cdr), onEvent: (e) => events.push(e),
+    survival: () => true, ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
+    ...(options.voicemail === undefined ? {} : { voicemail: options.voicemail }), onCdr: (cdr) => cdrs.push(cdr), onEvent: (e) => events.push(e),
   });
   const unhandled: string[] = [];
   stack.onRequest((incoming: ServerRequest) => {

@@ -104,6 +104,9 @@ test('invalid queues, IVRs, parking and feature codes: each refused with its fie
     ['feature code: starts another', doc({ featureCodes: { park: '*5' } }), 'featureCodes.park'],
     ['feature code: equal to another', doc({ featureCodes: { pickupHeld: '**' } }), 'featureCodes.pickupHeld'],
     ['feature code: a status code', doc({ featureCodes: { park: '*30' } }), 'featureCodes.park'],
+    ['voicemail access: a letter', doc({ featureCodes: { voicemailAccess: '99a' } }), 'featureCodes.voicemailAccess'],
+    ['voicemail access: one digit', doc({ featureCodes: { voicemailAccess: '9' } }), 'featureCodes.voicemailAccess'],
+    ['voicemail access: starts another', doc({ featureCodes: { voicemailAccess: '*7' } }), 'featureCodes.voicemailAccess'],
   ];
   assert.ok(table.length >= 60, `${table.length} rows`);
   for (const [name, input, path] of table) {
@@ -136,6 +139,9 @@ test('feature codes: what a dialled number asks for (defaults and configured cod
     ['##101: pickup held', model, '##101', { kind: 'pickup', mode: 'held', extension: '101' }],
     ['**: nothing to pick up', model, '**', undefined],
     ['*70: park anywhere', model, '*70', { kind: 'park' }],
+    ['999: voicemail access by default', model, '999', { kind: 'voicemail-access' }],
+    ['9999: not a code', model, '9999', undefined],
+    ['*98: the configured access number', validateRoutingModel(doc({ featureCodes: { voicemailAccess: '*98' } })), '*98', { kind: 'voicemail-access' }],
     ['*70702: park in 702', model, '*70702', { kind: 'park', orbit: '702' }],
     ['*70709: not an orbit', model, '*70709', undefined],
     ['702: retrieve', model, '702', { kind: 'retrieve', orbit: '702' }],
