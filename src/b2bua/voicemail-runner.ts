@@ -9,7 +9,7 @@ import type { Clock } from '../core/index.js';
 import type { MediaTerminal } from '../media/index.js';
 import type { RoutingModel } from '../routing/index.js';
 import type { SipEndpoint } from '../sip/index.js';
-import { MwiNotifier, VoicemailAccessCall, VoicemailDeposit, connectMwi, type AccessPrompt, type BoxId, type DepositOutcome, type VoicemailStore } from '../voicemail/index.js';
+import { MwiNotifier, VoicemailAccessCall, VoicemailDeposit, connectMwi, type AccessPrompt, type BoxId, type DepositOptions, type DepositOutcome, type VoicemailStore } from '../voicemail/index.js';
 import { fallbackPrompt, type PromptLibrary } from './prompt-library.js';
 import type { PhoneLocator } from './types.js';
 
@@ -20,14 +20,8 @@ export function boxFor(model: RoutingModel, number: string): BoxId | undefined {
   return undefined;
 }
 
-export interface MessageOptions {
-  readonly clock: Clock;
-  readonly terminal: MediaTerminal;
-  readonly store: VoicemailStore;
-  readonly box: BoxId;
-  readonly status: string;
-  readonly caller: string;
-}
+/** What a deposit needs from the call; the runner adds the greeting fallback and the limits. */
+export type MessageOptions = Pick<DepositOptions, 'clock' | 'terminal' | 'store' | 'box' | 'status' | 'caller'>;
 
 /** A deposit started on the terminal; `hungUp` keeps what was recorded when the caller leaves. */
 export function leaveMessage(o: MessageOptions): VoicemailDeposit {
