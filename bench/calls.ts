@@ -26,17 +26,26 @@ import { cpuSeconds, memoryBytes, processTree } from './calls-proc.js';
 import { UAC_XML, UAS_XML } from './calls-scenarios.js';
 import { ADDR, Children, UAS_PORT, startKamailio, startSbc, type RunningSystem } from './calls-systems.js';
 
-const { values: flags } = parseArgs({
-  options: {
-    hold: { type: 'string', default: '300' },
-    after: { type: 'string', default: '120' },
-    step: { type: 'string', default: '10' },
-    rates: { type: 'string', default: '200,400,600,800,1000,1200,1500' },
-    concurrency: { type: 'string', default: '500,1000,1500,2000,2500' },
-    only: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  },
-});
+const USAGE = 'usage: npm run bench:calls -- [--hold S] [--after S] [--step S] [--rates N,N,...] [--concurrency N,N,...] [--only sbc|kamailio] [--json]';
+// A wrong flag gets the usage and exit 2, not a stack trace.
+const { values: flags } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        hold: { type: 'string', default: '300' },
+        after: { type: 'string', default: '120' },
+        step: { type: 'string', default: '10' },
+        rates: { type: 'string', default: '200,400,600,800,1000,1200,1500' },
+        concurrency: { type: 'string', default: '500,1000,1500,2000,2500' },
+        only: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`bench:calls: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+})();
 const list = (text: string): number[] => text.split(',').map(Number).filter((n) => Number.isFinite(n) && n > 0);
 const HOLD_S = Number(flags.hold);
 const AFTER_S = Number(flags.after);
