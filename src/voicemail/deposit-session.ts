@@ -6,7 +6,7 @@
  * Media, store and clock are injected: the call around it owns the MediaTerminal and closes it.
  */
 import type { Clock, Timer } from '../core/index.js';
-import { readPromptWav, type MediaTerminal, type WavRecorder } from '../media/index.js';
+import { readPromptWav, toneSamples, type MediaTerminal, type WavRecorder } from '../media/index.js';
 import type { BoxId, VoicemailMessage } from './box-index.js';
 import type { MwiNotifier } from './mwi-notifier.js';
 import type { VoicemailStore } from './voicemail-store.js';
@@ -14,13 +14,8 @@ import type { VoicemailStore } from './voicemail-store.js';
 export const DEFAULT_MAX_MESSAGE_SECONDS = 180;
 export const DEFAULT_MIN_MESSAGE_SECONDS = 1;
 
-/** 8 kHz samples of a sine tone: the beep before recording (no file needed). */
-export function tone(hz: number, ms: number, amplitude = 8000): Int16Array {
-  const n = Math.round((ms * 8000) / 1000);
-  return Int16Array.from({ length: n }, (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / 8000)));
-}
-
-export const BEEP = tone(1000, 400);
+/** The beep before recording: a 1 kHz sine, no file needed. */
+export const BEEP = toneSamples(1000, 400);
 
 export interface DepositOptions {
   readonly clock: Clock;

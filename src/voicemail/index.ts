@@ -15,5 +15,5 @@ export {
   type AccessPrompt,
   type AccessState,
 } from './access-flow.js';
-export { BEEP, DEFAULT_MAX_MESSAGE_SECONDS, DEFAULT_MIN_MESSAGE_SECONDS, VoicemailDeposit, connectMwi, tone, type DepositOptions, type DepositOutcome, type DepositState } from './deposit-session.js';
+export { BEEP, DEFAULT_MAX_MESSAGE_SECONDS, DEFAULT_MIN_MESSAGE_SECONDS, VoicemailDeposit, connectMwi, type DepositOptions, type DepositOutcome, type DepositState } from './deposit-session.js';
 export { VoicemailAccessCall, type AccessCallOptions } from './access-call.js';
