@@ -17,7 +17,7 @@
  */
 import { silentLogger, type Clock, type Logger, type Timer } from '../core/index.js';
 import {
-  buildResponse, getHeader, getTag, newTag, parseNameAddr, parseUri, isSipUri,
+  buildResponse, getHeader, getTag, newTag, parseNameAddr, parseUri, isSipUri, subscriptionNotify,
   type ServerRequest, type SipEndpoint, type SipHeader, type SipRequest, type TransactionSource, type TransportTarget,
 } from '../sip/index.js';
 import type { ExtensionDialog } from './call-types.js';
@@ -264,22 +264,9 @@ export class DialogWatchers {
     const { contentType, body } = w.event === 'dialog' ? this.#dialogInfo(w) : this.#summary(w);
     w.cseq++;
     const remaining = Math.max(0, Math.ceil((w.expiresAt - this.#o.clock.now()) / 1000));
-    const request: SipRequest = {
-      kind: 'request', version: 'SIP/2.0', method: 'NOTIFY', uri: w.remoteTarget,
-      headers: [
-        { name: 'Via', value: this.#o.stack.newVia(w.target.transport) },
-        { name: 'Max-Forwards', value: '70' },
-        { name: 'From', value: w.from },
-        { name: 'To', value: w.to },
-        { name: 'Call-ID', value: w.callId },
-        { name: 'CSeq', value: `${w.cseq} NOTIFY` },
-        { name: 'Contact', value: `<sip:sbc@${this.#o.stack.hostPort(w.target.transport)}>` },
-        { name: 'Event', value: w.event },
-        { name: 'Subscription-State', value: ended ?? `active;expires=${remaining}` },
-        ...(contentType === undefined ? [] : [{ name: 'Content-Type', value: contentType }]),
-      ],
-      body,
-    };
+    const subscriptionState = ended ?? `active;expires=${remaining}`;
+    const contact = `<sip:sbc@${this.#o.stack.hostPort(w.target.transport)}>`;
+    const request = subscriptionNotify(w, subscriptionState, this.#o.stack.newVia(w.target.transport), contact, { contentType, body });
     this.#counters.notifies++;
     w.chain = w.chain.then(async () => {
       try {

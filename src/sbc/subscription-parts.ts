@@ -3,7 +3,7 @@
  * the agent keeps it, the NOTIFY built for it, and header readers.
  */
 import type { Timer } from '../core/index.js';
-import { getHeader, parseNameAddr, type SipHeader, type SipMessage, type SipRequest, type TransportTarget } from '../sip/index.js';
+import { getHeader, parseNameAddr, subscriptionNotify, type SipMessage, type SipRequest, type TransportTarget } from '../sip/index.js';
 
 export interface State {
   readonly contentType: string | undefined;
@@ -30,19 +30,7 @@ export interface Watcher {
 
 /** A NOTIFY in the watcher's own dialog (RFC 6665 §4.2.2, §8.2.3): its Call-ID and tags, the next CSeq; the body as it is. */
 export function watcherNotify(w: Watcher, state: State | undefined, subscriptionState: string, via: string, contact: string): SipRequest {
-  const headers: SipHeader[] = [
-    { name: 'Via', value: via },
-    { name: 'Max-Forwards', value: '70' },
-    { name: 'From', value: w.from },
-    { name: 'To', value: w.to },
-    { name: 'Call-ID', value: w.callId },
-    { name: 'CSeq', value: `${w.cseq} NOTIFY` },
-    { name: 'Contact', value: contact },
-    { name: 'Event', value: w.event },
-    { name: 'Subscription-State', value: subscriptionState },
-  ];
-  if (state?.contentType !== undefined && state.body.length > 0) headers.push({ name: 'Content-Type', value: state.contentType });
-  return { kind: 'request', version: 'SIP/2.0', method: 'NOTIFY', uri: w.remoteTarget, headers, body: state?.body ?? Buffer.alloc(0) };
+  return subscriptionNotify(w, subscriptionState, via, contact, state);
 }
 
 export function watcherKey(callId: string, localTag: string): string {

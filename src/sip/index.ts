@@ -53,3 +53,4 @@ export {
   type DigestClientOptions, type DigestCredentials, type DigestQop, type DigestResponseInput, type DigestServerOptions,
   type DigestTarget, type DigestUserStore, type DigestVerdict, type UserSecret, type VerifyFailure,
 } from './auth/index.js';
+export { subscriptionNotify, type NotifierDialog, type NotifyContent } from './subscription-notify.js';
