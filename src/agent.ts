@@ -67,6 +67,8 @@ export interface AgentOptions {
    * the local call path beside it; new requests go to the local one while `mode()` is not normal.
    */
   readonly survival?: { readonly mode: () => SurvivalMode };
+  /** A call detail record of each call relayed to the PBX, as the branch saw it (src/sbc/relayed-cdr.ts). */
+  readonly relayedCdr?: { readonly sbcName: string; readonly onCdr: (record: CdrRecord) => void };
 }
 
 /** The media port range cut in two at an even port (RTP even, RTCP odd: RFC 3550 §11). */
@@ -250,6 +252,7 @@ export class Agent {
       tunnel: this.tunnel,
       lanIndex,
       ...(this.#o.protection === undefined ? {} : { authWatch: this.#o.protection }),
+      ...(this.#o.relayedCdr === undefined ? {} : { callRecords: { agent: this.#o.relayedCdr.sbcName, onCdr: this.#o.relayedCdr.onCdr } }),
       ...(this.#o.upstreamExpires === undefined ? {} : { upstreamExpires: this.#o.upstreamExpires }),
     });
     if (local !== undefined && survival !== undefined) this.#beside.set(sbc, dispatchLan(sbc, local, survival.mode, this.#o.logger));

@@ -105,9 +105,14 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     void cdr.append(record);
     events.publish('call_cdr', cdrEventData(record));
   };
+  // A call relayed to the PBX is the PBX's to record: the branch's view of it is logged and published, not uploaded (the hub's store would count it twice).
+  const onRelayedCdr = (record: CdrRecord): void => {
+    logger.info({ cdr: record }, 'call detail record (relayed to the PBX)');
+    events.publish('call_cdr', cdrEventData(record));
+  };
   let agent: Agent;
   try {
-    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), onCdr, localCallEvents(events), trunkEvents(events), health);
+    agent = await startAgent(settings, tunnel, stateDir, logger, protection, () => routing.current(), { local: onCdr, relayed: onRelayedCdr }, localCallEvents(events), trunkEvents(events), health);
   } catch (error) {
     health?.close();
     await cdr.close();
@@ -268,7 +273,7 @@ async function failBack(agent: Agent, health: AgentHealth, logger: Logger): Prom
   if (health.snapshot().mode === 'normal') agent.resubscribe();
 }
 
-async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: (record: CdrRecord) => void, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>, health?: AgentHealth): Promise<Agent> {
+async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: string, logger: Logger, protection: ProtectionService, routing: () => RoutingModel | undefined, onCdr: { readonly local: (record: CdrRecord) => void; readonly relayed: (record: CdrRecord) => void }, onEvent: (event: B2buaEvent) => void, onTrunk: ReturnType<typeof trunkEvents>, health?: AgentHealth): Promise<Agent> {
   const a = settings.agent;
   const primary = settings.lans[0]?.address ?? '';
   const upstream = upstreamFor(a.pnp.provisioning, tunnel.client);
@@ -285,8 +290,9 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
     },
-    ...(a.calls === 'pbx' ? {} : { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr, onEvent, onTrunk } }),
+    ...(a.calls === 'pbx' ? {} : { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr: onCdr.local, onEvent, onTrunk } }),
     ...(health === undefined ? {} : { survival: { mode: () => health.mode } }),
+    relayedCdr: { sbcName: tunnel.identity.record.sbc.name, onCdr: onCdr.relayed },
   });
 }
 

@@ -26,6 +26,7 @@ import { hideIpHosts, hostOf, mapFromToHosts, restoreFromTo } from './from-to.js
 import { BYE_GRACE_MS, newTunnelBranch, tokenOf } from './tokens.js';
 import { hasCredentials, type SipAuthWatch } from './auth-watch.js';
 import { TunnelDialogs } from './tunnel-dialogs.js';
+import { RelayedCdrLog, type RelayedCallRecord } from './relayed-cdr.js';
 
 /** Beyond the hub's resume window: the agent notices a loss a little before the hub does, and must not end calls the hub could still resume. */
 export const RESUME_GRACE_MS = 5_000;
@@ -40,6 +41,8 @@ export interface AgentCallPathOptions {
   readonly logger?: Logger;
   /** Told of each phone request and the answer it got, to count failed digests per source. */
   readonly authWatch?: SipAuthWatch;
+  /** A call detail record of each relayed call, as the branch saw it (relayed-cdr.ts); `agent` is the SBC name. */
+  readonly callRecords?: { readonly agent: string; readonly onCdr: (record: RelayedCallRecord) => void };
 }
 
 export interface PhoneFlow {
@@ -78,6 +81,7 @@ export class AgentCallPath {
   readonly #callIds = new CallIdMapper();
   /** Calls up through the tunnel, as their phones see them: ended with a BYE once their far side is gone. */
   readonly #tunnelDialogs: TunnelDialogs;
+  readonly #records: RelayedCdrLog | undefined;
   readonly #counters = { fromPhones: 0, fromTunnel: 0, unroutable: 0, tunnelDown: 0, refusedDraining: 0 };
   #draining = false;
 
@@ -96,6 +100,7 @@ export class AgentCallPath {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     this.#tunnelDialogs = new TunnelDialogs({ clock: options.clock, stack: options.stack, logger: this.#log });
+    this.#records = options.callRecords === undefined ? undefined : new RelayedCdrLog({ clock: options.clock, ...options.callRecords });
     options.stack.onRequest((incoming) => this.#fromPhone(incoming));
   }
 
@@ -230,6 +235,7 @@ export class AgentCallPath {
     if (request.method === 'SUBSCRIBE' && this.#subscriptions.fromPhone(incoming)) return;
     if (request.method === 'BYE') this.#tunnelDialogs.ended(callIdOf(request));
     if (this.#refuseNewCall(request, (r) => incoming.respond(r))) return;
+    this.#records?.request('phone', request);
     void this.#forwardUp(this.#tunnelSide(incoming)).catch((error: unknown) => {
       this.#log.warn({ err: error, method: request.method }, 'request from a phone not forwarded');
       if (request.method !== 'ACK') incoming.respond(buildResponse(request, 500));
@@ -246,7 +252,14 @@ export class AgentCallPath {
     const swapped = hideIpHosts(swapNamedCallIds(incoming.request.headers, (id) => this.#callIds.swap(id)), TUNNEL_HOST);
     const request: SipRequest = { ...incoming.request, headers: withHeader(swapped, 'Call-ID', this.#callIds.swap(phoneCallId)) };
     const original = incoming.request;
-    return { request, source: incoming.source, respond: (r) => incoming.respond({ ...r, headers: withHeader(restoreFromTo(r.headers, original), 'Call-ID', phoneCallId) }) };
+    return {
+      request, source: incoming.source,
+      respond: (r) => {
+        const toPhone: SipResponse = { ...r, headers: withHeader(restoreFromTo(r.headers, original), 'Call-ID', phoneCallId) };
+        this.#records?.response(original.method, toPhone);
+        incoming.respond(toPhone);
+      },
+    };
   }
 
   /**
@@ -448,6 +461,7 @@ export class AgentCallPath {
     if (isSdp(request)) body = Buffer.from(serializeSdp(await this.#o.media.toEdge(callId, mediaTag, parseSdp(request.body), link.channels)));
     const sent: SipRequest = { ...request, uri: phone.uri, headers: withHeader(this.#hideForPhone(swapNamedCallIds(headers, (id) => this.#callIds.swap(id)), transport), 'Call-ID', this.#callIds.swap(callId)), body };
     if (request.method === 'BYE') this.#o.media.release(callId, existingTag, BYE_GRACE_MS);
+    this.#records?.request('far', sent);
     if (request.method === 'BYE') this.#tunnelDialogs.ended(callIdOf(sent));
     else if (existingTag !== undefined) this.#tunnelDialogs.farRequest(sent);
     if (request.method === 'ACK') {
@@ -462,6 +476,7 @@ export class AgentCallPath {
       relay(final);
     } catch (error) {
       this.#log.info({ err: error, method: request.method }, 'phone did not answer');
+      this.#records?.response(request.method, buildResponse(sent, 408));
       link.send(buildResponse(request, 408));
     } finally {
       this.#downstream.delete(hubBranch);
@@ -469,6 +484,7 @@ export class AgentCallPath {
   }
 
   async #responseUp(response: SipResponse, down: Downstream, link: SipTunnelLink): Promise<void> {
+    this.#records?.response(down.fromHub.method, response);
     if (down.fromHub.method === 'INVITE' && phoneTag(down.fromHub, false) === undefined && response.status >= 200 && response.status < 300) this.#phoneAnswered(response, down);
     response = { ...response, headers: withHeader(restoreFromTo(response.headers, down.fromHub), 'Call-ID', callIdOf(down.fromHub)) };
     let headers = prependHeader(withoutHeader(response.headers, 'Via'), 'Via', headerList(down.fromHub, 'Via'));
@@ -494,9 +510,13 @@ export class AgentCallPath {
     const far = getHeader(response, 'To');
     const phone = getHeader(request, 'From');
     if (phoneUri === undefined || far === undefined || phone === undefined) return;
+    const phoneCallId = this.#callIds.swap(tunnelCallId);
     this.#tunnelDialogs.add({
-      callId: this.#callIds.swap(tunnelCallId), far, phone, phoneTarget: phoneUri, target, farCSeq: 0,
-      onEnded: () => this.#o.media.release(tunnelCallId, mediaTag),
+      callId: phoneCallId, far, phone, phoneTarget: phoneUri, target, farCSeq: 0,
+      onEnded: () => {
+        this.#o.media.release(tunnelCallId, mediaTag);
+        this.#records?.agentEnded(phoneCallId);
+      },
     });
   }
 
@@ -510,7 +530,10 @@ export class AgentCallPath {
     const tag = phoneTag(response, true);
     this.#tunnelDialogs.add({
       callId: callIdOf(down.sent), far, phone, phoneTarget: contact, target: down.target, farCSeq: cseqOf(down.sent).seq,
-      onEnded: () => this.#o.media.release(tunnelCallId, tag),
+      onEnded: () => {
+        this.#o.media.release(tunnelCallId, tag);
+        this.#records?.agentEnded(callIdOf(down.sent));
+      },
     });
   }
 
@@ -527,10 +550,12 @@ export class AgentCallPath {
       { name: 'CSeq', value: `${seq} CANCEL` },
     ];
     const request: SipRequest = { kind: 'request', version: 'SIP/2.0', method: 'CANCEL', uri: down.sent.uri, headers, body: Buffer.alloc(0) };
+    this.#records?.request('far', request);
     this.#o.stack.request(request, down.target).catch(() => {});
   }
 
   close(): void {
+    this.#records?.close();
     this.#tunnelDialogs.close();
     this.#retransmit.close();
     this.#subscriptions.close();

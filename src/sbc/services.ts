@@ -8,7 +8,7 @@ import { PortPool, openUdpRelayLeg, type PortRange } from '../media/index.js';
 import { admitConnections, bindUdp, listenTcp, listenTls, tcpConnector, type DatagramSocket, type StreamListener } from '../net/index.js';
 import { SipStack, SipTransportLayer, type SipTransportName, type TransportTarget } from '../sip/index.js';
 import { openLabeledStream, type StreamDispatcher, type TunnelClient, type TunnelSession } from '../tunnel/index.js';
-import { AgentCallPath } from './agent-side.js';
+import { AgentCallPath, type AgentCallPathOptions } from './agent-side.js';
 import type { SipAuthWatch } from './auth-watch.js';
 import { CallMedia, type CallLegInfo } from './call-media.js';
 import { HubCallPath } from './hub-side.js';
@@ -99,6 +99,8 @@ export interface AgentSbcOptions {
   readonly lanIndex?: number;
   /** Told of digest outcomes on the phones' requests (the protection's brute-force count). */
   readonly authWatch?: SipAuthWatch;
+  /** A call detail record of each relayed call (relayed-cdr.ts). */
+  readonly callRecords?: AgentCallPathOptions['callRecords'];
 }
 
 export class AgentSbc {
@@ -121,7 +123,11 @@ export class AgentSbc {
     const media = mediaFor(o.clock, o.mediaAddress, o.mediaPorts, true);
     const stack = await openStack(o.clock, logger, o.sip);
     const registrations = new RegistrationCache({ clock: o.clock, ...(o.upstreamExpires === undefined ? {} : { upstreamExpires: o.upstreamExpires }) });
-    const callPath = new AgentCallPath({ clock: o.clock, stack, media, registrations, logger, ...(o.authWatch === undefined ? {} : { authWatch: o.authWatch }) });
+    const callPath = new AgentCallPath({
+      clock: o.clock, stack, media, registrations, logger,
+      ...(o.authWatch === undefined ? {} : { authWatch: o.authWatch }),
+      ...(o.callRecords === undefined ? {} : { callRecords: o.callRecords }),
+    });
     // One SIP stream per tunnel session; a resumed session keeps it, a new session gets a new one.
     const label = sipStreamLabel(o.lanIndex ?? 0);
     const sbc = new AgentSbc(stack, callPath, media, registrations);

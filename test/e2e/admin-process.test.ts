@@ -66,10 +66,10 @@ test('admin API of the real agent and hub: extension_register on the event strea
   assert.equal(promValue(hubMetrics, 'sbc_hub_tunnels_up'), 1);
 });
 
-test('admin event stream of the real agent: call_start, call_established and call_ended for a SIPp call with RTP through the tunnel', { timeout: 120_000 }, async (t) => {
+test('admin event stream of the real agent: call_start, call_established, call_ended and call_cdr for a SIPp call with RTP through the tunnel', { timeout: 120_000 }, async (t) => {
   const rig = await startAdminRig();
   t.after(() => rig.close());
-  const ws = new WebSocket(`${rig.agentAdmin.replace('http:', 'ws:')}/api/events?topics=call_events&token=${encodeURIComponent(rig.agentToken)}`);
+  const ws = new WebSocket(`${rig.agentAdmin.replace('http:', 'ws:')}/api/events?topics=call_events,cdr_events&token=${encodeURIComponent(rig.agentToken)}`);
   t.after(() => ws.close());
   const events: Record<string, unknown>[] = [];
   ws.on('message', (d: Buffer) => {
@@ -91,13 +91,21 @@ test('admin event stream of the real agent: call_start, call_established and cal
   }
   assert.equal(await calling, 0, `the SIPp call failed; agent: ${rig.agent.stderr.slice(-1500)}`);
   const end = Date.now() + 10_000;
-  while (!events.some((e) => e['event'] === 'call_ended') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  const seen = (name: string): boolean => events.some((e) => e['event'] === name);
+  while (!(seen('call_ended') && seen('call_cdr')) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
 
-  assert.deepEqual(events.map((e) => e['event']), ['call_start', 'call_established', 'call_ended'], JSON.stringify(events));
-  assert.ok(events.every((e) => e['topic'] === 'call_events'));
-  const ids = new Set(events.map((e) => (e['data'] as Record<string, unknown>)['callId']));
+  // The record is written at the BYE; call_ended follows once the call's media is released.
+  const callEvents = events.filter((e) => e['topic'] === 'call_events');
+  assert.deepEqual(callEvents.map((e) => e['event']), ['call_start', 'call_established', 'call_ended'], JSON.stringify(events));
+  const cdrs = events.filter((e) => e['topic'] === 'cdr_events');
+  assert.deepEqual(cdrs.map((e) => e['event']), ['call_cdr'], JSON.stringify(events));
+  const ids = new Set(callEvents.map((e) => (e['data'] as Record<string, unknown>)['callId']));
   assert.equal(ids.size, 1, 'one call');
-  const ended = events[2]?.['data'] as Record<string, number | boolean>;
+  const cdr = cdrs[0]?.['data'] as Record<string, unknown>;
+  assert.deepEqual([cdr['direction'], cdr['endedReason'], cdr['endedBy'], cdr['agent'], cdr['survival']], ['outbound', 'completed', 'caller', 'branch-1', false], JSON.stringify(cdr));
+  assert.ok(typeof cdr['answeredAt'] === 'number' && (cdr['talkSeconds'] as number) >= 2, JSON.stringify(cdr));
+  assert.match(String(cdr['finalDestination']), /^pbx:/);
+  const ended = callEvents[2]?.['data'] as Record<string, number | boolean>;
   assert.equal(ended['established'], true);
   assert.ok((ended['packetsFromPhone'] as number) > 50 && (ended['packetsToPhone'] as number) > 50, JSON.stringify(ended));
 
