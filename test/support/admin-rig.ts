@@ -203,7 +203,21 @@ process.stdout.write(JSON.stringify({ ok: r.ok, status: r.status, text: await r.
   return JSON.parse(res.text);
 }
 
+/**
+ * The rig, started again on new ports when a port `freePort` found free was taken before the hub
+ * or agent bound it (another process on a shared machine, e.g. an outgoing connection's ephemeral port).
+ */
 export async function startAdminRig(options: AdminRigOptions = {}): Promise<AdminRig> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAdminRigOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startAdminRigOnce(options: AdminRigOptions): Promise<AdminRig> {
   const netns = options.netns;
   const dir = mkdtempSync(join(tmpdir(), 'sbc-admin-rig-'));
   const procs: CliProcess[] = [];
