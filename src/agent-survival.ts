@@ -11,7 +11,7 @@ import type { Clock, Logger } from './core/index.js';
 import { LocalLanPath, type LocalControl } from './agent-local.js';
 import { userOf, type LocalCallPath, type PhoneContact, type PhoneLocator } from './b2bua/index.js';
 import type { RoutingModel } from './routing/index.js';
-import { aorOf, type AgentSbc } from './sbc/index.js';
+import { aorOf, type AgentSbc, type Ha1Lookup } from './sbc/index.js';
 import { getHeader, parseNameAddr, getTag, type RequestHandler, type SipRequest, type TransactionSource, type TransportTarget } from './sip/index.js';
 import { dispatchTarget, type SurvivalMode } from './survival/index.js';
 
@@ -142,6 +142,14 @@ export function dispatchLan(sbc: AgentSbc, control: LocalControl, mode: () => Su
   return callPath;
 }
 
+/**
+ * The HA1 of an enabled extension of the routing model `current()` holds at the time of asking,
+ * by number and realm: what failback answers a challenging registrar with.
+ */
+export function modelHa1(current: () => RoutingModel | undefined): Ha1Lookup {
+  return (username, realm) => current()?.extensions.find((e) => e.number === username && e.realm === realm && e.enabled)?.ha1;
+}
+
 /** Failback pace (issue 12: "throttled"): a PBX that just restarted is not flooded. */
 export const FAILBACK_REGISTERS_PER_SECOND = 20;
 /** How long a failback REGISTER may wait for its answer before it counts as failed. */
@@ -157,9 +165,10 @@ export interface FailbackOutcome {
 /**
  * Failback: every binding of every LAN's registration cache re-registered upstream through the
  * tunnel, `perSecond` at most, each waiting for its answer (or the timeout). Resolves when all
- * are answered; calls are not touched.
+ * are answered; calls are not touched. With `ha1For` (the routing model's HA1s), a registrar that
+ * challenges the replayed credentials is answered once with them (src/sbc/failback-auth.ts).
  */
-export async function reRegisterAll(o: { readonly clock: Clock; readonly paths: readonly AgentSbc[]; readonly perSecond?: number }): Promise<FailbackOutcome> {
+export async function reRegisterAll(o: { readonly clock: Clock; readonly paths: readonly AgentSbc[]; readonly perSecond?: number; readonly ha1For?: Ha1Lookup }): Promise<FailbackOutcome> {
   const gap = 1000 / (o.perSecond ?? FAILBACK_REGISTERS_PER_SECOND);
   const now = o.clock.now();
   const jobs = o.paths.flatMap((sbc) => sbc.registrations.list().map((b) => ({ sbc, b })));
@@ -173,7 +182,7 @@ export async function reRegisterAll(o: { readonly clock: Clock; readonly paths: 
       const ok = sbc.callPath.reRegister(b.token, phoneExpires, (status) => {
         timer.cancel();
         resolve({ aor: b.aor, status });
-      });
+      }, o.ha1For);
       if (ok) sent++;
       else {
         timer.cancel();

@@ -17,7 +17,7 @@ import { ProtectionService } from '../protection-service.js';
 import { Agent } from '../agent.js';
 import { AgentCdr } from '../agent-cdr.js';
 import { AgentHealth, survivalPolicy } from '../agent-health.js';
-import { reRegisterAll } from '../agent-survival.js';
+import { modelHa1, reRegisterAll } from '../agent-survival.js';
 import { RelayedRegistrationsStore } from '../agent-relayed.js';
 import { AgentRouting } from '../agent-routing.js';
 import type { CdrRecord, RoutingModel } from '../routing/index.js';
@@ -125,7 +125,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   await relayed?.load();
   relayed?.start();
   health?.on('mode', (t) => {
-    if (t.to === 'failing-back') void failBack(agent, health, logger);
+    if (t.to === 'failing-back') void failBack(agent, health, logger, () => routing.current());
   });
   let nat: NatStatus = settings.agent.stun.server === undefined ? { state: 'not configured' } : { state: 'checking', server: settings.agent.stun.server };
   let mode: 'normal' | 'draining' = 'normal';
@@ -257,12 +257,15 @@ function startHealth(settings: RunSettings, tunnel: AgentTunnel, logger: Logger,
   return health;
 }
 
-/** survival → failing-back: every binding re-registered upstream, then normal mode (calls up are left be), then BLF re-subscribed. */
-async function failBack(agent: Agent, health: AgentHealth, logger: Logger): Promise<void> {
+/**
+ * survival → failing-back: every binding re-registered upstream (a challenge answered with the
+ * routing model's HA1s), then normal mode (calls up are left be), then BLF re-subscribed.
+ */
+async function failBack(agent: Agent, health: AgentHealth, logger: Logger, routing: () => RoutingModel | undefined): Promise<void> {
   const started = Date.now();
   const episode = health.snapshot().since;
   try {
-    const outcome = await reRegisterAll({ clock: realClock, paths: agent.pbxPaths });
+    const outcome = await reRegisterAll({ clock: realClock, paths: agent.pbxPaths, ha1For: modelHa1(routing) });
     logger.info({ sent: outcome.sent, registered: outcome.registered, failed: outcome.failed, ms: Date.now() - started }, 'failback: bindings re-registered upstream');
   } catch (error) {
     logger.warn({ err: error }, 'failback: re-registration failed');

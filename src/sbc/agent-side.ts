@@ -15,6 +15,7 @@ import {
 import type { CallMedia } from './call-media.js';
 import { RegistrationCache, requestedExpires } from './registrations.js';
 import { reRegisterRequest, type LastRegister } from './re-register.js';
+import { answerFailbackChallenge, type Ha1Lookup } from './failback-auth.js';
 import type { SipTunnelLink } from './sip-link.js';
 import {
   TUNNEL_HOST, callIdOf, cseqOf, decrementMaxForwards, headerList, isSdp, mapContacts, phoneTag, prependHeader, setHeaderList, sipUri,
@@ -56,6 +57,8 @@ interface Upstream {
   readonly phoneExpires: number | undefined;
   /** A failback re-registration (no phone waits for it): told the final status. */
   readonly reRegistered?: (status: number) => void;
+  /** A failback re-registration that may answer one challenge with the model's HA1 (failback-auth.ts). */
+  readonly failbackAuth?: { readonly token: string; readonly ha1For: Ha1Lookup };
 }
 
 interface Downstream {
@@ -206,9 +209,10 @@ export class AgentCallPath {
   /**
    * Failback (issue 12): the last REGISTER of the phone contact `token` sent upstream again as a
    * new registration (re-register.ts); `done` gets the registrar's final status. False when there
-   * is no such REGISTER or no tunnel.
+   * is no such REGISTER or no tunnel. With `ha1For` (the routing model's HA1s), a challenge is
+   * answered once with them.
    */
-  reRegister(token: string, phoneExpires: number, done: (status: number) => void): boolean {
+  reRegister(token: string, phoneExpires: number, done: (status: number) => void, ha1For?: Ha1Lookup): boolean {
     const last = this.#lastRegister.get(token);
     const link = this.#link;
     if (last === undefined || link === undefined || link.closed) return false;
@@ -217,7 +221,10 @@ export class AgentCallPath {
     const source = again.source;
     const incoming: ServerRequest = { request: again.fromPhone, source, respond: () => {} };
     this.#lastRegister.set(token, again);
-    this.#upstream.set(branch, { incoming, target: { transport: source.transport, host: source.address, port: source.port }, phoneExpires, reRegistered: done });
+    this.#upstream.set(branch, {
+      incoming, target: { transport: source.transport, host: source.address, port: source.port }, phoneExpires, reRegistered: done,
+      ...(ha1For === undefined ? {} : { failbackAuth: { token, ha1For } }),
+    });
     link.send(again.sent);
     return true;
   }
@@ -414,8 +421,24 @@ export class AgentCallPath {
   #reRegistered(response: SipResponse, branch: string, up: Upstream, done: (status: number) => void): void {
     if (response.status < 200) return;
     this.#upstream.delete(branch);
+    if (up.failbackAuth !== undefined && this.#answerFailbackChallenge(response, up, up.failbackAuth)) return;
     if (response.status < 300) this.#registered(up.incoming.request, response, response.headers, up);
     done(response.status);
+  }
+
+  /** A failback REGISTER's challenge answered once with the model's HA1 (failback-auth.ts): true when sent. */
+  #answerFailbackChallenge(response: SipResponse, up: Upstream, auth: { readonly token: string; readonly ha1For: Ha1Lookup }): boolean {
+    const last = this.#lastRegister.get(auth.token);
+    const link = this.#link;
+    if (last === undefined || link === undefined || link.closed) return false;
+    const branch = newTunnelBranch();
+    const again = answerFailbackChallenge(last, response, branch, auth.ha1For);
+    if (again === undefined) return false;
+    this.#lastRegister.set(auth.token, again);
+    // Once: a second challenge is the registrar's refusal, handed to `done` as it is.
+    this.#upstream.set(branch, { incoming: { ...up.incoming, request: again.fromPhone }, target: up.target, phoneExpires: up.phoneExpires, ...(up.reRegistered === undefined ? {} : { reRegistered: up.reRegistered }) });
+    link.send(again.sent);
+    return true;
   }
 
   /** Upstream granted `expires` for our token contact; the phone is told its own lifetime back. */

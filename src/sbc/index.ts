@@ -4,6 +4,7 @@ export { FAR_SIDE_GONE_REASON, TunnelDialogs, byeToPhone, type TunnelDialog } fr
 export type { SipAuthWatch } from './auth-watch.js';
 export { HubCallPath, agentKeyOf, cancelFor, type HubCallPathOptions } from './hub-side.js';
 export { CHANNEL_ATTRIBUTE, CallMedia, type CallLegInfo, type CallMediaOptions, type ChannelSource } from './call-media.js';
+export { answerFailbackChallenge, type Ha1Lookup } from './failback-auth.js';
 export { RegistrationCache, aorOf, digestUsername, requestedExpires, type Binding, type RegistrationCacheOptions } from './registrations.js';
 export { MAX_AGENT_LANS, SipTunnelLink, sipPeerName, sipStreamLabel } from './sip-link.js';
 export { SHARED_EVENT_PACKAGES, SharedSubscriptions, type SharedSubscriptionsOptions } from './subscriptions.js';

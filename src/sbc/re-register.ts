@@ -5,7 +5,8 @@
  * not a refresh of the phone's own: the phone's next refresh, relayed with its own Call-ID and
  * CSeq, then never looks out of order to the registrar (§10.3 step 7), which matches both by the
  * contact. Its credentials are the phone's last ones: a registrar that kept its nonce accepts them;
- * one that restarted challenges, and that binding waits for its phone's next refresh.
+ * one that restarted challenges, and the agent answers from the routing model's HA1
+ * (failback-auth.ts); with no model, that binding waits for its phone's next refresh.
  */
 import { randomBytes } from 'node:crypto';
 import { withHeader, type SipRequest, type TransactionSource } from '../sip/index.js';

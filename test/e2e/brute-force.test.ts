@@ -8,34 +8,26 @@
  * PBX's challenge, test/support/register-flood.ts). The PBX (Kamailio, through the tunnel) answers
  * the first ten; then the agent blocks the address and drops the rest unanswered. A phone on
  * another address registers all along; the block is listed by `sbc-agent blocks`, survives a
- * restart of the agent, and `sbc-agent blocks lift` clears it on the running agent.
+ * restart of the agent, and `sbc-agent blocks lift` clears it on the running agent. The set-up is
+ * test/support/survival-rig.ts (the same branch, without survival).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { enrollByCli, namespaceHubYaml, startCliHub, type CliHub } from '../support/cli-hub.js';
-import { CliProcess, MAIN, runCli } from '../support/integ-process.js';
-import { Testbed } from '../support/netns.js';
+import { MAIN, runCli, type CliProcess } from '../support/integ-process.js';
 import { spawnCollect } from '../support/pnp-e2e.js';
-import { PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxProcess } from '../support/sbc-kamailio.js';
+import { PBX_DOMAIN, PBX_PASSWORD } from '../support/sbc-kamailio.js';
+import { SurvivalRig } from '../support/survival-rig.js';
 
 const AGENT_LAN = '10.212.1.1';
 const PHONE = '10.212.1.10';
 const GUESSER = '10.212.1.66';
-const HUB = '10.212.2.1';
 const FLOOD_JS = fileURLToPath(new URL('../support/register-flood.js', import.meta.url));
 
-let bed: Testbed;
-let dir: string;
-let ns: Record<'lan' | 'agent' | 'hub', string>;
-let pbx: PbxProcess;
-let hub: CliHub;
+let rig: SurvivalRig;
+let ns: SurvivalRig['ns'];
 let agent: CliProcess;
 let agentState: string;
-let agentYaml: string;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -68,9 +60,8 @@ async function blocks(): Promise<Blocks> {
   return JSON.parse(r.stdout) as Blocks;
 }
 
-async function startAgent(): Promise<CliProcess> {
-  const p = new CliProcess(['run', '--config', agentYaml, '--state-dir', agentState], undefined, ns.agent);
-  await p.waitForOutput(/run: SBC 'branch-guard'/, 30_000);
+/** `p` once its tunnel is up. */
+async function tunnelUp(p: CliProcess): Promise<CliProcess> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const r = await runCli(['status', '--json', '--state-dir', agentState]);
@@ -81,29 +72,23 @@ async function startAgent(): Promise<CliProcess> {
   }
 }
 
+async function startAgent(): Promise<CliProcess> {
+  return tunnelUp(await rig.startAgent());
+}
+
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sbc-e2e-brute-'));
-  bed = new Testbed('brute');
-  ns = { lan: bed.namespace('lan'), agent: bed.namespace('agt'), hub: bed.namespace('hub') };
-  bed.link({ ns: ns.lan, dev: 'eth0', addr: `${PHONE}/24,${GUESSER}/24` }, { ns: ns.agent, dev: 'lan0', addr: `${AGENT_LAN}/24` });
-  bed.link({ ns: ns.agent, dev: 'wan0', addr: '10.212.2.2/24' }, { ns: ns.hub, dev: 'eth0', addr: `${HUB}/24` });
-  bed.defaultRoute(ns.agent, HUB);
-  pbx = startPbx(dir, '127.0.0.1', 5060, ns.hub);
-  hub = await startCliHub({ dir, netns: ns.hub, yaml: namespaceHubYaml(HUB, 'info') });
-  agentState = join(dir, 'agent');
-  await enrollByCli(hub, 'branch-guard', agentState, ns.agent);
-  agentYaml = join(dir, 'agent.yaml');
   // A short challenge timeout so that unanswered challenges are counted within the test.
-  writeFileSync(agentYaml, 'log:\n  level: info\nagent:\n  pnp: { policy: off }\n  stun: { port: 0 }\n  media:\n    ports: { min: 31000, max: 31099 }\n  protection:\n    authFailures: { challengeTimeout: 5s }\n');
-  agent = await startAgent();
+  rig = await SurvivalRig.start({
+    prefix: 'brute', net: '10.212', sbcName: 'branch-guard', probeInterval: null, lanAddresses: [`${GUESSER}/24`],
+    agentYaml: 'log:\n  level: info\nagent:\n  pnp: { policy: off }\n  stun: { port: 0 }\n  media:\n    ports: { min: 31000, max: 31099 }\n  protection:\n    authFailures: { challengeTimeout: 5s }\n',
+  });
+  ns = rig.ns;
+  agentState = rig.agentState;
+  agent = await tunnelUp(rig.agent ?? assert.fail('the rig started the agent'));
 });
 
 after(async () => {
-  await agent?.stop('SIGINT');
-  await hub?.process.stop();
-  await pbx?.stop();
-  bed?.remove();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 test('a phone registers through the agent before any attack', { timeout: 30_000 }, async () => {
@@ -147,7 +132,7 @@ test('the block is listed by `sbc-agent blocks` and survives a restart of the ag
 
 test('a source that never answers its challenges is blocked once ten of them time out', { timeout: 60_000 }, async () => {
   const prober = '10.212.1.67';
-  bed.addAddress(ns.lan, 'eth0', `${prober}/24`);
+  rig.bed.addAddress(ns.lan, 'eth0', `${prober}/24`);
   const probes = await guess(10, 300, prober, 'noanswer');
   assert.equal(probes.statuses['401'], 10, `each probe challenged: ${JSON.stringify(probes.statuses)}`);
   assert.equal((await blocks()).blocks.some((b) => b.address === prober), false, 'not before the challenge timeout');

@@ -10,93 +10,49 @@
  * and once the rule is removed the far side's audio reaches A again within 1 s (the agent tries
  * the hub every second while calls are up). The delay, from the rule's removal to the first RTP
  * packet from the agent to A's RTP ports (tshark in A's namespace), is printed. One call, ≈ 4.5 min.
+ * The set-up is test/support/survival-rig.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BaresipPhone } from '../support/baresip.js';
-import { enrollByCli, namespaceHubYaml, startCliHub, type CliHub } from '../support/cli-hub.js';
-import { CliProcess, runCli } from '../support/integ-process.js';
-import { Testbed } from '../support/netns.js';
-import { PBX_DOMAIN, PBX_PASSWORD, startPbx, type PbxProcess } from '../support/sbc-kamailio.js';
+import type { BaresipPhone } from '../support/baresip.js';
+import { PBX_DOMAIN } from '../support/sbc-kamailio.js';
+import { SurvivalRig } from '../support/survival-rig.js';
 
 const AGENT_LAN = '10.212.1.1';
 const PHONE_A = '10.212.1.10';
-const HUB = '10.212.2.1';
 const A_RTP: readonly [number, number] = [25600, 25619];
 const OUTAGE_MS = 240_000;
+/** How long tshark may take to start capturing (it is started this long before the link's return). */
+const TSHARK_START_MS = 10_000;
 
-let bed: Testbed;
-let dir: string;
-let ns: Record<'lan' | 'agent' | 'hub', string>;
-let pbx: PbxProcess;
-let hub: CliHub;
-let agent: CliProcess;
-let agentState: string;
+let rig: SurvivalRig;
 let a: BaresipPhone | undefined;
 let c: BaresipPhone | undefined;
 let capture: ChildProcess | undefined;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function mode(): Promise<string | undefined> {
-  const r = await runCli(['status', '--json', '--state-dir', agentState]);
-  if (r.code !== 0) return undefined;
-  return (JSON.parse(r.stdout) as { agent: { parts?: { survival?: { mode: string } } } }).agent.parts?.survival?.mode;
-}
-
 async function modeUntil(want: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = await mode();
-    if (m === want) return;
-    if (Date.now() > deadline) throw new Error(`mode ${want} not reached (${String(m)})\nagent: ${agent.stderr.slice(-3000)}`);
-    await sleep(200);
-  }
+  await rig.modeUntil(want, timeoutMs);
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sbc-e2e-survresume-'));
-  bed = new Testbed('svr');
-  ns = { lan: bed.namespace('lan'), agent: bed.namespace('agt'), hub: bed.namespace('hub') };
-  bed.link({ ns: ns.lan, dev: 'eth0', addr: `${PHONE_A}/24` }, { ns: ns.agent, dev: 'lan0', addr: `${AGENT_LAN}/24` });
-  bed.link({ ns: ns.agent, dev: 'wan0', addr: '10.212.2.2/24' }, { ns: ns.hub, dev: 'eth0', addr: `${HUB}/24` });
-  bed.defaultRoute(ns.agent, HUB);
-  pbx = startPbx(dir, '127.0.0.1', 5060, ns.hub);
-  const yaml = namespaceHubYaml(HUB, 'info').replace('pbx: { host: 127.0.0.1, port: 5060 }', 'pbx: { host: 127.0.0.1, port: 5060, probeInterval: 500ms }');
-  hub = await startCliHub({ dir, netns: ns.hub, yaml });
-  agentState = join(dir, 'agent');
-  await enrollByCli(hub, 'branch-svr', agentState, ns.agent);
-  const agentYaml = join(dir, 'agent.yaml');
-  writeFileSync(agentYaml, 'log:\n  level: info\nagent:\n  calls: auto\n  survival: { holdDown: 10s }\n  media:\n    ports: { min: 31000, max: 31199 }\n  pnp:\n    provisioning: off\n');
-  agent = new CliProcess(['run', '--config', agentYaml, '--state-dir', agentState], undefined, ns.agent);
-  await agent.waitForOutput(/run: SBC 'branch-svr'/, 30_000);
+  rig = await SurvivalRig.start({
+    prefix: 'svr', net: '10.212', sbcName: 'branch-svr', wanCut: 'hub',
+    agentYaml: 'log:\n  level: info\nagent:\n  calls: auto\n  survival: { holdDown: 10s }\n  media:\n    ports: { min: 31000, max: 31199 }\n  pnp:\n    provisioning: off\n',
+  });
   await modeUntil('normal', 10_000);
-  a = await BaresipPhone.start({
-    dir, name: 'A', address: PHONE_A, netns: ns.lan, answer: 'auto', outbound: `sip:${AGENT_LAN}:5060;transport=udp`,
-    sipPort: 25500, ctrlPort: 25510, rtpPorts: A_RTP, user: '1001', domain: PBX_DOMAIN, password: PBX_PASSWORD, toneHz: 1000, regint: 3600, toneSeconds: 600,
-  });
+  a = await rig.phone({ name: 'A', sipPort: 25500, ctrlPort: 25510, rtpPorts: A_RTP, user: '1001', toneHz: 1000, regint: 3600, toneSeconds: 600 });
   // C registers directly at Kamailio, beside the hub.
-  c = await BaresipPhone.start({
-    dir, name: 'C', address: '127.0.0.1', netns: ns.hub, answer: 'auto', outbound: 'sip:127.0.0.1:5060;transport=udp',
-    sipPort: 25502, ctrlPort: 25511, rtpPorts: [25640, 25659], user: '1003', domain: PBX_DOMAIN, password: PBX_PASSWORD, toneHz: 500, regint: 3600, toneSeconds: 600,
-  });
+  c = await rig.phone({ name: 'C', at: 'pbx', sipPort: 25502, ctrlPort: 25511, rtpPorts: [25640, 25659], user: '1003', toneHz: 500, regint: 3600, toneSeconds: 600 });
   await a.waitRegistered();
   await c.waitRegistered();
 });
 
 after(async () => {
   if (capture !== undefined && capture.exitCode === null) capture.kill('SIGKILL');
-  await a?.stop().catch(() => undefined);
-  await c?.stop().catch(() => undefined);
-  await agent?.stop('SIGINT');
-  await hub?.process.stop();
-  await pbx?.stop();
-  bed?.remove();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 test('a call through the tunnel is kept across a 4-minute WAN outage and its audio is back within 1 s of the link\'s return', { timeout: 360_000 }, async () => {
@@ -107,21 +63,22 @@ test('a call through the tunnel is kept across a 4-minute WAN outage and its aud
   await c.waitFor('CALL_ESTABLISHED', 15_000, since.c);
   await sleep(2000);
 
-  bed.nft(ns.agent, `table inet wancut {\n chain in {\n  type filter hook input priority 0;\n  ip saddr ${HUB} drop\n }\n chain out {\n  type filter hook output priority 0;\n  ip daddr ${HUB} drop\n }\n}\n`);
+  rig.dropWan();
   const cutAt = Date.now();
   await modeUntil('survival', 10_000);
   process.stdout.write(`# WAN dropped; survival after ${Date.now() - cutAt} ms; waiting ${OUTAGE_MS / 1000} s\n`);
-  await sleep(OUTAGE_MS - (Date.now() - cutAt) - 3000);
+  // tshark starts 10 s before the link returns: on a loaded machine it takes seconds to start capturing.
+  await sleep(OUTAGE_MS - (Date.now() - cutAt) - TSHARK_START_MS);
 
   // The RTP the agent sends to A's ports, with each packet's capture time (epoch seconds).
   const filter = `udp and src host ${AGENT_LAN} and dst host ${PHONE_A} and dst portrange ${A_RTP[0]}-${A_RTP[1]}`;
-  const proc = spawn('ip', ['netns', 'exec', ns.lan, 'tshark', '-i', 'eth0', '-l', '-n', '-f', filter, '-T', 'fields', '-e', 'frame.time_epoch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('ip', ['netns', 'exec', rig.ns.lan, 'tshark', '-i', 'eth0', '-l', '-n', '-f', filter, '-T', 'fields', '-e', 'frame.time_epoch'], { stdio: ['ignore', 'pipe', 'pipe'] });
   capture = proc;
   let captured = '';
   let tsharkErr = '';
   proc.stdout.on('data', (d: Buffer) => (captured += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (tsharkErr += d.toString()));
-  const started = Date.now() + 3000;
+  const started = Date.now() + TSHARK_START_MS;
   while (!/Capturing on/.test(tsharkErr)) {
     assert.ok(Date.now() < started, `tshark started: ${tsharkErr}`);
     await sleep(50);
@@ -132,7 +89,7 @@ test('a call through the tunnel is kept across a 4-minute WAN outage and its aud
   assert.deepEqual(during, [], 'no BYE reached A during the outage');
   const packetsDuring = captured.split('\n').filter((l) => l.trim() !== '').length;
 
-  bed.exec(ns.agent, 'nft', ['delete', 'table', 'inet', 'wancut']);
+  rig.restoreWan();
   const backAt = Date.now();
   const deadline = backAt + 15_000;
   let first: number | undefined;
@@ -141,7 +98,7 @@ test('a call through the tunnel is kept across a 4-minute WAN outage and its aud
     first = captured.split('\n').map((l) => Number(l.trim()) * 1000).find((t) => Number.isFinite(t) && t > 0 && t >= backAt);
   }
   proc.kill('SIGINT');
-  assert.ok(first !== undefined, `RTP reaches A again after the link's return (${packetsDuring} packets during the outage)\nagent: ${agent.stderr.slice(-4000)}`);
+  assert.ok(first !== undefined, `RTP reaches A again after the link's return (${packetsDuring} packets during the outage)\nagent: ${rig.agentLog(4000)}`);
   const audioBackMs = Math.round(first - backAt);
   process.stdout.write(`# WAN back after ${Math.round((backAt - cutAt) / 1000)} s: first RTP to A ${audioBackMs} ms after the nft rule was removed (${packetsDuring} RTP packets to A during the outage)\n`);
   assert.ok(audioBackMs <= 1000, `audio back within 1 s (took ${audioBackMs} ms)`);

@@ -11,6 +11,7 @@ import type { DatagramSocket, SocketAddress } from '../../../src/net/index.js';
 import { AgentCallPath, CallMedia, RegistrationCache, type ChannelSource, type SipTunnelLink } from '../../../src/sbc/index.js';
 import { buildResponse, getHeader, getHeaders, parseMessage, type RequestHandler, type ServerRequest, type SipMessage, type SipRequest, type SipResponse, type SipStack } from '../../../src/sip/index.js';
 import { TunnelChannel } from '../../../src/tunnel/index.js';
+import { computeHA1, DigestServer } from '../../../src/sip/auth/index.js';
 
 const socket = (port: number): DatagramSocket => ({
   local: { address: '10.0.0.1', port, family: 'IPv4' } as SocketAddress,
@@ -198,4 +199,50 @@ test('failback: the last REGISTER goes up again as a new registration with the p
   assert.deepEqual(statuses, [200]);
   assert.equal(r.responses.length, 1, 'no phone is told');
   assert.equal(r.path.phones().length, 1, 'the answer is filed under the phone\'s own flow');
+});
+
+test('failback into a registrar that challenges: with the model\'s HA1 the challenge is answered once, and its 200 is the outcome; without it the 401 is', async () => {
+  const r = rig();
+  const register = INVITE.replace('Call-ID: call-1', 'Call-ID: reg-9').replace('INVITE sip:1002', 'REGISTER sip:pbx.test').replace('CSeq: 2 INVITE', 'CSeq: 7 REGISTER')
+    .replace('To: <sip:1002@pbx.test>', 'To: <sip:1001@pbx.test>')
+    .replace(/Content-Type[^]*$/, 'Authorization: Digest username="1001", realm="pbx.test", nonce="n1", uri="sip:pbx.test", response="00"\nExpires: 600\nContent-Length: 0\n\n');
+  r.fromPhone(register);
+  await settle();
+  const token = r.path.phones()[0]?.token ?? '';
+  const granted = (q: SipRequest): SipResponse => ({ ...buildResponse(q, 200), headers: [...buildResponse(q, 200).headers, { name: 'Contact', value: `<sip:${token}@tunnel.invalid>;expires=1800` }] });
+  r.fromHub(granted(r.sent[0] as SipRequest));
+  await settle();
+  const ha1 = computeHA1('MD5', '1001', 'pbx.test', 'secret');
+  const pbx = new DigestServer({ realm: 'pbx.test', secret: Buffer.alloc(32, 1), clock: r.clock, algorithms: ['MD5'], users: { lookup: () => ({ ha1, algorithm: 'MD5' }) } });
+  const challenge = (q: SipRequest): SipResponse => ({ ...buildResponse(q, 401), headers: [...buildResponse(q, 401).headers, ...pbx.challenge()] });
+
+  const statuses: number[] = [];
+  assert.equal(r.path.reRegister(token, 500, (s) => statuses.push(s), (user, realm) => (user === '1001' && realm === 'pbx.test' ? ha1 : undefined)), true);
+  r.fromHub(challenge(r.sent[1] as SipRequest));
+  await settle();
+  assert.equal(statuses.length, 0, 'the challenge is not the outcome');
+  const answered = r.sent[2] as SipRequest;
+  assert.equal(answered.method, 'REGISTER');
+  assert.equal(getHeader(answered, 'CSeq'), '2 REGISTER');
+  assert.equal((await pbx.verify(answered)).ok, true, 'credentials the PBX accepts');
+  r.fromHub(granted(answered));
+  await settle();
+  assert.deepEqual(statuses, [200]);
+  assert.equal(r.responses.length, 1, 'no phone is told');
+
+  // Once only: a second challenge to the answered REGISTER is the outcome.
+  assert.equal(r.path.reRegister(token, 500, (s) => statuses.push(s), () => ha1), true);
+  r.fromHub(challenge(r.sent[3] as SipRequest));
+  await settle();
+  r.fromHub(challenge(r.sent[4] as SipRequest));
+  await settle();
+  assert.deepEqual(statuses, [200, 401]);
+  assert.equal(r.sent.length, 5);
+
+  // Without the model's HA1s (no snapshot) the 401 is the outcome, as before.
+  assert.equal(r.path.reRegister(token, 500, (s) => statuses.push(s)), true);
+  r.fromHub(challenge(r.sent[5] as SipRequest));
+  await settle();
+  assert.deepEqual(statuses, [200, 401, 401]);
+  assert.equal(r.sent.length, 6, 'nothing sent again');
 });
