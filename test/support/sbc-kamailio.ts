@@ -165,7 +165,7 @@ export function startPbx(dir: string, address: string, port: number, netns?: str
     child,
     log,
     async stop() {
-      if (child.exitCode !== null || child.pid === undefined) return;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       const group = -child.pid;
       process.kill(group, 'SIGTERM');

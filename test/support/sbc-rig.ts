@@ -48,7 +48,7 @@ export class SbcNode {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.pid === undefined) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.stdin?.write(`${JSON.stringify({ cmd: 'quit' })}\n`);
     const t = setTimeout(() => { if (this.child.pid !== undefined && this.child.exitCode === null) process.kill(this.child.pid, 'SIGKILL'); }, 3000);
