@@ -17,8 +17,8 @@
  *   timeouts, the longest time a phone went without a 200, the phones' bindings in Kamailio's
  *   location table (`kamcmd ul.dump`) every 5 s and at the end, and in the agent's status at the end;
  * - audio back after each return: RTP packets/s arriving at each side (nftables counters on the
- *   SIPp media ports, read every 100 ms, test/support/soak-rtp.ts), the time from `link up` until
- *   both directions are back to 90 % of their rate before the first flap; beside it, per flap, when
+ *   SIPp media ports, read every 100 ms, test/support/soak-rtp.ts), the time from asking for
+ *   `link up` until both directions are back to 90 % of their rate before the first flap; beside it, per flap, when
  *   the agent logged its tunnel up again and when the first packets came back both ways;
  * - the tunnel's reconnects (`status --json`), and the resident memory and open file descriptors
  *   of the agent and the hub (/proc/PID/status VmRSS, /proc/PID/fd) every 5 s: the mean of the
@@ -69,8 +69,10 @@ export interface ResourceFigures {
   readonly fds: number;
 }
 
-/** One return of the WAN, ms after `link up` (Infinity: not within the up time). */
+/** One return of the WAN, ms after `link up` was asked for (Infinity: not within the up time). */
 export interface FlapFigures {
+  /** How long `ip link set wan0 up` took to return. */
+  readonly commandMs: number;
   /** The agent logged its tunnel up again (resumed or not). */
   readonly tunnelUpMs: number;
   readonly resumed: boolean | undefined;
@@ -142,10 +144,11 @@ function tunnelLog(stderr: string): TunnelLogLine[] {
 }
 
 /** Per flap: the tunnel's return from the agent's log (wall clock) and the audio's from the samples. */
-function flapFigures(rtp: readonly RtpSample[], log: readonly TunnelLogLine[], flap: { downWall: number; upWall: number; upAt: number; until: number }, baseline: Rates): FlapFigures {
+function flapFigures(rtp: readonly RtpSample[], log: readonly TunnelLogLine[], flap: { downWall: number; upWall: number; upAt: number; commandMs: number; until: number }, baseline: Rates): FlapFigures {
   const up = log.find((l) => l.msg === 'tunnel up' && l.time >= flap.upWall);
   const inside = up !== undefined && up.time - flap.upWall < flap.until - flap.upAt;
   return {
+    commandMs: flap.commandMs,
     tunnelUpMs: inside ? up.time - flap.upWall : Number.POSITIVE_INFINITY,
     resumed: inside ? up.resumed : undefined,
     attempts: log.filter((l) => l.msg === 'tunnel reconnecting' && l.time >= flap.downWall && l.time < flap.upWall).length,
@@ -265,7 +268,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     samplePbx();
     const resourceTimer = setInterval(sampleResources, RESOURCE_SAMPLE_MS);
     const pbxTimer = setInterval(samplePbx, PBX_SAMPLE_MS);
-    const flaps: { downWall: number; downAt: number; upWall: number; upAt: number }[] = [];
+    const flaps: { downWall: number; downAt: number; upWall: number; upAt: number; commandMs: number }[] = [];
     try {
       // up, then (down, up) while a whole up time still follows the return: the first up time is the baseline.
       while (performance.now() - t0 + upMs + downMs + upMs <= soakMs) {
@@ -275,8 +278,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         const downAt = performance.now() - t0;
         log(`soak: ${Math.round((performance.now() - t0) / 1000)} s: wan0 down`);
         await sleep(downMs);
+        // The return is timed from the moment `link up` is asked for: the command itself takes
+        // 20–150 ms on this machine, and the agent was seen back before it had returned.
+        const upWall = Date.now();
+        const upAt = performance.now() - t0;
         bed.exec(ns.agent, 'ip', ['link', 'set', 'wan0', 'up']);
-        flaps.push({ downWall, downAt, upWall: Date.now(), upAt: performance.now() - t0 });
+        flaps.push({ downWall, downAt, upWall, upAt, commandMs: performance.now() - t0 - upAt });
         log(`soak: ${Math.round((performance.now() - t0) / 1000)} s: wan0 up`);
       }
       await sleep(Math.max(0, soakMs - (performance.now() - t0)));
@@ -382,7 +389,7 @@ export function soakReport(r: SoakResult): string {
     `calls ${r.successful}/${r.calls} ok, ${r.failed} failed; ${r.flaps} flaps; tunnel reconnects ${String(r.reconnects)}`,
     `RTP before the first flap: ${Math.round(r.baselinePps.caller)} pkt/s to the caller, ${Math.round(r.baselinePps.called)} pkt/s to the called side`,
     `audio back after each return (ms): ${r.audioBackMs.map(ms).join(', ')}; worst ${ms(Math.max(...r.audioBackMs))}`,
-    ...r.perFlap.map((f, i) => `  flap ${i + 1}: ${f.attempts} attempts while down; tunnel up ${ms(f.tunnelUpMs)} ms after the link (${f.resumed === true ? 'resumed' : f.resumed === false ? 'NEW SESSION' : '?'}), first packets both ways ${ms(f.firstPacketsMs)} ms, 90 % ${ms(f.audioBackMs)} ms`),
+    ...r.perFlap.map((f, i) => `  flap ${i + 1}: ${f.attempts} attempts while down; link up in ${ms(f.commandMs)} ms; tunnel up ${ms(f.tunnelUpMs)} ms after (${f.resumed === true ? 'resumed' : f.resumed === false ? 'NEW SESSION' : '?'}), first packets both ways ${ms(f.firstPacketsMs)} ms, 90 % ${ms(f.audioBackMs)} ms`),
     `registrations: ${g.phones} phones, ${g.registered} REGISTERs answered 200, failed answers ${failed}, ${g.timeouts} Timer F timeouts, ${g.unrecovered} not recovered within ${REFRESH_MAX_MS / 1000} s; longest without a 200 ${Math.round(g.longestGapMs / 1000)} s (binding ${PHONE_EXPIRES_S} s); lost ${g.lost.length === 0 ? 'none' : g.lost.join(' ')}`,
     `  ${g.sentInCuts} REGISTERs sent while the WAN was cut; slowest answer ${(g.slowestAnswerMs / 1000).toFixed(1)} s`,
     `  bound at the PBX: fewest ${g.pbxFewest}/${g.phones} over ${g.pbxSamples} samples, ${g.atPbx}/${g.phones} at the end; in the agent's status at the end ${g.atAgent}/${g.phones}`,
