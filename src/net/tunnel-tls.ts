@@ -5,7 +5,7 @@
  */
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import type { TunnelCarriage } from './tunnel-carriage.js';
-import { DEFAULT_TUNNEL_TLS_PORT, TlsSocketCarriage, peerOf, type TunnelCredentials } from './tunnel-socket.js';
+import { DEFAULT_TUNNEL_TLS_PORT, TlsSocketCarriage, clientSecureContext, peerOf, type TunnelCredentials } from './tunnel-socket.js';
 
 export interface TunnelListener {
   readonly address: string;
@@ -72,9 +72,7 @@ export function connectTunnelTls(options: TunnelTlsConnectOptions): Promise<Tunn
     const socket = connect({
       host: options.host,
       port: options.port ?? DEFAULT_TUNNEL_TLS_PORT,
-      key: options.key,
-      cert: options.cert,
-      ca: options.ca,
+      secureContext: clientSecureContext(options),
       minVersion: 'TLSv1.3',
       rejectUnauthorized: true,
       checkServerIdentity: options.checkServerIdentity ?? (() => undefined),

@@ -8,7 +8,7 @@ import { createServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { TunnelCarriage, TunnelPeer } from './tunnel-carriage.js';
-import { DEFAULT_TUNNEL_WSS_PORT, peerOf, type TunnelCredentials } from './tunnel-socket.js';
+import { DEFAULT_TUNNEL_WSS_PORT, clientSecureContext, peerOf, type TunnelCredentials } from './tunnel-socket.js';
 import { hubTlsOptions, listenServerOn, type TunnelListener } from './tunnel-tls.js';
 
 export const TUNNEL_WSS_PATH = '/tunnel';
@@ -123,10 +123,10 @@ export function tunnelWssUrl(host: string, port = DEFAULT_TUNNEL_WSS_PORT, path 
 
 export function connectTunnelWss(options: TunnelWssConnectOptions): Promise<TunnelCarriage> {
   return new Promise((resolve, reject) => {
+    // ws hands its options to tls.connect (secureContext is not in its typings, hence the spread).
+    const context = { secureContext: clientSecureContext(options) };
     const ws = new WebSocket(options.url, {
-      key: options.key,
-      cert: options.cert,
-      ca: options.ca,
+      ...context,
       minVersion: 'TLSv1.3',
       rejectUnauthorized: true,
       // ws hands this to tls.connect, which expects Node's signature (Error | undefined), not the

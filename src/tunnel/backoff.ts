@@ -29,3 +29,20 @@ export function backoffDelay(attempt: number, random: () => number, options: Bac
   const base = Math.min(max, initial * 2 ** Math.min(attempt, 30));
   return base * (0.5 + Math.min(Math.max(random(), 0), 1) * 0.5);
 }
+
+/**
+ * Errors of a connect that failed at once for want of a route to the hub (the WAN link is down,
+ * its address gone): nothing was sent, so trying again soon costs one system call and no packet.
+ */
+const NO_ROUTE_CODES: ReadonlySet<string> = new Set(['ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'EADDRNOTAVAIL']);
+
+/** Whether `error`, or an error it was caused by (connectors wrap the carriage's), is a no-route failure. */
+export function isNoRouteError(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NO_ROUTE_CODES.has(code)) return true;
+    e = e.cause;
+  }
+  return false;
+}

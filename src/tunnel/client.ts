@@ -7,7 +7,7 @@
 import { TypedEmitter, type Clock, type Timer } from '../core/index.js';
 import type { TunnelCarriage } from '../net/index.js';
 import { AcceptQueue } from './accept-queue.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, isNoRouteError, type BackoffOptions } from './backoff.js';
 import { ALL_CAPABILITIES, decodeGoAway, decodeHello, decodeResume, encodeHello, encodeResume, type GoAway } from './control.js';
 import { GoAwayReason, TunnelProtocolError, goAwayReasonName } from './errors.js';
 import { Flag, FrameType, SUPPORTED_VERSIONS, type Frame } from './frame.js';
@@ -50,6 +50,14 @@ const FINAL: ReadonlySet<number> = new Set([GoAwayReason.REVOKED, GoAwayReason.U
 const VERSIONS_DESC = [...SUPPORTED_VERSIONS].sort((a, b) => b - a);
 /** While calls are up, the longest wait between two reconnect attempts (setUrgent). */
 export const URGENT_RETRY_MS = 1000;
+/**
+ * While calls are up, the wait after an attempt that failed at once for want of a route
+ * (isNoRouteError): it sent nothing, so the next can follow soon, and the first attempt after
+ * the route returns (the WAN link up again) comes within this time instead of up to
+ * URGENT_RETRY_MS later, which the callers heard as silence (bench/soak.ts: 84–878 ms from the
+ * link's return to the tunnel's, the rest of the return under 0.1 s).
+ */
+export const NO_ROUTE_RETRY_MS = 100;
 
 export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
   readonly #options: TunnelClientOptions;
@@ -126,7 +134,9 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
    * outage would come back up to 30 s after the link. Urgent, a retry waits at most ~1 s (jittered
    * 0.75–1 s) and a connect attempt still hanging (a SYN into a dead link) is overtaken by a fresh
    * one every second, the old one aborted if it ever completes: when the link returns, the next
-   * attempt's SYN gets through at once. Attempts in the handshake are never overtaken.
+   * attempt's SYN gets through at once. Attempts in the handshake are never overtaken. An attempt
+   * that failed at once for want of a route (the WAN link down) is followed ~0.1 s later
+   * (NO_ROUTE_RETRY_MS): it costs no packet, and the link's return is seen within that time.
    */
   setUrgent(urgent: boolean): void {
     if (urgent === this.#urgent) return;
@@ -215,7 +225,8 @@ export class TunnelClient extends TypedEmitter<TunnelClientEvents> {
     this.#state = 'reconnecting';
     const random = this.#options.random ?? Math.random;
     const backoff = immediately ? 0 : backoffDelay(this.#attempt, random, this.#options.reconnect, this.#lostAt === undefined ? undefined : this.#clock.now() - this.#lostAt);
-    const delayMs = this.#urgent ? Math.min(backoff, URGENT_RETRY_MS * (0.75 + 0.25 * Math.min(Math.max(random(), 0), 1))) : backoff;
+    const urgentMs = isNoRouteError(error) ? NO_ROUTE_RETRY_MS : URGENT_RETRY_MS;
+    const delayMs = this.#urgent ? Math.min(backoff, urgentMs * (0.75 + 0.25 * Math.min(Math.max(random(), 0), 1))) : backoff;
     const attempt = quiet ? this.#attempt : this.#attempt++;
     if (!quiet) this.emit('reconnecting', { attempt, delayMs, error });
     if (immediately) {

@@ -32,7 +32,7 @@ export { Flag, FrameType, HEADER_SIZE, MAX_PAYLOAD, PROTOCOL_VERSION, SUPPORTED_
 export { FrameDecoder } from './decoder.js';
 export { ALL_CAPABILITIES, Capability, decodeGoAway, decodeHello, decodeResume, decodeWindowUpdate, encodeGoAway, encodeHello, encodeResume, encodeWindowUpdate, negotiateVersion, type GoAway, type Hello, type Resume, type StreamPosition, type WindowUpdate } from './control.js';
 export { ConfigAssembler, chunkConfig, MAX_CONFIG_BYTES } from './config-transfer.js';
-export { backoffDelay, DEFAULT_INITIAL_DELAY_MS, DEFAULT_MAX_DELAY_MS, type BackoffOptions } from './backoff.js';
+export { backoffDelay, DEFAULT_INITIAL_DELAY_MS, DEFAULT_MAX_DELAY_MS, isNoRouteError, type BackoffOptions } from './backoff.js';
 export { TunnelStream, INITIAL_WINDOW, type StreamEvents } from './stream.js';
 export { TunnelChannel, DEFAULT_CHANNEL_QUEUE, type ChannelCounters, type ChannelEvents } from './channel.js';
 export { Link, type LinkCounters } from './link.js';
