@@ -3,7 +3,7 @@
  * test creates:
  *
  *   phones 10.214.1.10 ── lan0 10.214.1.1 [agent, calls: auto] wan0 10.214.2.2 ── 10.214.2.1 [hub + Kamailio on 127.0.0.1]
- *   1004   10.214.1.20                                                         └─ 10.214.2.5 [ITSP: SIPp caller]
+ *   1004   10.214.1.20 (two phones)                                            └─ 10.214.2.5 [ITSP: SIPp caller]
  *
  * The hub's routing model: the branch number (any DID from the ITSP's IP trunk) lands on IVR
  * 7000, whose prompt is a tone sequence written here (three tones, `reception.wav` in the agent's
@@ -16,9 +16,11 @@
  *      rings and answers (1002 and 1003 never ring); SIPp hears 1001's tone and 1001 hears the
  *      audio SIPp plays (g711a.pcap);
  *   3. each agent dials `*52*` (answered, then the agent hangs up): signed out;
- *   4. SIPp calls again and presses 2: voicemail:1004 answers on the same media, SIPp speaks for
- *      7 s and hangs up; the message is in 1004's box, and 1004's phone (SIPp, registered in
- *      survival) gets an MWI NOTIFY `Voice-Message: 1/0` (RFC 3842).
+ *   4. SIPp calls again and presses 2: voicemail:1004 answers on the same media (the caller hears
+ *      the greeting), SIPp speaks for 7 s and hangs up; the message is in 1004's box and holds
+ *      SIPp's audio sample for sample, and 1004's two phones (SIPp, registered in survival) get an
+ *      MWI NOTIFY `Voice-Message: 1/0` (RFC 3842): the one that subscribed to its mailbox in its
+ *      subscription, the other unsolicited.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,9 +48,9 @@ const SBC_NAME = 'branch-svivr';
 const BRANCH_NUMBER = '+33123450000';
 /** Each agent's tone, told apart in what the caller hears. */
 const AGENTS = [
-  { user: '1001', hz: 1000 },
-  { user: '1002', hz: 1500 },
-  { user: '1003', hz: 2000 },
+  { user: '1001', hz: 1700 },
+  { user: '1002', hz: 2200 },
+  { user: '1003', hz: 2700 },
 ] as const;
 /** The IVR prompt: three tones with a short silence after each (1.5 s). */
 const PROMPT_TONES = [600, 900, 1300] as const;
@@ -257,8 +259,7 @@ test('the branch number: SIPp hears the IVR prompt byte for byte, presses 2 (RFC
   assert.equal(done.code, 0, `${done.stderr}\n${done.trace.slice(-3000)}\nagent: ${agent.stderr.slice(-3000)}`);
 
   // 1. The IVR: the prompt's samples as PCMA, in 20 ms packets from the answer on.
-  const prompt = encodeG711(readPromptWav(readFileSync(join(agentState, 'agent', 'prompts', 'reception.wav')), 'reception.wav'), 'alaw');
-  const wholeFrames = prompt.subarray(0, Math.floor(prompt.length / 160) * 160);
+  const wholeFrames = promptPcma();
   const heard = Buffer.concat(rows.map((r) => r.payload));
   const at = heard.indexOf(wholeFrames);
   assert.ok(at >= 0, `the prompt's ${wholeFrames.length} PCMA bytes in what SIPp received (${rows.length} packets): first packets ${rows.slice(0, 3).map((r) => r.payload.subarray(0, 8).toString('hex')).join(' ')}`);
@@ -298,21 +299,47 @@ test('all three agents sign out with *52*, each answered by a confirmation', { t
   await agent.waitForStderr(/queue-sign-out:8000[\s\S]*queue-sign-out:8000[\s\S]*queue-sign-out:8000/, 5_000);
 });
 
-test('no agent signed in: key 2 → voicemail:1004, the message is kept and 1004\'s phone gets MWI 1/0', { timeout: 90_000 }, async () => {
-  const registered = await sipp('register-1004', ns.lan, 'local-register.xml', [`${AGENT_LAN}:5060`, '-s', '1004', '-au', '1004', '-ap', PBX_PASSWORD, '-key', 'expires', '600', '-i', MAILBOX_PHONE, '-p', '5074', '-timeout', '10s']);
-  assert.equal(registered.code, 0, `1004 registers: ${registered.trace.slice(-2000)}\nagent: ${agent.stderr.slice(-2000)}`);
-  const lamp = sipp('mwi-1004', ns.lan, 'survival-ivr-mwi.xml', ['-i', MAILBOX_PHONE, '-p', '5074', '-timeout', '60s']);
-  await sleep(500);
+test('no agent signed in: key 2 → voicemail:1004, the message is kept and both of 1004\'s phones get MWI 1/0 (subscribed and unsolicited)', { timeout: 90_000 }, async () => {
+  // 1004 has two desk phones: one subscribes to its mailbox (RFC 3842), one does not (unsolicited NOTIFYs).
+  const register = (port: number): Promise<Finished & { trace: string }> => sipp(`register-1004-${port}`, ns.lan, 'local-register.xml', [
+    `${AGENT_LAN}:5060`, '-s', '1004', '-au', '1004', '-ap', PBX_PASSWORD, '-key', 'expires', '600', '-i', MAILBOX_PHONE, '-p', String(port), '-timeout', '10s',
+  ]);
+  for (const port of [5074, 5076]) {
+    const registered = await register(port);
+    assert.equal(registered.code, 0, `1004 registers from ${port}: ${registered.trace.slice(-2000)}\nagent: ${agent.stderr.slice(-2000)}`);
+  }
+  const subscriber = sipp('mwi-1004-subscribed', ns.lan, 'survival-ivr-mwi-subscriber.xml', [`${AGENT_LAN}:5060`, '-s', '1004', '-i', MAILBOX_PHONE, '-p', '5074', '-timeout', '60s']);
+  const lamp = sipp('mwi-1004-unsolicited', ns.lan, 'survival-ivr-mwi.xml', ['-i', MAILBOX_PHONE, '-p', '5076', '-timeout', '60s']);
+  const subscribed = join(dir, 'mwi-1004-subscribed.log');
+  const deadline = Date.now() + 10_000;
+  while (!/NOTIFY sip:/.test(readText(subscribed))) {
+    assert.ok(Date.now() < deadline, `the subscription's first NOTIFY within 10 s: ${readText(subscribed).slice(-2000)}\nagent: ${agent.stderr.slice(-2000)}`);
+    await sleep(100);
+  }
   const since = agents.map((p) => p.events.length);
+  const capture = await captureCallerRtp('voicemail');
   const done = await caller('voicemail');
+  const rows = (await capture.stop()).filter((r) => r.payloadType === 8);
   assert.equal(done.code, 0, `${done.stderr}\n${done.trace.slice(-3000)}\nagent: ${agent.stderr.slice(-3000)}`);
   for (const [i, p] of agents.entries()) {
     assert.equal(p.events.slice(since[i]).filter((e) => e.type === 'CALL_INCOMING').length, 0, `${AGENTS[i]?.user} signed out, not rung`);
   }
+  // After the menu, the caller hears the greeting (no recorded one: the built-in 425 Hz cue), then the 1 kHz beep.
+  const menu = promptPcma();
+  const menuAt = Buffer.concat(rows.map((r) => r.payload)).indexOf(menu);
+  assert.ok(menuAt >= 0 && menuAt % 160 === 0, 'the menu first');
+  const tones: number[] = [];
+  const afterMenu = rows.slice(menuAt / 160 + menu.length / 160);
+  for (let i = 0; i + 5 <= afterMenu.length; i += 5) {
+    const hz = toneOf(decodeG711(Buffer.concat(afterMenu.slice(i, i + 5).map((r) => r.payload)), 'alaw'), [...PROMPT_TONES, ...AGENTS.map((a) => a.hz), 425, 1000], 300);
+    if (hz !== undefined && hz !== tones.at(-1)) tones.push(hz);
+  }
+  assert.deepEqual(tones.slice(0, 2), [425, 1000], `greeting then beep after the menu, in 100 ms windows: ${tones.join(' ')}`);
+
   const box = join(agentState, 'agent', 'voicemail', 'ext-1004');
-  const deadline = Date.now() + 10_000;
+  const written = Date.now() + 10_000;
   while (!existsSync(join(box, 'index.json'))) {
-    assert.ok(Date.now() < deadline, `1004's box written: ${agent.stderr.slice(-3000)}`);
+    assert.ok(Date.now() < written, `1004's box written: ${agent.stderr.slice(-3000)}`);
     await sleep(100);
   }
   const index = JSON.parse(readFileSync(join(box, 'index.json'), 'utf8')) as { messages: { id: string; caller: string; seconds: number; status: string }[] };
@@ -320,19 +347,44 @@ test('no agent signed in: key 2 → voicemail:1004, the message is kept and 1004
   const message = index.messages[0];
   assert.ok(message !== undefined);
   assert.equal(message.status, 'new');
-  const wav = readdirSync(box).find((f) => f.startsWith('m-') && f.endsWith('.wav'));
-  assert.ok(wav !== undefined, `the message's WAV in ${readdirSync(box).join(', ')}`);
+  assert.equal(message.caller, '0612345678');
+  const wav = `m-${message.id}.wav`;
+  assert.ok(existsSync(join(box, wav)), `the message's WAV in ${readdirSync(box).join(', ')}`);
+  // The message holds what SIPp played (g711a.pcap), sample for sample once decoded.
   const samples = readPromptWav(readFileSync(join(box, wav)), wav);
-  process.stdout.write(`# voicemail: ${message.seconds} s from ${message.caller}, rms ${rms(samples).toFixed(0)}\n`);
-  assert.ok(message.seconds >= 5 && message.seconds <= 10, `about SIPp's 7 s of speech (${message.seconds} s)`);
-  assert.ok(rms(samples) > 300, 'the message holds the caller\'s audio, not silence');
-  const mwi = await lamp;
-  assert.equal(mwi.code, 0, `the MWI NOTIFY reached 1004's phone: ${mwi.stderr}\n${mwi.trace.slice(-3000)}\nagent: ${agent.stderr.slice(-3000)}`);
-  const notify = sippTimeline(mwi.trace).find((m) => m.direction === 'received' && m.firstLine.startsWith('NOTIFY'))?.text ?? '';
-  assert.match(notify, /\r?\nEvent: message-summary\r?\n/i);
-  assert.match(notify, /Messages-Waiting: yes/);
-  assert.match(notify, /Voice-Message: 1\/0/);
+  const spoken = pcapAlawSamples('/usr/share/sip-tester/g711a.pcap');
+  const first = Buffer.from(spoken.buffer, spoken.byteOffset, 2 * 4000);
+  const found = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).indexOf(first);
+  process.stdout.write(`# voicemail: ${message.seconds} s from ${message.caller}; SIPp's first 0.5 s found at sample ${found / 2}\n`);
+  assert.ok(message.seconds >= 5 && message.seconds <= 10, `about SIPp's 7.08 s of audio (${message.seconds} s)`);
+  assert.ok(found >= 0 && found % 2 === 0, 'the recording holds SIPp\'s audio sample for sample');
+
+  const unsolicited = await lamp;
+  assert.equal(unsolicited.code, 0, `an unsolicited MWI NOTIFY reached 1004's phone on 5076: ${unsolicited.stderr}\n${unsolicited.trace.slice(-3000)}\nagent: ${agent.stderr.slice(-3000)}`);
+  const mwi = await subscriber;
+  assert.equal(mwi.code, 0, `a NOTIFY in the subscription of 1004's phone on 5074: ${mwi.stderr}\n${mwi.trace.slice(-3000)}\nagent: ${agent.stderr.slice(-3000)}`);
+  const inSubscription = sippTimeline(mwi.trace).filter((m) => m.direction === 'received' && m.firstLine.startsWith('NOTIFY')).map((m) => m.text);
+  const outOfIt = sippTimeline(unsolicited.trace).filter((m) => m.direction === 'received' && m.firstLine.startsWith('NOTIFY')).map((m) => m.text);
+  for (const notify of [inSubscription.at(-1) ?? '', outOfIt.at(-1) ?? '']) {
+    assert.match(notify, /\r?\nEvent: message-summary\r?\n/i);
+    assert.match(notify, /Messages-Waiting: yes/);
+    assert.match(notify, /Voice-Message: 1\/0/);
+  }
+  assert.match(inSubscription.at(-1) ?? '', /\r?\nSubscription-State: active/i, 'the change in the subscription');
 });
+
+/** The prompt file as the agent reads it, encoded PCMA, whole 20 ms frames only. */
+function promptPcma(): Buffer {
+  const prompt = encodeG711(readPromptWav(readFileSync(join(agentState, 'agent', 'prompts', 'reception.wav')), 'reception.wav'), 'alaw');
+  return prompt.subarray(0, Math.floor(prompt.length / 160) * 160);
+}
+
+/** The A-law payloads of a pcap (each UDP packet's RTP payload, 12-byte header), decoded. */
+function pcapAlawSamples(path: string): Int16Array {
+  const out = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', 'udp.payload'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const payloads = out.split('\n').filter((l) => l.trim() !== '').map((l) => Buffer.from(l.replace(/:/g, ''), 'hex').subarray(12));
+  return decodeG711(Buffer.concat(payloads), 'alaw');
+}
 
 /** The samples of a 16-bit WAV baresip is done writing. */
 function readPcm(path: string): Int16Array {
