@@ -15,7 +15,8 @@
  *   2. SIPp presses 2 with SIPp's own RFC 4733 pcap (dtmf_2833_2.pcap): 1001, first in order,
  *      rings and answers (1002 and 1003 never ring); SIPp hears 1001's tone and 1001 hears the
  *      audio SIPp plays (g711a.pcap);
- *   3. each agent dials `*52*` (answered, then the agent hangs up): signed out;
+ *   3. each agent dials `*52*`: answered by the agent with the confirmation prompt (`confirm.wav`,
+ *      a tone written here, heard by baresip), then hung up: signed out;
  *   4. SIPp calls again and presses 2: voicemail:1004 answers on the same media (the caller hears
  *      the greeting), SIPp speaks for 7 s and hangs up; the message is in 1004's box and holds
  *      SIPp's audio sample for sample, and 1004's two phones (SIPp, registered in survival) get an
@@ -29,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { decodeG711, encodeG711, encodeWav, readPromptWav, rms, toneSamples, dominantFrequency as toneOf } from '../../src/media/index.js';
-import { BaresipPhone } from '../support/baresip.js';
+import { BaresipPhone, dominantFrequency as heardHz } from '../support/baresip.js';
 import { enrollByCli, namespaceHubYaml, startCliHub, type CliHub } from '../support/cli-hub.js';
 import { CliProcess, runCli } from '../support/integ-process.js';
 import { Testbed } from '../support/netns.js';
@@ -54,6 +55,8 @@ const AGENTS = [
 ] as const;
 /** The IVR prompt: three tones with a short silence after each (1.5 s). */
 const PROMPT_TONES = [600, 900, 1300] as const;
+/** The dial codes' confirmation prompt (`confirm.wav`): a 1,100 Hz tone of 400 ms. */
+const CONFIRM_HZ = 1100;
 /** How long SIPp listens to the IVR before pressing 2 (-d). */
 const LISTEN_MS = 2500;
 
@@ -223,6 +226,7 @@ before(async () => {
   // The IVR's prompt, where the agent looks for it: <state>/agent/prompts/reception.wav.
   mkdirSync(join(agentState, 'agent', 'prompts'), { recursive: true });
   writeFileSync(join(agentState, 'agent', 'prompts', 'reception.wav'), encodeWav(promptSamples()));
+  writeFileSync(join(agentState, 'agent', 'prompts', 'confirm.wav'), encodeWav(toneSamples(CONFIRM_HZ, 400)));
   const agentYaml = join(dir, 'agent.yaml');
   writeFileSync(agentYaml, 'log:\n  level: info\nagent:\n  calls: auto\n  survival: { holdDown: 10s }\n  media:\n    ports: { min: 31000, max: 31199 }\n  pnp:\n    provisioning: off\n');
   agent = new CliProcess(['run', '--config', agentYaml, '--state-dir', agentState], undefined, ns.agent);
@@ -289,12 +293,14 @@ test('the branch number: SIPp hears the IVR prompt byte for byte, presses 2 (RFC
   assert.ok(rms(got) > 300, `1001 hears SIPp's audio (rms ${rms(got).toFixed(0)} over ${got.length / 8000} s)`);
 });
 
-test('all three agents sign out with *52*, each answered by a confirmation', { timeout: 60_000 }, async () => {
+test('all three agents sign out with *52*, each answered by the confirmation prompt', { timeout: 60_000 }, async () => {
   for (const p of agents) {
     const since = p.events.length;
     await p.command('dial', `sip:*52*@${PBX_DOMAIN}`);
     await p.waitFor('CALL_ESTABLISHED', 10_000, since);
     await p.waitFor('CALL_CLOSED', 10_000, since);
+    const heard = heardHz(p.decodedRecordings().at(-1) ?? '').hz;
+    assert.ok(Math.abs(heard - CONFIRM_HZ) <= CONFIRM_HZ * 0.05, `${p.aor} hears confirm.wav's ${CONFIRM_HZ} Hz (got ${heard})`);
   }
   await agent.waitForStderr(/queue-sign-out:8000[\s\S]*queue-sign-out:8000[\s\S]*queue-sign-out:8000/, 5_000);
 });
