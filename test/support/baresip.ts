@@ -265,9 +265,10 @@ export class BaresipPhone {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    await this.command('quit').catch(() => undefined);
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    // Listening before 'quit': in a namespace the answer comes through the ctrl pipe, often after the exit.
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    await this.command('quit').catch(() => undefined);
     const timer = setTimeout(() => {
       if (this.child.pid !== undefined) {
         try {
