@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { componentLogger, describeError, type Clock, type Logger, type Timer } from './core/index.js';
 import {
   FilePromptLibrary, PROMPTS_FOLDER,
-  B2bua, DialogWatchers, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type B2buaOptions, type CallHandler, type DialogWatchersOptions, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
+  B2bua, DialogWatchers, MailboxLamps, FileStatusStore, LocalCallPath, LocalRegistrar, NO_CALL_HANDLER, PhoneAuth, REGISTRATIONS_FILE, RegistrationsFile, TrunkRegistrations, UdpMediaAnchor, type B2buaEvent, type B2buaOptions, type CallHandler, type DialogWatchersOptions, type TrunkRegistrationsOptions, type LocalBinding, type LocalCallPathOptions, type LocalRegistrarOptions, type PhoneLocator,
 } from './b2bua/index.js';
 import { PortPool, type PortRange } from './media/index.js';
 import { bindUdp } from './net/index.js';
@@ -81,6 +81,7 @@ export class LocalControl {
   #trunks: TrunkRegistrations | undefined;
   #trunkTimer: Timer | undefined;
   #closed: Promise<void> | undefined;
+  #lamps: MailboxLamps | undefined;
 
   private constructor(o: LocalControlOptions, registrar: LocalRegistrar, auth: PhoneAuth) {
     this.registrar = registrar;
@@ -140,6 +141,10 @@ export class LocalControl {
     });
     this.calls = this.#b2bua;
     const b2bua = this.#b2bua;
+    // MWI subscriptions see the agent's own boxes too (mailbox-lamps.ts), in local mode and in survival.
+    const lamps = new MailboxLamps({ store: voicemail, domain: o.stack.hostPort('UDP'), changed: (extension) => this.watchers?.mailboxChanged(extension) });
+    this.#lamps = lamps;
+    const pbxSummary = this.#o.messageSummary;
     this.watchers = new DialogWatchers({
       stack: o.stack,
       clock: this.#clock,
@@ -147,7 +152,7 @@ export class LocalControl {
       watchable: (extension) => this.routing()?.extensions.some((e) => e.number === extension && e.enabled) === true,
       // A watcher is a phone registered from that flow (the same trust as for its calls).
       admit: (source, user) => user !== undefined && this.locator.extensionAt(source, user) !== undefined,
-      ...(this.#o.messageSummary === undefined ? {} : { messageSummary: this.#o.messageSummary }),
+      messageSummary: (user) => lamps.summary(user, pbxSummary?.(user)),
       logger: componentLogger(this.#o.logger, 'blf'),
     });
     // The register trunks of this agent (the B2BUA's wiring, b2bua.ts), on the same stack.
@@ -165,6 +170,7 @@ export class LocalControl {
   /** Ends the calls (BYE/CANCEL) while the stacks are still open; new calls get 503 after this. */
   async endCalls(): Promise<void> {
     this.watchers?.close();
+    this.#lamps?.close();
     await this.#b2bua?.close();
     this.#trunkTimer?.cancel();
     this.#trunkTimer = undefined;

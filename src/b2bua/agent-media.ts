@@ -34,6 +34,9 @@ export interface AgentMediaCall {
   hangUp(reason: string): void;
 }
 
+/** The prompt a dial code's caller hears (`<state>/prompts/confirm.wav`). */
+export const CONFIRM_PROMPT = 'confirm';
+
 export class AgentMedia {
   readonly #call: AgentMediaCall;
   #terminal: MediaTerminal | undefined;
@@ -113,6 +116,30 @@ export class AgentMedia {
     });
     if (this.#call.over()) access.hungUp();
     else this.#mailbox = access;
+  }
+
+  /**
+   * A dial code done (`*51`, `*52`, a status code): the agent answers with its own media end and
+   * the caller hears the confirmation prompt (`confirm.wav` in the prompts folder, else the
+   * built-in tone) until the call hangs up. False, with nothing answered, when the caller offered
+   * no G.711: the call then answers without a prompt, as before there was one.
+   */
+  async confirm(): Promise<boolean> {
+    const { host, init } = this.#call;
+    const prompt = await host.prompts.load(CONFIRM_PROMPT);
+    await this.#call.anchorOffer();
+    if (this.#call.over()) return true;
+    const opened = await openCallerTerminal(init.media, host.clock);
+    if ('refused' in opened) return false;
+    if (this.#call.over()) {
+      opened.terminal.close();
+      return true;
+    }
+    this.#terminal = opened.terminal;
+    this.#call.answer(opened.answer, opened.calleeOffer);
+    // Played until the call hangs up; the terminal's close ends it.
+    this.#terminal.play(prompt).catch(() => undefined);
+    return true;
   }
 
   /** A SIP INFO on the caller's dialog while the agent holds its media: true when answered here. */

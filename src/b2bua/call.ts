@@ -439,15 +439,17 @@ export class B2buaCall {
   /** A dial code done: answer, and hang up after a moment. */
   async #confirm(destination: string): Promise<void> {
     this.#destination = destination;
-    const { request, source } = this.caller.invite;
-    if (isSdp(request)) await this.#init.media.fromCaller(request.body, source.address);
-    const answer = await this.#init.media.localAnswer();
-    if (this.#state === 'ended') return;
-    this.#state = 'answered';
-    this.#answeredAt = this.#host.clock.wallNow();
-    const dialog = this.caller.answer(answer);
-    this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
-    // The confirmation prompt comes with the media engine (issue 13): hang up after a moment.
+    // The caller hears the confirmation prompt (agent-media.ts) when it offered G.711, else a silent answer.
+    if (!(await this.#agentMedia.confirm())) {
+      await this.#calleeOffer();
+      const answer = await this.#init.media.localAnswer();
+      if (this.#over()) return;
+      this.#state = 'answered';
+      this.#answeredAt = this.#host.clock.wallNow();
+      const dialog = this.caller.answer(answer);
+      this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
+    }
+    if (this.#over()) return;
     this.#host.clock.setTimeout(() => this.#hangUp('system', 'completed'), SET_STATUS_HANGUP_MS);
   }
 

@@ -10,10 +10,10 @@
  * returns, so the phones subscribe again through the PBX (RFC 6665 §4.1.3).
  *
  * MWI (RFC 3842 `message-summary`) is served the same way when `messageSummary` is given: the
- * phone gets 200 and a NOTIFY with the last summary the PBX sent for that mailbox (the agent has no
- * voicemail of its own, so the lamp keeps the state it had, rather than an error), no body when
- * none is known (RFC 6665 §4.2.2: the state is then unknown, the phone keeps its lamp), and the
- * same `deactivated` end at failback.
+ * phone gets 200 and a NOTIFY with the summary known for that mailbox (the agent's own box while it
+ * holds messages, else the last summary the PBX sent: mailbox-lamps.ts), no body when none is
+ * known (RFC 6665 §4.2.2: the state is then unknown, the phone keeps its lamp), a NOTIFY again
+ * at each change of the agent's box (mailboxChanged), and the same `deactivated` end at failback.
  */
 import { silentLogger, type Clock, type Logger, type Timer } from '../core/index.js';
 import {
@@ -220,6 +220,11 @@ export class DialogWatchers {
       const changed = now.size !== w.told.size || [...now].some(([id, state]) => w.told.get(id)?.state !== state);
       if (changed) this.#notify(w, undefined);
     }
+  }
+
+  /** The mailbox of `extension` changed (mailbox-lamps.ts): each of its MWI watchers gets a NOTIFY with the summary now (RFC 3842 §3.8). */
+  mailboxChanged(extension: string): void {
+    for (const w of this.#watchers.values()) if (w.event === 'message-summary' && w.extension === extension) this.#notify(w, undefined);
   }
 
   /** Ends every subscription with `reason` (RFC 6665 §4.1.3: deactivated asks the phone to subscribe again at once). */

@@ -132,6 +132,7 @@ test('feature codes: what a dialled number asks for (defaults and configured cod
     ['*51*: sign in to all', model, '*51*', { kind: 'queue-sign', signedIn: true }],
     ['*51*8000: one queue', model, '*51*8000', { kind: 'queue-sign', signedIn: true, queue: '8000' }],
     ['*52: sign out of all', model, '*52', { kind: 'queue-sign', signedIn: false }],
+    ['*52*: sign out of all (the trailing-star form)', model, '*52*', { kind: 'queue-sign', signedIn: false }],
     ['*52*8000: one queue', model, '*52*8000', { kind: 'queue-sign', signedIn: false, queue: '8000' }],
     ['*518000: not a code', model, '*518000', undefined],
     ['*51*80a0: not a code', model, '*51*80a0', undefined],
