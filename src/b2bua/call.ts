@@ -30,17 +30,9 @@ import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
 import { AgentMedia } from './agent-media.js';
 import { TwoXxRetransmission } from './two-xx.js';
+import { trunkFailureStatus } from './trunk-failure.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
-
-/** A trunk's last final status → what the caller gets when no route is left. */
-export function trunkFailureStatus(status: number): number {
-  if (status === 404 || status === 484) return 404;
-  if (status === 486 || status === 600) return 486;
-  if (status === 603) return 603;
-  if (status === 408 || status >= 500) return 503;
-  return 480;
-}
 
 export class B2buaCall {
   readonly id = randomUUID();
