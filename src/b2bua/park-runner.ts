@@ -85,9 +85,9 @@ export class ParkRunner implements ParkedParty {
     this.#call = call;
   }
 
-  /** The parker's extension once the call is parked: no longer busy in it. */
+  /** The parker's extension while the call waits in the lot: not busy in it (its BLF idle). */
   get parker(): string | undefined {
-    return this.#phase === 'idle' ? undefined : this.#parker;
+    return this.#phase === 'parked' || this.#phase === 'handing-over' || this.#phase === 'returning' ? this.#parker : undefined;
   }
 
   /** A REFER on `side`'s dialog to the park code: handled here (true), else relayed as any REFER. */

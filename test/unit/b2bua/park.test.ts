@@ -71,6 +71,7 @@ test('102 parks 101 with a REFER to *70: 202, NOTIFY sipfrag 200, 102 hung up, 1
   assert.equal(notify.body.toString(), 'SIP/2.0 200 Parked at 701\r\n');
   assert.equal(a.requests('REFER').length, 0, 'the REFER is not relayed to the parked party');
   assert.deepEqual(r.b2bua.busyExtensions(), ['101'], 'the parker is free');
+  assert.deepEqual(r.b2bua.extensionDialogs().map((d) => [d.extension, d.state]), [['101', 'confirmed']], 'its BLF idle');
 
   // The parker does not hang up by itself: the agent ends its dialog after PARKER_BYE_MS.
   await play(r, PARKER_BYE_MS + 100);
