@@ -14,7 +14,10 @@ export interface HandOver {
   readonly party: string;
   /** The party's extension, if it is one of ours (it is then busy in the taking call). */
   readonly extension?: string;
-  /** The taking call has the party (true) or could not take it (false: the giving call hangs it up). */
+  /**
+   * The taking call has the party (true) or could not take it (false: a parked party goes back to
+   * its orbit, a picked-up caller is hung up).
+   */
   done(adopted: boolean): void;
 }
 

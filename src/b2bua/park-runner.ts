@@ -73,6 +73,7 @@ export class ParkRunner implements ParkedParty {
   #phase: Phase = 'idle';
   #parkedSide: CallSide = 'caller';
   #parker = '';
+  #orbit = '';
   #stopMusic: (() => void) | undefined;
   #parkerBye: Timer | undefined;
   /** The parker's dialog is still up (neither its BYE nor ours yet). */
@@ -144,8 +145,20 @@ export class ParkRunner implements ParkedParty {
       dialog, party: this.#call.party(this.#parkedSide), ...(extension === undefined ? {} : { extension }),
       done: (adopted) => {
         if (this.#phase !== 'handing-over') return;
-        if (!adopted) void dialog.request('BYE').catch(() => {});
-        this.#finish(adopted ? 'retrieved' : 'failed', 'system');
+        if (adopted) {
+          this.#finish('retrieved', 'system');
+          return;
+        }
+        // The retrieving phone left, or the party refused its offer: back to the lot, music on.
+        const { host, init, callId } = this.#call;
+        const again = host.parking.park(init.model, callId, this, this.#parker, this.#call.party(this.#parkedSide), this.#orbit);
+        if (again.ok) {
+          this.#phase = 'parked';
+          this.#call.setDestination(`park:${again.orbit}`);
+          return;
+        }
+        void dialog.request('BYE').catch(() => {});
+        this.#finish('failed', 'system');
       },
     };
   }
@@ -187,6 +200,7 @@ export class ParkRunner implements ParkedParty {
     this.#phase = 'parked';
     this.#parkedSide = parkedSide;
     this.#parker = parker;
+    this.#orbit = result.orbit;
     incoming.respond(buildResponse(request, 202));
     this.#call.setDestination(`park:${result.orbit}`);
     host.logger.info({ callId, orbit: result.orbit, parker }, 'call parked');

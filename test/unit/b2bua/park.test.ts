@@ -2,7 +2,7 @@
  * Call parking through the B2BUA over real UDP on 127.0.0.1: the callee parks the caller with a
  * blind transfer (REFER) to `*70`; the REFER is answered 202 and a sipfrag NOTIFY, the caller hears
  * the park tone, and a third phone dialling the orbit gets the caller by re-INVITE with RTP both
- * ways. Also: the lot's timeout rings the parker back (late offer) and connects it; an orbit taken
+ * ways (a refused re-INVITE leaves it parked). Also: the lot's timeout rings the parker back (late offer) and connects it; an orbit taken
  * or empty is refused with a Warning; the parked party hanging up frees its orbit.
  */
 import { test } from 'node:test';
@@ -86,11 +86,17 @@ test('102 parks 101 with a REFER to *70: 202, NOTIFY sipfrag 200, 102 hung up, 1
   assert.equal(empty.status, 404);
   assert.match(getHeader(empty, 'Warning') ?? '', /^399 branch-1 "no call parked in orbit 702"$/);
 
+  // The parked party refuses the first retrieval's offer: the retriever gets 480, the call stays in 701.
+  a.reinviteStatus = 488;
+  assert.equal((await c.call('701', r.port)).status, 480);
+  assert.equal(a.requests('BYE').length, 0);
+  a.reinviteStatus = 200;
+
   a.rtpReceived.length = 0;
   const retrieved = await c.call('701', r.port);
   assert.equal(retrieved.status, 200);
-  assert.equal(reinvites(a).length, 1, 'the parked party got a re-INVITE');
-  assert.notEqual(mediaTarget(reinvites(a)[0]?.body ?? '').port, c.rtp.local.port, 'anchored on the agent');
+  assert.equal(reinvites(a).length, 2, 'the parked party got a re-INVITE');
+  assert.notEqual(mediaTarget(reinvites(a)[1]?.body ?? '').port, c.rtp.local.port, 'anchored on the agent');
   await play(r, 100);
   a.rtpReceived.length = 0;
   a.sendRtp(5, 0xa);
@@ -100,12 +106,14 @@ test('102 parks 101 with a REFER to *70: 202, NOTIFY sipfrag 200, 102 hung up, 1
   assert.ok(a.rtpReceived.every((p) => p.readUInt32BE(8) === 0xc), 'no more park tone');
 
   // The empty orbit's refusal, then the parked call handed over.
-  await until(() => r.cdrs.length === 2, 'the parked call\'s CDR');
-  assert.deepEqual(r.cdrs.map((cdr) => [cdr.caller, cdr.callee, cdr.endedReason, cdr.finalDestination]), [['103', '702', 'empty-orbit', 'feature:retrieve'], ['101', '102', 'retrieved', 'park:701']]);
+  await until(() => r.cdrs.length === 3, 'the parked call\'s CDR');
+  assert.deepEqual(r.cdrs.map((cdr) => [cdr.caller, cdr.callee, cdr.endedReason, cdr.finalDestination]), [
+    ['103', '702', 'empty-orbit', 'feature:retrieve'], ['103', '701', 'failed', 'park:701'], ['101', '102', 'retrieved', 'park:701'],
+  ]);
   assert.equal((await c.send('BYE')).status, 200);
   await until(() => a.requests('BYE').length === 1, 'BYE to 101');
-  await until(() => r.cdrs.length === 3, 'the retrieving call\'s CDR');
-  assert.deepEqual([r.cdrs[2]?.caller, r.cdrs[2]?.callee, r.cdrs[2]?.endedReason, r.cdrs[2]?.finalDestination], ['103', '701', 'completed', 'park:701']);
+  await until(() => r.cdrs.length === 4, 'the retrieving call\'s CDR');
+  assert.deepEqual([r.cdrs[3]?.caller, r.cdrs[3]?.callee, r.cdrs[3]?.endedReason, r.cdrs[3]?.finalDestination], ['103', '701', 'completed', 'park:701']);
   assert.deepEqual(r.b2bua.calls(), []);
 });
 
