@@ -131,7 +131,8 @@ export class B2buaCall {
       const ringing = this.#fork?.targets.filter((t) => t.extension !== undefined && (t.leg.state === 'calling' || t.leg.state === 'proceeding')) ?? [];
       for (const extension of new Set(ringing.map((t) => t.extension ?? ''))) out.push({ callId, extension, direction: 'recipient', state: 'early', peer: this.#init.caller });
     }
-    return out.filter((d) => d.extension !== this.#park.parker);
+    const orbit = this.#park.orbitDialog();
+    return [...out.filter((d) => d.extension !== this.#park.parker), ...(orbit === undefined ? [] : [orbit])];
   }
 
   /** Runs the plan to its end; never rejects. */

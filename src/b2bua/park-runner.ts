@@ -14,7 +14,7 @@
 import type { Timer } from '../core/index.js';
 import { featureRequest, type CdrEndedBy, type RingStep } from '../routing/index.js';
 import { buildResponse, getHeader, parseNameAddr, type ServerRequest, type SipHeader, type SipResponse } from '../sip/index.js';
-import type { CallHost, CallInit, CallSide } from './call-types.js';
+import type { CallHost, CallInit, CallSide, ExtensionDialog } from './call-types.js';
 import { CalleeLeg } from './callee-leg.js';
 import { cseqNumber, isSdp, userOf, type Dialog } from './dialog.js';
 import { Fork, type ForkTarget } from './fork.js';
@@ -91,6 +91,12 @@ export class ParkRunner implements ParkedParty {
     return this.#phase === 'parked' || this.#phase === 'handing-over' || this.#phase === 'returning' ? this.#parker : undefined;
   }
 
+  /** The orbit as a busy resource for its BLF watchers (RFC 4235 `confirmed`) while the call waits in it. */
+  orbitDialog(): ExtensionDialog | undefined {
+    if (this.#phase !== 'parked') return undefined;
+    return { callId: this.#call.callId, extension: this.#orbit, direction: 'recipient', state: 'confirmed', peer: this.#call.party(this.#parkedSide) };
+  }
+
   /** A REFER on `side`'s dialog to the park code: handled here (true), else relayed as any REFER. */
   refer(incoming: ServerRequest, side: CallSide): boolean {
     const { request } = incoming;
@@ -154,7 +160,9 @@ export class ParkRunner implements ParkedParty {
         const again = host.parking.park(init.model, callId, this, this.#parker, this.#call.party(this.#parkedSide), this.#orbit);
         if (again.ok) {
           this.#phase = 'parked';
+          this.#orbit = again.orbit;
           this.#call.setDestination(`park:${again.orbit}`);
+          host.dialogsChanged();
           return;
         }
         void dialog.request('BYE').catch(() => {});
@@ -166,6 +174,7 @@ export class ParkRunner implements ParkedParty {
   returnToParker(plan: RingStep): void {
     if (this.#phase !== 'parked') return;
     this.#phase = 'returning';
+    this.#call.host.dialogsChanged();
     void this.#ringParker(plan);
   }
 

@@ -71,7 +71,7 @@ test('102 parks 101 with a REFER to *70: 202, NOTIFY sipfrag 200, 102 hung up, 1
   assert.equal(notify.body.toString(), 'SIP/2.0 200 Parked at 701\r\n');
   assert.equal(a.requests('REFER').length, 0, 'the REFER is not relayed to the parked party');
   assert.deepEqual(r.b2bua.busyExtensions(), ['101'], 'the parker is free');
-  assert.deepEqual(r.b2bua.extensionDialogs().map((d) => [d.extension, d.state]), [['101', 'confirmed']], 'its BLF idle');
+  assert.deepEqual(r.b2bua.extensionDialogs().map((d) => [d.extension, d.direction, d.state, d.peer]), [['101', 'initiator', 'confirmed', '102'], ['701', 'recipient', 'confirmed', '101']], 'the parker\'s BLF idle, the orbit\'s busy');
 
   // The parker does not hang up by itself: the agent ends its dialog after PARKER_BYE_MS.
   await play(r, PARKER_BYE_MS + 100);
@@ -97,6 +97,8 @@ test('102 parks 101 with a REFER to *70: 202, NOTIFY sipfrag 200, 102 hung up, 1
   assert.equal(retrieved.status, 200);
   assert.equal(reinvites(a).length, 2, 'the parked party got a re-INVITE');
   assert.notEqual(mediaTarget(reinvites(a)[1]?.body ?? '').port, c.rtp.local.port, 'anchored on the agent');
+  await until(() => r.cdrs.length === 3, 'the parked call handed over');
+  assert.deepEqual(r.b2bua.extensionDialogs().map((d) => [d.extension, d.state]), [['103', 'confirmed'], ['101', 'confirmed']], 'orbit 701 idle again');
   await play(r, 100);
   a.rtpReceived.length = 0;
   a.sendRtp(5, 0xa);
