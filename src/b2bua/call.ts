@@ -24,7 +24,7 @@ import { CallerSide } from './caller-side.js';
 import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide, ExtensionDialog } from './call-types.js';
 import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { COMPLETED_ELSEWHERE, Fork, type ForkResult, type ForkTarget } from './fork.js';
-import type { HandOver } from './hand-over.js';
+import type { HandOver, TakeOver } from './hand-over.js';
 import { ParkRunner } from './park-runner.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
@@ -430,7 +430,10 @@ export class B2buaCall {
    * caller's offer in a re-INVITE, and its answer answers this caller (RFC 3261 §14).
    */
   async #takeOver(extension: string, request: FeatureRequest): Promise<void> {
-    const taken = await this.#host.takeOver(request, extension, this.#init.model);
+    // The party's answer must go into this caller's 200: a late offer (no SDP) would need it in the ACK.
+    const taken: TakeOver = isSdp(this.caller.invite.request)
+      ? await this.#host.takeOver(request, extension, this.#init.model)
+      : { kind: 'refuse', status: 488, reason: 'not-acceptable', warning: 'an INVITE with an SDP offer is needed here' };
     if (taken.kind === 'refuse') {
       this.#destination = `feature:${request.kind}`;
       this.#finishUnanswered(taken.status, taken.reason, 'system', [{ name: 'Warning', value: `399 ${this.#host.agent} "${taken.warning}"` }]);

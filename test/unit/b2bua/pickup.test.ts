@@ -2,7 +2,7 @@
  * Directed call pickup through the B2BUA over real UDP on 127.0.0.1: 104 calls 105, which rings
  * on two phones; 106 dials `**105`: both of 105's phones get CANCEL ("Call completed elsewhere"),
  * 104 is answered and then re-INVITEd toward 106, and 104 and 106 have RTP both ways. Refusals:
- * nothing ringing, the dialler's own extension, a held call (not run), `*70` dialled outside a call,
+ * nothing ringing, the dialler's own extension, a held call (not run), `*70` dialled outside a call, a late offer,
  * a call answered meanwhile.
  */
 import { test } from 'node:test';
@@ -53,7 +53,7 @@ test('106 dials **105 while 104 rings 105: 105 stops ringing, 104 and 106 talk, 
   assert.deepEqual(r.b2bua.calls(), []);
 });
 
-test('refused with a Warning: nothing ringing, the own extension, a held call, *70 outside a call', async (t) => {
+test('refused with a Warning: nothing ringing, the own extension, a held call, *70 outside a call, a late offer', async (t) => {
   const r = await pickupRig();
   t.after(() => r.close());
   const f = r.phone('106');
@@ -68,6 +68,9 @@ test('refused with a Warning: nothing ringing, the own extension, a held call, *
     assert.equal(response.status, status, dialled);
     assert.equal(getHeader(response, 'Warning'), `399 branch-1 "${warning}"`, dialled);
   }
+  const lateOffer = await f.call('701', r.port, [], [], false);
+  assert.equal(lateOffer.status, 488, 'an INVITE without SDP cannot take a call over');
+  assert.equal(getHeader(lateOffer, 'Warning'), '399 branch-1 "an INVITE with an SDP offer is needed here"');
 });
 
 test('a call answered meanwhile is not picked up: 480', async (t) => {
