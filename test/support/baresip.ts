@@ -266,8 +266,9 @@ export class BaresipPhone {
 
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
-    await this.command('quit').catch(() => undefined);
+    // Listened for before `quit`: baresip may exit before it answers, and a later once('exit') would never fire.
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    await this.command('quit').catch(() => undefined);
     const timer = setTimeout(() => {
       if (this.child.pid !== undefined) {
         try {
