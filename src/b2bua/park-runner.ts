@@ -142,9 +142,9 @@ export class ParkRunner implements ParkedParty {
     return true;
   }
 
-  handOver(): HandOver {
+  handOver(): HandOver | undefined {
     const dialog = this.#call.dialog(this.#parkedSide);
-    if (this.#phase !== 'parked' || dialog === undefined) throw new Error('handOver of a call not parked');
+    if (this.#phase !== 'parked' || dialog === undefined) return undefined;
     this.#phase = 'handing-over';
     const extension = this.#call.extension(this.#parkedSide);
     return {

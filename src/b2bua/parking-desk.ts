@@ -12,8 +12,8 @@ import type { HandOver } from './hand-over.js';
 export interface ParkedParty {
   /** The lot's time is up: ring `plan` (the parker) and connect the parked party to whoever answers. */
   returnToParker(plan: RingStep): void;
-  /** A phone dialled the orbit: the parked party, to be re-INVITEd by the retrieving call. */
-  handOver(): HandOver;
+  /** A phone dialled the orbit: the parked party, to be re-INVITEd by the retrieving call (undefined: no longer parked). */
+  handOver(): HandOver | undefined;
 }
 
 export type DeskRetrieval =

@@ -50,8 +50,9 @@ export async function takeOver(o: TakeOverInput): Promise<TakeOver> {
   switch (request.kind) {
     case 'retrieve': {
       const taken = o.parking.retrieve(o.model, request.orbit);
-      if (!taken.ok) return { kind: 'refuse', status: 404, reason: taken.reason, warning: `no call parked in orbit ${request.orbit}` };
-      return { kind: 'hand-over', handOver: taken.party.handOver(), destination: `park:${request.orbit}` };
+      const handOver = taken.ok ? taken.party.handOver() : undefined;
+      if (handOver === undefined) return { kind: 'refuse', status: 404, reason: taken.ok ? 'empty-orbit' : taken.reason, warning: `no call parked in orbit ${request.orbit}` };
+      return { kind: 'hand-over', handOver, destination: `park:${request.orbit}` };
     }
     case 'pickup': {
       if (request.mode === 'held') return { kind: 'refuse', status: 480, reason: 'feature-unavailable', warning: 'pickup of held calls not available on this agent' };

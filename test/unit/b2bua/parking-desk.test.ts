@@ -29,7 +29,7 @@ test('park, retrieve, empty and unknown orbits, a party leaving frees its orbit'
   assert.deepEqual(desk.park(lot7, 'c3', party('c'), '102', '104', '799'), { ok: false, reason: 'not-an-orbit' });
   const taken = desk.retrieve(lot7, '701');
   assert.ok(taken.ok);
-  assert.equal(taken.party.handOver().party, 'a');
+  assert.equal(taken.party.handOver()?.party, 'a');
   assert.deepEqual(desk.retrieve(lot7, '701'), { ok: false, reason: 'empty-orbit' });
   assert.deepEqual(desk.retrieve(lot7, '799'), { ok: false, reason: 'not-an-orbit' });
   desk.left('c2');
