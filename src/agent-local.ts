@@ -149,7 +149,8 @@ export class LocalControl {
       stack: o.stack,
       clock: this.#clock,
       dialogs: () => b2bua.extensionDialogs(),
-      watchable: (extension) => this.routing()?.extensions.some((e) => e.number === extension && e.enabled) === true,
+      // Parking orbits too: their lamp shows a parked call (b2bua/park-runner.ts orbitDialog).
+      watchable: (extension) => this.routing()?.extensions.some((e) => e.number === extension && e.enabled) === true || this.routing()?.parking?.orbits.includes(extension) === true,
       // A watcher is a phone registered from that flow (the same trust as for its calls).
       admit: (source, user) => user !== undefined && this.locator.extensionAt(source, user) !== undefined,
       messageSummary: (user) => lamps.summary(user, pbxSummary?.(user)),

@@ -28,6 +28,8 @@ import type { B2buaCallSummary, B2buaEvent, CallHost, CallSide, ExtensionDialog 
 import { tagOf, userOf } from './dialog.js';
 import type { MediaAnchor } from './media-anchor.js';
 import { QueueDesk } from './queue-desk.js';
+import { ParkingDesk } from './parking-desk.js';
+import { takeOver } from './pickup-runner.js';
 import { FilePromptLibrary, type PromptLibrary } from './prompt-library.js';
 import { startMwi } from './voicemail-runner.js';
 import type { VoicemailStore } from '../voicemail/index.js';
@@ -90,6 +92,7 @@ export class B2bua {
   readonly #answered: Record<string, Record<string, number>> = {};
   #closed: Promise<void> | undefined;
   readonly #queues: QueueDesk;
+  readonly #parking: ParkingDesk;
   readonly #prompts: PromptLibrary;
   readonly #stopMwi: (() => void) | undefined;
 
@@ -100,6 +103,7 @@ export class B2bua {
     const store = options.voicemail;
     this.#stopMwi = store === undefined ? undefined : startMwi({ store, stack: options.stack, locator: options.locator, model: options.routing }).stop;
     this.#queues = new QueueDesk(options.clock);
+    this.#parking = new ParkingDesk(options.clock);
   }
 
   /** A new INVITE (no To tag) whose caller the local call path established. */
@@ -187,6 +191,7 @@ export class B2bua {
         });
       });
       this.#queues.close();
+      this.#parking.close();
       this.#stopMwi?.();
     })();
     return this.#closed;
@@ -249,6 +254,8 @@ export class B2bua {
       queues: this.#queues,
       prompts: this.#prompts,
       voicemail: o.voicemail,
+      parking: this.#parking,
+      takeOver: (request, by, model) => takeOver({ calls: [...this.#calls], parking: this.#parking, model, request, by }),
       planFor: (init, destination) => {
         const request: CallRequest = { caller: init.caller, dialled: init.callee, origin: init.origin.kind === 'extension' ? 'internal' : 'external', agent: o.agent, pbxReachable: o.pbxReachable() };
         return planForDestination(request, init.model, this.#state(), o.clock.wallNow(), destination);

@@ -3,12 +3,14 @@
  * call.ts so the call's logic reads without the plumbing.
  */
 import type { Clock, Logger } from '../core/index.js';
-import type { CdrRecord, Destination, Plan, RoutingModel } from '../routing/index.js';
+import type { CdrRecord, Destination, FeatureRequest, Plan, RoutingModel } from '../routing/index.js';
 import type { SipEndpoint, TransactionSource } from '../sip/index.js';
 import type { CallMediaBridge } from './media-anchor.js';
 import type { PromptLibrary } from './prompt-library.js';
 import type { VoicemailStore } from '../voicemail/index.js';
 import type { QueueDesk } from './queue-desk.js';
+import type { TakeOver } from './hand-over.js';
+import type { ParkingDesk } from './parking-desk.js';
 import type { CallOrigin, PhoneLocator, StatusStore } from './types.js';
 
 /** Events for the agent's log and alarms. */
@@ -79,6 +81,10 @@ export interface CallHost {
   readonly prompts: PromptLibrary;
   /** The plan for a destination a feature sends the call to (a queue's no-answer, overflow). */
   readonly planFor: (init: CallInit, destination: Destination) => Plan;
+  /** The parking orbits (parking-desk.ts). */
+  readonly parking: ParkingDesk;
+  /** Pickup or park retrieval dialled by extension `by`: the party to connect to it, or why not (pickup-runner.ts). */
+  readonly takeOver: (request: FeatureRequest, by: string, model: RoutingModel) => Promise<TakeOver>;
 }
 
 export interface CallInit {

@@ -3,7 +3,9 @@
  * each step forks, and after the answer the bridge between the two dialogs. Steps run one after
  * the other along the plan's branches (onNoAnswer / onBusy / onFailure) until one is answered or a
  * leaf ends the call. The call writes exactly one CDR when it ends. IVR and voicemail steps are
- * answered by the agent itself (agent-media.ts); an IVR's choice becomes the next step.
+ * answered by the agent itself (agent-media.ts); an IVR's choice becomes the next step. A REFER to
+ * the park code parks the other party (park-runner.ts); pickup and park retrieval take a party
+ * of another call over (pickup-runner.ts, hand-over.ts).
  *
  * Final statuses toward the caller, as the PBXs map them (documented choices):
  *   - every leg 486 or 600 → the plan's onBusy (486 `busy` at its end);
@@ -21,22 +23,16 @@ import { CalleeLeg } from './callee-leg.js';
 import { CallerSide } from './caller-side.js';
 import type { B2buaCallState, B2buaCallSummary, CallHost, CallInit, CallSide, ExtensionDialog } from './call-types.js';
 import { Dialog, cseqNumber, isSdp } from './dialog.js';
-import { Fork, type ForkResult, type ForkTarget } from './fork.js';
+import { COMPLETED_ELSEWHERE, Fork, type ForkResult, type ForkTarget } from './fork.js';
+import type { HandOver, TakeOver } from './hand-over.js';
+import { ParkRunner } from './park-runner.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
 import { AgentMedia } from './agent-media.js';
 import { TwoXxRetransmission } from './two-xx.js';
+import { trunkFailureStatus } from './trunk-failure.js';
 
 const SET_STATUS_HANGUP_MS = 1000;
-
-/** A trunk's last final status → what the caller gets when no route is left. */
-export function trunkFailureStatus(status: number): number {
-  if (status === 404 || status === 484) return 404;
-  if (status === 486 || status === 600) return 486;
-  if (status === 603) return 603;
-  if (status === 408 || status >= 500) return 503;
-  return 480;
-}
 
 export class B2buaCall {
   readonly id = randomUUID();
@@ -63,6 +59,8 @@ export class B2buaCall {
   readonly #agentMedia: AgentMedia;
   /** 2xx to relayed re-INVITEs awaiting their ACK, by `side|CSeq`. */
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
+  /** A REFER to the park code, and the call's life once parked. */
+  readonly #park: ParkRunner;
 
   constructor(host: CallHost, init: CallInit, invite: ServerRequest) {
     this.#host = host;
@@ -83,6 +81,16 @@ export class B2buaCall {
       unavailable: (kind, what) => this.#unavailable(kind, what),
       hangUp: (reason) => void this.#hangUp('system', reason),
     });
+    this.#park = new ParkRunner({
+      host, init, callId: this.caller.callId, pending2xx: this.#reinviteAnswers,
+      dialog: (side) => (side === 'caller' ? this.caller.dialog : this.#callee),
+      party: (side) => (side === 'caller' ? init.caller : this.#calleeExtension ?? init.callee),
+      extension: (side) => (side === 'caller' ? (init.origin.kind === 'extension' ? init.origin.number : undefined) : this.#calleeExtension),
+      setDestination: (destination) => {
+        this.#destination = destination;
+      },
+      end: (reason, endedBy) => this.#end(reason, endedBy),
+    });
   }
 
   get state(): B2buaCallState {
@@ -95,7 +103,7 @@ export class B2buaCall {
     const out: string[] = [];
     if (this.#init.origin.kind === 'extension') out.push(this.#init.origin.number);
     if (this.#calleeExtension !== undefined) out.push(this.#calleeExtension);
-    return out;
+    return out.filter((e) => e !== this.#park.parker);
   }
 
   summary(): B2buaCallSummary {
@@ -123,7 +131,8 @@ export class B2buaCall {
       const ringing = this.#fork?.targets.filter((t) => t.extension !== undefined && (t.leg.state === 'calling' || t.leg.state === 'proceeding')) ?? [];
       for (const extension of new Set(ringing.map((t) => t.extension ?? ''))) out.push({ callId, extension, direction: 'recipient', state: 'early', peer: this.#init.caller });
     }
-    return out;
+    const orbit = this.#park.orbitDialog();
+    return [...out.filter((d) => d.extension !== this.#park.parker), ...(orbit === undefined ? [] : [orbit])];
   }
 
   /** Runs the plan to its end; never rejects. */
@@ -191,7 +200,8 @@ export class B2buaCall {
             await this.#agentMedia.voicemailAccess(plan.extension);
             return;
           }
-          this.#unavailable(plan.kind, plan.request.kind);
+          // Pickup, park retrieval (and `*70` dialled outside a call, refused there).
+          await this.#takeOver(plan.extension, plan.request);
           return;
         case 'ivr': {
           const next = await this.#agentMedia.ivr(plan.number);
@@ -209,7 +219,7 @@ export class B2buaCall {
   /** A feature this agent cannot run yet: 480 with a Warning naming it. */
   #unavailable(kind: string, what: string): void {
     this.#destination = `${kind}:${what}`;
-    // Pickup and park are not run by the B2BUA yet; voicemail needs its boxes (B2buaOptions.voicemail).
+    // Voicemail needs its boxes (B2buaOptions.voicemail).
     const warning = `399 ${this.#host.agent} "${kind} not available on this agent"`;
     this.#finishUnanswered(480, 'feature-unavailable', 'system', [{ name: 'Warning', value: warning }]);
   }
@@ -361,7 +371,8 @@ export class B2buaCall {
     if (this.state === 'ended') return { kind: 'aborted' };
     if (result.kind === 'answered') await this.#connect(result.target, result.response, result.dialog);
     else if (result.kind === 'declined') this.#finishUnanswered(result.status, 'declined', 'callee');
-    else this.#state = 'routing';
+    // Aborted by a pickup (surrender()): the call is answered by the agent meanwhile.
+    else if (result.kind === 'unanswered') this.#state = 'routing';
     return result;
   }
 
@@ -382,10 +393,11 @@ export class B2buaCall {
     }
   }
 
-  async #connect(target: ForkTarget, response: SipResponse, dialog: Dialog): Promise<void> {
+  /** The callee's dialog is up (a fork's 2xx, or a party taken over by re-INVITE): the caller gets its answer. */
+  async #connect(target: { readonly destination: string; readonly extension?: string | undefined; readonly leg?: CalleeLeg }, response: SipResponse, dialog: Dialog): Promise<void> {
     let answer: Buffer;
     try {
-      answer = isSdp(response) ? await this.#init.media.fromCallee(response.body, target.leg.target.host) : Buffer.alloc(0);
+      answer = isSdp(response) ? await this.#init.media.fromCallee(response.body, dialog.target.host) : Buffer.alloc(0);
     } catch (error) {
       // The callee's answer cannot be anchored: end its session, and the caller gets a 500.
       this.#host.logger.warn({ err: error, callId: this.caller.callId }, 'answer not anchored');
@@ -409,8 +421,68 @@ export class B2buaCall {
       const callerDialog = this.caller.answer(answer);
       this.#host.bindDialog(callerDialog.callId, this.caller.localTag, 'caller');
     }
-    this.#host.bindDialog(dialog.callId, target.leg.fromTag, 'callee');
+    this.#host.bindDialog(dialog.callId, dialog.localTag ?? '', 'callee');
     this.#host.emit({ kind: 'answered', callId: this.caller.callId, caller: this.#init.caller, destination: target.destination, at: this.#answeredAt });
+  }
+
+  /**
+   * `**ext` or a parking orbit (pickup-runner.ts): the party another call gives up gets this
+   * caller's offer in a re-INVITE, and its answer answers this caller (RFC 3261 §14).
+   */
+  async #takeOver(extension: string, request: FeatureRequest): Promise<void> {
+    // The party's answer must go into this caller's 200: a late offer (no SDP) would need it in the ACK.
+    const taken: TakeOver = isSdp(this.caller.invite.request)
+      ? await this.#host.takeOver(request, extension, this.#init.model)
+      : { kind: 'refuse', status: 488, reason: 'not-acceptable', warning: 'an INVITE with an SDP offer is needed here' };
+    if (taken.kind === 'refuse') {
+      this.#destination = `feature:${request.kind}`;
+      this.#finishUnanswered(taken.status, taken.reason, 'system', [{ name: 'Warning', value: `399 ${this.#host.agent} "${taken.warning}"` }]);
+      return;
+    }
+    const { handOver, destination } = taken;
+    const dialog = handOver.dialog;
+    this.#destination = destination;
+    let response: SipResponse | undefined;
+    try {
+      const offer = await this.#calleeOffer();
+      const headers: SipHeader[] = offer.length > 0 ? [{ name: 'Content-Type', value: 'application/sdp' }] : [];
+      if (this.#state !== 'ended') response = await dialog.request('INVITE', headers, offer);
+    } catch (error) {
+      this.#host.logger.info({ err: error, callId: this.caller.callId }, 'party not taken over');
+    }
+    if (response !== undefined && response.status >= 200 && response.status < 300) void dialog.ack(cseqNumber(response)).catch(() => {});
+    else response = undefined;
+    if (response === undefined || this.#state === 'ended') {
+      handOver.done(false);
+      this.#finishUnanswered(480, 'failed', 'system');
+      return;
+    }
+    await this.#connect({ destination, extension: handOver.extension }, response, dialog);
+    handOver.done(this.#callee === dialog && this.#state === 'answered');
+  }
+
+  /**
+   * Another phone dialled `**<ext>` for this ringing call (pickup-runner.ts): the fork stops, the
+   * agent answers the caller itself and, once its ACK is in, gives the caller's dialog up.
+   * Undefined when the call no longer rings, or its caller made no offer to answer.
+   */
+  async surrender(picker: string): Promise<HandOver | undefined> {
+    const fork = this.#fork;
+    if (this.#state !== 'ringing' || fork === undefined || !isSdp(this.caller.invite.request)) return undefined;
+    fork.abort(COMPLETED_ELSEWHERE);
+    this.#destination = `pickup:${picker}`;
+    const answer = await this.#init.media.localAnswer();
+    if (this.#over()) return undefined;
+    this.#state = 'answered';
+    this.#answeredAt = this.#host.clock.wallNow();
+    const dialog = this.caller.answer(answer);
+    this.#host.bindDialog(dialog.callId, this.caller.localTag, 'caller');
+    if (!(await this.caller.confirmed()) || this.#over()) return undefined;
+    const origin = this.#init.origin;
+    return {
+      dialog, party: this.#init.caller, ...(origin.kind === 'extension' ? { extension: origin.number } : {}),
+      done: (adopted) => (adopted ? this.#end('picked-up', 'system') : void this.#hangUp('system', 'failed')),
+    };
   }
 
   async #setStatus(extension: string, status: Parameters<CallHost['statuses']['set']>[1]): Promise<void> {
@@ -466,6 +538,7 @@ export class B2buaCall {
       this.#reinviteAnswers.delete(key);
       return;
     }
+    if (this.#park.refer(incoming, side) || this.#park.inDialog(incoming, side)) return;
     if (request.method === 'BYE') {
       incoming.respond(buildResponse(request, 200));
       this.#hangUp(side, 'completed', side);
@@ -539,7 +612,9 @@ export class B2buaCall {
   }
 
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
+    if (this.#state === 'ended') return;
     this.#state = 'ended';
+    this.#park.close();
     this.#agentMedia.release();
     if (this.#queueAnswered !== undefined) this.#host.queues.ended(this.#queueAnswered, this.caller.callId);
     this.caller.close();

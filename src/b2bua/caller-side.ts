@@ -20,6 +20,10 @@ export class CallerSide {
   #progressSent = false;
   #retransmit: TwoXxRetransmission | undefined;
   #dialog: Dialog | undefined;
+  #confirm: (acked: boolean) => void = () => {};
+  readonly #confirmed = new Promise<boolean>((resolve) => {
+    this.#confirm = resolve;
+  });
 
   constructor(stack: SipEndpoint, invite: ServerRequest, onAckTimeout: () => void) {
     this.#stack = stack;
@@ -87,10 +91,17 @@ export class CallerSide {
     if (this.#state !== 'answered') return;
     this.#state = 'confirmed';
     this.#retransmit?.stop();
+    this.#confirm(true);
+  }
+
+  /** True once the ACK for our 2xx came; false when it never did (§13.3.1.4) or the call closed first. */
+  confirmed(): Promise<boolean> {
+    return this.#confirmed;
   }
 
   close(): void {
     this.#retransmit?.stop();
+    this.#confirm(false);
   }
 
   #send(status: number, headers: readonly SipHeader[] = [], body?: Buffer): void {
@@ -105,6 +116,7 @@ export class CallerSide {
   #ackTimedOut(): void {
     if (this.#state !== 'answered') return;
     this.#state = 'confirmed';
+    this.#confirm(false);
     this.#onAckTimeout();
   }
 }

@@ -36,7 +36,7 @@ export class Fork {
   /** Extensions of the step with no live contact: failed legs from the start. */
   readonly #missing: number;
   #timer: Timer | undefined;
-  #finish: ((result: ForkResult) => void) | undefined;
+  #finish: ((result: ForkResult, cancelReason?: string) => void) | undefined;
 
   constructor(clock: Clock, targets: readonly ForkTarget[], seconds: number | null, missing = 0) {
     this.#clock = clock;
@@ -99,8 +99,8 @@ export class Fork {
     });
   }
 
-  /** Gives up: every pending leg is cancelled (the caller hung up, the agent stops). */
-  abort(): void {
-    this.#finish?.({ kind: 'aborted' });
+  /** Gives up: every pending leg is cancelled (the caller hung up, the agent stops, a pickup: `reason`, RFC 3326). */
+  abort(reason?: string): void {
+    this.#finish?.({ kind: 'aborted' }, reason);
   }
 }

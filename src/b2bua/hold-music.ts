@@ -17,8 +17,14 @@ export interface HoldMusicFormat {
 
 /** The format to play to the other side while stream `index` of `sd` holds it, or undefined (not held, SRTP, no G.711). */
 export function holdMusicFormat(sd: SessionDescription, index: number): HoldMusicFormat | undefined {
+  const format = g711Format(sd, index);
+  return format !== undefined && isOnHold(sd, index) ? format : undefined;
+}
+
+/** The first PCMU/PCMA format of plain-RTP audio stream `index` of `sd`, or undefined (SRTP, no G.711, port 0). */
+export function g711Format(sd: SessionDescription, index: number): HoldMusicFormat | undefined {
   const m = sd.media[index];
-  if (m === undefined || m.media !== 'audio' || m.port === 0 || !isOnHold(sd, index) || /\bSAVP\b/.test(m.proto)) return undefined;
+  if (m === undefined || m.media !== 'audio' || m.port === 0 || /\bSAVP\b/.test(m.proto)) return undefined;
   const names = new Map(rtpMaps(m).map((r) => [r.payloadType, r.encodingName.toUpperCase()]));
   for (const format of m.formats) {
     const pt = Number(format);

@@ -5,7 +5,7 @@ export type { B2buaCallState, B2buaCallSummary, B2buaEvent, ExtensionDialog } fr
 export { DIALOG_INFO_CONTENT_TYPE, encodeDialogInfo, type DialogInfoDialog, type DialogInfoDocument, type DialogInfoState, type DialogTerminatedEvent } from './dialog-info.js';
 export { DialogWatchers, LOOK_MS, MAX_SUBSCRIBE_EXPIRES_S, MIN_SUBSCRIBE_EXPIRES_S, type DialogWatchersCounters, type DialogWatchersOptions } from './dialog-watchers.js';
 export { MailboxLamps, type MailboxLampsOptions, type MailboxSummary } from './mailbox-lamps.js';
-export { trunkFailureStatus } from './call.js';
+export { trunkFailureStatus } from './trunk-failure.js';
 export { UdpMediaAnchor, type CallMediaBridge, type MediaAnchor, type UdpMediaAnchorOptions } from './media-anchor.js';
 export { HoldMusic, holdMusicFormat, type HoldMusicFormat } from './hold-music.js';
 export { FileStatusStore, type StatusFileIo } from './status-file.js';

@@ -8,9 +8,9 @@
  * Both legs sit on this agent, so a call between two LAN phones is bridged locally here.
  */
 import type { Clock } from '../core/index.js';
-import { HoldMusic } from './hold-music.js';
+import { HoldMusic, g711Format } from './hold-music.js';
 import { offerAsAnswered, terminalAnswer, type CallerTerminal } from './terminal-answer.js';
-import { MediaSession, openUdpRelayLeg, planTerminalMedia, type MediaEndpoint, type PortPool, type TerminalMediaRefusal, type RemoteMedia, type UdpBinder, type UdpRelayLeg } from '../media/index.js';
+import { LoopingPlayer, MediaSession, RtpPlayer, openUdpRelayLeg, toneSamples, planTerminalMedia, type MediaEndpoint, type PortPool, type TerminalMediaRefusal, type RemoteMedia, type UdpBinder, type UdpRelayLeg } from '../media/index.js';
 import {
   clockRates, mediaConnection, parseSdp, rewriteSdp, rtcpAttribute, serializeSdp, type MediaAnchor as SdpAnchor, type SdpMedia, type SessionDescription,
 } from '../sdp/index.js';
@@ -32,9 +32,25 @@ export interface CallMediaBridge {
    * why the offer cannot be served (the caller then gets 488).
    */
   terminal(random?: (n: number) => Buffer): Promise<CallerTerminal | TerminalMediaRefusal>;
+  /**
+   * Music on hold to `side` alone, its peer gone (a parked call, park-runner.ts): the relay stops
+   * forwarding both ways and the music plays out of the leg facing `side`, in the first G.711
+   * format `side` was last sent, until the returned function stops it and joins the relay again.
+   */
+  parkMusic(side: 'a' | 'b'): Promise<() => void>;
   /** Releases the relay legs and their ports. Idempotent. */
   close(): void;
 }
+
+/**
+ * What a parked call hears when the agent has no music configured: a soft 425 Hz beep (0.2 s)
+ * every 4 s, so the parked party knows it is still connected (silence sounds like a dropped call).
+ */
+export const PARK_TONE: Int16Array = (() => {
+  const out = new Int16Array(4 * 8000);
+  out.set(toneSamples(425, 200, 2000));
+  return out;
+})();
 
 /** Opens the media of a new call. */
 export interface MediaAnchor {
@@ -76,6 +92,8 @@ class UdpCallMedia implements CallMediaBridge {
   readonly #sent: { toA?: SessionDescription; toB?: SessionDescription } = {};
   #lastOffer: SessionDescription | undefined;
   readonly #holdMusic: HoldMusic | undefined;
+  /** Stops of the music playing to a parked side. */
+  readonly #parkMusic = new Set<() => void>();
   #closed = false;
 
   constructor(options: UdpMediaAnchorOptions) {
@@ -122,6 +140,28 @@ class UdpCallMedia implements CallMediaBridge {
       },
     };
     return { answer: Buffer.from(serializeSdp(sd)), plan, endpoint, calleeOffer: Buffer.from(serializeSdp(offerAsAnswered(offer, index, plan))) };
+  }
+
+  async parkMusic(side: 'a' | 'b'): Promise<() => void> {
+    const sd = this.#sent[side === 'a' ? 'toA' : 'toB'];
+    const index = sd?.media.findIndex((m) => m.media === 'audio' && m.port !== 0) ?? -1;
+    const format = sd === undefined ? undefined : g711Format(sd, index);
+    if (format === undefined || this.#closed) return () => {};
+    const stream = await this.#stream(index);
+    const facing = side === 'a' ? stream.a : stream.b;
+    // Neither direction is forwarded while parked: the parker's late packets must not reach the parked party.
+    stream.a.onPacket(() => {});
+    stream.b.onPacket(() => {});
+    const player = new RtpPlayer({ clock: this.#o.clock, law: format.law, payloadType: format.payloadType, send: (p) => facing.send(p) });
+    const looping = new LoopingPlayer(player, this.#o.clock, this.#o.musicOnHold ?? PARK_TONE);
+    looping.start();
+    const stop = (): void => {
+      if (!this.#parkMusic.delete(stop)) return;
+      looping.close();
+      stream.session.rejoin();
+    };
+    this.#parkMusic.add(stop);
+    return stop;
   }
 
   async #relay(sdp: Buffer, from: 'a' | 'b', signalingAddress: string | undefined): Promise<Buffer> {
@@ -191,6 +231,7 @@ class UdpCallMedia implements CallMediaBridge {
     if (this.#closed) return;
     this.#closed = true;
     this.#holdMusic?.close();
+    for (const stop of [...this.#parkMusic]) stop();
     for (const stream of this.#streams.values()) void stream.then((s) => s.session.close(), () => {});
   }
 }

@@ -65,6 +65,8 @@ export class TestPhone {
 
   /** Never ACK a 2xx (a caller whose ACK is lost). */
   skipAck = false;
+  /** The status a re-INVITE gets (default 200 with the phone's SDP). */
+  reinviteStatus = 200;
   /** Replaces the phone's SDP (a broken one, for negative tests). */
   sdpOverride: string | undefined;
 
@@ -181,6 +183,10 @@ export class TestPhone {
     switch (request.method) {
       case 'INVITE':
         if (toTag !== undefined) {
+          if (this.reinviteStatus !== 200) {
+            incoming.respond(buildResponse(request, this.reinviteStatus));
+            return;
+          }
           this.remoteSdp = request.body;
           const held = /a=(sendonly|inactive)/.test(request.body.toString());
           incoming.respond(buildResponse(request, 200, 'OK', [{ name: 'Contact', value: `<sip:${this.extension}@${this.stack.hostPort('UDP')}>` }, SDP_TYPE],
