@@ -8,7 +8,7 @@ export { ADMIN_TOPICS, AdminEvents, isAdminTopic, topicOf, type AdminEvent, type
 export { queryTopics, streamClient } from './event-stream.js';
 export { cdrEventData, localCallEvents, trunkEvents, type LocalCallEvent, type TrunkResult } from './local-events.js';
 export { History, SampleRing, type HistoryOptions, type HistorySeries, type Sample } from './history.js';
-export { HUB_METRICS, callsBySbc, hubMetrics, hubRouter, sbcRows, type HubAdminSource, type IssuedKey } from './hub-api.js';
+export { DEFAULT_CDR_LIMIT, HUB_METRICS, MAX_CDR_LIMIT, callsBySbc, cdrFilter, hubMetrics, hubRouter, sbcRows, type CdrFilter, type CdrListing, type HubAdminSource, type IssuedKey } from './hub-api.js';
 export { AdminMetrics, type MetricDef, type MetricSnapshot, type MetricValue } from './metrics.js';
 export { PAGE_DIR, loadPages, type PageFile } from './pages.js';
 export { AdminRouter, parseJsonObject, type Method, type Route, type RouteContext, type RouteHandler, type RouteResult } from './router.js';
