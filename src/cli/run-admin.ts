@@ -4,7 +4,7 @@
  * addresses (127.0.0.1 by default; `lan` adds every LAN address served). The token is
  * agent.admin.tokenFile, else `<state-dir>/admin-token`, created 0600 at the first start.
  */
-import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, History, adminTokenPath, agentMetrics, agentRouter, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
+import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, History, adminTokenPath, agentMetrics, agentMode, agentRouter, badField, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
 import { captureFor } from '../capture/index.js';
 import { BindError, realClock, type Logger } from '../core/index.js';
 import type { AdminConfig } from '../config/index.js';
@@ -13,6 +13,9 @@ import type { AgentTunnel } from '../agent-tunnel.js';
 import { bindExplained } from '../bind-explained.js';
 import type { ListenerStatus } from '../platform/index.js';
 import { InboxFile, decide } from '../pnp/index.js';
+import { BlocksFile, agentBlocksPath } from '../blocks-file.js';
+import { CidrError, activeBlocks } from '../protect/index.js';
+import { entryJson, liftBlock } from './blocks.js';
 import type { ChosenLan } from '../net/index.js';
 import { statusDocument } from './status.js';
 
@@ -68,6 +71,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
   if (created) o.logger.info({ tokenFile: tokenPath }, 'admin token created');
   const events = o.events ?? runAdminEvents(o.logger);
   const inboxFile = new InboxFile(stateDir, realClock);
+  const blocksFile = new BlocksFile(agentBlocksPath(stateDir));
   const source: AgentAdminSource = {
     status: () => statusDocument(stateDir),
     tunnel: () => tunnel.status(),
@@ -82,6 +86,17 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     calls: () => agent.callsDocument(),
     // pbx mode: requests the call path could not relay; local mode: calls refused before routing.
     capture: (request) => captureFor(realClock, request),
+    // The same file `sbc-agent blocks` reads and changes; the running protection watches it.
+    blocks: async () => activeBlocks(await blocksFile.read(), realClock.wallNow()).map(entryJson),
+    liftBlock: async (address) => {
+      try {
+        const lifted = await liftBlock(blocksFile, address);
+        return lifted === undefined ? undefined : entryJson(lifted);
+      } catch (error) {
+        if (error instanceof CidrError) throw badField('address', error.message);
+        throw error;
+      }
+    },
     callFailures: () => agent.sbcs.reduce((n, s) => {
       const c = s.callPath.counters;
       return n + ('unroutable' in c ? c.unroutable + c.tunnelDown + c.refusedDraining : c.refused + c.noRouting + c.refusedDraining);
@@ -93,7 +108,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     source: {
       registrations: source.registrations,
       calls: source.calls,
-      mode: () => String(o.parts()['mode'] ?? 'normal'),
+      mode: () => agentMode(o.parts()),
       onTunnel: (listener) => {
         const offOpen = tunnel.client.on('open', (e) => listener(true, { peer: tunnel.status().peer, carriage: tunnel.status().carriage ?? null, resumed: e.resumed }));
         const offDown = tunnel.client.on('disconnected', (e) => listener(false, { peer: tunnel.status().peer, reason: e.reason }));
