@@ -9,8 +9,10 @@
  * The faults, applied and undone in turn: no multicast route on the LAN (warn), multicast off on
  * it (fail), TLS 5090 dropped by the router (TLS down, WSS up: warn, the blocked port named), a
  * SIP ALG in the router rewriting Via and Contact (test/support/sip-alg-relay.ts behind an
- * nftables redirect; warn), the box's clock 10 minutes ahead (fail), and a hub reinstalled with a
- * new CA so it no longer matches the pinned fingerprint (fail, both fingerprints named).
+ * nftables redirect; warn), a 1280-byte link between the router and the hub (`ip link set mtu`:
+ * the path MTU warning, from tracepath), the box's clock 10 minutes ahead (fail), and a hub
+ * reinstalled with a new CA so it no longer matches the pinned fingerprint (fail, both
+ * fingerprints named). No STUN server is configured: the NAT behaviour check says it is skipped.
  *
  * The clock: the system clock cannot be changed for one test, so agent and doctor run under
  * libfaketime (`faketime` package, LD_PRELOAD) 10 minutes ahead. The program is unchanged and has
@@ -166,6 +168,8 @@ const FAULTS: readonly Fault[] = [
       { check: 'sip-alg', status: 'ok', says: /arrived unchanged \(the hub saw it from 10\.216\.3\.1:\d+\)/ },
       { check: 'hub-fingerprint', status: 'ok', says: /still matches/ },
       { check: 'clock', status: 'ok', says: /agree/ },
+      { check: 'path-mtu', status: 'ok', says: /toward the hub \(10\.216\.3\.2\) is 1500 bytes \(2 hops, the hub reached\)/ },
+      { check: 'stun-nat', status: 'ok', says: /not tested: no STUN server is configured/ },
     ],
   },
   {
@@ -198,6 +202,21 @@ const FAULTS: readonly Fault[] = [
     undo: () => void bed.exec(ns.router, 'nft', ['delete', 'table', 'ip', 'dfalg']),
     exit: 0,
     expect: [{ check: 'sip-alg', status: 'warn', says: /SIP ALG on the way to the hub rewrote Via, Contact \(the hub saw it from 10\.216\.3\.1:\d+\): Via 'SIP\/2\.0\/UDP 10\.216\.2\.2:\d+;[^']*' arrived as 'SIP\/2\.0\/UDP 10\.216\.3\.1:\d+;/, todo: /turn the router's SIP ALG off/ }],
+  },
+  {
+    name: 'a 1280-byte link between the router and the hub',
+    apply: () => {
+      bed.exec(ns.router, 'ip', ['link', 'set', 'dev', 'eth1', 'mtu', '1280']);
+      bed.exec(ns.hub, 'ip', ['link', 'set', 'dev', 'eth0', 'mtu', '1280']);
+    },
+    undo: () => {
+      bed.exec(ns.router, 'ip', ['link', 'set', 'dev', 'eth1', 'mtu', '1500']);
+      bed.exec(ns.hub, 'ip', ['link', 'set', 'dev', 'eth0', 'mtu', '1500']);
+      // The agent's kernel keeps the learned path MTU for 10 minutes; the next rows start afresh.
+      bed.exec(ns.agent, 'ip', ['route', 'flush', 'cache']);
+    },
+    exit: 0,
+    expect: [{ check: 'path-mtu', status: 'warn', says: /toward the hub \(10\.216\.3\.2\) is only 1280 bytes .*below 1400/, todo: /TCP or TLS/ }],
   },
   {
     name: 'the clock 10 minutes ahead',
