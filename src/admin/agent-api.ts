@@ -10,6 +10,7 @@ import { captureRunning, type CaptureRequest, type CaptureResult } from '../capt
 import { normaliseMac, type PhoneRecord } from '../pnp/index.js';
 import type { CallsDocument } from '../sbc/index.js';
 import type { AgentWatch, RegisteredPhone } from './agent-watch.js';
+import type { CallPlotsDocument } from './call-plots.js';
 import type { HistorySeries } from './history.js';
 import { AdminRequestError, badField } from './errors.js';
 import type { AdminEvents } from './events.js';
@@ -54,6 +55,8 @@ export interface AgentAdminSource {
   callFailures(): number;
   /** The last hour of tunnel RTT and active calls for the page's plot (src/admin/history.ts). */
   history?(): HistorySeries;
+  /** Jitter and loss per direction over each active call's life, for the page's per-call plots. */
+  callPlots?(): CallPlotsDocument;
   /** Records the LAN-side UDP for the asked seconds (src/capture); absent: no captures here. */
   capture?(request: CaptureRequest): Promise<CaptureResult>;
   /** The sources blocked now (`<state>/agent/blocks.json`); absent: no protection here. */
@@ -142,6 +145,10 @@ export function agentRouter(source: AgentAdminSource, events: AdminEvents): Admi
       return { json: phone ?? { id } };
     })
     .add('GET', '/api/calls', async () => ({ json: await source.calls() }))
+    .add('GET', '/api/calls/history', () => {
+      if (source.callPlots === undefined) throw new AdminRequestError(404, 'this agent keeps no call history');
+      return { json: source.callPlots() };
+    })
     .add('GET', '/api/mode', () => ({ json: modeView(source.parts()) }))
     .add('GET', '/api/blocks', async () => {
       if (source.blocks === undefined) throw new AdminRequestError(404, 'this agent runs no protection');

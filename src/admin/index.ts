@@ -1,6 +1,7 @@
 // The admin API, event stream, metrics and status pages of the agent and the hub (README "Admin API").
 export { AdminServer, type AdminServerOptions } from './admin-server.js';
 export { AGENT_METRICS, MAX_CAPTURE_SECONDS, agentMetrics, agentMode, agentRouter, captureRequest, modeView, type AdminBlock, type AdminTunnelView, type AgentAdminSource } from './agent-api.js';
+export { CALL_PLOT_FIELDS, CallPlots, type CallPlotsDocument, type CallPlotsOptions } from './call-plots.js';
 export { AgentWatch, extensionOf, type AgentWatchSource, type RegisteredPhone, type RtpTotals } from './agent-watch.js';
 export { FailureLimiter, presentedToken, tokensEqual } from './auth.js';
 export { AdminRequestError, badField } from './errors.js';

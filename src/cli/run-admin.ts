@@ -4,7 +4,7 @@
  * addresses (127.0.0.1 by default; `lan` adds every LAN address served). The token is
  * agent.admin.tokenFile, else `<state-dir>/admin-token`, created 0600 at the first start.
  */
-import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, History, adminTokenPath, agentMetrics, agentMode, agentRouter, badField, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
+import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, CallPlots, History, adminTokenPath, agentMetrics, agentMode, agentRouter, badField, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
 import { captureFor } from '../capture/index.js';
 import { BindError, realClock, type Logger } from '../core/index.js';
 import type { AdminConfig } from '../config/index.js';
@@ -129,6 +129,9 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     },
   });
   source.history = () => history.series();
+  // Each active call's jitter and loss, a sample every 5 s: half an hour per call, at most 100 calls.
+  const callPlots = new CallPlots({ clock: realClock, intervalMs: 5_000, capacity: 360, maxCalls: 100, calls: () => agent.callsDocument() });
+  source.callPlots = () => callPlots.document();
   const metrics = await AdminMetrics.create(AGENT_METRICS, () => agentMetrics(source, watch));
   const pages = await loadPages('agent');
   const server = await startServer(o, () => AdminServer.start({
@@ -146,6 +149,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
   if (server === undefined) return undefined;
   watch.start();
   history.start();
+  callPlots.start();
   let closed: Promise<void> | undefined;
   return {
     events,
@@ -155,6 +159,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
       closed ??= (async () => {
         watch.close();
         history.close();
+        callPlots.close();
         await server.close();
       })();
       return closed;
