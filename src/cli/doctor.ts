@@ -226,9 +226,13 @@ async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]
     if (route !== undefined) results.push(route);
   }
 
+  // The NAT check needs no hub: it runs beside the tunnel probes (its filtering tests wait for
+  // answers that a filtering NAT never lets in).
+  const natProbe = a.stun.server === undefined ? Promise.resolve({ state: 'not configured' as const }) : checkNat(a.stun.server, 3000);
   const identity = await loadAgentIdentity(paths, readFileIfExists).catch(() => undefined);
   if (identity === undefined) {
     results.push({ check: 'enrolled', status: 'fail', says: `this agent is not enrolled (no identity in ${stateDir})`, todo: "enroll it with the URL and key from the hub: 'sbc-agent enroll URL --key KEY'" });
+    results.push(natCheck(await natProbe));
   } else {
     const hub = identity.record.hub;
     const wssUrl = new URL(hub.wss.url);
@@ -239,7 +243,7 @@ async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]
     const echo = echoOverride ?? { host: hub.tunnel.host, port: 5060 };
     const [alg, nat, mtu] = await Promise.all([
       sipEcho(echo.host, echo.port),
-      a.stun.server === undefined ? Promise.resolve({ state: 'not configured' as const }) : checkNat(a.stun.server, 3000),
+      natProbe,
       tracePath(hub.tunnel.host),
     ]);
     results.push(sipAlgCheck(alg), natCheck(nat), mtuCheck(mtu));
