@@ -23,7 +23,12 @@ export function timePlot(id, history, series, options = {}) {
   const opts = {
     width, height: options.height ?? 170,
     // Always the whole window up to the last sample, so a young agent's few points sit at the right.
-    scales: { x: windowS === null ? { time: true } : { time: true, range: (u, min, max) => [(max ?? Date.now() / 1000) - windowS, max ?? Date.now() / 1000] } },
+    // windowS null: the data's span, at least a minute (a young call's single sample would
+    // otherwise stretch the axis over years).
+    scales: { x: { time: true, range: (u, min, max) => {
+      const end = max ?? Date.now() / 1000;
+      return windowS === null ? [Math.min(min ?? end, end - 60), end] : [end - windowS, end];
+    } } },
     series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale }))],
     axes: [{}, ...[...new Set(series.map((s) => s.scale))].map((scale) => ({ scale, side: scale === 'right' ? 1 : 3, grid: { show: scale !== 'right' }, size: 44 }))],
   };
