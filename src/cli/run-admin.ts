@@ -58,6 +58,27 @@ async function startServer(o: RunAdminOptions, start: () => Promise<AdminServer>
   }
 }
 
+/**
+ * GET /api/blocks and DELETE /api/blocks/{address}: the same file `sbc-agent blocks` reads and
+ * changes (`<state>/agent/blocks.json`), which the running protection watches; a bad address is
+ * a 400 naming `address`.
+ */
+export function blocksSource(stateDir: string): Required<Pick<AgentAdminSource, 'blocks' | 'liftBlock'>> {
+  const file = new BlocksFile(agentBlocksPath(stateDir));
+  return {
+    blocks: async () => activeBlocks(await file.read(), realClock.wallNow()).map(entryJson),
+    liftBlock: async (address) => {
+      try {
+        const lifted = await liftBlock(file, address);
+        return lifted === undefined ? undefined : entryJson(lifted);
+      } catch (error) {
+        if (error instanceof CidrError) throw badField('address', error.message);
+        throw error;
+      }
+    },
+  };
+}
+
 /** The agent's admin event bus; a failing listener is logged, never thrown into the publisher. */
 export function runAdminEvents(logger: Logger): AdminEvents {
   return new AdminEvents(realClock, (event, error) => logger.error({ err: error, event }, 'admin event listener failed'));
@@ -71,7 +92,6 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
   if (created) o.logger.info({ tokenFile: tokenPath }, 'admin token created');
   const events = o.events ?? runAdminEvents(o.logger);
   const inboxFile = new InboxFile(stateDir, realClock);
-  const blocksFile = new BlocksFile(agentBlocksPath(stateDir));
   const source: AgentAdminSource = {
     status: () => statusDocument(stateDir),
     tunnel: () => tunnel.status(),
@@ -86,17 +106,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     calls: () => agent.callsDocument(),
     // pbx mode: requests the call path could not relay; local mode: calls refused before routing.
     capture: (request) => captureFor(realClock, request),
-    // The same file `sbc-agent blocks` reads and changes; the running protection watches it.
-    blocks: async () => activeBlocks(await blocksFile.read(), realClock.wallNow()).map(entryJson),
-    liftBlock: async (address) => {
-      try {
-        const lifted = await liftBlock(blocksFile, address);
-        return lifted === undefined ? undefined : entryJson(lifted);
-      } catch (error) {
-        if (error instanceof CidrError) throw badField('address', error.message);
-        throw error;
-      }
-    },
+    ...blocksSource(stateDir),
     callFailures: () => agent.sbcs.reduce((n, s) => {
       const c = s.callPath.counters;
       return n + ('unroutable' in c ? c.unroutable + c.tunnelDown + c.refusedDraining : c.refused + c.noRouting + c.refusedDraining);
