@@ -55,11 +55,25 @@ async function decide(id, action) {
   await refresh();
 }
 
+async function lift(address) {
+  await api(`/api/blocks/${encodeURIComponent(address)}`, { method: 'DELETE' });
+  await refresh();
+}
+
+/** normal, draining, or survival / failing-back since when and why (agent.calls: auto). */
+function modeRow(mode) {
+  if (!mode) return '';
+  const s = mode.survival;
+  const why = s && s.mode !== 'normal' ? `since ${ago(s.since)}: ${s.reason}` : '';
+  return el('div', { class: 'row' }, el('span', { class: 'muted' }, 'mode'), el('span', { id: 'mode' }, badge(mode.mode, mode.mode === 'normal' ? 'up' : 'warn'), ' ', el('span', { class: 'muted' }, why)));
+}
+
 async function refresh() {
-  const [tunnel, lans, regs, calls, nat] = await Promise.all([api('/api/tunnel'), api('/api/lans'), api('/api/registrations'), api('/api/calls'), api('/api/nat')]);
+  const [tunnel, lans, regs, calls, nat, mode] = await Promise.all([api('/api/tunnel'), api('/api/lans'), api('/api/registrations'), api('/api/calls'), api('/api/nat'), api('/api/mode').catch(() => undefined)]);
   const up = tunnel.state === 'up';
   fill('tunnel', [
     el('div', { class: 'row' }, el('span', {}, tunnel.peer), el('span', { id: 'tunnel-state' }, badge(up ? 'up' : tunnel.state, up ? 'up' : 'down'))),
+    modeRow(mode),
     el('div', { class: 'row' }, el('span', { class: 'muted' }, 'carriage / RTT'), el('span', {}, `${(tunnel.carriage ?? '-').toUpperCase()} / ${tunnel.rttMs === undefined ? '-' : `${tunnel.rttMs.toFixed(1)} ms`}`)),
     el('div', { class: 'row' }, el('span', { class: 'muted' }, 'reconnects / dropped'), el('span', {}, `${tunnel.reconnects ?? 0} / ${tunnel.droppedDatagrams ?? 0}`)),
   ], '');
@@ -84,6 +98,10 @@ async function refresh() {
   showCallPlots(await api('/api/calls/history').catch(() => undefined));
   const history = await api('/api/history').catch(() => undefined);
   if (history) timePlot('history-plot', history, [{ field: 'rttMs', label: 'tunnel RTT (ms)', color: '#2a7f62', scale: 'left' }, { field: 'calls', label: 'calls', color: '#3366cc', scale: 'right' }]);
+  const blocks = await api('/api/blocks').catch(() => undefined);
+  fill('blocks', (blocks?.blocks ?? []).map((b) => el('div', { class: 'row', 'data-block': b.address },
+    el('span', {}, `${b.address} `, el('span', { class: 'muted' }, `${b.reason}, ${b.until ? `until ${new Date(b.until).toLocaleString()}` : 'until lifted'}`)),
+    el('button', { onclick: () => lift(b.address) }, 'Lift'))), blocks ? 'no source is blocked' : 'protection is off');
   fill('nat', [el('div', { class: 'row' }, el('span', {}, nat.state), el('span', { class: 'muted' }, nat.verdict ?? nat.mappedAddress ?? nat.error ?? ''))], '');
 }
 
