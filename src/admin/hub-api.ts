@@ -54,7 +54,8 @@ export const MAX_CDR_LIMIT = 10_000;
 export function cdrFilter(query: URLSearchParams): CdrFilter {
   const sbc = query.get('sbc');
   if (sbc !== null && sbc.trim() === '') throw badField('sbc', 'must be an SBC name');
-  const sinceText = query.get('since');
+  // A zone offset's `+` written unescaped in the address arrives as a space (form encoding).
+  const sinceText = query.get('since')?.replace(/^(\S+[T ]\S+) (\d{2}:?\d{2})$/, '$1+$2') ?? null;
   let since: number | undefined;
   if (sinceText !== null) {
     if (/^\d{1,15}$/.test(sinceText)) since = Number(sinceText);

@@ -2,8 +2,9 @@
  * `sbc-agent doctor [--json]`: looks at what usually goes wrong on site and says it in plain
  * words with what to do: the agent's ports (free before start, held by it while it runs), the
  * plug-and-play multicast group on each LAN, the clock against the hub's, the tunnel over TLS and
- * over WSS with the round trip, the hub's certificate against the CA enrolled with, disk space and
- * the agent's certificate expiry. The judgements are doctor-checks.ts's; this file measures.
+ * over WSS with the round trip, the hub's certificate against the CA enrolled with, a SIP ALG on
+ * the way, the NAT's behaviour (RFC 5780), the path MTU toward the hub, disk space and the agent's
+ * certificate expiry. The judgements are doctor-checks.ts's; this file measures.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

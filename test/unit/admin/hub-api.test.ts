@@ -210,6 +210,8 @@ test('hub admin API: GET /api/cdrs lists the CDR store as `hub cdr --json` does,
     [`?since=${T0}`, today.map((r) => r.id)],
     [`?since=${new Date(T0 + 60_000).toISOString()}`, [today[1]?.id ?? '', today[2]?.id ?? '']],
     ['?since=2026-12-03', today.map((r) => r.id)],
+    ['?since=2026-12-03T11:01:00+01:00', [today[1]?.id ?? '', today[2]?.id ?? '']],
+    ['?since=2026-12-03T11:01:00%2B01:00', [today[1]?.id ?? '', today[2]?.id ?? '']],
     ['?limit=2', [today[1]?.id ?? '', today[2]?.id ?? '']],
     [`?sbc=branch-lyon&since=${T0 - 86_400_000}&limit=2`, [today[0]?.id ?? '', today[2]?.id ?? '']],
   ];
