@@ -24,6 +24,7 @@ PACKAGES=(
   shellcheck             # lint of every shell script (scripts/, images/, packaging/)
   chromium               # the admin status pages in a real browser (headless, driven by playwright-core)
   tshark                 # reads the pcap files of 'sbc-agent capture' (test/e2e/capture.test.ts)
+  iputils-tracepath      # sbc-agent doctor's path MTU check toward the hub (test/e2e/doctor-faults.test.ts)
   faketime               # libfaketime: a branch box whose clock is 10 minutes off (test/e2e/doctor-faults.test.ts)
   rtpengine-daemon       # npm run bench:calls: Kamailio + rtpengine (userspace, no kernel module) next to agent + hub
 )

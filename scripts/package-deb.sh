@@ -91,6 +91,7 @@ Architecture: $ARCH
 Maintainer: sbc-agent developers <sbc-agent@users.noreply.github.com>
 Installed-Size: $INSTALLED_KB
 Depends: adduser, libc6 (>= 2.28), libstdc++6, procps, util-linux
+Recommends: iputils-tracepath
 Section: net
 Priority: optional
 Homepage: https://github.com/sbc-agent/sbc-agent

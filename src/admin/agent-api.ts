@@ -1,6 +1,8 @@
 /**
- * The agent's admin API: what `sbc-agent status`, `calls` and `phones` show, as JSON, and the
- * plug-and-play decision (`POST /api/phones/{mac}/approve|reject`, as `sbc-agent phones approve`).
+ * The agent's admin API: what `sbc-agent status`, `calls`, `phones` and `blocks` show, as JSON,
+ * the plug-and-play decision (`POST /api/phones/{mac}/approve|reject`, as `sbc-agent phones
+ * approve`), the lifting of a block (`DELETE /api/blocks/{address}`, as `sbc-agent blocks lift`)
+ * and the mode (`GET /api/mode`: normal, draining, or survival / failing-back with since and why).
  * `AgentAdminSource` is what the running agent (src/cli/run.ts) hands in; this file knows nothing
  * of how those values are gathered.
  */
@@ -8,6 +10,7 @@ import { captureRunning, type CaptureRequest, type CaptureResult } from '../capt
 import { normaliseMac, type PhoneRecord } from '../pnp/index.js';
 import type { CallsDocument } from '../sbc/index.js';
 import type { AgentWatch, RegisteredPhone } from './agent-watch.js';
+import type { CallPlotsDocument } from './call-plots.js';
 import type { HistorySeries } from './history.js';
 import { AdminRequestError, badField } from './errors.js';
 import type { AdminEvents } from './events.js';
@@ -27,6 +30,16 @@ export interface AdminTunnelView {
   readonly droppedDatagrams?: number;
 }
 
+/** A block as `sbc-agent blocks --json` lists it. */
+export interface AdminBlock {
+  readonly address: string;
+  /** `auth`, `scanner`, `rate-1`, `rate-2` or `deny`. */
+  readonly reason: string;
+  readonly since: string;
+  /** null: until lifted. */
+  readonly until: string | null;
+}
+
 export interface AgentAdminSource {
   /** The document `sbc-agent status --json` prints. */
   status(): Promise<unknown>;
@@ -42,8 +55,48 @@ export interface AgentAdminSource {
   callFailures(): number;
   /** The last hour of tunnel RTT and active calls for the page's plot (src/admin/history.ts). */
   history?(): HistorySeries;
+  /** Jitter and loss per direction over each active call's life, for the page's per-call plots. */
+  callPlots?(): CallPlotsDocument;
   /** Records the LAN-side UDP for the asked seconds (src/capture); absent: no captures here. */
   capture?(request: CaptureRequest): Promise<CaptureResult>;
+  /** The sources blocked now (`<state>/agent/blocks.json`); absent: no protection here. */
+  blocks?(): Promise<readonly AdminBlock[]>;
+  /**
+   * Lifts the block on an address or mask, as `sbc-agent blocks lift` (the running protection
+   * applies it within a second); undefined when there is none. A bad address throws a 400.
+   */
+  liftBlock?(address: string): Promise<AdminBlock | undefined>;
+}
+
+/**
+ * The one word for the agent's mode: `draining` while it drains, else the survival mode with
+ * `agent.calls: auto` (`normal`, `survival`, `failing-back`), else `normal`. `/metrics`'s
+ * sbc_mode and the `mode_changed` events use it.
+ */
+export function agentMode(parts: Readonly<Record<string, unknown>>): string {
+  if (parts['mode'] === 'draining') return 'draining';
+  const survival = obj(parts['survival']);
+  return typeof survival['mode'] === 'string' ? survival['mode'] : 'normal';
+}
+
+function isoOrNull(ms: unknown): string | null {
+  return typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/** `GET /api/mode`: the mode, whether the agent drains, who controls calls, and survival's state when it runs. */
+export function modeView(parts: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const s = parts['survival'];
+  const h = obj(s);
+  return {
+    mode: agentMode(parts),
+    draining: parts['mode'] === 'draining',
+    callControl: parts['callControl'] ?? null,
+    // Only with agent.calls: auto does the agent watch tunnel and PBX to take over calls.
+    survival: s === undefined || s === null ? null : {
+      mode: h['mode'], since: isoOrNull(h['since']), reason: h['reason'], tunnel: h['tunnel'], pbx: h['pbx'],
+      healthySince: isoOrNull(h['healthySince']), survivalCalls: num(h['survivalCalls']), waitingFor: h['waitingFor'] ?? null,
+    },
+  };
 }
 
 /** The longest capture asked in one request: a support capture, not a recorder left running. */
@@ -92,6 +145,22 @@ export function agentRouter(source: AgentAdminSource, events: AdminEvents): Admi
       return { json: phone ?? { id } };
     })
     .add('GET', '/api/calls', async () => ({ json: await source.calls() }))
+    .add('GET', '/api/calls/history', () => {
+      if (source.callPlots === undefined) throw new AdminRequestError(404, 'this agent keeps no call history');
+      return { json: source.callPlots() };
+    })
+    .add('GET', '/api/mode', () => ({ json: modeView(source.parts()) }))
+    .add('GET', '/api/blocks', async () => {
+      if (source.blocks === undefined) throw new AdminRequestError(404, 'this agent runs no protection');
+      return { json: { blocks: await source.blocks() } };
+    })
+    .add('DELETE', '/api/blocks/:address', async (ctx) => {
+      const address = ctx.params['address'] ?? '';
+      if (source.liftBlock === undefined) throw new AdminRequestError(404, 'this agent runs no protection');
+      const lifted = await source.liftBlock(address);
+      if (lifted === undefined) throw new AdminRequestError(404, `no block on ${address}`, 'address');
+      return { json: { lifted } };
+    })
     .add('GET', '/api/history', () => {
       if (source.history === undefined) throw new AdminRequestError(404, 'this agent keeps no history');
       return { json: source.history() };
@@ -163,6 +232,6 @@ export async function agentMetrics(source: AgentAdminSource, watch: AgentWatch):
     sbc_rtp_lost_total: dir(rtp.lost),
     sbc_pnp_answered_total: [{ value: num(pnp['answered']) }],
     sbc_pnp_phones: ['pending', 'approved', 'rejected'].map((state) => ({ labels: { state }, value: num(phones[state]) })),
-    sbc_mode: [{ labels: { mode: String(parts['mode'] ?? 'normal') }, value: 1 }],
+    sbc_mode: [{ labels: { mode: agentMode(parts) }, value: 1 }],
   };
 }

@@ -3,9 +3,10 @@
  * `sbc-agent hub add-sbc | rekey-sbc | revoke-sbc | rename-sbc` (HubAdminSource calls the same
  * functions, src/cli/hub-admin.ts). `POST /api/sbcs` answers the provisioning URL, the one-time key
  * (shown only in this answer), the hub fingerprint and an SVG QR code of the URL for the installer's
- * phone.
+ * phone. `GET /api/cdrs` lists the call detail records the hub keeps, as `sbc-agent hub cdr --json`.
  */
 import { SbcError } from '../core/index.js';
+import type { CdrRecord } from '../routing/index.js';
 import { SbcListError, type SbcRecord } from '../tunnel/index.js';
 import type { AdminTunnelView } from './agent-api.js';
 import { AdminRequestError, badField } from './errors.js';
@@ -25,6 +26,52 @@ export interface IssuedKey {
   readonly expiresAt: string;
 }
 
+/** The filters of `GET /api/cdrs` (the same as `sbc-agent hub cdr`'s). */
+export interface CdrFilter {
+  /** Records that started at or after this time (epoch ms). */
+  readonly since?: number;
+  /** Records of this SBC name only. */
+  readonly sbc?: string;
+  /** The most recent N of what matches. */
+  readonly limit: number;
+}
+
+/** Records oldest first, as the CLI prints them; `unreadable` lines skipped (a torn last line). */
+export interface CdrListing {
+  readonly records: readonly CdrRecord[];
+  readonly unreadable: number;
+}
+
+/** Without `?limit=`, the most recent 1,000: a page of a 90-day store, not all of it. */
+export const DEFAULT_CDR_LIMIT = 1000;
+export const MAX_CDR_LIMIT = 10_000;
+
+/**
+ * `?sbc=NAME&since=ISO|epoch-ms&limit=N`, checked: each bad one is a 400 naming its field. `since`
+ * is an ISO-8601 date or time (without a zone, UTC, as the CLI reads it) or milliseconds since
+ * the epoch.
+ */
+export function cdrFilter(query: URLSearchParams): CdrFilter {
+  const sbc = query.get('sbc');
+  if (sbc !== null && sbc.trim() === '') throw badField('sbc', 'must be an SBC name');
+  // A zone offset's `+` written unescaped in the address arrives as a space (form encoding).
+  const sinceText = query.get('since')?.replace(/^(\S+[T ]\S+) (\d{2}:?\d{2})$/, '$1+$2') ?? null;
+  let since: number | undefined;
+  if (sinceText !== null) {
+    if (/^\d{1,15}$/.test(sinceText)) since = Number(sinceText);
+    else if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(sinceText)) {
+      const iso = sinceText.replace(' ', 'T');
+      const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : iso.length === 10 ? `${iso}T00:00:00Z` : `${iso}Z`;
+      since = Date.parse(zoned);
+    }
+    if (since === undefined || Number.isNaN(since)) throw badField('since', `'${sinceText}' is neither an ISO-8601 date or time (2026-12-01, 2026-12-01T08:00:00Z) nor milliseconds since the epoch`);
+  }
+  const limitText = query.get('limit');
+  const limit = limitText === null ? DEFAULT_CDR_LIMIT : Number(limitText);
+  if (limitText !== null && (!/^\d{1,6}$/.test(limitText) || limit < 1 || limit > MAX_CDR_LIMIT)) throw badField('limit', `must be a whole number from 1 to ${MAX_CDR_LIMIT}`);
+  return { limit, ...(since === undefined ? {} : { since }), ...(sbc === null ? {} : { sbc: sbc.trim() }) };
+}
+
 export interface HubAdminSource {
   sbcs(): readonly SbcRecord[];
   /** Live tunnels; `peer` is the SBC's name. */
@@ -40,6 +87,8 @@ export interface HubAdminSource {
   callsBySbc(): Promise<ReadonlyMap<string, number>>;
   /** Calls per SBC name over the last hour, for the page's plot (src/admin/history.ts). */
   history?(): HistorySeries;
+  /** The hub's CDR store (`<state>/hub/cdr/`), read as `sbc-agent hub cdr` reads it. */
+  cdrs?(filter: CdrFilter): Promise<CdrListing>;
 }
 
 /**
@@ -116,6 +165,12 @@ export function hubRouter(source: HubAdminSource, events: AdminEvents): AdminRou
     .add('GET', '/api/history', () => {
       if (source.history === undefined) throw new AdminRequestError(404, 'this hub keeps no history');
       return { json: source.history() };
+    })
+    .add('GET', '/api/cdrs', async (ctx) => {
+      const filter = cdrFilter(ctx.query);
+      if (source.cdrs === undefined) throw new AdminRequestError(404, 'this hub keeps no CDRs');
+      const listing = await source.cdrs(filter);
+      return { json: { records: listing.records, unreadable: listing.unreadable, limit: filter.limit } };
     })
     .add('POST', '/api/sbcs', async (ctx) => {
       const body = ctx.json();

@@ -5,7 +5,7 @@
  */
 import { AdminRequestError } from './errors.js';
 
-export type Method = 'GET' | 'POST';
+export type Method = 'GET' | 'POST' | 'DELETE';
 
 export interface RouteContext {
   readonly params: Readonly<Record<string, string>>;

@@ -36,7 +36,8 @@ Exit codes: 0 done, 2 wrong command line or no such block, 4 the blocks file can
 /** The longest deny `--for` takes: ten years. */
 const MAX_DENY_MS = 3650 * 86_400_000;
 
-function entryJson(e: BlockEntry): Record<string, unknown> {
+/** A block as `blocks --json` and the admin API's GET /api/blocks list it. */
+export function entryJson(e: BlockEntry): { address: string; reason: string; since: string; until: string | null } {
   return { address: e.address, reason: e.reason, since: new Date(e.since).toISOString(), until: e.until === undefined ? null : new Date(e.until).toISOString() };
 }
 
@@ -53,13 +54,23 @@ function sameAddress(entry: BlockEntry, text: string): boolean {
   return parseCidr(entry.address).text === parseCidr(text).text;
 }
 
-async function lift(file: BlocksFile, address: string, io: CommandIo, what: string): Promise<number> {
+/**
+ * Removes the entry of `address` (however it is written) from the file; the one removed, or
+ * undefined when there was none. A bad address is a CidrError. `blocks lift` and the admin API's
+ * DELETE /api/blocks/{address} both call it.
+ */
+export async function liftBlock(file: BlocksFile, address: string): Promise<BlockEntry | undefined> {
   parseCidr(address);
   let found: BlockEntry | undefined;
   await file.update((entries) => {
     found = entries.find((e) => sameAddress(e, address));
     return entries.filter((e) => !sameAddress(e, address));
   });
+  return found;
+}
+
+async function lift(file: BlocksFile, address: string, io: CommandIo, what: string): Promise<number> {
+  const found = await liftBlock(file, address);
   if (found === undefined) {
     io.stderr.write(`sbc-agent ${what}: no block on ${address} in ${file.path}\n`);
     return EXIT.USAGE;

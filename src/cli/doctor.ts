@@ -2,9 +2,11 @@
  * `sbc-agent doctor [--json]`: looks at what usually goes wrong on site and says it in plain
  * words with what to do: the agent's ports (free before start, held by it while it runs), the
  * plug-and-play multicast group on each LAN, the clock against the hub's, the tunnel over TLS and
- * over WSS with the round trip, the hub's certificate against the CA enrolled with, disk space and
- * the agent's certificate expiry. The judgements are doctor-checks.ts's; this file measures.
+ * over WSS with the round trip, the hub's certificate against the CA enrolled with, a SIP ALG on
+ * the way, the NAT's behaviour (RFC 5780), the path MTU toward the hub, disk space and the agent's
+ * certificate expiry. The judgements are doctor-checks.ts's; this file measures.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -22,11 +24,14 @@ import type { Command, CommandIo } from './command.js';
 import {
   certificateCheck, clockCheck, diskCheck, formatChecks, multicastCheck, parseProcIgmp, PNP_GROUP, portCheck, worst, type CheckResult,
 } from './doctor-checks.js';
+import { mtuCheck, type MtuProbe } from './doctor-mtu.js';
 import { multicastRouteCheck, type MulticastRouteProbe } from './doctor-multicast.js';
+import { natCheck } from './doctor-nat.js';
 import { parseEchoTarget, sipAlgCheck, sipAlgRequest, type SipAlgObservation } from './doctor-sip-alg.js';
 import { carriageChecks, fingerprintCheck, type CarriageProbe } from './doctor-tunnel.js';
 import { EXIT } from './exit-codes.js';
 import { COMMON_VALUES, commonContext, reportErrors } from './hub-common.js';
+import { checkNat } from './run-nat.js';
 
 const USAGE = `Usage: sbc-agent doctor [--json] [--state-dir DIR] [--config FILE] [--sip-echo HOST:PORT]
 
@@ -34,8 +39,9 @@ Checks this agent and says what to do about each problem: its ports, the plug-an
 multicast group, multicast flag and route on each LAN, the clock against the hub's, the tunnel
 over TLS and over WSS (round trip, the hub's certificate against the fingerprint pinned at
 enrollment), a SIP ALG on the way to the hub (an OPTIONS to the hub's SIP echo, by default UDP
-5060 on the hub's tunnel address, compared with what arrived), disk space and the expiry of the
-agent's certificate. --json prints the checks as a JSON array.
+5060 on the hub's tunnel address, compared with what arrived), the NAT's behaviour (RFC 5780,
+toward agent.stun.server when set), the path MTU toward the hub (tracepath), disk space and the
+expiry of the agent's certificate. --json prints the checks as a JSON array.
 Exit codes: 0 nothing failed (warnings allowed), 23 a check failed.
 `;
 
@@ -143,6 +149,21 @@ function sipEcho(host: string, port: number): Promise<SipAlgObservation> {
   });
 }
 
+/** How long tracepath may look for the path MTU; a cut-short run still says what it found. */
+const TRACEPATH_DEADLINE_MS = 10_000;
+
+/** `tracepath -n` toward the hub: its output (cut at the deadline), or why it could not run. */
+function tracePath(host: string): Promise<MtuProbe> {
+  return new Promise((resolve) => {
+    execFile('tracepath', ['-n', '-m', '16', host], { timeout: TRACEPATH_DEADLINE_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === 'ENOENT') return resolve({ target: host, error: 'ENOENT' });
+      const cut = (error as { killed?: boolean } | null)?.killed === true;
+      resolve({ target: host, output: stdout, ...(error === null || cut || stdout.includes('pmtu') ? {} : { error: stderr.trim() || error.message }) });
+    });
+  });
+}
+
 function echoTarget(value: string): { host: string; port: number } {
   const target = parseEchoTarget(value);
   if (target === undefined) throw new UsageError(`--sip-echo must be HOST:PORT (an IPv6 address in brackets), not '${value}'`);
@@ -206,9 +227,13 @@ async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]
     if (route !== undefined) results.push(route);
   }
 
+  // The NAT check needs no hub: it runs beside the tunnel probes (its filtering tests wait for
+  // answers that a filtering NAT never lets in).
+  const natProbe = a.stun.server === undefined ? Promise.resolve({ state: 'not configured' as const }) : checkNat(a.stun.server, 3000);
   const identity = await loadAgentIdentity(paths, readFileIfExists).catch(() => undefined);
   if (identity === undefined) {
     results.push({ check: 'enrolled', status: 'fail', says: `this agent is not enrolled (no identity in ${stateDir})`, todo: "enroll it with the URL and key from the hub: 'sbc-agent enroll URL --key KEY'" });
+    results.push(natCheck(await natProbe));
   } else {
     const hub = identity.record.hub;
     const wssUrl = new URL(hub.wss.url);
@@ -217,7 +242,12 @@ async function checks(argv: readonly string[]): Promise<{ results: CheckResult[]
     const pinned = fingerprintCheck(identity.record.caFingerprint, [tls, wss]);
     if (pinned !== undefined) results.push(pinned);
     const echo = echoOverride ?? { host: hub.tunnel.host, port: 5060 };
-    results.push(sipAlgCheck(await sipEcho(echo.host, echo.port)));
+    const [alg, nat, mtu] = await Promise.all([
+      sipEcho(echo.host, echo.port),
+      natProbe,
+      tracePath(hub.tunnel.host),
+    ]);
+    results.push(sipAlgCheck(alg), natCheck(nat), mtuCheck(mtu));
     const clock = await hubClockOffset(identity);
     results.push(clockCheck(clock.offsetMs, clock.error));
     results.push(certificateCheck("this agent's certificate", certificateExpiry(identity.certPem).getTime(), Date.now()));
@@ -236,7 +266,7 @@ async function doctor(argv: readonly string[], io: CommandIo): Promise<number> {
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check ports, multicast, clock, tunnel (TLS, WSS), certificates and disk, each with what to do',
+  summary: 'check ports, multicast, clock, tunnel (TLS, WSS), SIP ALG, NAT, path MTU, certificates and disk, each with what to do',
   usage: USAGE,
   run: (argv, io) => reportErrors(io, 'doctor', () => doctor(argv, io)),
 };

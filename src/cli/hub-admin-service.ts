@@ -14,7 +14,9 @@ import type { HubTunnelService } from '../hub-tunnel.js';
 import { bindExplained } from '../bind-explained.js';
 import type { ListenerStatus } from '../platform/index.js';
 import type { CallReport } from '../sbc/index.js';
+import { readCdrStore } from '../cdr/index.js';
 import { issueSbcKey, keyLifetime } from './hub-admin.js';
+import { hubCdrDir } from './hub-cdr.js';
 
 export interface HubAdminServiceOptions {
   readonly hub: Hub;
@@ -47,6 +49,9 @@ export function hubAdminService(o: HubAdminServiceOptions): HubAdminService {
     renameSbc: (from, to) => store.rename(from, to),
     routingVersion: o.routingVersion,
     callsBySbc: async () => callsBySbc((await o.calls?.())?.legs ?? [], store.list()),
+    // Read from the files, as `sbc-agent hub cdr` does: the store appends whole lines, so a reader
+    // sees each record complete or not at all (a torn last line is counted as unreadable).
+    cdrs: (filter) => readCdrStore(hubCdrDir(o.stateDir), filter),
   };
   // The hub page's plot: calls per SBC over the last hour, a sample every 10 s; every enrolled SBC
   // has a value (0 without calls), so a line starts when the SBC is added.

@@ -4,7 +4,7 @@
  * addresses (127.0.0.1 by default; `lan` adds every LAN address served). The token is
  * agent.admin.tokenFile, else `<state-dir>/admin-token`, created 0600 at the first start.
  */
-import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, History, adminTokenPath, agentMetrics, agentRouter, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
+import { AdminEvents, AdminMetrics, AdminServer, AGENT_METRICS, AgentWatch, CallPlots, History, adminTokenPath, agentMetrics, agentMode, agentRouter, badField, loadOrCreateAdminToken, loadPages, type AgentAdminSource } from '../admin/index.js';
 import { captureFor } from '../capture/index.js';
 import { BindError, realClock, type Logger } from '../core/index.js';
 import type { AdminConfig } from '../config/index.js';
@@ -13,6 +13,9 @@ import type { AgentTunnel } from '../agent-tunnel.js';
 import { bindExplained } from '../bind-explained.js';
 import type { ListenerStatus } from '../platform/index.js';
 import { InboxFile, decide } from '../pnp/index.js';
+import { BlocksFile, agentBlocksPath } from '../blocks-file.js';
+import { CidrError, activeBlocks } from '../protect/index.js';
+import { entryJson, liftBlock } from './blocks.js';
 import type { ChosenLan } from '../net/index.js';
 import { statusDocument } from './status.js';
 
@@ -55,6 +58,27 @@ async function startServer(o: RunAdminOptions, start: () => Promise<AdminServer>
   }
 }
 
+/**
+ * GET /api/blocks and DELETE /api/blocks/{address}: the same file `sbc-agent blocks` reads and
+ * changes (`<state>/agent/blocks.json`), which the running protection watches; a bad address is
+ * a 400 naming `address`.
+ */
+export function blocksSource(stateDir: string): Required<Pick<AgentAdminSource, 'blocks' | 'liftBlock'>> {
+  const file = new BlocksFile(agentBlocksPath(stateDir));
+  return {
+    blocks: async () => activeBlocks(await file.read(), realClock.wallNow()).map(entryJson),
+    liftBlock: async (address) => {
+      try {
+        const lifted = await liftBlock(file, address);
+        return lifted === undefined ? undefined : entryJson(lifted);
+      } catch (error) {
+        if (error instanceof CidrError) throw badField('address', error.message);
+        throw error;
+      }
+    },
+  };
+}
+
 /** The agent's admin event bus; a failing listener is logged, never thrown into the publisher. */
 export function runAdminEvents(logger: Logger): AdminEvents {
   return new AdminEvents(realClock, (event, error) => logger.error({ err: error, event }, 'admin event listener failed'));
@@ -82,6 +106,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     calls: () => agent.callsDocument(),
     // pbx mode: requests the call path could not relay; local mode: calls refused before routing.
     capture: (request) => captureFor(realClock, request),
+    ...blocksSource(stateDir),
     callFailures: () => agent.sbcs.reduce((n, s) => {
       const c = s.callPath.counters;
       return n + ('unroutable' in c ? c.unroutable + c.tunnelDown + c.refusedDraining : c.refused + c.noRouting + c.refusedDraining);
@@ -93,7 +118,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     source: {
       registrations: source.registrations,
       calls: source.calls,
-      mode: () => String(o.parts()['mode'] ?? 'normal'),
+      mode: () => agentMode(o.parts()),
       onTunnel: (listener) => {
         const offOpen = tunnel.client.on('open', (e) => listener(true, { peer: tunnel.status().peer, carriage: tunnel.status().carriage ?? null, resumed: e.resumed }));
         const offDown = tunnel.client.on('disconnected', (e) => listener(false, { peer: tunnel.status().peer, reason: e.reason }));
@@ -114,6 +139,9 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
     },
   });
   source.history = () => history.series();
+  // Each active call's jitter and loss, a sample every 5 s: half an hour per call, at most 100 calls.
+  const callPlots = new CallPlots({ clock: realClock, intervalMs: 5_000, capacity: 360, maxCalls: 100, calls: () => agent.callsDocument() });
+  source.callPlots = () => callPlots.document();
   const metrics = await AdminMetrics.create(AGENT_METRICS, () => agentMetrics(source, watch));
   const pages = await loadPages('agent');
   const server = await startServer(o, () => AdminServer.start({
@@ -131,6 +159,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
   if (server === undefined) return undefined;
   watch.start();
   history.start();
+  callPlots.start();
   let closed: Promise<void> | undefined;
   return {
     events,
@@ -140,6 +169,7 @@ export async function startRunAdmin(o: RunAdminOptions): Promise<RunAdmin | unde
       closed ??= (async () => {
         watch.close();
         history.close();
+        callPlots.close();
         await server.close();
       })();
       return closed;

@@ -5,7 +5,8 @@
  * boots (a SIPp SUBSCRIBE to 224.0.1.75, Event ua-profile) waits in the plug-and-play inbox, is
  * approved with its button (phones.json records it) and then gets its NOTIFY with the provisioning
  * URL: as RFC 6080 §4.1 phones do, it keeps retransmitting its SUBSCRIBE, and the agent answers the
- * first one after the approval (a pending phone gets no answer at all). The hub page adds an
+ * first one after the approval (a pending phone gets no answer at all). A SIPp call then gets its
+ * own jitter/loss plot under the calls. The hub page adds an
  * SBC through its form and shows the provisioning URL, the key and the fingerprint, with the QR
  * code. Screenshots are taken each run; with UPDATE_SCREENSHOTS=1 they replace docs/img/admin-*.png
  * (shown in the README), else they go to a temporary folder. A phone-sized viewport: the pages are
@@ -88,7 +89,20 @@ test('status pages in chromium: agent page live (tunnel up, a phone appears with
     return plot === undefined ? undefined : { times: plot.data[0]?.length ?? 0, calls: (plot.data[2] ?? []).filter((v) => typeof v === 'number').length };
   });
   assert.ok(plotted !== undefined && plotted.times >= 1 && plotted.calls >= 1, `the plot holds samples: ${JSON.stringify(plotted)}`);
+
+  // A call with RTP both ways (SIPp through agent, tunnel and hub): its own jitter/loss plot appears
+  // under the calls (/api/calls/history, sampled every 5 s), drawn while the call is up.
+  const calling = rig.call(25_000);
+  await page.locator('#call-plots canvas').waitFor({ timeout: 20_000 });
+  // Two samples at least, so the screenshot shows a line.
+  await page.waitForFunction(() => ((globalThis as unknown as { sbcPlots?: Record<string, { data: unknown[][] }> }).sbcPlots?.['call-plot-1']?.data[0]?.length ?? 0) >= 2, undefined, { timeout: 15_000 }).catch(() => undefined);
+  const callPlot = await page.evaluate(() => {
+    const plot = (globalThis as unknown as { sbcPlots?: Record<string, { data: Array<Array<number | null>> }> }).sbcPlots?.['call-plot-1'];
+    return plot === undefined ? undefined : { times: plot.data[0]?.length ?? 0, jitterFromPhone: (plot.data[1] ?? []).filter((v) => typeof v === 'number').length };
+  });
+  assert.ok(callPlot !== undefined && callPlot.times >= 1 && callPlot.jitterFromPhone >= 1, `the call's plot holds jitter samples: ${JSON.stringify(callPlot)}`);
   await page.screenshot({ path: join(SHOTS, 'admin-agent.png'), fullPage: true });
+  await calling;
 
   // The hub page: add an SBC through the form.
   const hubPage = await context.newPage();

@@ -1,11 +1,42 @@
-// The agent's status page: tunnel, LANs, registered phones (live over /api/events), calls, the
-// plug-and-play inbox with Approve/Reject, NAT and recent events, and a plot of the last hour's
-// tunnel RTT and call count (/api/history). Refreshes every 5 s as well.
+// The agent's status page: tunnel, LANs, registered phones (live over /api/events), calls with a
+// small jitter/loss plot each (/api/calls/history), the plug-and-play inbox with Approve/Reject,
+// NAT and recent events, and a plot of the last hour's tunnel RTT and call count (/api/history).
+// Refreshes every 5 s as well.
 import { ago, api, el, fill, stream } from '/common.js';
-import { timePlot } from '/plot.js';
+import { dropPlot, timePlot } from '/plot.js';
 
 const phones = new Map();
 const recent = [];
+// Call-ID → the id of its plot's element (`call-plot-N`: a Call-ID is no element id).
+const callPlotIds = new Map();
+let nextCallPlot = 1;
+const CALL_SERIES = [
+  { field: 'jitterFromPhoneMs', label: 'jitter from phone (ms)', color: '#3366cc', scale: 'left' },
+  { field: 'jitterToPhoneMs', label: 'jitter to phone (ms)', color: '#2a7f62', scale: 'left' },
+  { field: 'lossFromPhonePct', label: 'loss from phone (%)', color: '#cc6633', scale: 'right' },
+  { field: 'lossToPhonePct', label: 'loss to phone (%)', color: '#aa3355', scale: 'right' },
+];
+
+/** One small plot per active call, over its life; the plots of ended calls go. */
+function showCallPlots(doc) {
+  const box = document.getElementById('call-plots');
+  const active = doc?.calls ?? {};
+  for (const [callId, id] of callPlotIds) {
+    if (callId in active) continue;
+    dropPlot(id);
+    document.getElementById(id)?.parentElement?.remove();
+    callPlotIds.delete(callId);
+  }
+  for (const [callId, series] of Object.entries(active)) {
+    let id = callPlotIds.get(callId);
+    if (id === undefined) {
+      id = `call-plot-${nextCallPlot++}`;
+      callPlotIds.set(callId, id);
+      box.append(el('div', { class: 'call-plot', 'data-call': callId }, el('span', { class: 'muted' }, callId.slice(0, 24)), el('div', { id, class: 'plot' })));
+    }
+    timePlot(id, series, CALL_SERIES, { windowS: null, height: 150 });
+  }
+}
 
 function badge(text, kind) {
   return el('span', { class: `badge ${kind}` }, text);
@@ -24,11 +55,25 @@ async function decide(id, action) {
   await refresh();
 }
 
+async function lift(address) {
+  await api(`/api/blocks/${encodeURIComponent(address)}`, { method: 'DELETE' });
+  await refresh();
+}
+
+/** normal, draining, or survival / failing-back since when and why (agent.calls: auto). */
+function modeRow(mode) {
+  if (!mode) return '';
+  const s = mode.survival;
+  const why = s && s.mode !== 'normal' ? `since ${ago(s.since)}: ${s.reason}` : '';
+  return el('div', { class: 'row' }, el('span', { class: 'muted' }, 'mode'), el('span', { id: 'mode' }, badge(mode.mode, mode.mode === 'normal' ? 'up' : 'warn'), ' ', el('span', { class: 'muted' }, why)));
+}
+
 async function refresh() {
-  const [tunnel, lans, regs, calls, nat] = await Promise.all([api('/api/tunnel'), api('/api/lans'), api('/api/registrations'), api('/api/calls'), api('/api/nat')]);
+  const [tunnel, lans, regs, calls, nat, mode] = await Promise.all([api('/api/tunnel'), api('/api/lans'), api('/api/registrations'), api('/api/calls'), api('/api/nat'), api('/api/mode').catch(() => undefined)]);
   const up = tunnel.state === 'up';
   fill('tunnel', [
     el('div', { class: 'row' }, el('span', {}, tunnel.peer), el('span', { id: 'tunnel-state' }, badge(up ? 'up' : tunnel.state, up ? 'up' : 'down'))),
+    modeRow(mode),
     el('div', { class: 'row' }, el('span', { class: 'muted' }, 'carriage / RTT'), el('span', {}, `${(tunnel.carriage ?? '-').toUpperCase()} / ${tunnel.rttMs === undefined ? '-' : `${tunnel.rttMs.toFixed(1)} ms`}`)),
     el('div', { class: 'row' }, el('span', { class: 'muted' }, 'reconnects / dropped'), el('span', {}, `${tunnel.reconnects ?? 0} / ${tunnel.droppedDatagrams ?? 0}`)),
   ], '');
@@ -50,8 +95,13 @@ async function refresh() {
   } catch {
     fill('inbox', [], 'plug-and-play is off');
   }
+  showCallPlots(await api('/api/calls/history').catch(() => undefined));
   const history = await api('/api/history').catch(() => undefined);
   if (history) timePlot('history-plot', history, [{ field: 'rttMs', label: 'tunnel RTT (ms)', color: '#2a7f62', scale: 'left' }, { field: 'calls', label: 'calls', color: '#3366cc', scale: 'right' }]);
+  const blocks = await api('/api/blocks').catch(() => undefined);
+  fill('blocks', (blocks?.blocks ?? []).map((b) => el('div', { class: 'row', 'data-block': b.address },
+    el('span', {}, `${b.address} `, el('span', { class: 'muted' }, `${b.reason}, ${b.until ? `until ${new Date(b.until).toLocaleString()}` : 'until lifted'}`)),
+    el('button', { onclick: () => lift(b.address) }, 'Lift'))), blocks ? 'no source is blocked' : 'protection is off');
   fill('nat', [el('div', { class: 'row' }, el('span', {}, nat.state), el('span', { class: 'muted' }, nat.verdict ?? nat.mappedAddress ?? nat.error ?? ''))], '');
 }
 

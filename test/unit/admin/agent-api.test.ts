@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { realClock, silentLogger } from '../../../src/core/index.js';
-import { AGENT_METRICS, AdminEvents, AdminMetrics, AdminServer, AgentWatch, agentMetrics, agentRouter, loadPages, type AdminEvent, type AgentAdminSource, type RegisteredPhone } from '../../../src/admin/index.js';
+import { AGENT_METRICS, AdminEvents, AdminMetrics, AdminServer, AgentWatch, agentMetrics, agentMode, agentRouter, badField, loadPages, type AdminBlock, type AdminEvent, type AgentAdminSource, type RegisteredPhone } from '../../../src/admin/index.js';
 import type { PhoneRecord } from '../../../src/pnp/index.js';
 import type { CallRow } from '../../../src/sbc/index.js';
 import { parsePromText, promValue } from '../../support/prom-text.js';
@@ -21,11 +21,13 @@ class FakeAgent {
   calls: CallRow[] = [];
   inbox: PhoneRecord[] = [{ id: '001565f4f9e1', mac: '001565f4f9e1', brand: 'yealink', model: 'T46S', firmware: undefined, userAgent: undefined, ip: '192.168.1.50', firstSeen: undefined, lastSeen: undefined, state: 'pending', extension: undefined }];
   tunnelListener: ((up: boolean, d: Record<string, unknown>) => void) | undefined;
+  blocks: AdminBlock[] = [{ address: '192.0.2.7', reason: 'auth', since: '2026-12-03T10:00:00.000Z', until: '2026-12-03T11:00:00.000Z' }, { address: '198.51.100.0/24', reason: 'deny', since: '2026-12-03T09:00:00.000Z', until: null }];
+  extraParts: Record<string, unknown> = {};
   source(): AgentAdminSource {
     return {
       status: () => Promise.resolve({ stateDir: '/x', hub: null, agent: { role: 'agent', running: true } }),
       tunnel: () => ({ state: 'up', peer: '127.0.0.1:5090', carriage: 'tls', rttMs: 2.5, reconnects: 1, sent: { bytes: 100, frames: 2 }, received: { bytes: 50, frames: 1 }, droppedDatagrams: 0 }),
-      parts: () => ({ mode: 'normal', lans: [{ name: 'eth1', address: '192.168.1.1', reason: 'configured' }], nat: { state: 'not configured' }, pnp: { answered: 3, phones: { pending: 1, approved: 0, rejected: 0 } } }),
+      parts: () => ({ mode: 'normal', lans: [{ name: 'eth1', address: '192.168.1.1', reason: 'configured' }], nat: { state: 'not configured' }, pnp: { answered: 3, phones: { pending: 1, approved: 0, rejected: 0 } }, ...this.extraParts }),
       registrations: () => this.phones,
       phones: () => this.inbox,
       decidePhone: (id, state, extension) => {
@@ -35,6 +37,14 @@ class FakeAgent {
       calls: () => Promise.resolve({ version: 1, side: 'agent', updatedAt: new Date().toISOString(), calls: this.calls }),
       callFailures: () => 2,
       history: () => ({ intervalMs: 10_000, t: [1_767_225_600], fields: { rttMs: [2.5], calls: [0] } }),
+      blocks: () => Promise.resolve(this.blocks),
+      liftBlock: (address) => {
+        // As run-admin.ts does with blocks lift's parser: a bad address is a 400 naming it.
+        if (!/^[0-9a-f.:]+(\/\d{1,3})?$/i.test(address)) return Promise.reject(badField('address', `'${address}' is not an IP address or mask`));
+        const found = this.blocks.find((b) => b.address === address);
+        this.blocks = this.blocks.filter((b) => b !== found);
+        return Promise.resolve(found);
+      },
     };
   }
 }
@@ -48,7 +58,8 @@ async function start(maxFailures?: number) {
   const fake = new FakeAgent();
   const source = fake.source();
   const events = new AdminEvents(realClock);
-  const watch = new AgentWatch({ clock: realClock, events, source: { registrations: source.registrations, calls: source.calls, mode: () => 'normal', onTunnel: (l) => ((fake.tunnelListener = l), () => (fake.tunnelListener = undefined)) }, intervalMs: 60_000 });
+  // As run-admin.ts: the watch reads the one-word mode of the status parts.
+  const watch = new AgentWatch({ clock: realClock, events, source: { registrations: source.registrations, calls: source.calls, mode: () => agentMode(source.parts()), onTunnel: (l) => ((fake.tunnelListener = l), () => (fake.tunnelListener = undefined)) }, intervalMs: 60_000 });
   watch.start();
   const server = await AdminServer.start({
     clock: realClock, logger: silentLogger, listen: ['127.0.0.1'], port: 0, token: TOKEN,
@@ -82,6 +93,9 @@ const ENDPOINTS: [string, string, number][] = [
   ['GET', '/api/calls', 200],
   ['GET', '/api/nat', 200],
   ['GET', '/api/history', 200],
+  ['GET', '/api/mode', 200],
+  ['GET', '/api/blocks', 200],
+  ['DELETE', '/api/blocks/192.0.2.7', 200],
   ['GET', '/api/events/recent', 200],
   ['GET', '/metrics', 200],
 ];
@@ -130,6 +144,10 @@ test('agent admin API: bad input is 400 naming the field; unknown paths 404; wro
     ['GET', '/api/nothing', undefined, 404, undefined],
     ['POST', '/api/calls', {}, 405, undefined],
     ['GET', '/api/phones/001565f4f9e1/approve', undefined, 405, undefined],
+    ['DELETE', '/api/blocks/not-an-address', undefined, 400, 'address'],
+    ['DELETE', '/api/blocks/203.0.113.9', undefined, 404, 'address'],
+    ['POST', '/api/blocks/192.0.2.7', {}, 405, undefined],
+    ['DELETE', '/api/mode', undefined, 405, undefined],
   ];
   for (const [method, path, body, status, field] of rows) {
     const r = await call(s.base, method, path, TOKEN, body);
@@ -260,4 +278,38 @@ test('/metrics with metrics: open needs no token; the API still does', async (t)
   assert.equal((await call(base, 'GET', '/api/tunnel', undefined)).status, 401);
   await server.close();
   await server.close();
+});
+
+test('agent admin API: GET /api/blocks lists the blocks as `blocks --json`; DELETE /api/blocks/{address} lifts one (a mask %2F-escaped)', async (t) => {
+  const s = await start(1000);
+  t.after(() => s.close());
+  const listed = await call(s.base, 'GET', '/api/blocks', TOKEN);
+  assert.deepEqual(listed.json, { blocks: s.fake.blocks });
+  const lifted = await call(s.base, 'DELETE', `/api/blocks/${encodeURIComponent('198.51.100.0/24')}`, TOKEN);
+  assert.equal(lifted.status, 200, lifted.text);
+  assert.deepEqual(lifted.json, { lifted: { address: '198.51.100.0/24', reason: 'deny', since: '2026-12-03T09:00:00.000Z', until: null } });
+  assert.deepEqual(((await call(s.base, 'GET', '/api/blocks', TOKEN)).json['blocks'] as AdminBlock[]).map((b) => b.address), ['192.0.2.7']);
+  assert.equal((await call(s.base, 'DELETE', `/api/blocks/${encodeURIComponent('198.51.100.0/24')}`, TOKEN)).status, 404, 'lifted once');
+});
+
+test('agent admin API: GET /api/mode says normal, draining, or survival with since and why; /metrics and mode_changed follow it', async (t) => {
+  const s = await start(1000);
+  t.after(() => s.close());
+  assert.deepEqual((await call(s.base, 'GET', '/api/mode', TOKEN)).json, { mode: 'normal', draining: false, callControl: null, survival: null });
+  await s.watch.look();
+  const since = Date.UTC(2026, 11, 3, 10, 0, 0);
+  s.fake.extraParts = { callControl: 'auto', survival: { mode: 'survival', since, reason: 'tunnel down: timeout', tunnel: 'down', pbx: 'unknown', healthySince: undefined, survivalCalls: 2, waitingFor: 'hold-down' } };
+  const survival = await call(s.base, 'GET', '/api/mode', TOKEN);
+  assert.deepEqual(survival.json, {
+    mode: 'survival', draining: false, callControl: 'auto',
+    survival: { mode: 'survival', since: '2026-12-03T10:00:00.000Z', reason: 'tunnel down: timeout', tunnel: 'down', pbx: 'unknown', healthySince: null, survivalCalls: 2, waitingFor: 'hold-down' },
+  });
+  const metrics = parsePromText((await call(s.base, 'GET', '/metrics', TOKEN)).text);
+  assert.equal(promValue(metrics, 'sbc_mode', { mode: 'survival' }), 1);
+  await s.watch.look();
+  const changed = (await call(s.base, 'GET', '/api/events/recent', TOKEN)).json as unknown as AdminEvent[];
+  assert.deepEqual(changed.filter((e) => e.event === 'mode_changed').map((e) => [e.topic, e.data]), [['mode_events', { from: 'normal', to: 'survival' }]]);
+  s.fake.extraParts = { ...s.fake.extraParts, mode: 'draining' };
+  const draining = await call(s.base, 'GET', '/api/mode', TOKEN);
+  assert.deepEqual([draining.json['mode'], draining.json['draining']], ['draining', true], 'draining wins: no new call is taken in either mode');
 });

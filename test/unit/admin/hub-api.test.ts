@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ import { hubAdminService } from '../../../src/cli/hub-admin-service.js';
 import { callsBySbc } from '../../../src/admin/index.js';
 import { fetchPeerChain, postJsonPinned } from '../../../src/net/index.js';
 import { EnrollError, enrollAgent, type EnrollTransport } from '../../../src/tunnel/index.js';
+import type { CdrRecord } from '../../../src/routing/index.js';
+import { T0, cdr } from '../../support/cdr-records.js';
 import { freePort } from '../../support/free-port.js';
 import { parsePromText, promValue } from '../../support/prom-text.js';
 
@@ -181,4 +183,54 @@ test('callsBySbc: the hub\'s legs (<peer>/<Call-ID>, peer = SBC id or <id>.lanN)
   const legs = ['abc123/c1', 'abc123/c1', 'abc123.lan2/c2', 'def456/c3', 'zzz999/c4', 'no-slash'].map((callId) => ({ callId }));
   assert.deepEqual([...callsBySbc(legs, sbcs)], [['branch-a', 2], ['branch-b', 1]]);
   assert.deepEqual([...callsBySbc([], sbcs)], []);
+});
+
+test('hub admin API: GET /api/cdrs lists the CDR store as `hub cdr --json` does, with its filters; bad ones 400 naming the field', async (t) => {
+  const h = await startHub(t);
+  const cdrDir = join(h.dir, 'hub', 'cdr');
+  await mkdir(cdrDir, { recursive: true });
+  const line = (r: CdrRecord): string => `${JSON.stringify(r)}\n`;
+  const yesterday = cdr(3, { id: 'yesterday', startedAt: T0 - 86_400_000, endedAt: T0 - 86_400_000 + 30_000, answeredAt: T0 - 86_400_000 + 1000, talkSeconds: 29 });
+  const today = [cdr(0), cdr(1, { agent: 'branch-paris' }), cdr(2)];
+  await writeFile(join(cdrDir, '2026-12-02.jsonl'), line(yesterday));
+  // A record uploaded twice (a crash between write and acknowledgement), then a torn last line.
+  await writeFile(join(cdrDir, '2026-12-03.jsonl'), `${today.map(line).join('')}${line(today[1] as CdrRecord)}${line(cdr(9)).slice(0, 30)}`);
+  const ids = async (query: string): Promise<string[]> => {
+    const r = await h.call('GET', `/api/cdrs${query}`);
+    assert.equal(r.status, 200, `${query}: ${r.text}`);
+    return (r.json as unknown as { records: CdrRecord[] }).records.map((c) => c.id);
+  };
+  const all = (await h.call('GET', '/api/cdrs')).json as unknown as { records: CdrRecord[]; unreadable: number; limit: number };
+  assert.deepEqual(all.records, [yesterday, ...today], 'oldest first, each record once, whole');
+  assert.equal(all.unreadable, 1, 'the torn line is counted, not shown');
+  assert.equal(all.limit, 1000, 'the default page');
+  const filters: [string, string[]][] = [
+    ['?sbc=branch-paris', [today[1]?.id ?? '']],
+    ['?sbc=nobody', []],
+    [`?since=${T0}`, today.map((r) => r.id)],
+    [`?since=${new Date(T0 + 60_000).toISOString()}`, [today[1]?.id ?? '', today[2]?.id ?? '']],
+    ['?since=2026-12-03', today.map((r) => r.id)],
+    ['?since=2026-12-03T11:01:00+01:00', [today[1]?.id ?? '', today[2]?.id ?? '']],
+    ['?since=2026-12-03T11:01:00%2B01:00', [today[1]?.id ?? '', today[2]?.id ?? '']],
+    ['?limit=2', [today[1]?.id ?? '', today[2]?.id ?? '']],
+    [`?sbc=branch-lyon&since=${T0 - 86_400_000}&limit=2`, [today[0]?.id ?? '', today[2]?.id ?? '']],
+  ];
+  for (const [query, expected] of filters) assert.deepEqual(await ids(query), expected, query);
+  const bad: [string, string][] = [
+    ['?sbc=', 'sbc'],
+    ['?since=yesterday', 'since'],
+    ['?since=2026-13-45', 'since'],
+    ['?since=-5', 'since'],
+    ['?limit=0', 'limit'],
+    ['?limit=10001', 'limit'],
+    ['?limit=2.5', 'limit'],
+    ['?limit=ten', 'limit'],
+  ];
+  for (const [query, field] of bad) {
+    const r = await h.call('GET', `/api/cdrs${query}`);
+    assert.equal(r.status, 400, `${query}: ${r.text}`);
+    assert.equal((r.json as unknown as Record<string, Record<string, unknown>>)['error']?.['field'], field, query);
+  }
+  assert.equal((await h.call('GET', '/api/cdrs', undefined, null)).status, 401, 'no token');
+  assert.equal((await h.call('POST', '/api/cdrs', {})).status, 405);
 });

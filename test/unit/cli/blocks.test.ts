@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProgram } from '../../../src/program.js';
 import { BlocksFile, agentBlocksPath } from '../../../src/blocks-file.js';
+import { blocksSource } from '../../../src/cli/run-admin.js';
 import { captureIo } from '../../support/cli-io.js';
 
 async function stateDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
@@ -63,4 +64,23 @@ test('blocks: a corrupt blocks file exits 4 and names the file', async (t) => {
   const io = captureIo();
   assert.equal(await runProgram(['blocks', '--state-dir', dir], io.io), 4);
   assert.match(io.err(), /blocks\.json: not JSON/);
+});
+
+test("the agent admin API's blocks: the file `blocks` lists, expired entries left out; DELETE lifts one; a bad address is a 400 naming it", async (t) => {
+  const dir = await stateDir(t);
+  const now = Date.now();
+  await new BlocksFile(agentBlocksPath(dir)).update(() => [
+    { address: '192.0.2.7', reason: 'auth', since: now - 60_000, until: now + 3_600_000 },
+    { address: '198.51.100.0/24', reason: 'deny', since: now - 120_000, until: undefined },
+    { address: '203.0.113.9', reason: 'rate-1', since: now - 600_000, until: now - 1000 },
+  ]);
+  const source = blocksSource(dir);
+  assert.deepEqual((await source.blocks()).map((b) => [b.address, b.reason, b.until === null]), [['192.0.2.7', 'auth', false], ['198.51.100.0/24', 'deny', true]]);
+  const cli = captureIo();
+  assert.equal(await runProgram(['blocks', '--json', '--state-dir', dir], cli.io), 0);
+  assert.deepEqual(JSON.parse(cli.out()), { blocks: await source.blocks() }, 'the same rows as `blocks --json`');
+  assert.deepEqual(await source.liftBlock('198.51.100.0/24'), { address: '198.51.100.0/24', reason: 'deny', since: new Date(now - 120_000).toISOString(), until: null });
+  assert.equal(await source.liftBlock('198.51.100.0/24'), undefined, 'lifted once');
+  assert.deepEqual((await new BlocksFile(agentBlocksPath(dir)).read()).map((e) => e.address), ['192.0.2.7', '203.0.113.9'], 'the file the running protection watches');
+  for (const bad of ['pbx.example', '192.0.2.0/40', '']) await assert.rejects(source.liftBlock(bad), { code: 'SBC_ERR_ADMIN_REQUEST', status: 400, field: 'address' }, bad);
 });
