@@ -171,12 +171,16 @@ test('draining: a new call from a phone or from the hub gets 503 with Retry-Afte
   assert.deepEqual(up.map((m) => (m.kind === 'response' ? m.status : 0)), [503], 'an incoming call is refused back up the tunnel');
 });
 
-test('failback: the last REGISTER goes up again as a new registration with the phone\'s credentials; its answer refreshes the binding and reaches no phone', async () => {
-  const r = rig();
-  const register = INVITE.replace('Call-ID: call-1', 'Call-ID: reg-9').replace('INVITE sip:1002', 'REGISTER sip:pbx.test').replace('CSeq: 2 INVITE', 'CSeq: 7 REGISTER')
+/** A phone's REGISTER with credentials, as failback finds it (the last one relayed for its binding). */
+function failbackRegister(): string {
+  return INVITE.replace('Call-ID: call-1', 'Call-ID: reg-9').replace('INVITE sip:1002', 'REGISTER sip:pbx.test').replace('CSeq: 2 INVITE', 'CSeq: 7 REGISTER')
     .replace('To: <sip:1002@pbx.test>', 'To: <sip:1001@pbx.test>')
     .replace(/Content-Type[^]*$/, 'Authorization: Digest username="1001", realm="pbx.test", nonce="n1", uri="sip:pbx.test", response="00"\nExpires: 600\nContent-Length: 0\n\n');
-  r.fromPhone(register);
+}
+
+test('failback: the last REGISTER goes up again as a new registration with the phone\'s credentials; its answer refreshes the binding and reaches no phone', async () => {
+  const r = rig();
+  r.fromPhone(failbackRegister());
   await settle();
   const first = r.sent[0] as SipRequest;
   const token = r.path.phones()[0]?.token ?? '';
@@ -203,10 +207,7 @@ test('failback: the last REGISTER goes up again as a new registration with the p
 
 test('failback into a registrar that challenges: with the model\'s HA1 the challenge is answered once, and its 200 is the outcome; without it the 401 is', async () => {
   const r = rig();
-  const register = INVITE.replace('Call-ID: call-1', 'Call-ID: reg-9').replace('INVITE sip:1002', 'REGISTER sip:pbx.test').replace('CSeq: 2 INVITE', 'CSeq: 7 REGISTER')
-    .replace('To: <sip:1002@pbx.test>', 'To: <sip:1001@pbx.test>')
-    .replace(/Content-Type[^]*$/, 'Authorization: Digest username="1001", realm="pbx.test", nonce="n1", uri="sip:pbx.test", response="00"\nExpires: 600\nContent-Length: 0\n\n');
-  r.fromPhone(register);
+  r.fromPhone(failbackRegister());
   await settle();
   const token = r.path.phones()[0]?.token ?? '';
   const granted = (q: SipRequest): SipResponse => ({ ...buildResponse(q, 200), headers: [...buildResponse(q, 200).headers, { name: 'Contact', value: `<sip:${token}@tunnel.invalid>;expires=1800` }] });
