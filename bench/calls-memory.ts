@@ -18,7 +18,7 @@ interface Line {
   readonly label: string;
   readonly ms: number;
   readonly found: Reading;
-  readonly collected: Reading;
+  readonly collected?: Reading;
   /** Resident KiB after the collection by kind of mapping (memory-hook.ts). */
   readonly mappings: { readonly brk: number; readonly file: number; readonly anon: number };
 }
@@ -41,9 +41,12 @@ export class MemoryMarks {
     return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
   }
 
-  /** Signals each process and waits (at most 120 s: a snapshot of a big heap is slow) until each has written its line. */
-  async mark(parts: ReadonlyArray<{ readonly label: string; readonly pid: number }>, label: string): Promise<void> {
-    writeFileSync(join(this.dir, 'label'), label);
+  /**
+   * Signals each process and waits (at most 120 s: a snapshot of a big heap is slow) until each
+   * has written its line; `collect`: read again after a full collection.
+   */
+  async mark(parts: ReadonlyArray<{ readonly label: string; readonly pid: number }>, label: string, collect: boolean): Promise<void> {
+    writeFileSync(join(this.dir, 'label'), `${label}\n${collect ? 'collect' : 'read'}`);
     const before = parts.map((p) => this.#lines(p.label).length);
     for (const p of parts) process.kill(p.pid, 'SIGUSR2');
     for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
@@ -62,8 +65,10 @@ export class MemoryMarks {
     const rows = [['process', 'mark', 'RSS found → collected', 'heapUsed found → collected', 'heapTotal', 'external', 'arrayBuffers', 'brk', 'anon', 'file', 'GC/snapshot ms']];
     for (const role of roles) {
       for (const l of this.#lines(role)) {
-        rows.push([role, l.label, `${mib(l.found.rss)} → ${mib(l.collected.rss)}`, `${mib(l.found.heapUsed)} → ${mib(l.collected.heapUsed)}`, `${mib(l.found.heapTotal)} → ${mib(l.collected.heapTotal)}`,
-          mib(l.collected.external), mib(l.collected.arrayBuffers), mib(l.mappings.brk * 1024), mib(l.mappings.anon * 1024), mib(l.mappings.file * 1024), String(l.ms)]);
+        const both = (f: (r: Reading) => number): string => (l.collected === undefined ? mib(f(l.found)) : `${mib(f(l.found))} → ${mib(f(l.collected))}`);
+        const last = l.collected ?? l.found;
+        rows.push([role, l.label, both((r) => r.rss), both((r) => r.heapUsed), both((r) => r.heapTotal),
+          mib(last.external), mib(last.arrayBuffers), mib(l.mappings.brk * 1024), mib(l.mappings.anon * 1024), mib(l.mappings.file * 1024), String(l.ms)]);
       }
     }
     return `memory marks (MiB; ${this.dir}):\n${rows.map((r) => r.map((c, i) => c.padEnd(i === 2 || i === 3 ? 28 : i === 4 ? 16 : 10)).join(' ')).join('\n')}\n`;

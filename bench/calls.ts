@@ -145,8 +145,9 @@ async function uac(target: string, calls: number, rate: number, holdMs: number, 
   return sippStats(out);
 }
 
-async function markIfProbed(sys: RunningSystem, label: string): Promise<void> {
-  if (MARKS !== undefined && sys.name === 'agent+tunnel+hub') await MARKS.mark(sys.parts, label);
+/** A memory mark of the agent and hub (--memory-dir); collected only where it changes nothing measured after it (idle, after). */
+async function markIfProbed(sys: RunningSystem, label: string, collect = false): Promise<void> {
+  if (MARKS !== undefined && sys.name === 'agent+tunnel+hub') await MARKS.mark(sys.parts, label, collect);
 }
 
 /** CPU seconds of the system's processes (and their children) so far. */
@@ -234,7 +235,7 @@ async function runSystem(which: 'sbc' | 'kamailio'): Promise<Result> {
   const sys = which === 'sbc' ? await startSbc(children, join(dir, 'sbc'), NS) : await startKamailio(children, dir, NS);
   await sleep(3000);
   const idle = sampleMemory(sys);
-  await markIfProbed(sys, 'idle');
+  await markIfProbed(sys, 'idle', true);
   const memory: Record<string, Memory> = Object.fromEntries(sys.parts.map((p) => [p.label, { idle: idle[p.label] ?? 0, peak: idle[p.label] ?? 0, after: 0 }]));
   const sampler = setInterval(() => {
     for (const [label, bytes] of Object.entries(sampleMemory(sys))) {
@@ -253,7 +254,7 @@ async function runSystem(which: 'sbc' | 'kamailio'): Promise<Result> {
       const m = memory[label];
       if (m !== undefined) m.after = bytes;
     }
-    await markIfProbed(sys, 'after');
+    await markIfProbed(sys, 'after', true);
   } finally {
     clearInterval(sampler);
     await sys.stop();

@@ -5,8 +5,8 @@
  *
  * On SIGUSR2 it appends one JSON line to `$BENCH_MEMORY_DIR/<role>-memory.jsonl`: the label the
  * bench wrote to `$BENCH_MEMORY_DIR/label` just before signalling (idle, peak, ended, after),
- * process.memoryUsage() and the V8 heap spaces, read twice: as found, and after a full garbage
- * collection. The difference tells garbage not yet collected from objects still reachable; RSS
+ * process.memoryUsage() and the V8 heap spaces, read as found and, when the bench asks for it
+ * (idle, after), again after a full garbage collection. The difference tells garbage not yet collected from objects still reachable; RSS
  * above the collected heap tells memory V8 or malloc has not given back. With
  * `BENCH_HEAP_SNAPSHOTS=1` it also writes `<role>-<label>.heapsnapshot` there (for
  * bench/heap-diff.ts); writing a snapshot collects garbage first, which is the second reading.
@@ -80,17 +80,20 @@ function collect(): void {
 
 if (DIR !== undefined) {
   process.on('SIGUSR2', () => {
+    // The label file: the mark's name, then `collect` or `read` (read only: a collection during
+    // the load or right after it would change what the process does on its own).
     let label = 'unlabelled';
+    let mode = 'collect';
     try {
-      label = readFileSync(join(DIR, 'label'), 'utf8').trim() || label;
+      [label = label, mode = mode] = readFileSync(join(DIR, 'label'), 'utf8').trim().split('\n');
     } catch {
       // no label written
     }
     const found = reading();
     const started = Date.now();
     if (SNAPSHOTS) writeHeapSnapshot(join(DIR, `${ROLE}-${label}.heapsnapshot`));
-    else collect();
-    const collected = reading();
+    else if (mode === 'collect') collect();
+    const collected = mode === 'collect' || SNAPSHOTS ? reading() : undefined;
     const smaps = readFileSync('/proc/self/smaps', 'utf8');
     writeFileSync(join(DIR, `${ROLE}-${label}.smaps`), smaps);
     const mappings = residentByMapping(smaps);

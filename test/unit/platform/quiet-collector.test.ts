@@ -1,0 +1,82 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { ManualClock } from '../../../src/core/index.js';
+import { QuietCollector, fullCollection, readHeap, type HeapReading } from '../../../src/platform/index.js';
+
+const MiB = 1024 * 1024;
+
+test('a heap that grew during a load and then stays quiet is collected once, not at every interval', () => {
+  const clock = new ManualClock();
+  let heap: HeapReading = { used: 15 * MiB, total: 20 * MiB };
+  let collections = 0;
+  const collector = new QuietCollector({
+    clock,
+    read: () => heap,
+    collect: () => {
+      collections++;
+      heap = { used: 18 * MiB, total: 40 * MiB };
+    },
+  });
+  collector.start();
+  // The load: heap use climbs by megabytes per interval (no collection while busy).
+  for (const used of [30, 45, 60]) {
+    heap = { used: used * MiB, total: 80 * MiB };
+    clock.advance(5_000);
+  }
+  assert.equal(collections, 0);
+  // The load ends: heap use stays put for one interval, the committed heap is 60 MiB above the start.
+  clock.advance(5_000);
+  assert.equal(collections, 1);
+  assert.equal(collector.collections, 1);
+  // Quiet afterwards: the heap is within the slack of what the collection left, nothing more to do.
+  for (let i = 0; i < 20; i++) clock.advance(5_000);
+  assert.equal(collections, 1);
+  collector.close();
+});
+
+test('no collection while the process allocates, nor when the heap never grew past the slack', () => {
+  const table: Array<{ name: string; readings: Array<[used: number, total: number]> }> = [
+    // Heap use rising by 2 MiB an interval: busy.
+    { name: 'busy', readings: [[20, 80], [22, 80], [24, 80], [26, 80], [28, 80]] },
+    // Heap use fell: a collection of V8's own ran, so the process allocated.
+    { name: 'collected by V8 meanwhile', readings: [[40, 80], [20, 80], [10, 80]] },
+    // Quiet, but committed only 10 MiB above the start (slack 16 MiB).
+    { name: 'quiet, small heap', readings: [[16, 30], [16, 30], [16, 30], [16, 30]] },
+  ];
+  for (const row of table) {
+    const clock = new ManualClock();
+    let heap: HeapReading = { used: 15 * MiB, total: 20 * MiB };
+    let collections = 0;
+    const collector = new QuietCollector({ clock, read: () => heap, collect: () => collections++ });
+    collector.start();
+    for (const [used, total] of row.readings) {
+      heap = { used: used * MiB, total: total * MiB };
+      clock.advance(5_000);
+    }
+    assert.equal(collections, 0, row.name);
+    collector.close();
+  }
+});
+
+test('close() stops the readings and may be called twice; start() after close() does nothing', () => {
+  const clock = new ManualClock();
+  let reads = 0;
+  const collector = new QuietCollector({ clock, read: () => (reads++, { used: MiB, total: MiB }), collect: () => {} });
+  collector.start();
+  clock.advance(5_000);
+  const seen = reads;
+  collector.close();
+  collector.close();
+  collector.start();
+  clock.advance(60_000);
+  assert.equal(reads, seen);
+});
+
+test('fullCollection() collects garbage in this process without --expose-gc', () => {
+  let garbage: unknown[] | undefined = Array.from({ length: 200_000 }, (_, i) => ({ i, text: `garbage ${i}` }));
+  const withGarbage = readHeap().used;
+  garbage = undefined;
+  fullCollection();
+  assert.equal(garbage, undefined);
+  assert.ok(readHeap().used < withGarbage - 5 * MiB, 'heap use fell by the garbage dropped');
+});
