@@ -12,8 +12,11 @@
  *
  * Quiet: heap use grew by less than `quietBytes` over one interval with no collection between
  * (use fell: a collection ran, so the process allocated). Worth collecting: the heap's committed
- * size is `slackBytes` above what it was after the last collection (or at start), so a quiet
- * process is collected once per busy spell, not every interval.
+ * size is more than `slackBytes` above the smallest seen (the idle figure). V8 gives committed
+ * pages back over several collections, so a quiet process may be collected again, at most once per
+ * `spacingMs`, until its heap is back within the slack; a collection that gave nothing back makes
+ * the present size the new idle figure (the live data grew: more phones registered), so a process
+ * that stays quiet is not collected forever.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -32,8 +35,10 @@ export interface QuietCollectorOptions {
   readonly intervalMs?: number;
   /** Growth of heap use over one interval below which the process is quiet; default 1 MiB. */
   readonly quietBytes?: number;
-  /** Committed heap above the last collection's that makes a collection worth it; default 16 MiB. */
+  /** Committed heap above the idle figure that makes a collection worth it; default 8 MiB. */
   readonly slackBytes?: number;
+  /** The shortest time between two collections; default 60 s. */
+  readonly spacingMs?: number;
   /** Reads the heap; default v8.getHeapStatistics(). */
   readonly read?: () => HeapReading;
   /** A full collection; default V8's gc(). */
@@ -67,12 +72,15 @@ export class QuietCollector {
   readonly #intervalMs: number;
   readonly #quietBytes: number;
   readonly #slackBytes: number;
+  readonly #spacingMs: number;
   readonly #read: () => HeapReading;
   readonly #collect: () => void;
   readonly #onCollected: ((before: HeapReading, after: HeapReading) => void) | undefined;
   #timer: Timer | undefined;
   #previous: HeapReading | undefined;
+  /** The smallest committed heap seen: the idle figure. */
   #baseline = 0;
+  #lastCollection = Number.NEGATIVE_INFINITY;
   #collections = 0;
   #closed = false;
 
@@ -80,7 +88,8 @@ export class QuietCollector {
     this.#clock = options.clock;
     this.#intervalMs = options.intervalMs ?? 5_000;
     this.#quietBytes = options.quietBytes ?? 1024 * 1024;
-    this.#slackBytes = options.slackBytes ?? 16 * 1024 * 1024;
+    this.#slackBytes = options.slackBytes ?? 8 * 1024 * 1024;
+    this.#spacingMs = options.spacingMs ?? 60_000;
     this.#read = options.read ?? readHeap;
     this.#collect = options.collect ?? fullCollection;
     this.#onCollected = options.onCollected;
@@ -114,17 +123,18 @@ export class QuietCollector {
     const now = this.#read();
     const previous = this.#previous;
     this.#previous = now;
+    this.#baseline = Math.min(this.#baseline, now.total);
     const quiet = previous !== undefined && now.used >= previous.used && now.used - previous.used < this.#quietBytes;
-    if (quiet && now.total > this.#baseline + this.#slackBytes) {
+    const at = this.#clock.now();
+    if (quiet && now.total > this.#baseline + this.#slackBytes && at - this.#lastCollection >= this.#spacingMs) {
       this.#collect();
       this.#collections++;
+      this.#lastCollection = at;
       const after = this.#read();
       this.#previous = after;
-      this.#baseline = after.total;
+      // Nothing given back: the live data grew; this is the idle figure now.
+      if (after.total > now.total - 1024 * 1024) this.#baseline = after.total;
       this.#onCollected?.(now, after);
-    } else if (now.total < this.#baseline) {
-      // V8 shrank the heap by itself: the next spell is measured from there.
-      this.#baseline = now.total;
     }
     if (!this.#closed) this.#arm();
   }
