@@ -37,7 +37,7 @@ export interface QuietCollectorOptions {
   readonly quietBytes?: number;
   /** Committed heap above the idle figure that makes a collection worth it; default 8 MiB. */
   readonly slackBytes?: number;
-  /** The shortest time between two collections; default 60 s. */
+  /** The shortest time between two collections; default 20 s. */
   readonly spacingMs?: number;
   /** Reads the heap; default v8.getHeapStatistics(). */
   readonly read?: () => HeapReading;
@@ -89,7 +89,7 @@ export class QuietCollector {
     this.#intervalMs = options.intervalMs ?? 5_000;
     this.#quietBytes = options.quietBytes ?? 1024 * 1024;
     this.#slackBytes = options.slackBytes ?? 8 * 1024 * 1024;
-    this.#spacingMs = options.spacingMs ?? 60_000;
+    this.#spacingMs = options.spacingMs ?? 20_000;
     this.#read = options.read ?? readHeap;
     this.#collect = options.collect ?? fullCollection;
     this.#onCollected = options.onCollected;
