@@ -10,14 +10,17 @@
  * reports itself idle, as Node does not. A collection made once the heap has been quiet for one
  * interval lets V8 shrink the heap and unmap its pages.
  *
- * Quiet: heap use grew by less than `quietBytes` over one interval with no collection between
- * (use fell: a collection ran, so the process allocated). Worth collecting: the heap's committed
+ * Quiet: the event loop was busy less than `quietLoad` of one interval (under load it is not: a
+ * collection of a big heap in the middle of calls would delay their packets), and heap use grew
+ * by less than `quietBytes` over it with no collection between (use fell: a collection ran, so the
+ * process allocated). Worth collecting: the heap's committed
  * size is more than `slackBytes` above the smallest seen (the idle figure). V8 gives committed
  * pages back over several collections, so a quiet process may be collected again, at most once per
  * `spacingMs`, until its heap is back within the slack; a collection that gave nothing back makes
  * the present size the new idle figure (the live data grew: more phones registered), so a process
  * that stays quiet is not collected forever.
  */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Clock, Timer } from '../core/index.js';
@@ -35,6 +38,10 @@ export interface QuietCollectorOptions {
   readonly intervalMs?: number;
   /** Growth of heap use over one interval below which the process is quiet; default 1 MiB. */
   readonly quietBytes?: number;
+  /** Share of an interval the event loop may be busy for the process to count as quiet; default 0.05. */
+  readonly quietLoad?: number;
+  /** The event loop's busy share since the previous call; default from performance.eventLoopUtilization(). */
+  readonly loopLoad?: () => number;
   /** Committed heap above the idle figure that makes a collection worth it; default 8 MiB. */
   readonly slackBytes?: number;
   /** The shortest time between two collections; default 20 s. */
@@ -45,6 +52,17 @@ export interface QuietCollectorOptions {
   readonly collect?: () => void;
   /** Told after each collection, with the readings before and after it. */
   readonly onCollected?: (before: HeapReading, after: HeapReading) => void;
+}
+
+/** A reader of the event loop's busy share, each call covering the time since the previous one. */
+export function eventLoopLoad(): () => number {
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return share;
+  };
 }
 
 /** V8's heap as this process sees it. */
@@ -71,6 +89,8 @@ export class QuietCollector {
   readonly #clock: Clock;
   readonly #intervalMs: number;
   readonly #quietBytes: number;
+  readonly #quietLoad: number;
+  readonly #loopLoad: () => number;
   readonly #slackBytes: number;
   readonly #spacingMs: number;
   readonly #read: () => HeapReading;
@@ -88,6 +108,8 @@ export class QuietCollector {
     this.#clock = options.clock;
     this.#intervalMs = options.intervalMs ?? 5_000;
     this.#quietBytes = options.quietBytes ?? 1024 * 1024;
+    this.#quietLoad = options.quietLoad ?? 0.05;
+    this.#loopLoad = options.loopLoad ?? eventLoopLoad();
     this.#slackBytes = options.slackBytes ?? 8 * 1024 * 1024;
     this.#spacingMs = options.spacingMs ?? 20_000;
     this.#read = options.read ?? readHeap;
@@ -103,6 +125,7 @@ export class QuietCollector {
   start(): void {
     if (this.#closed || this.#timer !== undefined) return;
     const first = this.#read();
+    this.#loopLoad();
     this.#previous = first;
     this.#baseline = first.total;
     this.#arm();
@@ -124,7 +147,8 @@ export class QuietCollector {
     const previous = this.#previous;
     this.#previous = now;
     this.#baseline = Math.min(this.#baseline, now.total);
-    const quiet = previous !== undefined && now.used >= previous.used && now.used - previous.used < this.#quietBytes;
+    const load = this.#loopLoad();
+    const quiet = load < this.#quietLoad && previous !== undefined && now.used >= previous.used && now.used - previous.used < this.#quietBytes;
     const at = this.#clock.now();
     if (quiet && now.total > this.#baseline + this.#slackBytes && at - this.#lastCollection >= this.#spacingMs) {
       this.#collect();

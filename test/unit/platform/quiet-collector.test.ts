@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { ManualClock } from '../../../src/core/index.js';
-import { QuietCollector, fullCollection, readHeap, type HeapReading } from '../../../src/platform/index.js';
+import { QuietCollector, eventLoopLoad, fullCollection, readHeap, type HeapReading } from '../../../src/platform/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -11,6 +11,7 @@ test('a heap that grew during a load and then stays quiet is collected once, not
   let collections = 0;
   const collector = new QuietCollector({
     clock,
+    loopLoad: () => 0.01,
     read: () => heap,
     collect: () => {
       collections++;
@@ -42,6 +43,7 @@ test('V8 giving pages back over several collections: collected again at most onc
   const times: number[] = [];
   const collector = new QuietCollector({
     clock,
+    loopLoad: () => 0.01,
     read: () => heap,
     collect: () => {
       times.push(clock.now());
@@ -59,19 +61,21 @@ test('V8 giving pages back over several collections: collected again at most onc
 });
 
 test('no collection while the process allocates, nor when the heap never grew past the slack', () => {
-  const table: Array<{ name: string; readings: Array<[used: number, total: number]> }> = [
+  const table: Array<{ name: string; load: number; readings: Array<[used: number, total: number]> }> = [
     // Heap use rising by 2 MiB an interval: busy.
-    { name: 'busy', readings: [[20, 80], [22, 80], [24, 80], [26, 80], [28, 80]] },
+    { name: 'busy', load: 0.01, readings: [[20, 80], [22, 80], [24, 80], [26, 80], [28, 80]] },
     // Heap use fell: a collection of V8's own ran, so the process allocated.
-    { name: 'collected by V8 meanwhile', readings: [[40, 80], [20, 80], [10, 80]] },
+    { name: 'collected by V8 meanwhile', load: 0.01, readings: [[40, 80], [20, 80], [10, 80]] },
     // Quiet, but committed only 6 MiB above the start (slack 8 MiB).
-    { name: 'quiet, small heap', readings: [[16, 26], [16, 26], [16, 26], [16, 26]] },
+    { name: 'quiet, small heap', load: 0.01, readings: [[16, 26], [16, 26], [16, 26], [16, 26]] },
+    // The heap reads as quiet (a reading right after each of V8's own collections) but the event loop works: calls are up.
+    { name: 'event loop busy', load: 0.3, readings: [[40, 80], [40, 80], [40, 80], [40, 80]] },
   ];
   for (const row of table) {
     const clock = new ManualClock();
     let heap: HeapReading = { used: 15 * MiB, total: 20 * MiB };
     let collections = 0;
-    const collector = new QuietCollector({ clock, read: () => heap, collect: () => collections++ });
+    const collector = new QuietCollector({ clock, loopLoad: () => row.load, read: () => heap, collect: () => collections++ });
     collector.start();
     for (const [used, total] of row.readings) {
       heap = { used: used * MiB, total: total * MiB };
@@ -85,7 +89,7 @@ test('no collection while the process allocates, nor when the heap never grew pa
 test('close() stops the readings and may be called twice; start() after close() does nothing', () => {
   const clock = new ManualClock();
   let reads = 0;
-  const collector = new QuietCollector({ clock, read: () => (reads++, { used: MiB, total: MiB }), collect: () => {} });
+  const collector = new QuietCollector({ clock, loopLoad: () => 0, read: () => (reads++, { used: MiB, total: MiB }), collect: () => {} });
   collector.start();
   clock.advance(5_000);
   const seen = reads;
@@ -94,6 +98,16 @@ test('close() stops the readings and may be called twice; start() after close() 
   collector.start();
   clock.advance(60_000);
   assert.equal(reads, seen);
+});
+
+test('eventLoopLoad() reads a share between 0 and 1 of the time since its last call', () => {
+  const load = eventLoopLoad();
+  const until = Date.now() + 50;
+  while (Date.now() < until) {
+    // The loop is busy for 50 ms.
+  }
+  const share = load();
+  assert.ok(share > 0.5 && share <= 1, `busy share ${share}`);
 });
 
 test('fullCollection() collects garbage in this process without --expose-gc', () => {
