@@ -16,8 +16,8 @@
  * process allocated). Worth collecting: the heap's committed
  * size is more than `slackBytes` above the smallest seen (the idle figure). V8 gives committed
  * pages back over several collections, so a quiet process may be collected again, at most once per
- * `spacingMs`, until its heap is back within the slack; a collection that gave nothing back makes
- * the present size the new idle figure (the live data grew: more phones registered), so a process
+ * `spacingMs`, until its heap is back within the slack; a collection after which nothing came back
+ * by the next one makes the present size the new idle figure (the live data grew: more phones registered), so a process
  * that stays quiet is not collected forever.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
@@ -101,6 +101,8 @@ export class QuietCollector {
   /** The smallest committed heap seen: the idle figure. */
   #baseline = 0;
   #lastCollection = Number.NEGATIVE_INFINITY;
+  /** The committed heap when the last collection of this quiet spell was made. */
+  #collectedAt: number | undefined;
   #collections = 0;
   #closed = false;
 
@@ -149,16 +151,24 @@ export class QuietCollector {
     this.#baseline = Math.min(this.#baseline, now.total);
     const load = this.#loopLoad();
     const quiet = load < this.#quietLoad && previous !== undefined && now.used >= previous.used && now.used - previous.used < this.#quietBytes;
+    // Progress is judged between collections, not right after one: V8 releases the pages a
+    // collection freed later (at its next collection, or when its sweeper is done).
+    if (!quiet) this.#collectedAt = undefined;
     const at = this.#clock.now();
     if (quiet && now.total > this.#baseline + this.#slackBytes && at - this.#lastCollection >= this.#spacingMs) {
-      this.#collect();
-      this.#collections++;
-      this.#lastCollection = at;
-      const after = this.#read();
-      this.#previous = after;
-      // Nothing given back: the live data grew; this is the idle figure now.
-      if (after.total > now.total - 1024 * 1024) this.#baseline = after.total;
-      this.#onCollected?.(now, after);
+      if (this.#collectedAt !== undefined && now.total > this.#collectedAt - 1024 * 1024) {
+        // The last collection gave nothing back: the live data grew; this is the idle figure now.
+        this.#baseline = now.total;
+        this.#collectedAt = undefined;
+      } else {
+        this.#collect();
+        this.#collections++;
+        this.#lastCollection = at;
+        this.#collectedAt = now.total;
+        const after = this.#read();
+        this.#previous = after;
+        this.#onCollected?.(now, after);
+      }
     }
     if (!this.#closed) this.#arm();
   }

@@ -60,6 +60,31 @@ test('V8 giving pages back over several collections: collected again at most onc
   collector.close();
 });
 
+test('pages V8 releases only after the collection count as given back: the next busy spell is collected too', () => {
+  const clock = new ManualClock();
+  let heap: HeapReading = { used: 15 * MiB, total: 20 * MiB };
+  let collections = 0;
+  const collector = new QuietCollector({
+    clock,
+    loopLoad: () => 0.01,
+    read: () => heap,
+    collect: () => {
+      collections++;
+      // Right after the collection the committed size has not moved; a second later it has.
+      heap = { used: 18 * MiB, total: 60 * MiB };
+      clock.setTimeout(() => (heap = { used: 18 * MiB, total: 24 * MiB }), 1_000);
+    },
+  });
+  collector.start();
+  for (let spell = 1; spell <= 2; spell++) {
+    heap = { used: 40 * MiB, total: 60 * MiB };
+    clock.advance(5_000);
+    for (let i = 0; i < 12; i++) clock.advance(5_000);
+    assert.equal(collections, spell, `spell ${spell}`);
+  }
+  collector.close();
+});
+
 test('no collection while the process allocates, nor when the heap never grew past the slack', () => {
   const table: Array<{ name: string; load: number; readings: Array<[used: number, total: number]> }> = [
     // Heap use rising by 2 MiB an interval: busy.
