@@ -6,19 +6,19 @@
  * almost nothing, so no collection comes: measured by `npm run bench:calls -- --memory-dir`, 60 s
  * after 300 concurrent calls and 30 s at 100 calls/s the hub still held a 77 MiB heap with 54 MiB
  * "used", of which 36 MiB was garbage (a full collection left 18 MiB), and its memory stayed at
- * the peak (PSS 101 MiB, idle 46). V8's memory reducer does not start in a process that never
- * reports itself idle, as Node does not. A collection made once the heap has been quiet for one
+ * the peak (PSS 101 MiB, idle 46). V8's memory reducer, meant to shrink the heap of an idle
+ * program, did not in these runs. A collection made once the process has been quiet for one
  * interval lets V8 shrink the heap and unmap its pages.
  *
  * Quiet: the event loop was busy less than `quietLoad` of one interval (under load it is not: a
  * collection of a big heap in the middle of calls would delay their packets), and heap use grew
  * by less than `quietBytes` over it with no collection between (use fell: a collection ran, so the
- * process allocated). Worth collecting: the heap's committed
- * size is more than `slackBytes` above the smallest seen (the idle figure). V8 gives committed
- * pages back over several collections, so a quiet process may be collected again, at most once per
- * `spacingMs`, until its heap is back within the slack; a collection after which nothing came back
- * by the next one makes the present size the new idle figure (the live data grew: more phones registered), so a process
- * that stays quiet is not collected forever.
+ * process allocated). Worth collecting: the heap's committed size is more than `slackBytes` above
+ * the smallest seen (the idle figure). V8 gives committed pages back over several collections, so
+ * a quiet process may be collected again, at most once per `spacingMs`, until its heap is back
+ * within the slack; a collection after which nothing came back by the next one makes the present
+ * size the new idle figure (the live data grew: more phones registered), so a process that stays
+ * quiet is not collected forever.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
