@@ -22,11 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Testbed } from '../test/support/netns.js';
+import { MemoryMarks } from './calls-memory.js';
 import { cpuSeconds, memoryBytes, processTree } from './calls-proc.js';
 import { UAC_XML, UAS_XML } from './calls-scenarios.js';
 import { ADDR, Children, UAS_PORT, startKamailio, startSbc, type RunningSystem } from './calls-systems.js';
 
-const USAGE = 'usage: npm run bench:calls -- [--hold S] [--after S] [--step S] [--rates N,N,...] [--concurrency N,N,...] [--only sbc|kamailio] [--json]';
+const USAGE = 'usage: npm run bench:calls -- [--hold S] [--after S] [--step S] [--rates N,N,...] [--concurrency N,N,...] [--only sbc|kamailio] [--json] [--memory-dir DIR [--heap-snapshots]]';
 // A wrong flag gets the usage and exit 2, not a stack trace.
 const { values: flags } = (() => {
   try {
@@ -39,6 +40,8 @@ const { values: flags } = (() => {
         concurrency: { type: 'string', default: '500,1000,1500,2000,2500' },
         only: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'memory-dir': { type: 'string' },
+        'heap-snapshots': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -58,6 +61,8 @@ const DEBUG = process.env['BENCH_DEBUG'] === undefined ? [] : ['-trace_err'];
 const WINDOW_MS = 10_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+// --memory-dir: the agent's and hub's own memory readings (and heap snapshots) at idle, peak, end of load and after.
+const MARKS = flags['memory-dir'] === undefined ? undefined : new MemoryMarks(flags['memory-dir'], flags['heap-snapshots']);
 
 interface Level { readonly level: number; readonly ok: boolean; readonly successful: number; readonly failed: number; readonly loss?: number; readonly cpuMsPerCall?: number; readonly cpuMsPerCallSecond?: number }
 interface Memory { readonly idle: number; peak: number; after: number }
@@ -140,6 +145,11 @@ async function uac(target: string, calls: number, rate: number, holdMs: number, 
   return sippStats(out);
 }
 
+/** A memory mark of the agent and hub (--memory-dir); collected only where it changes nothing measured after it (idle, after). */
+async function markIfProbed(sys: RunningSystem, label: string, collect = false): Promise<void> {
+  if (MARKS !== undefined && sys.name === 'agent+tunnel+hub') await MARKS.mark(sys.parts, label, collect);
+}
+
 /** CPU seconds of the system's processes (and their children) so far. */
 function systemCpu(sys: RunningSystem): number {
   return cpuSeconds(sys.parts.flatMap((p) => processTree(p.pid)));
@@ -169,6 +179,8 @@ async function concurrencySteps(sys: RunningSystem, result: Result): Promise<voi
       const received = a1.rx - a0.rx + (b1.rx - b0.rx);
       loss = sent === 0 ? 1 : Math.max(0, 1 - received / sent);
       cpuMsPerCallSecond = ((cpu1 - cpu0) * 1000) / (n * (WINDOW_MS / 1000));
+      // After the window, so a snapshot's pause does not count in the loss; every call is still up.
+      await markIfProbed(sys, `peak-${n}`);
     });
     const ok = stats.failed === 0 && stats.successful === n && loss < 0.001;
     result.concurrency.push({ level: n, ok, ...stats, loss, ...(cpuMsPerCallSecond === undefined ? {} : { cpuMsPerCallSecond }) });
@@ -223,6 +235,7 @@ async function runSystem(which: 'sbc' | 'kamailio'): Promise<Result> {
   const sys = which === 'sbc' ? await startSbc(children, join(dir, 'sbc'), NS) : await startKamailio(children, dir, NS);
   await sleep(3000);
   const idle = sampleMemory(sys);
+  await markIfProbed(sys, 'idle', true);
   const memory: Record<string, Memory> = Object.fromEntries(sys.parts.map((p) => [p.label, { idle: idle[p.label] ?? 0, peak: idle[p.label] ?? 0, after: 0 }]));
   const sampler = setInterval(() => {
     for (const [label, bytes] of Object.entries(sampleMemory(sys))) {
@@ -235,11 +248,13 @@ async function runSystem(which: 'sbc' | 'kamailio'): Promise<Result> {
     await concurrencySteps(sys, result);
     await rateSearch(sys, result);
     process.stdout.write(`${sys.name}: load ended; memory again in ${AFTER_S} s\n`);
+    await markIfProbed(sys, 'ended');
     await sleep(AFTER_S * 1000);
     for (const [label, bytes] of Object.entries(sampleMemory(sys))) {
       const m = memory[label];
       if (m !== undefined) m.after = bytes;
     }
+    await markIfProbed(sys, 'after', true);
   } finally {
     clearInterval(sampler);
     await sys.stop();
@@ -269,6 +284,7 @@ function report(sbc: Result, kam: Result | undefined): void {
   process.stdout.write(`\n${rows.map((r) => r.map((cell, i) => cell.padEnd(i === 0 ? 48 : 30)).join(' ')).join('\n')}\n`);
   process.stdout.write(`levels: concurrency ${CONCURRENCY.join(',')} (ramp ${RAMP_RATE} calls/s, loss over ${WINDOW_MS / 1000} s with all calls up); rates ${RATES.join(',')} (${STEP_S} s steps, 1 s calls), hold ${HOLD_S} s; `
     + `memory: proportional set size of each system's processes (Kamailio's shared memory counted once); tunnel datagrams dropped ${sbc.droppedDatagrams}\n`);
+  if (MARKS !== undefined) process.stdout.write(MARKS.report(['agent', 'hub']));
   if (flags.json) process.stdout.write(`${JSON.stringify({ sbc, kamailio: kam ?? null })}\n`);
 }
 

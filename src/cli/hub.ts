@@ -26,6 +26,8 @@ import { importExtensions } from './hub-import.js';
 import { hubAdminService } from './hub-admin-service.js';
 import { COMMON_VALUES, commonContext, hostPort, reportErrors } from './hub-common.js';
 import { ServiceSignals } from './signals.js';
+import { startQuietCollector } from './quiet-memory.js';
+import type { QuietCollector } from '../platform/index.js';
 import { systemdNotifier } from './systemd-notifier.js';
 
 const USAGE = `Usage: sbc-agent hub [run] [--config FILE] [--state-dir DIR] [--listen ADDR] [--enroll-port N] [--public-name NAME]
@@ -190,6 +192,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   const notifier = systemdNotifier(io.env, logger, hub.clock);
   notifier.start();
   let statusTimer: Timer | undefined;
+  let quiet: QuietCollector | undefined;
   try {
     await hub.start();
     io.stdout.write(`hub: state ${context.stateDir}\nhub: fingerprint ${hub.state.fingerprint}\n`);
@@ -200,6 +203,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
     // READY=1 only now: hub.start() resolves once every listener is bound.
     notifier.ready(hubStatusLine(hub));
     statusTimer = hub.clock.setInterval(() => notifier.status(hubStatusLine(hub)), NOTIFY_STATUS_INTERVAL_MS);
+    quiet = startQuietCollector(hub.clock, logger);
     io.stdout.write('hub: ready\n');
     // SIGHUP (systemctl reload) re-reads what can change without a restart; SIGINT and SIGTERM stop.
     for (let signal = await signals.next(); ; signal = await signals.next()) {
@@ -213,6 +217,7 @@ async function runHub(argv: readonly string[], io: CommandIo): Promise<number> {
   } finally {
     signals.dispose();
     statusTimer?.cancel();
+    quiet?.close();
     await hub.close();
     notifier.close();
     logger.flush();

@@ -37,6 +37,7 @@ import { reloadRun } from './run-reload.js';
 import { RUN_VALUES, resolveRunSettings, type RunSettings } from './run-settings.js';
 import { upstreamFor } from './run-upstream.js';
 import { runStatusParts } from './run-status.js';
+import { startQuietCollector } from './quiet-memory.js';
 import { ServiceSignals } from './signals.js';
 import { systemdNotifier } from './systemd-notifier.js';
 
@@ -151,6 +152,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
   // systemd: ready once every listener is bound and the first tunnel attempt has started.
   const statusLine = (): string => `${mode}; tunnel ${tunnel.client.state === 'open' ? 'up' : 'down'}; ${agent.registeredPhones().length} phones; ${activeCalls} calls`;
   notifier.ready(statusLine());
+  const quiet = startQuietCollector(realClock, logger);
   const callsTimer = setInterval(() => {
     void agent.activeCalls().then((n) => {
       activeCalls = n;
@@ -213,6 +215,7 @@ async function serve(args: ParsedArgs, io: CommandIo, signals: ServiceSignals, l
     notifier.stopping('stopping');
     clearInterval(drainTimer);
     clearInterval(callsTimer);
+    quiet.close();
     await admin?.close();
     health?.close();
     await relayed?.close();

@@ -22,3 +22,4 @@ export { defaultAgentConfigFile, windowsInstallPaths, type WindowsInstallPaths }
 export { AGENT_SERVICE, ServiceControlError, realProbes, runCommand, systemdServiceManager, type CommandResult, type CommandRunner, type ServiceManager, type ServiceProbes } from './service-manager.js';
 export { ERROR_SERVICE_ALREADY_RUNNING, ERROR_SERVICE_DOES_NOT_EXIST, scArgv, windowsServiceManager, winswArgv, type ScVerb, type WinswVerb } from './windows-service.js';
 export { detectServiceManager } from './service-detect.js';
+export { QuietCollector, eventLoopLoad, fullCollection, readHeap, type HeapReading, type QuietCollectorOptions } from './quiet-collector.js';

@@ -14,6 +14,7 @@ import {
 } from '../sip/index.js';
 import type { CallMedia } from './call-media.js';
 import { RegistrationCache, requestedExpires } from './registrations.js';
+import { PhoneFlows, type PhoneFlow } from './phone-flows.js';
 import { reRegisterRequest, type LastRegister } from './re-register.js';
 import { answerFailbackChallenge, type Ha1Lookup } from './failback-auth.js';
 import type { SipTunnelLink } from './sip-link.js';
@@ -46,10 +47,7 @@ export interface AgentCallPathOptions {
   readonly callRecords?: { readonly agent: string; readonly onCdr: (record: RelayedCallRecord) => void };
 }
 
-export interface PhoneFlow {
-  readonly uri: string;
-  readonly target: TransportTarget;
-}
+export type { PhoneFlow } from './phone-flows.js';
 
 interface Upstream {
   readonly incoming: ServerRequest;
@@ -71,13 +69,12 @@ interface Downstream {
 export class AgentCallPath {
   readonly #o: AgentCallPathOptions;
   readonly #log: Logger;
-  readonly #phones = new Map<string, PhoneFlow>();
+  /** Contact token → the phone's contact and flow, and its last REGISTER relayed upstream (failback re-registers it); idle ones expire. */
+  readonly #phones: PhoneFlows;
   readonly #upstream = new Map<string, Upstream>();
   /** Phone INVITE branch → tunnel branch, for CANCEL (RFC 3261 §9.1: the CANCEL has the INVITE's branch). */
   readonly #cancelable = new Map<string, string>();
   readonly #downstream = new Map<string, Downstream>();
-  /** Contact token → the last REGISTER relayed upstream for it (failback re-registers it). */
-  readonly #lastRegister = new Map<string, LastRegister>();
   #link: SipTunnelLink | undefined;
   readonly #retransmit: TwoXxRetransmitter;
   readonly #subscriptions: SharedSubscriptions;
@@ -104,6 +101,7 @@ export class AgentCallPath {
     });
     this.#tunnelDialogs = new TunnelDialogs({ clock: options.clock, stack: options.stack, logger: this.#log });
     this.#records = options.callRecords === undefined ? undefined : new RelayedCdrLog({ clock: options.clock, ...options.callRecords });
+    this.#phones = new PhoneFlows({ clock: options.clock, inUse: () => this.#tokensInUse() });
     options.stack.onRequest((incoming) => this.#fromPhone(incoming));
   }
 
@@ -171,7 +169,7 @@ export class AgentCallPath {
   }
 
   phones(): { token: string; uri: string; target: TransportTarget }[] {
-    return [...this.#phones].map(([token, p]) => ({ token, ...p }));
+    return this.#phones.flows().map(([token, p]) => ({ token, ...p }));
   }
 
   #lanContact(transport: SipTransportName, user: string): string {
@@ -183,8 +181,16 @@ export class AgentCallPath {
   #phoneContact(uri: string, source: ServerRequest['source']): string {
     const target: TransportTarget = { transport: source.transport, host: source.address, port: source.port, ...(source.flowId === undefined ? {} : { flowId: source.flowId }) };
     const token = `a-${tokenOf(`${uri}|${target.transport}|${target.host}|${target.port}`)}`;
-    this.#phones.set(token, { uri, target });
+    this.#phones.setFlow(token, { uri, target });
     return `sip:${token}@${TUNNEL_HOST}`;
+  }
+
+  /** What keeps a contact token: a binding the PBX may still send to, or a call up through the tunnel on its flow. */
+  #tokensInUse(): (token: string, flow: PhoneFlow | undefined) => boolean {
+    const bound = new Set(this.#o.registrations.tokensInUse());
+    const flowKey = (t: TransportTarget): string => `${t.transport}|${t.host}|${t.port}`;
+    const calling = new Set(this.#tunnelDialogs.targets().map(flowKey));
+    return (token, flow) => bound.has(token) || (flow !== undefined && calling.has(flowKey(flow.target)));
   }
 
   /**
@@ -197,13 +203,13 @@ export class AgentCallPath {
 
   /** The last REGISTER relayed upstream for a contact token (kept across restarts: relayed-state.ts). */
   lastRegisterOf(token: string): LastRegister | undefined {
-    return this.#lastRegister.get(token);
+    return this.#phones.lastRegister(token);
   }
 
   /** A phone's flow and its last REGISTER as stored before a restart: survival and failback find it again. */
   restorePhone(token: string, flow: PhoneFlow, last: LastRegister | undefined): void {
-    this.#phones.set(token, flow);
-    if (last !== undefined) this.#lastRegister.set(token, last);
+    this.#phones.setFlow(token, flow);
+    if (last !== undefined) this.#phones.setLastRegister(token, last);
   }
 
   /**
@@ -213,14 +219,14 @@ export class AgentCallPath {
    * answered once with them.
    */
   reRegister(token: string, phoneExpires: number, done: (status: number) => void, ha1For?: Ha1Lookup): boolean {
-    const last = this.#lastRegister.get(token);
+    const last = this.#phones.lastRegister(token);
     const link = this.#link;
     if (last === undefined || link === undefined || link.closed) return false;
     const branch = newTunnelBranch();
     const again = reRegisterRequest(last, branch);
     const source = again.source;
     const incoming: ServerRequest = { request: again.fromPhone, source, respond: () => {} };
-    this.#lastRegister.set(token, again);
+    this.#phones.setLastRegister(token, again);
     this.#upstream.set(branch, {
       incoming, target: { transport: source.transport, host: source.address, port: source.port }, phoneExpires, reRegistered: done,
       ...(ha1For === undefined ? {} : { failbackAuth: { token, ha1For } }),
@@ -276,7 +282,7 @@ export class AgentCallPath {
    */
   #registeredHost(address: string): boolean {
     const now = this.#o.clock.now();
-    return this.#o.registrations.list().some((b) => b.expiresAt > now && this.#phones.get(b.token)?.target.host === address);
+    return this.#o.registrations.list().some((b) => b.expiresAt > now && this.#phones.peek(b.token)?.target.host === address);
   }
 
   /** From/To hosts of the PBX side (IP literals, the tunnel host) become the agent's LAN address (from-to.ts). */
@@ -336,7 +342,7 @@ export class AgentCallPath {
     const uri = this.#upstreamUri(request.uri);
     const out: SipRequest = { ...request, uri, headers, body };
     if (request.method === 'BYE') this.#o.media.release(callIdOf(request), phoneTag(request, true), BYE_GRACE_MS);
-    if (request.method === 'REGISTER' && contactToken !== undefined) this.#lastRegister.set(contactToken, { fromPhone: request, sent: out, source });
+    if (request.method === 'REGISTER' && contactToken !== undefined) this.#phones.setLastRegister(contactToken, { fromPhone: request, sent: out, source });
     if (request.method !== 'ACK') {
       const target: TransportTarget = { transport: source.transport, host: source.address, port: source.port };
       this.#upstream.set(branch, { incoming, target, phoneExpires });
@@ -428,13 +434,13 @@ export class AgentCallPath {
 
   /** A failback REGISTER's challenge answered once with the model's HA1 (failback-auth.ts): true when sent. */
   #answerFailbackChallenge(response: SipResponse, up: Upstream, auth: { readonly token: string; readonly ha1For: Ha1Lookup }): boolean {
-    const last = this.#lastRegister.get(auth.token);
+    const last = this.#phones.lastRegister(auth.token);
     const link = this.#link;
     if (last === undefined || link === undefined || link.closed) return false;
     const branch = newTunnelBranch();
     const again = answerFailbackChallenge(last, response, branch, auth.ha1For);
     if (again === undefined) return false;
-    this.#lastRegister.set(auth.token, again);
+    this.#phones.setLastRegister(auth.token, again);
     // Once: a second challenge is the registrar's refusal, handed to `done` as it is.
     this.#upstream.set(branch, { incoming: { ...up.incoming, request: again.fromPhone }, target: up.target, phoneExpires: up.phoneExpires, ...(up.reRegistered === undefined ? {} : { reRegistered: up.reRegistered }) });
     link.send(again.sent);
@@ -464,7 +470,7 @@ export class AgentCallPath {
 
   async #requestDown(request: SipRequest, link: SipTunnelLink): Promise<void> {
     const uri = sipUri(request.uri);
-    const phone = uri?.user === undefined ? undefined : this.#phones.get(uri.user);
+    const phone = uri?.user === undefined ? undefined : this.#phones.flow(uri.user);
     const hubBranch = getViaBranch(topVia(request)) ?? '';
     if (request.method === 'CANCEL') return this.#cancelDown(request, hubBranch, link);
     if (this.#refuseNewCall(request, (r) => link.send(r))) return;
@@ -585,7 +591,7 @@ export class AgentCallPath {
     this.#upstream.clear();
     this.#downstream.clear();
     this.#cancelable.clear();
-    this.#lastRegister.clear();
+    this.#phones.clear();
     this.#o.media.close();
   }
 }

@@ -146,6 +146,12 @@ export class RegistrationCache {
     return [...this.#bindings.values()].filter((b) => b.expiresAt > now);
   }
 
+  /** Tokens of the bindings whose upstream binding still runs: the registrar may still send to them. */
+  tokensInUse(): string[] {
+    const now = this.#clock.now();
+    return [...this.#bindings.values()].filter((b) => b.upstreamExpiresAt > now).map((b) => b.token);
+  }
+
   counters(): { forwarded: number; answeredLocally: number } {
     return { forwarded: this.#forwarded, answeredLocally: this.#answered };
   }

@@ -48,6 +48,11 @@ export class TunnelDialogs {
     return this.#dialogs.size;
   }
 
+  /** The phones' flows of the dialogs up. */
+  targets(): TransportTarget[] {
+    return [...this.#dialogs.values()].map((d) => d.target);
+  }
+
   /** A 2xx to an INVITE reached the phone, or left it: the dialog is up. */
   add(dialog: TunnelDialog): void {
     this.#dialogs.set(dialog.callId, dialog);
