@@ -90,7 +90,12 @@ interface Rig {
   cdrNext: number;
   /** The highest CDR id whose append resolved before a kill. */
   cdrConfirmed: number;
+  /** The last CDR_CHECKED ids writers printed as appended (resolved): each must be in the buffer. */
+  cdrRecent: number[];
 }
+
+/** How many of the latest confirmed CDR ids each check looks for. */
+const CDR_CHECKED = 21;
 
 function routingYaml(version: number): string {
   return `version: ${version}\nrealm: crash.test\nextensions:\n  - { number: "100", name: A, password: Crash-Loop-${version}, homeAgent: branch }\n  - { number: "101", name: B, password: Crash-Loop-${version}, homeAgent: branch }\n`;
@@ -137,7 +142,7 @@ async function makeRig(): Promise<Rig> {
   const enrolled = await runCli(['enroll', '--url', added.url, '--key', added.key, '--fingerprint', added.fingerprint, '--state-dir', agentState]);
   if (enrolled.code !== 0) throw new Error(`enroll failed at setup: ${enrolled.stderr}`);
   const agent = await startAgent({ agentState, agentConfig });
-  return { dir, hubState, hubConfig, routingFile, enrollAddress, agentState, agentConfig, cdrDir: join(dir, 'cdr'), hub, agent, routingVersion: 1, cdrNext: 1, cdrConfirmed: 0 };
+  return { dir, hubState, hubConfig, routingFile, enrollAddress, agentState, agentConfig, cdrDir: join(dir, 'cdr'), hub, agent, routingVersion: 1, cdrNext: 1, cdrConfirmed: 0, cdrRecent: [] };
 }
 
 interface Added { readonly url: string; readonly key: string; readonly fingerprint: string }
@@ -310,6 +315,8 @@ async function runStep(r: Rig, i: number, step: Step, random: () => number): Pro
     const confirmed = [...command.stdout.matchAll(/appended (\d+)/g)].map((m) => Number(m[1]));
     const last = confirmed.at(-1);
     if (last !== undefined) r.cdrConfirmed = last;
+    // Only ids a writer printed count: the one after its last print may or may not be on disk (cut mid-append), and is never reused.
+    r.cdrRecent = [...r.cdrRecent, ...confirmed].slice(-CDR_CHECKED);
     r.cdrNext = Math.max(r.cdrNext, (last ?? r.cdrNext) + 1) + 1;
   }
   if (enrollDir !== undefined) {
@@ -332,7 +339,7 @@ async function checkCdr(r: Rig): Promise<string[]> {
     const stats = buffer.stats();
     const problems: string[] = [];
     if (stats.unreadable > 0) problems.push(`CDR buffer: ${stats.unreadable} unreadable lines`);
-    for (let n = Math.max(1, r.cdrConfirmed - 20); n <= r.cdrConfirmed; n++) {
+    for (const n of r.cdrRecent) {
       if (!buffer.has(`crash-${String(n).padStart(9, '0')}`)) problems.push(`CDR buffer: record ${n} was confirmed and is gone`);
     }
     return problems;
