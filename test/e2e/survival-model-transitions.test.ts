@@ -15,8 +15,9 @@
  * still hear each other, and a branch phone and a phone registered directly at Kamailio call each
  * other both ways with audio both ways. Then the agent is restarted while the WAN is down: it comes
  * up in survival with its stored snapshot and registrations, A calls B by the model with audio
- * both ways, a national number goes out of the local trunk, and when the WAN returns it fails back
- * and re-registers all three. Last, Kamailio flaps every 10 s for 2 minutes (WAN up): one
+ * both ways, a national number goes out of the local trunk; A calls B again and the WAN returns:
+ * failback waits (`when-idle`) while that survival call is up, then fails back once it ends and
+ * re-registers all three. Last, Kamailio flaps every 10 s for 2 minutes (WAN up): one
  * failover, one failback a hold-down (15 s) after it was last started, the snapshot kept (the
  * flapping Kamailio trusts REGISTERs from the hub, as survival-flap's does).
  */
@@ -124,7 +125,7 @@ test('with a model: a call up before the cut keeps its audio through takeover an
   await hangUp(a, b);
 });
 
-test('with a model: the agent restarted while the WAN is down comes up in survival with its stored snapshot and registrations, serves a branch call and the local trunk, and fails back', { timeout: 120_000 }, async () => {
+test('with a model: the agent restarted while the WAN is down comes up in survival with its stored snapshot and registrations, serves a branch call and the local trunk, and fails back once the survival call up at the return ends (when-idle)', { timeout: 150_000 }, async () => {
   const { rig } = m;
   // The registration file is written within a second of the last change.
   await sleep(1500);
@@ -151,10 +152,22 @@ test('with a model: the agent restarted while the WAN is down comes up in surviv
   assert.equal(done.code, 0, `${done.stderr}\n${done.trace.slice(-3000)}\nagent: ${rig.agentLog()}`);
   assert.match(sippTimeline(done.trace)[0]?.firstLine ?? '', /^INVITE sip:\+33612345678@10\.218\.2\.5:5060 SIP\/2\.0$/, 'by the stored outbound rule');
 
+  // when-idle (the default policy): a survival call up when the WAN returns holds failback until it ends.
+  await dial(get('A'), get('B'));
+  await rig.survivalUntil('one survival call counted', (x) => x.survivalCalls === 1, 5_000);
+  const abMark = markAudio(get('A'), get('B'));
   rig.restoreWan();
   const restored = Date.now();
-  const normal = await rig.modeUntil('normal', HOLD_DOWN_MS + 40_000);
-  process.stdout.write(`survival (model): the restarted agent failed back ${normal.since - restored} ms after the WAN returned (hold-down ${HOLD_DOWN_MS} ms)\n`);
+  const held = await rig.survivalUntil('failback held by the survival call', (x) => x.tunnel === 'up' && x.pbx === 'reachable' && x.waitingFor === 'calls', HOLD_DOWN_MS + 40_000);
+  const heldAfterMs = Date.now() - restored;
+  await sleep(2000);
+  assert.equal((await rig.survival())?.mode, 'survival', `when-idle: still survival while A and B talk, ${Date.now() - restored} ms after the return`);
+  process.stdout.write(`survival (model): failback held ${Date.now() - restored} ms after the return (waiting for ${held.waitingFor ?? '?'} since ${heldAfterMs} ms) while a survival call is up: ${assertTalking(get('A'), get('B'), abMark, 'in the survival call')}\n`);
+  await hangUp(get('A'), get('B'));
+  const idle = Date.now();
+  const normal = await rig.modeUntil('normal', 15_000);
+  process.stdout.write(`survival (model): the restarted agent failed back ${normal.since - restored} ms after the WAN returned (hold-down ${HOLD_DOWN_MS} ms), ${normal.since - idle} ms after the survival call ended\n`);
+  assert.ok(normal.since - restored >= HOLD_DOWN_MS, `not before the hold-down (${normal.since - restored} ms)`);
   const failback = agent.stderr.split('\n').find((l) => /failback: bindings re-registered upstream/.test(l)) ?? '';
   assert.match(failback, /"sent":3,"registered":3,/, `the stored bindings re-registered upstream: ${failback}`);
   assert.deepEqual(rig.locationTable(), ['1001', '1002', '1003', '1005']);
