@@ -177,7 +177,12 @@ class UdpCallMedia implements CallMediaBridge {
       const stream = await this.#stream(i);
       (from === 'a' ? stream.a : stream.b).setRemote(remoteOf(sd, i, m, signalingAddress));
       stream.session.setClockRates(clockRates(m));
-      this.#holdMusic?.update(from, i, sd, from === 'a' ? stream.b : stream.a);
+      const music = this.#holdMusic?.update(from, i, sd, from === 'a' ? stream.b : stream.a);
+      // RFC 3264 §8.4: a sendonly holder may go on sending (its own music, comfort noise); with
+      // ours playing, a second SSRC would interleave with it, so the holder's packets are dropped
+      // until it resumes. The other direction goes on being relayed.
+      if (music === 'started') (from === 'a' ? stream.a : stream.b).onPacket(() => {});
+      else if (music === 'stopped') stream.session.rejoin();
       // The other side sends to the leg that faces it.
       anchors.push(this.#anchor(from === 'a' ? stream.b : stream.a));
     }

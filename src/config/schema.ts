@@ -164,7 +164,16 @@ export interface AgentConfig {
     readonly tlsCert: string | undefined;
     readonly tlsKey: string | undefined;
   };
-  readonly media: { readonly ports: { readonly min: number; readonly max: number } };
+  readonly media: {
+    readonly ports: { readonly min: number; readonly max: number };
+    /**
+     * Music on hold of the agent's own calls (`calls: local` or `auto`): an 8 kHz 16-bit mono PCM
+     * WAV, an absolute path or a file name in `<state>/agent/prompts/` (`.wav` added without an
+     * extension). Read and checked at start (src/b2bua/prompt-library.ts readMusicOnHold); absent:
+     * parked calls hear a soft beep, held calls silence, queue callers ringing.
+     */
+    readonly musicOnHold?: string;
+  };
   /** Registration lifetime asked of the registrar, seconds. */
   readonly upstreamExpires: number;
   readonly pnp: AgentPnpConfig;
