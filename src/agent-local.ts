@@ -130,6 +130,7 @@ export class LocalControl {
       media,
       // IVR prompts: WAV files in the prompts folder of the agent's state dir.
       prompts: new FilePromptLibrary(join(this.#o.dir, PROMPTS_FOLDER), logger),
+      ...(this.#o.musicOnHold === undefined ? {} : { musicOnHold: this.#o.musicOnHold }),
       voicemail,
       onCdr: (cdr) => {
         logger.info({ cdr }, 'call detail record');

@@ -305,18 +305,27 @@ export class B2buaCall {
     const offer = await this.#calleeOffer();
     if (this.#state === 'ended') return undefined;
     this.#state = 'ringing';
+    let agentsOffer = offer;
     const ring = new QueueRing({
       desk: this.#host.queues, queue, callId: this.caller.callId,
       // An agent on another call is skipped like a busy one (the engine rings the next).
-      legsFor: (agent) => (this.#host.busy().includes(agent) ? [] : this.#legsTo(agent, offer, this.#init.caller)),
-      onHold: () => this.caller.ringing(),
+      legsFor: (agent) => (this.#host.busy().includes(agent) ? [] : this.#legsTo(agent, agentsOffer, this.#init.caller)),
+      // Intro and music: the agent answers the caller (agent-media.ts), and the agents are then
+      // offered only the format it was answered with; nothing to play: the caller hears ringing.
+      onHold: async (hold) => {
+        if (await this.#agentMedia.queueHold(hold)) agentsOffer = await this.#calleeOffer();
+        else if (!this.#over()) this.caller.ringing();
+      },
     });
     this.#queueRing = ring;
     const result = await ring.run();
     this.#queueRing = undefined;
+    this.#agentMedia.endQueueHold();
     if (this.state === 'ended' || result.kind === 'aborted') return undefined;
     if (result.kind === 'answered') {
       this.#queueAnswered = queue.number;
+      // The caller's relay leg goes back to the relay, now toward the agent who answered.
+      this.#agentMedia.release();
       await this.#connect(result.target, result.response, result.dialog);
       return undefined;
     }
@@ -614,6 +623,8 @@ export class B2buaCall {
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
     if (this.#state === 'ended') return;
     this.#state = 'ended';
+    // A queue caller the agent answered hung up (BYE) while agents rang: they are cancelled.
+    this.#queueRing?.abort();
     this.#park.close();
     this.#agentMedia.release();
     if (this.#queueAnswered !== undefined) this.#host.queues.ended(this.#queueAnswered, this.caller.callId);
