@@ -107,3 +107,24 @@ test('intercom: one extension rung with the auto-answer headers (no Answer-Mode 
   r.phone('103').sendRtp(3, 0xdef);
   await until(() => caller.rtpReceived.some((p) => p.readUInt32BE(8) === 0xdef), '103 RTP at the caller');
 });
+
+test('page refusals (table): an offer the agent cannot relay gets 488 with a Warning; nobody free to page gets 480', async (t) => {
+  const savp = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/SAVP 0', 'a=rtpmap:0 PCMU/8000',
+    'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR', ''].join('\r\n');
+  const g722 = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 9', 'a=rtpmap:9 G722/8000', ''].join('\r\n');
+  const rows: Array<{ name: string; sdp?: string; members: string[]; status: number; warning?: RegExp }> = [
+    { name: 'SRTP offer', sdp: savp, members: ['100', '101'], status: 488, warning: /^305 branch-1 "paging relays plain RTP only/ },
+    { name: 'G.722 only', sdp: g722, members: ['100', '101'], status: 488, warning: /^305 branch-1 "no PCMU or PCMA/ },
+    { name: 'the pager alone in the group', members: ['100'], status: 480 },
+  ];
+  for (const row of rows) {
+    const r = await rig({ phones: { '100': 1, '101': 1 }, model: () => model({ extensions: ['100', '101'].map((n) => ext(n)), ringGroups: [{ ...GROUP, members: row.members }], paging: [PAGE] }) });
+    t.after(() => r.close());
+    r.phone('101').mode = 'answer';
+    if (row.sdp !== undefined) r.phone('100').sdpOverride = row.sdp;
+    const response = await r.phone('100').call('8500', r.port);
+    assert.equal(response.status, row.status, row.name);
+    if (row.warning !== undefined) assert.match(getHeader(response, 'Warning') ?? '', row.warning, row.name);
+    assert.equal(r.phone('101').requests('INVITE').length, 0, `${row.name}: nobody paged`);
+  }
+});

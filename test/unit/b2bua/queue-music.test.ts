@@ -7,11 +7,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../../src/core/index.js';
+import { VoicemailStore } from '../../../src/voicemail/index.js';
+import { buildRtpPacket, encodeTelephoneEvent } from '../../../src/rtp/index.js';
+import { mediaTarget } from './phone.js';
 import { decodeG711 } from '../../../src/media/index.js';
 import { parseRtpHeader } from '../../../src/rtp/index.js';
 import type { CallQueue } from '../../../src/routing/index.js';
 import type { PromptLibrary } from '../../../src/b2bua/index.js';
-import { ext, model, rig, settle, until, type Rig } from './rig.js';
+import { NOW, ext, model, rig, settle, until, type Rig } from './rig.js';
 
 const QUEUE: CallQueue = {
   number: '8000', name: 'Support', agents: ['101'], strategy: 'prioritized-hunt', ringSeconds: 30, maxWaitSeconds: 60,
@@ -116,4 +123,36 @@ test('a queue caller answered by the agent hangs up while 101 rings: 101 gets a 
   await until(() => r.phone('101').requests('CANCEL').length === 1, 'CANCEL to 101');
   await until(() => r.cdrs.length === 1, 'CDR');
   assert.deepEqual([r.cdrs[0]?.finalDestination, r.cdrs[0]?.endedBy], ['queue:8000', 'caller']);
+});
+
+test('queue no-answer to voicemail: the music stops, the same media end plays the greeting and records the message', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'queue-vm-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await VoicemailStore.open({ dir: join(dir, 'voicemail'), clock: new ManualClock(0, NOW) });
+  const r = await rig({
+    phones: { '100': 1, '101': 1 }, musicOnHold: MUSIC, voicemail: store,
+    model: () => model({ extensions: ['100', '101'].map((n) => ext(n)), queues: [{ ...QUEUE, maxWaitSeconds: 10, noAnswer: { kind: 'voicemail', number: '101' } }] }),
+  });
+  t.after(() => r.close());
+  const caller = r.phone('100');
+  assert.equal((await caller.call('8000', r.port)).status, 200);
+  await until(() => r.phone('101').pending !== undefined, '101 ringing');
+  await play(r, 100);
+  await until(() => caller.rtpReceived.length >= 5, 'music');
+  r.clock.advance(10_000);
+  await settle();
+  const atWait = caller.rtpReceived.length;
+  await play(r, 1600);
+  const after = caller.rtpReceived.slice(atWait);
+  assert.ok(after.length >= 60, `greeting and beep heard (${after.length} packets)`);
+  assert.ok(samplesOf(after).every((s) => !s.every((v) => near(v, -2000))), 'no music once the queue sent the caller on');
+  const ssrcs = new Set(caller.rtpReceived.map((p) => parseRtpHeader(p).ssrc));
+  assert.equal(ssrcs.size, 1, 'one media end from the answer to the voicemail');
+  const target = mediaTarget(caller.remoteSdp ?? '');
+  for (let i = 0; i < 60; i++) caller.rtp.send(buildRtpPacket({ payloadType: 0, marker: i === 0, sequenceNumber: i, timestamp: i * 160, ssrc: 0x5151 }, Buffer.alloc(160, 0x10)), target.port, target.address);
+  for (let i = 0; i < 4; i++) caller.rtp.send(buildRtpPacket({ payloadType: 101, marker: i === 0, sequenceNumber: 60 + i, timestamp: 9600, ssrc: 0x5151 }, encodeTelephoneEvent({ event: 11, end: i > 0, volume: 10, duration: 800 })), target.port, target.address);
+  await until(() => caller.requests('BYE').length === 1, 'BYE to the caller after #');
+  assert.deepEqual(await store.counts({ kind: 'extension', number: '101' }), { new: 1, old: 0 });
+  await until(() => r.cdrs.length === 1, 'CDR');
+  assert.equal(r.cdrs[0]?.finalDestination, 'voicemail:101');
 });
