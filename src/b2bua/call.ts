@@ -106,6 +106,8 @@ export class B2buaCall {
     const out: string[] = [];
     if (this.#init.origin.kind === 'extension') out.push(this.#init.origin.number);
     if (this.#calleeExtension !== undefined) out.push(this.#calleeExtension);
+    // The members listening to a page are on this call too.
+    out.push(...(this.#page?.listening ?? []));
     return out.filter((e) => e !== this.#park.parker);
   }
 

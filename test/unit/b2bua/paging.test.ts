@@ -53,6 +53,7 @@ test('page: every other member is INVITEd with the auto-answer headers and a=sen
   r.phone('101').sendRtp(3, 0xdef);
   await settle();
   assert.ok(!pager.rtpReceived.some((p) => p.readUInt32BE(8) === 0xdef), 'one way: a member is not heard');
+  assert.deepEqual([...r.b2bua.busyExtensions()].sort(), ['100', '101', '102'], 'the pager and the listening members are on a call');
 
   assert.equal((await pager.send('BYE')).status, 200);
   for (const member of ['101', '102']) await until(() => r.phone(member).requests('BYE').length === 1, `BYE to ${member}`);
