@@ -156,8 +156,9 @@ export class B2buaCall {
     let plan = first;
     for (;;) {
       if (this.#state === 'ended') return;
-      // Leaving the IVR: the caller's relay leg goes back to the relay toward the next callee.
-      if (plan.kind !== 'ivr' && plan.kind !== 'voicemail') this.#agentMedia.release();
+      // Leaving the IVR: the caller's relay leg goes back to the relay toward the next callee (a
+      // queue keeps it for its intro and music, and gives it back when an agent answers).
+      if (plan.kind !== 'ivr' && plan.kind !== 'voicemail' && plan.kind !== 'queue') this.#agentMedia.release();
       switch (plan.kind) {
         case 'ring': {
           const result = await this.#ring(plan);

@@ -156,3 +156,33 @@ test('queue no-answer to voicemail: the music stops, the same media end plays th
   await until(() => r.cdrs.length === 1, 'CDR');
   assert.equal(r.cdrs[0]?.finalDestination, 'voicemail:101');
 });
+
+test('IVR key 2 to the queue: the caller answered once by the menu hears the queue music on the same media end, then 101', async (t) => {
+  const prompts = library({ menu: INTRO, jazz: MUSIC });
+  const menu = {
+    number: '7000', name: 'Reception', prompt: 'menu', options: { '2': { kind: 'queue' as const, number: '8000' } }, timeoutSeconds: 10, timeoutDestination: { kind: 'end-call' as const },
+    invalidDestination: { kind: 'end-call' as const }, maxRepeats: 3, dialByExtension: false, directDestinations: [], interDigitSeconds: 3, waitForHash: false,
+  };
+  const r = await rig({ phones: { '100': 1, '101': 1 }, prompts, model: () => model({ extensions: ['100', '101'].map((n) => ext(n)), ivrs: [menu], queues: [{ ...QUEUE, music: 'jazz' }] }) });
+  t.after(() => r.close());
+  const caller = r.phone('100');
+  assert.equal((await caller.call('7000', r.port)).status, 200);
+  await play(r, 100);
+  const target = mediaTarget(caller.remoteSdp ?? '');
+  for (let i = 0; i < 4; i++) caller.rtp.send(buildRtpPacket({ payloadType: 101, marker: i === 0, sequenceNumber: 100 + i, timestamp: 16000, ssrc: 0x1234 }, encodeTelephoneEvent({ event: 2, end: i > 0, volume: 10, duration: 800 })), target.port, target.address);
+  await until(() => r.phone('101').pending !== undefined, '101 ringing');
+  const atQueue = caller.rtpReceived.length;
+  await play(r, 100);
+  await until(() => caller.rtpReceived.length >= atQueue + 4, 'music after the menu');
+  assert.ok(samplesOf(caller.rtpReceived.slice(-3)).every((s) => s.every((v) => near(v, -2000))), 'the queue music');
+  assert.equal(new Set(caller.rtpReceived.map((p) => parseRtpHeader(p).ssrc)).size, 1, 'one media end from the menu to the music');
+  assert.equal(caller.received.filter((q) => q.method === 'INVITE').length, 0, 'no re-INVITE to the caller');
+  r.phone('101').answer();
+  await until(() => r.events.filter((e) => e.kind === 'answered').length === 2, 'answered by 101');
+  await settle();
+  caller.sendRtp(3, 0xabc);
+  await until(() => r.phone('101').rtpReceived.some((p) => p.readUInt32BE(8) === 0xabc), 'caller RTP at 101');
+  assert.equal((await caller.send('BYE')).status, 200);
+  await until(() => r.cdrs.length === 1, 'CDR');
+  assert.deepEqual([r.cdrs[0]?.finalDestination, r.cdrs[0]?.endedReason], ['extension:101', 'completed']);
+});
