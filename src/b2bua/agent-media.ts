@@ -1,9 +1,10 @@
 /**
  * The calls the agent answers itself, with its own media end on the caller's relay leg
  * (caller-terminal.ts): IVR menus (ivr-runner.ts), leaving a voicemail and the voicemail access
- * number (voicemail-runner.ts), a queue caller's intro and music while it waits (queue-hold.ts). One MediaTerminal per call, opened by the first of them and kept
- * across them (an IVR key leading to voicemail or another IVR), released when the call moves on
- * to a callee or ends. Kept apart from call.ts, which gives it the few call operations it needs.
+ * number (voicemail-runner.ts), a queue caller's intro and music while it waits (queue-hold.ts).
+ * One MediaTerminal per call, opened by the first of them and kept across them (an IVR key
+ * leading to a queue, voicemail or another IVR), released when the call moves on to a callee or
+ * ends. Kept apart from call.ts, which gives it the few call operations it needs.
  */
 import type { MediaTerminal } from '../media/index.js';
 import type { Plan } from '../routing/index.js';
