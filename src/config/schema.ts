@@ -63,8 +63,11 @@ export interface HubCallPathConfig {
 export interface BuiltinPbxConfig {
   /** Its SIP listener (UDP and TCP): 127.0.0.1 by default; an address of the LAN lets phones register to it directly. */
   readonly sip: ListenConfig;
-  /** The address written in its SDP and the UDP ports of its media relay. */
-  readonly media: { readonly address: string; readonly ports: { readonly min: number; readonly max: number } };
+  /**
+   * The address written in its SDP and the UDP ports of its media relay; `musicOnHold` as the
+   * agent's (`agent.media.musicOnHold`), a name read from `<state>/hub/pbx/prompts/`.
+   */
+  readonly media: { readonly address: string; readonly ports: { readonly min: number; readonly max: number }; readonly musicOnHold?: string };
 }
 
 /** `hub.provisioning`: the PBX's provisioning server, fetched by the hub for its agents' relays. */
