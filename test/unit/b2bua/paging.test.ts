@@ -129,3 +129,15 @@ test('page refusals (table): an offer the agent cannot relay gets 488 with a War
     assert.equal(r.phone('101').requests('INVITE').length, 0, `${row.name}: nobody paged`);
   }
 });
+
+test('page: the pager cancelling while the members ring gets 487; every member gets a CANCEL', async (t) => {
+  const r = await rig({ phones: { '100': 1, '101': 1, '102': 1 }, model: () => model({ extensions: ['100', '101', '102'].map((n) => ext(n)), ringGroups: [GROUP], paging: [PAGE] }) });
+  t.after(() => r.close());
+  const calling = r.phone('100').call('8500', r.port);
+  await until(() => r.phone('101').pending !== undefined && r.phone('102').pending !== undefined, 'members ringing');
+  await r.phone('100').cancel(r.port);
+  assert.equal((await calling).status, 487);
+  for (const member of ['101', '102']) await until(() => r.phone(member).requests('CANCEL').length === 1, `CANCEL to ${member}`);
+  await until(() => r.cdrs.length === 1, 'CDR');
+  assert.deepEqual([r.cdrs[0]?.finalDestination, r.cdrs[0]?.endedReason], ['page:8500', 'cancelled']);
+});
