@@ -47,6 +47,8 @@ export interface LocalControlOptions {
   readonly sharedFlow?: B2buaOptions['sharedFlow'];
   /** Survival: the last message-summary the PBX sent for a mailbox, for MWI SUBSCRIBEs (dialog-watchers.ts). */
   readonly messageSummary?: DialogWatchersOptions['messageSummary'];
+  /** `agent.media.musicOnHold`, read at start: held and parked calls and queue callers hear it. */
+  readonly musicOnHold?: Int16Array;
 }
 
 /**
@@ -110,6 +112,7 @@ export class LocalControl {
       pool: new PortPool(o.mediaPorts),
       bind: (port) => bindUdp({ address: o.mediaAddress, port, receiveBufferSize: 1 << 20 }),
       address: o.mediaAddress,
+      ...(this.#o.musicOnHold === undefined ? {} : { musicOnHold: this.#o.musicOnHold }),
     });
     // Voicemail boxes in `<dir>/voicemail` (src/voicemail); messages are not queued for upload yet.
     const voicemail = await VoicemailStore.open({ dir: join(this.#o.dir, 'voicemail'), clock: this.#clock });
@@ -127,6 +130,7 @@ export class LocalControl {
       media,
       // IVR prompts: WAV files in the prompts folder of the agent's state dir.
       prompts: new FilePromptLibrary(join(this.#o.dir, PROMPTS_FOLDER), logger),
+      ...(this.#o.musicOnHold === undefined ? {} : { musicOnHold: this.#o.musicOnHold }),
       voicemail,
       onCdr: (cdr) => {
         logger.info({ cdr }, 'call detail record');

@@ -56,7 +56,7 @@ export interface AgentOptions {
   readonly callsFile?: string;
   readonly lan?: AgentLanOptions;
   /** Local call control: the agent's registrar and B2BUA on each LAN instead of the path toward the PBX. */
-  readonly local?: { readonly routing: () => RoutingModel | undefined; readonly dir: string; readonly sbcName: string; readonly onCdr?: (record: CdrRecord) => void; readonly onEvent?: (event: B2buaEvent) => void; readonly onTrunk?: LocalControlOptions['onTrunk'] };
+  readonly local?: { readonly routing: () => RoutingModel | undefined; readonly dir: string; readonly sbcName: string; readonly onCdr?: (record: CdrRecord) => void; readonly onEvent?: (event: B2buaEvent) => void; readonly onTrunk?: LocalControlOptions['onTrunk']; readonly musicOnHold?: Int16Array };
   /**
    * Brute-force, flood and scanner protection of the LAN SIP ports: blocked sources' datagrams are
    * dropped before the SIP stack parses them, their connections closed at accept.
@@ -197,6 +197,7 @@ export class Agent {
         const local = await LocalControl.open({
           clock, logger: o.logger, dir: o.local.dir, routing, ...(o.local.onCdr === undefined ? {} : { onCdr: o.local.onCdr }),
           ...(o.local.onEvent === undefined ? {} : { onEvent: o.local.onEvent }), ...(o.local.onTrunk === undefined ? {} : { onTrunk: o.local.onTrunk }),
+          ...(o.local.musicOnHold === undefined ? {} : { musicOnHold: o.local.musicOnHold }),
           ...(survival === undefined ? {} : {
             // No snapshot: route by the registrations relayed to the PBX (agent-survival.ts).
             routing: () => routing() ?? registrationModel(agent.#local?.locator.registered() ?? []),

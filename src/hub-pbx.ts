@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { componentLogger, type Clock, type Logger } from './core/index.js';
-import { LocalCallPath } from './b2bua/index.js';
+import { LocalCallPath, PROMPTS_FOLDER, readMusicOnHold } from './b2bua/index.js';
 import type { BuiltinPbxConfig } from './config/index.js';
 import { LocalControl } from './agent-local.js';
 import type { HubService } from './hub.js';
@@ -61,7 +61,12 @@ export class HubBuiltinPbx implements HubService {
     const o = this.#o;
     const logger = componentLogger(o.logger, 'builtin-pbx');
     await ensurePrivateDir(o.dir);
-    const control = await LocalControl.open({ clock: o.clock, logger, dir: o.dir, routing: o.routing, sharedFlow: o.sharedFlow, ...(o.onCdr === undefined ? {} : { onCdr: o.onCdr }) });
+    // Read before anything opens: a wrong file is a configuration error naming the field.
+    const music = o.config.media.musicOnHold;
+    const musicOnHold = music === undefined ? undefined : await readMusicOnHold(music, join(o.dir, PROMPTS_FOLDER), 'hub.builtinPbx.media.musicOnHold');
+    const control = await LocalControl.open({
+      clock: o.clock, logger, dir: o.dir, routing: o.routing, sharedFlow: o.sharedFlow, ...(o.onCdr === undefined ? {} : { onCdr: o.onCdr }), ...(musicOnHold === undefined ? {} : { musicOnHold }),
+    });
     this.#control = control;
     const { listen, port } = o.config.sip;
     try {

@@ -1,9 +1,10 @@
 /**
  * The calls the agent answers itself, with its own media end on the caller's relay leg
  * (caller-terminal.ts): IVR menus (ivr-runner.ts), leaving a voicemail and the voicemail access
- * number (voicemail-runner.ts). One MediaTerminal per call, opened by the first of them and kept
- * across them (an IVR key leading to voicemail or another IVR), released when the call moves on
- * to a callee or ends. Kept apart from call.ts, which gives it the few call operations it needs.
+ * number (voicemail-runner.ts), a queue caller's intro and music while it waits (queue-hold.ts).
+ * One MediaTerminal per call, opened by the first of them and kept across them (an IVR key
+ * leading to a queue, voicemail or another IVR), released when the call moves on to a callee or
+ * ends. Kept apart from call.ts, which gives it the few call operations it needs.
  */
 import type { MediaTerminal } from '../media/index.js';
 import type { Plan } from '../routing/index.js';
@@ -11,6 +12,8 @@ import type { ServerRequest, SipHeader } from '../sip/index.js';
 import type { CallHost, CallInit } from './call-types.js';
 import { answerInfo, openCallerTerminal } from './caller-terminal.js';
 import { IvrRunner } from './ivr-runner.js';
+import { PARK_TONE } from './media-anchor.js';
+import { QueueHold } from './queue-hold.js';
 import { accessPrompts, boxFor, leaveMessage, openMailbox } from './voicemail-runner.js';
 
 /** What the call lets the agent's media do with it. */
@@ -43,6 +46,8 @@ export class AgentMedia {
   #runner: IvrRunner | undefined;
   /** A voicemail deposit or access call on the terminal: told when the caller leaves. */
   #mailbox: { hungUp(): unknown } | undefined;
+  /** A queue caller's intro and music. */
+  #queueHold: QueueHold | undefined;
 
   constructor(call: AgentMediaCall) {
     this.#call = call;
@@ -142,6 +147,32 @@ export class AgentMedia {
     return true;
   }
 
+  /**
+   * A caller waits in a queue: the agent answers it and plays the queue's intro once, then music
+   * (the queue's own, else the agent's `musicOnHold`, else after an intro the soft park beep) until
+   * endQueueHold(). False, with nothing answered, when there is nothing to play (no intro, no
+   * music anywhere) or the caller offered no G.711: the caller then hears ringing, as before.
+   */
+  async queueHold(hold: { readonly intro?: string; readonly music?: string }): Promise<boolean> {
+    const { host } = this.#call;
+    const intro = hold.intro === undefined ? undefined : await host.prompts.load(hold.intro);
+    const music = hold.music === undefined ? host.musicOnHold : await host.prompts.load(hold.music);
+    if ((intro === undefined && music === undefined) || this.#call.over()) return false;
+    const terminal = await this.#open(false);
+    if (terminal === undefined || this.#call.over()) return false;
+    this.#queueHold?.stop();
+    const queueHold = new QueueHold(terminal.player, host.clock, intro, music ?? PARK_TONE);
+    this.#queueHold = queueHold;
+    queueHold.start();
+    return true;
+  }
+
+  /** The queue connected the caller or sends it on: the intro or the music stops (the terminal stays for a voicemail). */
+  endQueueHold(): void {
+    this.#queueHold?.stop();
+    this.#queueHold = undefined;
+  }
+
   /** A SIP INFO on the caller's dialog while the agent holds its media: true when answered here. */
   info(incoming: ServerRequest): boolean {
     if (this.#terminal === undefined) return false;
@@ -151,6 +182,7 @@ export class AgentMedia {
 
   /** The call moves on to a callee or ends: the caller's relay leg goes back to the relay. Idempotent. */
   release(): void {
+    this.endQueueHold();
     this.#runner?.close();
     this.#runner = undefined;
     // The caller left while recording: what was said is kept (its recorder is taken before the terminal closes).
@@ -160,8 +192,11 @@ export class AgentMedia {
     this.#terminal = undefined;
   }
 
-  /** Answers the caller with the agent's own media end (200, or 488 without G.711). */
-  async #open(): Promise<MediaTerminal | undefined> {
+  /**
+   * Answers the caller with the agent's own media end (200, or 488 without G.711; with `refuse`
+   * false, a caller without G.711 is left unanswered and undefined returned).
+   */
+  async #open(refuse = true): Promise<MediaTerminal | undefined> {
     if (this.#terminal !== undefined) return this.#terminal;
     const { host, init } = this.#call;
     await this.#call.anchorOffer();
@@ -173,6 +208,7 @@ export class AgentMedia {
     }
     if ('refused' in opened) {
       host.logger.info({ callId: this.#call.callId, refused: opened.refused }, 'caller media not served by the agent');
+      if (!refuse) return undefined;
       // RFC 3261 §21.4.26, with the reason in a Warning (§20.43 code 305 "Incompatible media format").
       this.#call.refuse(488, 'not-acceptable', [{ name: 'Warning', value: `305 ${host.agent} "${opened.refused.replace(/"/g, "'")}"` }]);
       return undefined;

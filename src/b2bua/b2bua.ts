@@ -55,6 +55,11 @@ export interface B2buaOptions {
   readonly voicemail?: VoicemailStore;
   /** IVR prompts (prompt-library.ts); absent: every prompt is a short built-in tone. */
   readonly prompts?: PromptLibrary;
+  /**
+   * The agent's music on hold (8 kHz PCM), for queue callers whose queue names no music of its
+   * own (held and parked calls get it from the media anchor's own option).
+   */
+  readonly musicOnHold?: Int16Array;
   /** CDR.survival. */
   readonly survival?: () => boolean;
   /** Whether requests from `source` come from many phones (the hub's built-in PBX, src/hub-pbx.ts): a caller's own phone is then told by its extension, not by that flow. */
@@ -253,6 +258,7 @@ export class B2bua {
       busy: () => this.busyExtensions(),
       queues: this.#queues,
       prompts: this.#prompts,
+      musicOnHold: o.musicOnHold,
       voicemail: o.voicemail,
       parking: this.#parking,
       takeOver: (request, by, model) => takeOver({ calls: [...this.#calls], parking: this.#parking, model, request, by }),

@@ -79,6 +79,8 @@ export interface CallHost {
   readonly voicemail: VoicemailStore | undefined;
   /** The WAV prompts of IVR menus (prompt-library.ts). */
   readonly prompts: PromptLibrary;
+  /** The agent's music on hold (`agent.media.musicOnHold`): queue callers whose queue names none hear it. */
+  readonly musicOnHold: Int16Array | undefined;
   /** The plan for a destination a feature sends the call to (a queue's no-answer, overflow). */
   readonly planFor: (init: CallInit, destination: Destination) => Plan;
   /** The parking orbits (parking-desk.ts). */

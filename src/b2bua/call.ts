@@ -16,7 +16,7 @@
  *   - the caller's CANCEL → 487 to the caller, CANCEL on every B-leg.
  */
 import { randomUUID } from 'node:crypto';
-import { queueSignOutcome, type CallQueue, type CdrDirection, type CdrEndedBy, type CdrRecord, type DialOutStep, type FeatureRequest, type Plan, type RingStep } from '../routing/index.js';
+import { queueSignOutcome, reject, type CallQueue, type CdrDirection, type CdrEndedBy, type CdrRecord, type DialOutStep, type FeatureRequest, type Plan, type RingStep } from '../routing/index.js';
 import { SdpParseError } from '../sdp/index.js';
 import { buildResponse, type ServerRequest, type SipHeader, type SipResponse } from '../sip/index.js';
 import { CalleeLeg } from './callee-leg.js';
@@ -26,6 +26,7 @@ import { Dialog, cseqNumber, isSdp } from './dialog.js';
 import { COMPLETED_ELSEWHERE, Fork, type ForkResult, type ForkTarget } from './fork.js';
 import type { HandOver, TakeOver } from './hand-over.js';
 import { ParkRunner } from './park-runner.js';
+import { PageRunner, autoAnswerHeaders, pageTargets } from './page-runner.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { QueueRing } from './queue-ring.js';
 import { AgentMedia } from './agent-media.js';
@@ -61,6 +62,8 @@ export class B2buaCall {
   readonly #reinviteAnswers = new Map<string, TwoXxRetransmission>();
   /** A REFER to the park code, and the call's life once parked. */
   readonly #park: ParkRunner;
+  /** A page to a paging number's phones (page-runner.ts). */
+  #page: PageRunner | undefined;
 
   constructor(host: CallHost, init: CallInit, invite: ServerRequest) {
     this.#host = host;
@@ -103,6 +106,8 @@ export class B2buaCall {
     const out: string[] = [];
     if (this.#init.origin.kind === 'extension') out.push(this.#init.origin.number);
     if (this.#calleeExtension !== undefined) out.push(this.#calleeExtension);
+    // The members listening to a page are on this call too.
+    out.push(...(this.#page?.listening ?? []));
     return out.filter((e) => e !== this.#park.parker);
   }
 
@@ -151,8 +156,9 @@ export class B2buaCall {
     let plan = first;
     for (;;) {
       if (this.#state === 'ended') return;
-      // Leaving the IVR: the caller's relay leg goes back to the relay toward the next callee.
-      if (plan.kind !== 'ivr' && plan.kind !== 'voicemail') this.#agentMedia.release();
+      // Leaving the IVR: the caller's relay leg goes back to the relay toward the next callee (a
+      // queue keeps it for its intro and music, and gives it back when an agent answers).
+      if (plan.kind !== 'ivr' && plan.kind !== 'voicemail' && plan.kind !== 'queue') this.#agentMedia.release();
       switch (plan.kind) {
         case 'ring': {
           const result = await this.#ring(plan);
@@ -212,6 +218,12 @@ export class B2buaCall {
         case 'voicemail':
           await this.#agentMedia.voicemail(plan.mailbox);
           return;
+        case 'page': {
+          const next = await this.#paging(plan.number);
+          if (next === undefined) return;
+          plan = next;
+          continue;
+        }
       }
     }
   }
@@ -254,14 +266,14 @@ export class B2buaCall {
     return [{ name: 'Max-Forwards', value: String(this.#init.maxForwards) }];
   }
 
-  async #ring(step: RingStep): Promise<Plan | undefined> {
+  async #ring(step: RingStep, headers: SipHeader[] = []): Promise<Plan | undefined> {
     const offer = await this.#calleeOffer();
     if (this.#state === 'ended') return undefined;
     const targets: ForkTarget[] = [];
     let missing = 0;
     for (const extension of step.extensions) {
       if (step.group !== undefined) this.#host.noteRung(step.group, extension);
-      const legs = this.#legsTo(extension, offer, step.callerId);
+      const legs = this.#legsTo(extension, offer, step.callerId, headers);
       if (legs.length === 0) missing += 1;
       targets.push(...legs);
     }
@@ -277,7 +289,7 @@ export class B2buaCall {
   }
 
   /** B-legs (not started) to every live contact of `extension`, never the caller's own phone (a group it belongs to, a forward back to it). */
-  #legsTo(extension: string, offer: Buffer, callerId: string): ForkTarget[] {
+  #legsTo(extension: string, offer: Buffer, callerId: string, extraHeaders: SipHeader[] = []): ForkTarget[] {
     const stack = this.#host.stack;
     const source = this.caller.invite.source;
     // Never ring the caller's own phone (a group it belongs to, a forward back to it). On a flow
@@ -292,7 +304,7 @@ export class B2buaCall {
         stack, target: contact.target, requestUri: contact.uri, offer,
         to: `<sip:${extension}@${host}>`,
         from: `"${callerId}" <sip:${callerId}@${stack.hostPort(contact.target.transport)}>`,
-        headers: this.#legHeaders(),
+        headers: [...this.#legHeaders(), ...extraHeaders],
         onProvisional: (r) => void this.#relayProvisional(r, contact.target.host),
       });
       return { leg, destination: `extension:${extension}`, extension };
@@ -305,23 +317,66 @@ export class B2buaCall {
     const offer = await this.#calleeOffer();
     if (this.#state === 'ended') return undefined;
     this.#state = 'ringing';
+    let agentsOffer = offer;
     const ring = new QueueRing({
       desk: this.#host.queues, queue, callId: this.caller.callId,
       // An agent on another call is skipped like a busy one (the engine rings the next).
-      legsFor: (agent) => (this.#host.busy().includes(agent) ? [] : this.#legsTo(agent, offer, this.#init.caller)),
-      onHold: () => this.caller.ringing(),
+      legsFor: (agent) => (this.#host.busy().includes(agent) ? [] : this.#legsTo(agent, agentsOffer, this.#init.caller)),
+      // Intro and music: the agent answers the caller (agent-media.ts), and the agents are then
+      // offered only the format it was answered with; nothing to play: the caller hears ringing.
+      onHold: async (hold) => {
+        if (await this.#agentMedia.queueHold(hold)) agentsOffer = await this.#calleeOffer();
+        else if (!this.#over()) this.caller.ringing();
+      },
     });
     this.#queueRing = ring;
     const result = await ring.run();
     this.#queueRing = undefined;
+    this.#agentMedia.endQueueHold();
     if (this.state === 'ended' || result.kind === 'aborted') return undefined;
     if (result.kind === 'answered') {
       this.#queueAnswered = queue.number;
+      // The caller's relay leg goes back to the relay, now toward the agent who answered.
+      this.#agentMedia.release();
       await this.#connect(result.target, result.response, result.dialog);
       return undefined;
     }
     this.#state = 'routing';
     return this.#host.planFor(this.#init, result.destination);
+  }
+
+  /**
+   * A paging number (page-runner.ts): its enabled, free extensions (the caller's own left out)
+   * called with auto-answer headers; page mode hears the caller one way, intercom is a ring step
+   * to its one extension with the same headers and two-way audio.
+   */
+  async #paging(number: string): Promise<Plan | undefined> {
+    const { model } = this.#init;
+    const group = model.paging?.find((p) => p.number === number);
+    if (group === undefined) {
+      this.#unavailable('page', number);
+      return undefined;
+    }
+    this.#destination = `page:${number}`;
+    const targets = pageTargets(model, group, this.#init.origin.kind === 'extension' ? this.#init.origin.number : undefined, this.#host.busy());
+    if (targets.length === 0) return reject('no-answer');
+    const headers = autoAnswerHeaders(this.#host.stack.hostPort('UDP'), group.answerMode);
+    if (group.mode === 'intercom') {
+      return this.#ring({ kind: 'ring', extensions: targets, seconds: group.ringSeconds, callerId: this.#init.caller, onNoAnswer: reject('no-answer'), onBusy: reject('busy') }, headers);
+    }
+    this.#state = 'ringing';
+    const page = new PageRunner({
+      host: this.#host, init: this.#init, callId: this.caller.callId,
+      over: () => this.#over(),
+      anchorOffer: () => this.#calleeOffer(),
+      legsTo: (extension, offer, extra) => this.#legsTo(extension, offer, this.#init.caller, extra),
+      answer: (sdp, calleeOffer) => this.#answeredByAgent(sdp, calleeOffer),
+      refuse: (status, reason, extra) => this.#finishUnanswered(status, reason, 'system', extra),
+      hangUp: (reason) => void this.#hangUp('system', reason),
+    });
+    this.#page = page;
+    await page.run(group, targets);
+    return undefined;
   }
 
   async #dialOut(step: DialOutStep): Promise<Plan | undefined> {
@@ -539,6 +594,7 @@ export class B2buaCall {
       return;
     }
     if (this.#park.refer(incoming, side) || this.#park.inDialog(incoming, side)) return;
+    if (side === 'callee' && this.#page?.inDialog(incoming) === true) return;
     if (request.method === 'BYE') {
       incoming.respond(buildResponse(request, 200));
       this.#hangUp(side, 'completed', side);
@@ -614,6 +670,9 @@ export class B2buaCall {
   #end(endedReason: string, endedBy: CdrEndedBy, status?: number): void {
     if (this.#state === 'ended') return;
     this.#state = 'ended';
+    // A queue caller the agent answered hung up (BYE) while agents rang: they are cancelled.
+    this.#queueRing?.abort();
+    this.#page?.close();
     this.#park.close();
     this.#agentMedia.release();
     if (this.#queueAnswered !== undefined) this.#host.queues.ended(this.#queueAnswered, this.caller.callId);

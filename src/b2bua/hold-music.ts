@@ -54,23 +54,25 @@ export class HoldMusic {
 
   /**
    * An SDP from `holder` for stream `index`: starts the music toward `otherSide` when it holds
-   * (and none plays yet), stops it when it does not.
+   * (and none plays yet), stops it when it does not. Says which of the two it did, if either.
    */
-  update(holder: 'a' | 'b', index: number, sd: SessionDescription, otherSide: MediaEndpoint): void {
-    if (this.#closed) return;
+  update(holder: 'a' | 'b', index: number, sd: SessionDescription, otherSide: MediaEndpoint): 'started' | 'stopped' | undefined {
+    if (this.#closed) return undefined;
     const key = `${holder}|${index}`;
     const format = holdMusicFormat(sd, index);
     const current = this.#playing.get(key);
     if (format === undefined) {
-      current?.close();
+      if (current === undefined) return undefined;
+      current.close();
       this.#playing.delete(key);
-      return;
+      return 'stopped';
     }
-    if (current !== undefined) return;
+    if (current !== undefined) return undefined;
     const player = new RtpPlayer({ clock: this.#clock, law: format.law, payloadType: format.payloadType, send: (p) => otherSide.send(p) });
     const looping = new LoopingPlayer(player, this.#clock, this.#samples);
     this.#playing.set(key, looping);
     looping.start();
+    return 'started';
   }
 
   close(): void {

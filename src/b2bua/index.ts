@@ -20,3 +20,4 @@ export {
 export { REGISTRATIONS_FILE, RegistrationsFile, type RegistrationsFileIo } from './registrations-file.js';
 export { LOCAL_ALLOW, LocalCallPath, NO_CALL_HANDLER, trunkAt, type CallHandler, type SubscriptionHandler, type LocalCallPathCounters, type LocalCallPathOptions } from './local-call-path.js';
 export { FilePromptLibrary, PROMPTS_FOLDER, fallbackPrompt, type PromptLibrary } from './prompt-library.js';
+export { MUSIC_ON_HOLD_FIELD, musicOnHoldPath, readMusicOnHold } from './music-on-hold-file.js';

@@ -38,7 +38,23 @@ export interface CallMediaBridge {
    * format `side` was last sent, until the returned function stops it and joins the relay again.
    */
   parkMusic(side: 'a' | 'b'): Promise<() => void>;
+  /**
+   * Paging (page-runner.ts): one more relay leg, toward a party that only listens: `offer` (its
+   * first audio stream) anchored on that leg, and the leg's answer and send. Closed with the call.
+   */
+  listenerLeg(offer: Buffer): Promise<ListenerLeg>;
   /** Releases the relay legs and their ports. Idempotent. */
+  close(): void;
+}
+
+/** A relay leg of its own toward one listener of a page (CallMediaBridge.listenerLeg). */
+export interface ListenerLeg {
+  /** The offer for the listener, pointing at this leg. */
+  readonly offer: Buffer;
+  /** The listener's answer: where it receives. */
+  answered(sdp: Buffer, signalingAddress?: string): void;
+  send(packet: Buffer): void;
+  /** Releases the leg and its ports. Idempotent. */
   close(): void;
 }
 
@@ -94,6 +110,8 @@ class UdpCallMedia implements CallMediaBridge {
   readonly #holdMusic: HoldMusic | undefined;
   /** Stops of the music playing to a parked side. */
   readonly #parkMusic = new Set<() => void>();
+  /** Relay legs toward the listeners of a page. */
+  readonly #listeners = new Set<UdpRelayLeg>();
   #closed = false;
 
   constructor(options: UdpMediaAnchorOptions) {
@@ -164,6 +182,33 @@ class UdpCallMedia implements CallMediaBridge {
     return stop;
   }
 
+  async listenerLeg(offer: Buffer): Promise<ListenerLeg> {
+    const sd = parseSdp(offer);
+    const index = sd.media.findIndex((m) => m.media === 'audio' && m.port !== 0);
+    const leg = await openUdpRelayLeg(this.#o.pool, this.#o.bind, { clock: this.#o.clock });
+    // A listener's own packets (RTCP, or RTP against its recvonly) go nowhere.
+    leg.onPacket(() => {});
+    this.#listeners.add(leg);
+    if (this.#closed) this.#closeListener(leg);
+    const out = rewriteSdp(sd, {
+      media: sd.media.map((_m, i) => (i === index ? this.#anchor(leg) : undefined)), sessionAddress: this.#o.address, origin: { username: '-', address: this.#o.address },
+    });
+    return {
+      offer: Buffer.from(serializeSdp(out)),
+      answered: (sdp, signalingAddress) => {
+        const answer = parseSdp(sdp);
+        const m = answer.media[index];
+        if (m !== undefined && m.port !== 0) leg.setRemote(remoteOf(answer, index, m, signalingAddress));
+      },
+      send: (packet) => leg.send(packet),
+      close: () => this.#closeListener(leg),
+    };
+  }
+
+  #closeListener(leg: UdpRelayLeg): void {
+    if (this.#listeners.delete(leg)) void leg.close();
+  }
+
   async #relay(sdp: Buffer, from: 'a' | 'b', signalingAddress: string | undefined): Promise<Buffer> {
     if (sdp.length === 0) return sdp;
     const sd = parseSdp(sdp);
@@ -177,7 +222,12 @@ class UdpCallMedia implements CallMediaBridge {
       const stream = await this.#stream(i);
       (from === 'a' ? stream.a : stream.b).setRemote(remoteOf(sd, i, m, signalingAddress));
       stream.session.setClockRates(clockRates(m));
-      this.#holdMusic?.update(from, i, sd, from === 'a' ? stream.b : stream.a);
+      const music = this.#holdMusic?.update(from, i, sd, from === 'a' ? stream.b : stream.a);
+      // RFC 3264 §8.4: a sendonly holder may go on sending (its own music, comfort noise); with
+      // ours playing, a second SSRC would interleave with it, so the holder's packets are dropped
+      // until it resumes. The other direction goes on being relayed.
+      if (music === 'started') (from === 'a' ? stream.a : stream.b).onPacket(() => {});
+      else if (music === 'stopped') stream.session.rejoin();
       // The other side sends to the leg that faces it.
       anchors.push(this.#anchor(from === 'a' ? stream.b : stream.a));
     }
@@ -232,6 +282,7 @@ class UdpCallMedia implements CallMediaBridge {
     this.#closed = true;
     this.#holdMusic?.close();
     for (const stop of [...this.#parkMusic]) stop();
+    for (const leg of [...this.#listeners]) this.#closeListener(leg);
     for (const stream of this.#streams.values()) void stream.then((s) => s.session.close(), () => {});
   }
 }

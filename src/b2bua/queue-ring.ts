@@ -3,8 +3,9 @@
  * forks INVITEs to every live contact of each agent named, `stop-ringing` CANCELs them, an agent's
  * 2xx is reported to the engine (which connects the first and stops the others), an agent whose
  * every leg failed is reported as failed (the engine moves on), and `route` hands back the
- * destination (no answer, overflow, no agent). Until the media engine plays prompts and music, the
- * caller hears ringing while it waits.
+ * destination (no answer, overflow, no agent). On `hold` the call answers the caller and plays the
+ * intro and the music (agent-media.ts queueHold), or lets it hear ringing; the actions that follow
+ * wait for that answer, so every agent is offered the format the caller was answered with.
  */
 import type { Destination, QueueAction, QueueEngine, CallQueue } from '../routing/index.js';
 import type { SipResponse } from '../sip/index.js';
@@ -23,8 +24,8 @@ export interface QueueRingOptions {
   readonly callId: string;
   /** The B-legs (not started) to every live contact of `agent`. */
   readonly legsFor: (agent: string) => ForkTarget[];
-  /** The caller is in the queue: tell it that it rings (music comes with the media engine). */
-  readonly onHold: () => void;
+  /** The caller is in the queue: answer it with the intro and music, or tell it that it rings. */
+  readonly onHold: (hold: Extract<QueueAction, { kind: 'hold' }>) => Promise<void>;
 }
 
 export class QueueRing {
@@ -32,6 +33,8 @@ export class QueueRing {
   readonly #legs = new Map<string, ForkTarget[]>();
   readonly #answers = new Map<string, Extract<QueueRingResult, { kind: 'answered' }>>();
   #engine: QueueEngine | undefined;
+  /** The caller's answer on `hold`, under way: later actions run after it, in order. */
+  #held: Promise<void> | undefined;
   #resolve: ((result: QueueRingResult) => void) | undefined;
   #settled = false;
 
@@ -42,7 +45,7 @@ export class QueueRing {
   run(): Promise<QueueRingResult> {
     return new Promise((resolve) => {
       this.#resolve = resolve;
-      this.#engine = this.#o.desk.join(this.#o.queue, this.#o.callId, (a) => this.#on(a));
+      this.#engine = this.#o.desk.join(this.#o.queue, this.#o.callId, (a) => this.#take(a));
       this.#engine.arrive(this.#o.callId);
     });
   }
@@ -54,10 +57,21 @@ export class QueueRing {
     this.#finish({ kind: 'aborted' });
   }
 
+  #take(action: QueueAction): void {
+    if (action.kind === 'hold') {
+      this.#held = this.#o.onHold(action).catch(() => {});
+      return;
+    }
+    const held = this.#held;
+    if (held === undefined) this.#on(action);
+    else void held.then(() => this.#on(action));
+  }
+
   #on(action: QueueAction): void {
+    // Actions queued behind the caller's answer may come after the end.
+    if (this.#settled) return;
     switch (action.kind) {
       case 'hold':
-        this.#o.onHold();
         return;
       case 'ring':
         for (const agent of action.agents) this.#ring(agent);

@@ -17,6 +17,8 @@ export interface RunSettings {
   readonly agent: AgentConfig;
   readonly lans: readonly ChosenLan[];
   readonly tls: { readonly port: number; readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** agent.media.musicOnHold read and checked at start (a reload keeps it: it applies at restart). */
+  readonly musicOnHold?: Int16Array;
 }
 
 function port(text: string | undefined, option: string, min = 1): number | undefined {
@@ -66,7 +68,7 @@ export function mergeFlags(config: SbcConfig, args: ParsedArgs): AgentConfig {
     ...a,
     lan: lanFlag === undefined ? a.lan : lanFlag.split(',').map((s) => s.trim()).filter((s) => s !== ''),
     sip: { port: port(v('sip-port'), '--sip-port') ?? a.sip.port, tlsPort: port(v('tls-port'), '--tls-port') ?? a.sip.tlsPort, tlsCert, tlsKey },
-    media: { ports: range(v('media-ports')) ?? a.media.ports },
+    media: { ...a.media, ports: range(v('media-ports')) ?? a.media.ports },
     upstreamExpires: upstreamMs === undefined ? a.upstreamExpires : upstreamMs / 1000,
     pnp: { ...a.pnp, ...(policy === undefined ? {} : { policy }) },
     stun: { ...a.stun, port: port(v('stun-port'), '--stun-port', 0) ?? a.stun.port },

@@ -21,7 +21,8 @@ import { modelHa1, reRegisterAll } from '../agent-survival.js';
 import { RelayedRegistrationsStore } from '../agent-relayed.js';
 import { AgentRouting } from '../agent-routing.js';
 import type { CdrRecord, RoutingModel } from '../routing/index.js';
-import type { B2buaEvent } from '../b2bua/index.js';
+import { PROMPTS_FOLDER, readMusicOnHold, type B2buaEvent } from '../b2bua/index.js';
+import { agentStatePaths } from '../tunnel/index.js';
 import { AgentTunnel, NotEnrolledError } from '../agent-tunnel.js';
 import type { SystemdNotifier } from '../platform/index.js';
 import { packageVersion } from '../version.js';
@@ -66,7 +67,10 @@ type Ended = { readonly kind: 'signal'; readonly how: 'stop' | 'drain' } | Await
 async function run(argv: readonly string[], io: CommandIo, signals: ServiceSignals): Promise<number> {
   const args = parseArgs(argv, { values: [...COMMON_VALUES, ...RUN_VALUES] });
   const { config, stateDir } = await commonContext(args);
-  const settings = await resolveRunSettings(config, args);
+  const resolved = await resolveRunSettings(config, args);
+  // Checked before anything binds: a wrong file is a configuration error naming the field (exit 3).
+  const music = resolved.agent.media.musicOnHold;
+  const settings = music === undefined ? resolved : { ...resolved, musicOnHold: await readMusicOnHold(music, join(agentStatePaths(stateDir).dir, PROMPTS_FOLDER)) };
   const logger = createLogger({ level: config.log.level });
   const notifier = systemdNotifier(io.env, logger);
   try {
@@ -296,7 +300,7 @@ async function startAgent(settings: RunSettings, tunnel: AgentTunnel, stateDir: 
       lans: settings.lans, stateDir, pnp: a.pnp, upstream: upstream.fetcher, templates: upstream.templates,
       stunPort: a.stun.port, software: `sbc-agent ${packageVersion()}`,
     },
-    ...(a.calls === 'pbx' ? {} : { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr: onCdr.local, onEvent, onTrunk } }),
+    ...(a.calls === 'pbx' ? {} : { local: { routing, dir: tunnel.paths.dir, sbcName: tunnel.identity.record.sbc.name, onCdr: onCdr.local, onEvent, onTrunk, ...(settings.musicOnHold === undefined ? {} : { musicOnHold: settings.musicOnHold }) } }),
     ...(health === undefined ? {} : { survival: { mode: () => health.mode } }),
     relayedCdr: { sbcName: tunnel.identity.record.sbc.name, onCdr: onCdr.relayed },
   });

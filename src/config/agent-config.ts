@@ -85,7 +85,9 @@ export function agentSection(value: unknown): AgentConfig {
   const tlsCert = optionalString(sipObj, 'tlsCert', 'agent.sip');
   const tlsKey = optionalString(sipObj, 'tlsKey', 'agent.sip');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError(tlsCert === undefined ? 'agent.sip.tlsCert' : 'agent.sip.tlsKey', 'tlsCert and tlsKey go together');
-  const mediaObj = section(obj['media'], 'agent.media', ['ports']);
+  const mediaObj = section(obj['media'], 'agent.media', ['ports', 'musicOnHold']);
+  const musicOnHold = optionalString(mediaObj, 'musicOnHold', 'agent.media');
+  if (musicOnHold?.trim() === '') throw new ConfigError('agent.media.musicOnHold', 'must name a WAV file (or be left out)');
   const upstreamMs = duration(obj, 'upstreamExpires', 'agent', d.upstreamExpires * 1000);
   if (upstreamMs < 60_000) throw new ConfigError('agent.upstreamExpires', 'must be at least 60s');
   return {
@@ -97,7 +99,7 @@ export function agentSection(value: unknown): AgentConfig {
       tlsCert,
       tlsKey,
     },
-    media: { ports: portRange(mediaObj['ports'], 'agent.media.ports', d.media.ports) },
+    media: { ports: portRange(mediaObj['ports'], 'agent.media.ports', d.media.ports), ...(musicOnHold === undefined ? {} : { musicOnHold }) },
     upstreamExpires: Math.round(upstreamMs / 1000),
     pnp: pnp(obj['pnp']),
     stun: stun(obj['stun']),

@@ -5,7 +5,7 @@
  * built-in PBX's own listener and everything downstream (probe, call path) stays as it is.
  */
 import { ConfigError, isIpLiteral } from '../core/index.js';
-import { integer, listen, portRange, section, type Obj } from './fields.js';
+import { integer, listen, optionalString, portRange, section, type Obj } from './fields.js';
 import type { BuiltinPbxConfig, HubCallPathConfig } from './schema.js';
 
 /** The string that turns the built-in PBX on. */
@@ -31,12 +31,14 @@ export function builtinPbxSection(value: unknown): BuiltinPbxConfig {
   const d = DEFAULT_BUILTIN_PBX;
   const obj = section(value, path, ['listen', 'port', 'media']);
   const sip = listen({ listen: obj['listen'], port: obj['port'] }, path, d.sip);
-  const mediaObj = section(obj['media'], `${path}.media`, ['address', 'ports']);
+  const mediaObj = section(obj['media'], `${path}.media`, ['address', 'ports', 'musicOnHold']);
+  const musicOnHold = optionalString(mediaObj, 'musicOnHold', `${path}.media`);
+  if (musicOnHold?.trim() === '') throw new ConfigError(`${path}.media.musicOnHold`, 'must name a WAV file (or be left out)');
   const address = mediaObj['address'] === undefined ? reachable(sip.listen) : mediaObj['address'];
   if (typeof address !== 'string' || !isIpLiteral(address) || WILDCARDS.has(address)) {
     throw new ConfigError(`${path}.media.address`, `'${String(address)}' is not a unicast IP address (it is written in SDP)`);
   }
-  return { sip, media: { address, ports: portRange(mediaObj['ports'], `${path}.media.ports`, d.media.ports) } };
+  return { sip, media: { address, ports: portRange(mediaObj['ports'], `${path}.media.ports`, d.media.ports), ...(musicOnHold === undefined ? {} : { musicOnHold }) } };
 }
 
 /**

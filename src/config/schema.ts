@@ -63,8 +63,11 @@ export interface HubCallPathConfig {
 export interface BuiltinPbxConfig {
   /** Its SIP listener (UDP and TCP): 127.0.0.1 by default; an address of the LAN lets phones register to it directly. */
   readonly sip: ListenConfig;
-  /** The address written in its SDP and the UDP ports of its media relay. */
-  readonly media: { readonly address: string; readonly ports: { readonly min: number; readonly max: number } };
+  /**
+   * The address written in its SDP and the UDP ports of its media relay; `musicOnHold` as the
+   * agent's (`agent.media.musicOnHold`), a name read from `<state>/hub/pbx/prompts/`.
+   */
+  readonly media: { readonly address: string; readonly ports: { readonly min: number; readonly max: number }; readonly musicOnHold?: string };
 }
 
 /** `hub.provisioning`: the PBX's provisioning server, fetched by the hub for its agents' relays. */
@@ -164,7 +167,16 @@ export interface AgentConfig {
     readonly tlsCert: string | undefined;
     readonly tlsKey: string | undefined;
   };
-  readonly media: { readonly ports: { readonly min: number; readonly max: number } };
+  readonly media: {
+    readonly ports: { readonly min: number; readonly max: number };
+    /**
+     * Music on hold of the agent's own calls (`calls: local` or `auto`): an 8 kHz 16-bit mono PCM
+     * WAV, an absolute path or a file name in `<state>/agent/prompts/` (`.wav` added without an
+     * extension). Read and checked at start (src/b2bua/prompt-library.ts readMusicOnHold); absent:
+     * parked calls hear a soft beep, held calls silence, queue callers ringing.
+     */
+    readonly musicOnHold?: string;
+  };
   /** Registration lifetime asked of the registrar, seconds. */
   readonly upstreamExpires: number;
   readonly pnp: AgentPnpConfig;

@@ -188,6 +188,8 @@ function internalPlan(ctx: Context, caller: Extension | undefined): Plan {
   if (group !== undefined) return groupPlan(ctx, group, new Set());
   if (ctx.model.queues?.some((q) => q.number === dialled) === true) return { kind: 'queue', number: dialled };
   if (ctx.model.ivrs?.some((v) => v.number === dialled) === true) return { kind: 'ivr', number: dialled };
+  // Paging is for the branch's own phones: an external caller never reaches it (no inbound destination names it).
+  if (ctx.model.paging?.some((p) => p.number === dialled) === true) return { kind: 'page', number: dialled };
   return outboundPlan(ctx.model, dialled, caller, caller?.outboundCallerId ?? ctx.call.caller, ctx.now);
 }
 

@@ -122,6 +122,27 @@ export interface Parking {
   readonly timeoutSeconds: number;
 }
 
+/**
+ * Paging and intercom: a dialable number that calls a ring group's members (page) or one
+ * extension (page or intercom) asking the phones to answer at once, by the headers phones honour:
+ * `Call-Info: <sip:...>;answer-after=0` (Polycom, Yealink, Snom, Grandstream), `Alert-Info: ...;
+ * info=alert-autoanswer` (Yealink, Cisco) and, with `answerMode`, `Answer-Mode: Auto` (RFC 5373 §6).
+ */
+export interface PagingGroup {
+  readonly number: string;
+  readonly name: string;
+  /** Who is called: every member of a ring group at once, or one extension. */
+  readonly target: { readonly kind: 'ring-group' | 'extension'; readonly number: string };
+  /** page: one-way audio, the pager to every target (a=recvonly at the phones); intercom: two-way, one extension. */
+  readonly mode: 'page' | 'intercom';
+  /** Also `Answer-Mode: Auto` (RFC 5373); default true. */
+  readonly answerMode: boolean;
+  /** Seconds a phone that does not answer by itself rings before it is given up; default 10. */
+  readonly ringSeconds: number;
+}
+
+export const PAGING_MODES: readonly PagingGroup['mode'][] = ['page', 'intercom'];
+
 /** The feature dial codes; every one configurable (`featureCodes` in the YAML). */
 export interface FeatureCodes {
   /** `*51` signs the caller in to all their queues, `*51*8000` to queue 8000. */

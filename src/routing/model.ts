@@ -6,7 +6,7 @@
  * field of any error. Times of day are minutes after midnight in the schedule's time zone; dates
  * are ISO `YYYY-MM-DD` (or `MM-DD` for a yearly holiday).
  */
-import type { CallQueue, FeatureCodes, Ivr, Parking } from './feature-model.js';
+import type { CallQueue, FeatureCodes, Ivr, PagingGroup, Parking } from './feature-model.js';
 
 /** Extension statuses (PortSIP/3CX): Available and Custom 1 ring the phone, the others do not. */
 export type ExtensionStatus = 'available' | 'away' | 'dnd' | 'custom1' | 'custom2';
@@ -179,6 +179,8 @@ export interface RoutingModel {
   readonly ivrs?: readonly Ivr[];
   /** Parking orbits; absent: no parking. */
   readonly parking?: Parking;
+  /** Paging and intercom numbers (feature-model.ts); absent: none. */
+  readonly paging?: readonly PagingGroup[];
   /** Feature codes where they differ from the defaults (feature-codes.ts). */
   readonly featureCodes?: Readonly<Partial<FeatureCodes>>;
 }

@@ -11,6 +11,7 @@
  *              emergency number, so the executor raises its event.
  *   voicemail  the mailbox of an extension.
  *   queue, ivr the model's queue or IVR of that number (feature-model.ts), run by its engine.
+ *   page       the model's paging or intercom number: its phones called with auto-answer headers.
  *   reject     answer the INVITE with `status`; `reason` is the stable code for logs and CDRs.
  *   set-status a dial code (`*30`…): set `extension`'s manual status, confirm to the caller and
  *              hang up; the executor writes it into RoutingState.statuses.
@@ -105,6 +106,7 @@ export type Plan =
   | { readonly kind: 'voicemail'; readonly mailbox: string }
   | { readonly kind: 'queue'; readonly number: string }
   | { readonly kind: 'ivr'; readonly number: string }
+  | { readonly kind: 'page'; readonly number: string }
   | { readonly kind: 'set-status'; readonly extension: string; readonly status: ExtensionStatus }
   | { readonly kind: 'feature'; readonly extension: string; readonly request: FeatureRequest }
   | { readonly kind: 'reject'; readonly status: RejectStatus; readonly reason: RejectReason };

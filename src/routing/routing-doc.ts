@@ -186,6 +186,9 @@ export function routingModelToDoc(model: RoutingModel): Doc {
     ...(model.ivrs === undefined ? {} : { ivrs: model.ivrs.map(ivrDoc) }),
     ...(model.parking === undefined ? {} : { parking: { orbits: [...model.parking.orbits], timeoutSeconds: model.parking.timeoutSeconds } }),
     ...(model.featureCodes === undefined ? {} : { featureCodes: { ...model.featureCodes } }),
+    ...(model.paging === undefined ? {} : {
+      paging: model.paging.map((p) => ({ number: p.number, name: p.name, target: `${p.target.kind}:${p.target.number}`, mode: p.mode, answerMode: p.answerMode, ringSeconds: p.ringSeconds })),
+    }),
   };
 }
 

@@ -34,7 +34,14 @@ export function branchModel(model: RoutingModel, sbcName: string): RoutingModel 
   // A queue keeps its number (destinations name it) with the agents the branch has; with none
   // left, its callers go to its no-answer destination.
   const queues = model.queues?.map((q) => ({ ...q, agents: q.agents.filter((a) => kept.has(a)) }));
-  return { ...model, extensions, ringGroups, outbound, localTrunks: local === undefined ? {} : { [sbcName]: local }, ...(queues === undefined ? {} : { queues }) };
+  // A paging number whose extension or group the branch does not have is not the branch's to dial.
+  const groups = new Set(ringGroups.map((g) => g.number));
+  const { paging: allPaging, ...rest } = model;
+  const paging = allPaging?.filter((p) => (p.target.kind === 'extension' ? kept : groups).has(p.target.number)) ?? [];
+  return {
+    ...rest, extensions, ringGroups, outbound, localTrunks: local === undefined ? {} : { [sbcName]: local }, ...(queues === undefined ? {} : { queues }),
+    ...(paging.length === 0 ? {} : { paging }),
+  };
 }
 
 /** The bytes pushed to the branch: its model at `version`. */

@@ -6,7 +6,7 @@
 import { ConfigError } from '../core/index.js';
 import { parseDestination, parseIvrDestination, type ModelNames } from './destination-text.js';
 import { DEFAULT_FEATURE_CODES, FEATURE_CODE_NAMES } from './feature-codes.js';
-import { IVR_KEYS, QUEUE_STRATEGIES, type CallQueue, type FeatureCodes, type Ivr, type IvrAway, type IvrDestination, type IvrKey, type Parking, type QueueStrategy } from './feature-model.js';
+import { IVR_KEYS, PAGING_MODES, QUEUE_STRATEGIES, type CallQueue, type PagingGroup, type FeatureCodes, type Ivr, type IvrAway, type IvrDestination, type IvrKey, type Parking, type QueueStrategy } from './feature-model.js';
 import type { Destination } from './model.js';
 import { boolean, digits, firstDuplicate, integer, join, list, section, show, string, text, type Obj } from './routing-fields.js';
 import { optionalSchedule } from './schedule-text.js';
@@ -20,6 +20,7 @@ export const DEFAULT_PARK_TIMEOUT_SECONDS = 120;
 /** The PBX guides' limit (and a bound on what a snapshot may carry). */
 export const MAX_QUEUE_AGENTS = 100;
 export const MAX_PARK_ORBITS = 100;
+export const DEFAULT_PAGING_RING_SECONDS = 10;
 
 const QUEUE_FIELDS = ['number', 'name', 'agents', 'strategy', 'ringSeconds', 'maxWaitSeconds', 'maxCallers', 'overflow', 'wrapUpSeconds', 'introPrompt', 'music', 'keepWaitingIfNoAgent', 'noAnswer'];
 const IVR_FIELDS = ['number', 'name', 'prompt', 'options', 'timeoutSeconds', 'timeoutDestination', 'invalidDestination', 'maxRepeats', 'dialByExtension', 'directDestinations', 'interDigitSeconds', 'waitForHash', 'schedule', 'closed', 'onBreak', 'onHoliday'];
@@ -29,6 +30,8 @@ const DIRECT_PATTERN = /^[0-9X]{1,32}$/;
 const FEATURE_CODE = /^[*#][*#0-9]{1,6}$/;
 const ACCESS_CODE = /^[*#0-9]{2,7}$/;
 const ORBIT_RANGE = /^([0-9]{1,8})-([0-9]{1,8})$/;
+const PAGING_FIELDS = ['number', 'name', 'target', 'mode', 'answerMode', 'ringSeconds'];
+const PAGING_TARGET = /^(ring-group|extension):([0-9]{1,32})$/;
 
 export interface FeaturesContext {
   readonly names: ModelNames;
@@ -132,6 +135,32 @@ export function queues(doc: Obj, ctx: FeaturesContext): readonly CallQueue[] {
 
 export function ivrs(doc: Obj, ctx: FeaturesContext): readonly Ivr[] {
   return list(doc, 'ivrs', '').map((v, i) => ivr(v, `ivrs[${i}]`, ctx));
+}
+
+function pagingGroup(value: unknown, path: string, ctx: FeaturesContext): PagingGroup {
+  if (value === null) throw new ConfigError(path, 'must be a mapping');
+  const obj = section(value, path, PAGING_FIELDS);
+  const at = join(path, 'target');
+  const [, kind = '', number = ''] = PAGING_TARGET.exec(typeof obj['target'] === 'string' ? obj['target'] : '') ?? [];
+  if (kind === '') throw new ConfigError(at, `must be 'ring-group:N' or 'extension:N', not ${show(obj['target'])}`);
+  if (kind === 'extension' && !ctx.names.extensions.has(number)) throw new ConfigError(at, `there is no extension ${number}`);
+  if (kind === 'ring-group' && !ctx.names.ringGroups.has(number)) throw new ConfigError(at, `there is no ring group ${number}`);
+  const mode = obj['mode'] ?? 'page';
+  if (!PAGING_MODES.includes(mode as PagingGroup['mode'])) throw new ConfigError(join(path, 'mode'), `must be one of ${PAGING_MODES.join(', ')}, not ${show(mode)}`);
+  // Two-way audio with a whole group would mix every member's microphone: intercom is one to one.
+  if (mode === 'intercom' && kind !== 'extension') throw new ConfigError(at, "an intercom speaks with one extension: 'extension:N'");
+  return {
+    number: digits(obj['number'], join(path, 'number')),
+    name: string(obj, 'name', path),
+    target: { kind: kind as PagingGroup['target']['kind'], number },
+    mode: mode as PagingGroup['mode'],
+    answerMode: boolean(obj, 'answerMode', path, true),
+    ringSeconds: integer(obj, 'ringSeconds', path, DEFAULT_PAGING_RING_SECONDS, 1, 120),
+  };
+}
+
+export function paging(doc: Obj, ctx: FeaturesContext): readonly PagingGroup[] {
+  return list(doc, 'paging', '').map((p, i) => pagingGroup(p, `paging[${i}]`, ctx));
 }
 
 /** Orbit numbers: a list, or a range `701-720` of numbers of one length. */

@@ -17,7 +17,7 @@ import { EXTENSION_STATUSES, RINGING_STATUSES, type Extension, type ExtensionSta
 import { boolean, digits, firstDuplicate, integer, join, list, name, optionalString, section, string, text, type Obj } from './routing-fields.js';
 import { optionalSchedule, parseSchedule, weeklyRanges } from './schedule-text.js';
 import { DEFAULT_DIAL_CODES } from './status.js';
-import { featureCodesOf, ivrs, orbitNumbers, parking, queues } from './validate-features.js';
+import { featureCodesOf, ivrs, orbitNumbers, paging, parking, queues } from './validate-features.js';
 import { CALLER_PATTERN, credentials, inboundRules, outboundRules, trunkNames, trunks, type RulesContext } from './validate-rules.js';
 
 export interface RoutingOptions {
@@ -33,7 +33,7 @@ export const RING_STRATEGIES: readonly RingStrategy[] = ['ring-all', 'prioritize
 /** Without `schedule`, the office is always open (UTC, every day, all day). */
 export const ALWAYS_OPEN: Schedule = { timeZone: 'UTC', open: [{ days: [0, 1, 2, 3, 4, 5, 6], from: 0, to: 24 * 60 }], breaks: [], holidays: [] };
 
-const TOP = ['version', 'realm', 'schedule', 'departments', 'extensions', 'ringGroups', 'inbound', 'outbound', 'trunks', 'emergencyNumbers', 'localTrunks', 'blacklist', 'dialCodes', 'queues', 'ivrs', 'parking', 'featureCodes'];
+const TOP = ['version', 'realm', 'schedule', 'departments', 'extensions', 'ringGroups', 'inbound', 'outbound', 'trunks', 'emergencyNumbers', 'localTrunks', 'blacklist', 'dialCodes', 'queues', 'ivrs', 'parking', 'featureCodes', 'paging'];
 const EXTENSION_FIELDS = ['number', 'name', 'ha1', 'password', 'realm', 'enabled', 'outboundCallerId', 'emergencyCallerId', 'department', 'homeAgent', 'forwarding', 'exceptions', 'schedule', 'autoStatus'];
 const GROUP_FIELDS = ['number', 'name', 'strategy', 'members', 'ringSeconds', 'noAnswer', 'schedule', 'outOfHours', 'onBreak', 'onHoliday'];
 
@@ -62,12 +62,13 @@ function numbersOf(doc: Obj, key: string): readonly string[] {
   });
 }
 
-/** Extensions, ring groups, queues, IVRs and parking orbits share one numbering plan: a number is dialled. */
+/** Extensions, ring groups, queues, IVRs, parking orbits and paging numbers share one numbering plan: a number is dialled. */
 function modelNames(doc: Obj, departments: ReadonlyMap<string, Schedule>): ModelNames {
   const ext = numbersOf(doc, 'extensions');
   const groups = numbersOf(doc, 'ringGroups');
   const queueNumbers = numbersOf(doc, 'queues');
   const ivrNumbers = numbersOf(doc, 'ivrs');
+  const pagingNumbers = numbersOf(doc, 'paging');
   const park = section(doc['parking'], 'parking', ['orbits', 'timeoutSeconds']);
   const orbits = park['orbits'] === undefined ? [] : orbitNumbers(park['orbits'], 'parking.orbits');
   const all = [
@@ -76,6 +77,7 @@ function modelNames(doc: Obj, departments: ReadonlyMap<string, Schedule>): Model
     ...queueNumbers.map((n, i) => ({ n, path: `queues[${i}].number` })),
     ...ivrNumbers.map((n, i) => ({ n, path: `ivrs[${i}].number` })),
     ...orbits.map((n) => ({ n, path: 'parking.orbits' })),
+    ...pagingNumbers.map((n, i) => ({ n, path: `paging[${i}].number` })),
   ];
   const dup = firstDuplicate(all, (x) => x.n);
   if (dup !== undefined) throw new ConfigError(all[dup.index]?.path ?? '', `${all[dup.index]?.n ?? ''} is already the number of ${all[dup.first]?.path.replace(/\.number$/, '') ?? ''}`);
@@ -240,6 +242,7 @@ export function validateRoutingModel(input: unknown, options: RoutingOptions = {
   const queueList = queues(doc, ctx);
   const ivrList = ivrs(doc, ctx);
   const park = parking(doc);
+  const pagingList = paging(doc, ctx);
   const features = featureCodesOf(doc, Object.values({ ...DEFAULT_DIAL_CODES, ...codes }));
   return {
     version,
@@ -257,6 +260,7 @@ export function validateRoutingModel(input: unknown, options: RoutingOptions = {
     ...(queueList.length === 0 ? {} : { queues: queueList }),
     ...(ivrList.length === 0 ? {} : { ivrs: ivrList }),
     ...(park === undefined ? {} : { parking: park }),
+    ...(pagingList.length === 0 ? {} : { paging: pagingList }),
     ...(features === undefined ? {} : { featureCodes: features }),
   };
 }

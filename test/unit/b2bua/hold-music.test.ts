@@ -99,3 +99,51 @@ test('caller holds: music loops to the callee from the relay; resume stops it; c
   await settle();
   assert.equal(heardByB.length, atClose);
 });
+
+test('a sendonly holder that goes on sending: its packets are dropped while the music plays, relayed again on resume', async (t) => {
+  const clock = new ManualClock();
+  const base = 30000 + 2 * Math.floor(Math.random() * 5000);
+  const music = Int16Array.from({ length: 160 }, () => 3000);
+  const anchor = new UdpMediaAnchor({ clock, pool: new PortPool({ min: base, max: base + 19 }), bind: (port) => bindUdp({ address: '127.0.0.1', port }), address: '127.0.0.1', musicOnHold: music });
+  const phoneA = await bindUdp({ address: '127.0.0.1', port: 0 });
+  const phoneB = await bindUdp({ address: '127.0.0.1', port: 0 });
+  const call = anchor.open('call-2');
+  t.after(async () => {
+    call.close();
+    await phoneA.close();
+    await phoneB.close();
+  });
+  const heardByB: Buffer[] = [];
+  const heardByA: Buffer[] = [];
+  phoneB.onMessage((d) => heardByB.push(d));
+  phoneA.onMessage((d) => heardByA.push(d));
+  const toA = parseSdp(await call.fromCallee(sdp(phoneB.local.port, 'sendrecv', 1)));
+  const toB = parseSdp(await call.fromCaller(sdp(phoneA.local.port, 'sendrecv', 1)));
+  const legA = toA.media[0]?.port ?? 0;
+  const legB = toB.media[0]?.port ?? 0;
+  /** An RTP packet of the phone's own SSRC. */
+  const rtp = (ssrc: number, seq: number): Buffer => {
+    const p = Buffer.alloc(12 + 160, 0xd5);
+    p[0] = 0x80;
+    p[1] = 8;
+    p.writeUInt16BE(seq, 2);
+    p.writeUInt32BE(seq * 160, 4);
+    p.writeUInt32BE(ssrc, 8);
+    return p;
+  };
+  const ssrcs = (packets: Buffer[]): Set<number> => new Set(packets.map((p) => parseRtpHeader(p).ssrc));
+
+  await call.fromCaller(sdp(phoneA.local.port, 'sendonly', 2));
+  for (let i = 0; i < 3; i++) phoneA.send(rtp(0xaaaa, i), legA, '127.0.0.1');
+  phoneB.send(rtp(0xbbbb, 1), legB, '127.0.0.1');
+  await play(clock, 60);
+  await settle();
+  assert.ok(heardByB.length >= 3, 'the music reaches B');
+  assert.ok(!ssrcs(heardByB).has(0xaaaa), "the holder's own packets are not relayed over the music");
+  assert.ok(ssrcs(heardByA).has(0xbbbb), 'B toward the holder is still relayed');
+
+  await call.fromCaller(sdp(phoneA.local.port, 'sendrecv', 3));
+  phoneA.send(rtp(0xaaaa, 10), legA, '127.0.0.1');
+  await settle();
+  assert.ok(ssrcs(heardByB).has(0xaaaa), 'resumed: the holder is heard again');
+});

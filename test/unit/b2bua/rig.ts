@@ -83,6 +83,8 @@ export interface RigOptions {
   readonly prompts?: PromptLibrary;
   /** Voicemail boxes (default none: voicemail answers 480). */
   readonly voicemail?: VoicemailStore;
+  /** The agent's music on hold (default none). */
+  readonly musicOnHold?: Int16Array;
 }
 
 export async function rig(options: RigOptions): Promise<Rig> {
@@ -115,7 +117,8 @@ export async function rig(options: RigOptions): Promise<Rig> {
   const b2bua = new B2bua({
     stack, clock, locator, routing: () => (options.noSnapshot === true ? undefined : routing), statuses, agent: 'branch-1', pbxReachable: () => options.pbxReachable ?? false, media,
     survival: () => true, ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
-    ...(options.voicemail === undefined ? {} : { voicemail: options.voicemail }), onCdr: (cdr) => cdrs.push(cdr), onEvent: (e) => events.push(e),
+    ...(options.voicemail === undefined ? {} : { voicemail: options.voicemail }),
+    ...(options.musicOnHold === undefined ? {} : { musicOnHold: options.musicOnHold }), onCdr: (cdr) => cdrs.push(cdr), onEvent: (e) => events.push(e),
   });
   const unhandled: string[] = [];
   stack.onRequest((incoming: ServerRequest) => {

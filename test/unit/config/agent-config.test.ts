@@ -52,6 +52,8 @@ test('valid agent values are converted', () => {
   assert.deepEqual(a.lan, ['eth1', '192.168.10.1']);
   assert.deepEqual(a.sip, { port: 5070, tlsPort: 5071, tlsCert: '/etc/sbc/cert.pem', tlsKey: '/etc/sbc/key.pem' });
   assert.deepEqual(a.media.ports, { min: 20000, max: 29999 }, 'a range as wide as the default from the given min');
+  assert.equal(a.media.musicOnHold, undefined, 'no music on hold unless named');
+  assert.equal(validateConfig({ agent: { media: { musicOnHold: 'hold' } } }).agent.media.musicOnHold, 'hold');
   assert.equal(a.upstreamExpires, 3600);
   assert.deepEqual(a.pnp.provisioning, { kind: 'http', url: 'https://pbx.example.net/prov', insecure: true });
   assert.deepEqual(a.stun, { port: 0, server: 'stun.example.net:3478' });
@@ -74,6 +76,8 @@ test('every invalid agent field is refused with its path named', () => {
     ['media range of one pair', { media: { ports: { min: 41000, max: 41001 } } }, 'agent.media.ports.max'],
     ['media range reversed', { media: { ports: { min: 41000, max: 40000 } } }, 'agent.media.ports.max'],
     ['unknown media field', { media: { codecs: [] } }, 'agent.media.codecs'],
+    ['music on hold a number', { media: { musicOnHold: 5 } }, 'agent.media.musicOnHold'],
+    ['music on hold empty', { media: { musicOnHold: ' ' } }, 'agent.media.musicOnHold'],
     ['upstream expires too short', { upstreamExpires: '30s' }, 'agent.upstreamExpires'],
     ['upstream expires a number', { upstreamExpires: 1800 }, 'agent.upstreamExpires'],
     ['pnp policy', { pnp: { policy: 'sometimes' } }, 'agent.pnp.policy'],

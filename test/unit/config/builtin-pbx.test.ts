@@ -23,6 +23,7 @@ test('hub.builtinPbx on every address: the hub reaches it over loopback; SDP nam
   assert.deepEqual(c?.pbx, { host: '127.0.0.1', port: 5080, transport: 'udp', probeIntervalMs: 1000, probeFailures: 3 });
   assert.deepEqual(c?.builtin, { sip: { listen: '0.0.0.0', port: 5080 }, media: { address: '192.0.2.5', ports: { min: 32000, max: 32099 } } });
   assert.deepEqual(c?.sip, { listen: '127.0.0.1', port: 5062 });
+  assert.equal(validateConfig({ hub: { pbx: 'builtin', routing: 'r.yaml', builtinPbx: { media: { musicOnHold: 'hold' } } } }).hub.callPath?.builtin?.media.musicOnHold, 'hold');
 });
 
 test('a PBX mapping has no builtin part', () => {
@@ -40,6 +41,8 @@ const bad: { name: string; hub: Record<string, unknown>; path: string }[] = [
   { name: 'builtinPbx port 0', hub: { pbx: 'builtin', routing: 'r.yaml', builtinPbx: { port: 0 } }, path: 'hub.builtinPbx.port' },
   { name: 'builtinPbx unknown field', hub: { pbx: 'builtin', routing: 'r.yaml', builtinPbx: { host: '127.0.0.1' } }, path: 'hub.builtinPbx.host' },
   { name: 'builtinPbx media address a wildcard', hub: { pbx: 'builtin', routing: 'r.yaml', builtinPbx: { media: { address: '0.0.0.0' } } }, path: 'hub.builtinPbx.media.address' },
+  { name: 'builtinPbx music on hold empty', hub: { pbx: 'builtin', routing: 'r.yaml', builtinPbx: { media: { musicOnHold: '' } } }, path: 'hub.builtinPbx.media.musicOnHold' },
+  { name: 'builtinPbx music on hold a list', hub: { pbx: 'builtin', routing: 'r.yaml', builtinPbx: { media: { musicOnHold: ['a.wav'] } } }, path: 'hub.builtinPbx.media.musicOnHold' },
   { name: 'builtinPbx media ports too few', hub: { pbx: 'builtin', routing: 'r.yaml', builtinPbx: { media: { ports: { min: 31000, max: 31001 } } } }, path: 'hub.builtinPbx.media.ports.max' },
   { name: 'hub.sip on the built-in PBX port', hub: { pbx: 'builtin', routing: 'r.yaml', sip: { port: 5070 } }, path: 'hub.builtinPbx.port' },
   { name: 'hub.sip.listen a wildcard', hub: { pbx: 'builtin', routing: 'r.yaml', sip: { listen: '0.0.0.0' } }, path: 'hub.sip.listen' },

@@ -104,6 +104,10 @@ const EXAMPLE: RoutingModel = {
     },
   ],
   parking: { orbits: Array.from({ length: 20 }, (_, i) => String(701 + i)), timeoutSeconds: 90 },
+  paging: [
+    { number: '8500', name: 'Sales page', target: { kind: 'ring-group', number: '800' }, mode: 'page', answerMode: true, ringSeconds: 10 },
+    { number: '8501', name: 'Reception intercom', target: { kind: 'extension', number: '101' }, mode: 'intercom', answerMode: true, ringSeconds: 10 },
+  ],
   featureCodes: { park: '*80' },
 };
 
