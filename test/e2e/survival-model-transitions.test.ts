@@ -19,7 +19,10 @@
  * failback waits (`when-idle`) while that survival call is up, then fails back once it ends and
  * re-registers all three. Last, Kamailio flaps every 10 s for 2 minutes (WAN up): one
  * failover, one failback a hold-down (15 s) after it was last started, the snapshot kept (the
- * flapping Kamailio trusts REGISTERs from the hub, as survival-flap's does).
+ * flapping Kamailio trusts REGISTERs from the hub, as survival-flap's does). Then G (1001) calls F, a
+ * phone registered directly at Kamailio, through the tunnel, and the WAN is dropped for 240 s: the
+ * call is kept, and the RTP the agent sends G (tshark in the LAN namespace, test/support/rtp-watch.ts)
+ * is back within 1 s of the link's return. About 8.5 minutes in all.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,15 +32,21 @@ import { sippTimeline } from '../support/local-rig.js';
 import { PBX_DOMAIN } from '../support/sbc-kamailio.js';
 import { assertTalking, closedSince, dial, hangUp, markAudio, recording } from '../support/survival-calls.js';
 import { startModelRig, type ModelRig } from '../support/survival-model-rig.js';
+import { RtpWatch } from '../support/rtp-watch.js';
 import { loggedTransitions } from '../support/survival-status.js';
 
-const TONE = { A: 1000, B: 500, C: 750, E: 1500 } as const;
+const TONE = { A: 1000, B: 500, C: 750, E: 1500, F: 1250, G: 1100 } as const;
 type Name = keyof typeof TONE;
 /** Longer than the flapping PBX's up periods (10 s), so that none of them completes a hold-down. */
 const HOLD_DOWN_MS = 15_000;
 const FLAP_MS = 10_000;
 const FLAPPING_MS = 120_000;
 const TRUST_HUB = { trustRegistersFrom: '127.0.0.1' } as const;
+/** Inside the hub's resume window (5 minutes by default). */
+const OUTAGE_MS = Number(process.env['SVMT_OUTAGE_MS'] ?? 240_000);
+/** tshark is started this long before the link's return: it takes seconds to start on a loaded machine. */
+const TSHARK_START_MS = 10_000;
+const A_RTP: readonly [number, number] = [24600, 24619];
 
 let m: ModelRig;
 const phones: Partial<Record<Name, BaresipPhone>> = {};
@@ -64,7 +73,7 @@ async function talk(from: Name, to: Name, seconds: number, what: string): Promis
 before(async () => {
   m = await startModelRig({ prefix: 'svmt', net: '10.218', sbcName: 'branch-svmt', agentSurvival: `{ holdDown: ${HOLD_DOWN_MS / 1000}s }` });
   for (const [i, name] of (['A', 'B', 'C'] as const).entries()) {
-    phones[name] = await m.rig.phone({ name, sipPort: 24500 + i * 2, ctrlPort: 24510 + i, rtpPorts: [24600 + i * 20, 24619 + i * 20], user: `100${i + 1}`, toneHz: TONE[name], regint: 3600 });
+    phones[name] = await m.rig.phone({ name, sipPort: 24500 + i * 2, ctrlPort: 24510 + i, rtpPorts: [A_RTP[0] + i * 20, A_RTP[1] + i * 20], user: `100${i + 1}`, toneHz: TONE[name], regint: 3600 });
   }
   for (const p of Object.values(phones)) await p.waitRegistered();
 });
@@ -193,4 +202,50 @@ test('with a model: a PBX flapping every 10 s for 2 minutes gives one failover a
   assert.deepEqual(rig.locationTable(), ['1001', '1002', '1003'], 'the branch phones re-registered into the last Kamailio');
   const s = await m.statusUntil((x) => x.parts.survival?.mode === 'normal', 'normal in status', 5_000);
   assert.equal(s.parts.routing?.version, 1, 'the snapshot kept through the flapping');
+});
+
+test('with a model: a call through the tunnel is kept across a 4-minute WAN outage and its audio is back within 1 s of the link\'s return', { timeout: 360_000 }, async () => {
+  const { rig } = m;
+  await rig.survivalUntil('normal with the PBX reachable', (x) => x.mode === 'normal' && x.pbx === 'reachable', 20_000);
+  // E's binding went with the flapping Kamailio: F, registered at Kamailio afresh as 1005, takes the call.
+  // A gives its place to G (1001 again, on A's ports) with a tone file longer than the call: baresip ends a call when its source file ends.
+  await phones.E?.stop();
+  await phones.A?.stop();
+  phones.F = await rig.phone({ name: 'F', at: 'pbx', sipPort: 24550, ctrlPort: 24555, rtpPorts: [24840, 24859], user: '1005', toneHz: TONE.F, regint: 3600, toneSeconds: 600 });
+  phones.G = await rig.phone({ name: 'G', sipPort: 24500, ctrlPort: 24510, rtpPorts: A_RTP, user: '1001', toneHz: TONE.G, regint: 3600, toneSeconds: 600 });
+  const [g, f] = [get('G'), get('F')];
+  await f.waitRegistered();
+  await g.waitRegistered();
+  const since = { g: g.events.length, f: f.events.length };
+  await g.command('dial', `sip:1005@${PBX_DOMAIN}`);
+  await g.waitFor('CALL_ESTABLISHED', 15_000, since.g);
+  await f.waitFor('CALL_ESTABLISHED', 15_000, since.f);
+  await sleep(2000);
+
+  rig.dropWan();
+  const cutAt = Date.now();
+  await rig.modeUntil('survival', 10_000);
+  process.stdout.write(`survival (model): WAN dropped with a call through the tunnel; survival after ${Date.now() - cutAt} ms; waiting ${OUTAGE_MS / 1000} s\n`);
+  await sleep(OUTAGE_MS - (Date.now() - cutAt) - TSHARK_START_MS);
+  const capture = await RtpWatch.start({ netns: rig.ns.lan, dev: 'eth0', from: rig.address.agentLan, to: rig.address.phones, ports: A_RTP, startMs: TSHARK_START_MS });
+  try {
+    await sleep(Math.max(0, cutAt + OUTAGE_MS - Date.now()));
+    assert.equal(closedSince(g, since.g), 0, `no BYE reached G during the outage: ${JSON.stringify(g.events.slice(since.g).filter((e) => e.type === 'CALL_CLOSED'))}`);
+    const packetsDuring = capture.times().length;
+    rig.restoreWan();
+    const backAt = Date.now();
+    const first = await capture.firstAfter(backAt, 15_000);
+    assert.ok(first !== undefined, `RTP reaches G again after the link's return (${packetsDuring} packets during the outage)\nagent: ${rig.agentLog(4000)}`);
+    const audioBackMs = Math.round(first - backAt);
+    process.stdout.write(`survival (model): WAN back after ${Math.round((backAt - cutAt) / 1000)} s: first RTP to G ${audioBackMs} ms after the nft rule was removed (${packetsDuring} RTP packets to G during the outage)\n`);
+    assert.ok(audioBackMs <= 1000, `audio back within 1 s (took ${audioBackMs} ms)`);
+  } finally {
+    capture.stop();
+  }
+  await sleep(2000);
+  assert.equal(closedSince(g, since.g), 0, 'the call is still up on G');
+  assert.equal(closedSince(f, since.f), 0, 'the call is still up on F');
+  await g.command('hangup');
+  await g.waitFor('CALL_CLOSED', 10_000, since.g);
+  await f.waitFor('CALL_CLOSED', 10_000, since.f);
 });

@@ -14,9 +14,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { BaresipPhone } from '../support/baresip.js';
 import { PBX_DOMAIN } from '../support/sbc-kamailio.js';
+import { RtpWatch } from '../support/rtp-watch.js';
 import { SurvivalRig } from '../support/survival-rig.js';
 
 const AGENT_LAN = '10.212.1.1';
@@ -29,7 +29,7 @@ const TSHARK_START_MS = 10_000;
 let rig: SurvivalRig;
 let a: BaresipPhone | undefined;
 let c: BaresipPhone | undefined;
-let capture: ChildProcess | undefined;
+let capture: RtpWatch | undefined;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -51,7 +51,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (capture !== undefined && capture.exitCode === null) capture.kill('SIGKILL');
+  capture?.stop();
   await rig?.close();
 });
 
@@ -70,34 +70,18 @@ test('a call through the tunnel is kept across a 4-minute WAN outage and its aud
   // tshark starts 10 s before the link returns: on a loaded machine it takes seconds to start capturing.
   await sleep(OUTAGE_MS - (Date.now() - cutAt) - TSHARK_START_MS);
 
-  // The RTP the agent sends to A's ports, with each packet's capture time (epoch seconds).
-  const filter = `udp and src host ${AGENT_LAN} and dst host ${PHONE_A} and dst portrange ${A_RTP[0]}-${A_RTP[1]}`;
-  const proc = spawn('ip', ['netns', 'exec', rig.ns.lan, 'tshark', '-i', 'eth0', '-l', '-n', '-f', filter, '-T', 'fields', '-e', 'frame.time_epoch'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  capture = proc;
-  let captured = '';
-  let tsharkErr = '';
-  proc.stdout.on('data', (d: Buffer) => (captured += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (tsharkErr += d.toString()));
-  const started = Date.now() + TSHARK_START_MS;
-  while (!/Capturing on/.test(tsharkErr)) {
-    assert.ok(Date.now() < started, `tshark started: ${tsharkErr}`);
-    await sleep(50);
-  }
+  // The RTP the agent sends to A's ports, with each packet's capture time.
+  capture = await RtpWatch.start({ netns: rig.ns.lan, dev: 'eth0', from: AGENT_LAN, to: PHONE_A, ports: A_RTP, startMs: TSHARK_START_MS });
   await sleep(Math.max(0, cutAt + OUTAGE_MS - Date.now()));
 
   const during = a.events.slice(since.a).filter((e) => e.type === 'CALL_CLOSED');
   assert.deepEqual(during, [], 'no BYE reached A during the outage');
-  const packetsDuring = captured.split('\n').filter((l) => l.trim() !== '').length;
+  const packetsDuring = capture.times().length;
 
   rig.restoreWan();
   const backAt = Date.now();
-  const deadline = backAt + 15_000;
-  let first: number | undefined;
-  while (first === undefined && Date.now() < deadline) {
-    await sleep(100);
-    first = captured.split('\n').map((l) => Number(l.trim()) * 1000).find((t) => Number.isFinite(t) && t > 0 && t >= backAt);
-  }
-  proc.kill('SIGINT');
+  const first = await capture.firstAfter(backAt, 15_000);
+  capture.stop();
   assert.ok(first !== undefined, `RTP reaches A again after the link's return (${packetsDuring} packets during the outage)\nagent: ${rig.agentLog(4000)}`);
   const audioBackMs = Math.round(first - backAt);
   process.stdout.write(`# WAN back after ${Math.round((backAt - cutAt) / 1000)} s: first RTP to A ${audioBackMs} ms after the nft rule was removed (${packetsDuring} RTP packets to A during the outage)\n`);
