@@ -3,7 +3,7 @@
  * c=0.0.0.0) starts the music toward the callee out of the callee-side relay leg, in the offer's
  * G.711 format; the resume offer stops it; SRTP streams get none. Real UDP on 127.0.0.1, manual clock.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/core/index.js';
 import { PortPool, decodeG711 } from '../../../src/media/index.js';
@@ -44,14 +44,14 @@ test('holdMusicFormat: held streams only, the first G.711 of the offer, none for
   for (const [body, expected] of rows) assert.deepEqual(holdMusicFormat(parseSdp(body), 0), expected, body.toString());
 });
 
-test('caller holds: music loops to the callee from the relay; resume stops it; close stops everything', async (t) => {
+/** An anchor with `music` on hold, a call on it, and two phones on loopback with what each heard. */
+async function holdRig(t: TestContext, music: Int16Array, callId: string) {
   const clock = new ManualClock();
   const base = 30000 + 2 * Math.floor(Math.random() * 5000);
-  const music = Int16Array.from({ length: 480 }, (_, i) => (i % 2 === 0 ? 4000 : -4000));
   const anchor = new UdpMediaAnchor({ clock, pool: new PortPool({ min: base, max: base + 19 }), bind: (port) => bindUdp({ address: '127.0.0.1', port }), address: '127.0.0.1', musicOnHold: music });
   const phoneA = await bindUdp({ address: '127.0.0.1', port: 0 });
   const phoneB = await bindUdp({ address: '127.0.0.1', port: 0 });
-  const call = anchor.open('call-1');
+  const call = anchor.open(callId);
   t.after(async () => {
     call.close();
     await phoneA.close();
@@ -61,6 +61,11 @@ test('caller holds: music loops to the callee from the relay; resume stops it; c
   const heardByA: Buffer[] = [];
   phoneB.onMessage((d) => heardByB.push(d));
   phoneA.onMessage((d) => heardByA.push(d));
+  return { clock, call, phoneA, phoneB, heardByA, heardByB };
+}
+
+test('caller holds: music loops to the callee from the relay; resume stops it; close stops everything', async (t) => {
+  const { clock, call, phoneA, phoneB, heardByA, heardByB } = await holdRig(t, Int16Array.from({ length: 480 }, (_, i) => (i % 2 === 0 ? 4000 : -4000)), 'call-1');
 
   await call.fromCaller(sdp(phoneA.local.port, 'sendrecv', 1));
   await call.fromCallee(sdp(phoneB.local.port, 'sendrecv', 1));
@@ -101,22 +106,7 @@ test('caller holds: music loops to the callee from the relay; resume stops it; c
 });
 
 test('a sendonly holder that goes on sending: its packets are dropped while the music plays, relayed again on resume', async (t) => {
-  const clock = new ManualClock();
-  const base = 30000 + 2 * Math.floor(Math.random() * 5000);
-  const music = Int16Array.from({ length: 160 }, () => 3000);
-  const anchor = new UdpMediaAnchor({ clock, pool: new PortPool({ min: base, max: base + 19 }), bind: (port) => bindUdp({ address: '127.0.0.1', port }), address: '127.0.0.1', musicOnHold: music });
-  const phoneA = await bindUdp({ address: '127.0.0.1', port: 0 });
-  const phoneB = await bindUdp({ address: '127.0.0.1', port: 0 });
-  const call = anchor.open('call-2');
-  t.after(async () => {
-    call.close();
-    await phoneA.close();
-    await phoneB.close();
-  });
-  const heardByB: Buffer[] = [];
-  const heardByA: Buffer[] = [];
-  phoneB.onMessage((d) => heardByB.push(d));
-  phoneA.onMessage((d) => heardByA.push(d));
+  const { clock, call, phoneA, phoneB, heardByA, heardByB } = await holdRig(t, Int16Array.from({ length: 160 }, () => 3000), 'call-2');
   const toA = parseSdp(await call.fromCallee(sdp(phoneB.local.port, 'sendrecv', 1)));
   const toB = parseSdp(await call.fromCaller(sdp(phoneA.local.port, 'sendrecv', 1)));
   const legA = toA.media[0]?.port ?? 0;
